@@ -1,0 +1,36 @@
+# civitas_subsystem(NAME LIBS ...): the library target civitas_<NAME> from every .cc in the
+# folder except *_test.cc and *_fuzz.cc; one unit-test binary <NAME>_test from the *_test.cc
+# files (ctest labels "unit;<NAME>"); one fuzz target per *_fuzz.cc with its <stem>_corpus/.
+function(civitas_subsystem name)
+  cmake_parse_arguments(S "" "" "LIBS;TEST_LIBS" ${ARGN})
+  file(GLOB all_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  set(lib_sources "")
+  set(test_sources "")
+  set(fuzz_sources "")
+  foreach(src ${all_sources})
+    if(src MATCHES "_test\\.cc$")
+      list(APPEND test_sources ${src})
+    elseif(src MATCHES "_fuzz\\.cc$")
+      list(APPEND fuzz_sources ${src})
+    else()
+      list(APPEND lib_sources ${src})
+    endif()
+  endforeach()
+  if(NOT lib_sources)
+    # A subsystem with headers only so far.
+    add_library(civitas_${name} INTERFACE)
+    target_link_libraries(civitas_${name} INTERFACE ${S_LIBS})
+  else()
+    add_library(civitas_${name} ${lib_sources})
+    target_link_libraries(civitas_${name} PUBLIC ${S_LIBS} PRIVATE civitas_warnings)
+  endif()
+  if(test_sources)
+    civitas_unit_test(${name}_test SOURCES ${test_sources}
+                      LIBS civitas_${name} ${S_TEST_LIBS} LABELS "unit;${name}")
+  endif()
+  foreach(src ${fuzz_sources})
+    get_filename_component(stem ${src} NAME_WE)
+    civitas_fuzz_target(${stem} SOURCE ${src} LIBS civitas_${name}
+                        CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/${stem}_corpus)
+  endforeach()
+endfunction()

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "civitas/core/result.h"
+
+namespace civitas {
+
+// Instants are UTC with microsecond resolution, as NGSI-LD timestamps allow sub-second digits.
+using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+
+// Parses an ISO 8601 / RFC 3339 date-time: "2024-05-01T10:00:00Z", with optional fraction
+// (up to microseconds kept) and "Z" or "+hh:mm"/"-hh:mm" offset; a bare date-time without zone is
+// taken as UTC. kBadRequestData with the offending text otherwise.
+Result<Timestamp> ParseTimestamp(std::string_view text);
+
+// "2024-05-01T10:00:00.123456Z": always UTC, fraction printed only when non-zero (as .mmm when
+// whole milliseconds, else .uuuuuu).
+std::string FormatTimestamp(Timestamp t);
+
+// The wall clock; the one seam for "now" so tests can inject time.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Timestamp Now() const = 0;
+  static const Clock& System();
+};
+
+}  // namespace civitas

@@ -1,0 +1,119 @@
+#include "civitas/core/time.h"
+
+#include <cstdio>
+
+namespace civitas {
+namespace {
+
+bool ReadDigits(std::string_view s, size_t& pos, int count, int& out) {
+  if (pos + count > s.size()) return false;
+  int v = 0;
+  for (int i = 0; i < count; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  pos += count;
+  out = v;
+  return true;
+}
+
+bool Expect(std::string_view s, size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+Status Invalid(std::string_view text) {
+  return BadRequestData("'" + std::string(text) +
+                        "' is not an ISO 8601 date-time such as 2024-05-01T10:00:00Z");
+}
+
+class SystemClock final : public Clock {
+ public:
+  Timestamp Now() const override {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
+  }
+};
+
+}  // namespace
+
+Result<Timestamp> ParseTimestamp(std::string_view s) {
+  using namespace std::chrono;
+  size_t pos = 0;
+  int y, mo, d, h, mi, sec = 0;
+  if (!ReadDigits(s, pos, 4, y) || !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, mo) ||
+      !Expect(s, pos, '-') || !ReadDigits(s, pos, 2, d)) {
+    return Invalid(s);
+  }
+  if (!(Expect(s, pos, 'T') || Expect(s, pos, 't') || Expect(s, pos, ' ')) ||
+      !ReadDigits(s, pos, 2, h) || !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, mi)) {
+    return Invalid(s);
+  }
+  if (Expect(s, pos, ':') && !ReadDigits(s, pos, 2, sec)) return Invalid(s);
+  int64_t micros = 0;
+  if (Expect(s, pos, '.') || Expect(s, pos, ',')) {
+    int digits = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (digits < 6) micros = micros * 10 + (s[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return Invalid(s);
+    for (int i = digits; i < 6; ++i) micros *= 10;
+  }
+  int offset_minutes = 0;
+  if (pos < s.size()) {
+    if (s[pos] == 'Z' || s[pos] == 'z') {
+      ++pos;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+      int sign = s[pos] == '+' ? 1 : -1;
+      ++pos;
+      int oh, om = 0;
+      if (!ReadDigits(s, pos, 2, oh)) return Invalid(s);
+      if (Expect(s, pos, ':')) {
+        if (!ReadDigits(s, pos, 2, om)) return Invalid(s);
+      } else if (pos < s.size() && !ReadDigits(s, pos, 2, om)) {
+        return Invalid(s);
+      }
+      if (oh > 23 || om > 59) return Invalid(s);
+      offset_minutes = sign * (oh * 60 + om);
+    }
+  }
+  if (pos != s.size()) return Invalid(s);
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return Invalid(s);
+  auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} -
+           minutes{offset_minutes};
+  return Timestamp{duration_cast<microseconds>(t.time_since_epoch())};
+}
+
+std::string FormatTimestamp(Timestamp t) {
+  using namespace std::chrono;
+  auto day_point = floor<days>(t);
+  year_month_day ymd{day_point};
+  hh_mm_ss<microseconds> tod{t - day_point};
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                        static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                        static_cast<int>(tod.seconds().count()));
+  auto micros = tod.subseconds().count();
+  if (micros % 1000 == 0 && micros != 0) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(micros / 1000));
+  } else if (micros != 0) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, n);
+}
+
+const Clock& Clock::System() {
+  static const SystemClock clock;
+  return clock;
+}
+
+}  // namespace civitas

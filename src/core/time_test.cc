@@ -1,0 +1,43 @@
+#include "civitas/core/time.h"
+
+#include <gtest/gtest.h>
+
+namespace civitas {
+namespace {
+
+TEST(TimestampTest, RoundTripsUtcWithFraction) {
+  auto t = ParseTimestamp("2024-05-01T10:00:00.123Z");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(FormatTimestamp(*t), "2024-05-01T10:00:00.123Z");
+  auto micro = ParseTimestamp("2024-05-01T10:00:00.123456Z");
+  ASSERT_TRUE(micro.ok());
+  EXPECT_EQ(FormatTimestamp(*micro), "2024-05-01T10:00:00.123456Z");
+}
+
+TEST(TimestampTest, AppliesOffsets) {
+  auto t = ParseTimestamp("2024-05-01T12:30:00+02:30");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(FormatTimestamp(*t), "2024-05-01T10:00:00Z");
+  auto compact = ParseTimestamp("2024-05-01T08:00:00-0200");
+  ASSERT_TRUE(compact.ok());
+  EXPECT_EQ(FormatTimestamp(*compact), "2024-05-01T10:00:00Z");
+}
+
+TEST(TimestampTest, OrdersChronologically) {
+  EXPECT_LT(*ParseTimestamp("2023-12-31T23:59:59Z"), *ParseTimestamp("2024-01-01T00:00:00Z"));
+}
+
+TEST(TimestampTest, RejectsMalformedText) {
+  for (const char* bad : {"", "2024", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z",
+                          "2024-05-01T25:00:00Z", "2024-05-01T10:00:00Zjunk", "yesterday",
+                          "2024-05-01T10:00:00."}) {
+    auto t = ParseTimestamp(bad);
+    EXPECT_FALSE(t.ok()) << bad;
+    if (!t.ok()) {
+      EXPECT_EQ(t.status().code(), StatusCode::kBadRequestData);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace civitas

@@ -1,0 +1,82 @@
+#include "civitas/model/entity.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace civitas::model {
+namespace {
+
+constexpr std::array<std::pair<AttributeKind, std::string_view>, 8> kKindNames = {{
+    {AttributeKind::kProperty, "Property"},
+    {AttributeKind::kRelationship, "Relationship"},
+    {AttributeKind::kGeoProperty, "GeoProperty"},
+    {AttributeKind::kLanguageProperty, "LanguageProperty"},
+    {AttributeKind::kListProperty, "ListProperty"},
+    {AttributeKind::kListRelationship, "ListRelationship"},
+    {AttributeKind::kVocabProperty, "VocabProperty"},
+    {AttributeKind::kJsonProperty, "JsonProperty"},
+}};
+
+bool NameDatasetLess(const Attribute& a, const Attribute& b) {
+  return std::tie(a.name, a.dataset_id) < std::tie(b.name, b.dataset_id);
+}
+
+}  // namespace
+
+std::string_view AttributeKindName(AttributeKind kind) {
+  for (const auto& [k, name] : kKindNames) {
+    if (k == kind) return name;
+  }
+  return "Property";
+}
+
+std::optional<AttributeKind> AttributeKindFromName(std::string_view name) {
+  for (const auto& [k, n] : kKindNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
+const Attribute* Attribute::FindSub(std::string_view sub_name) const {
+  for (const auto& sub : sub_attributes) {
+    if (sub.name == sub_name) return &sub;
+  }
+  return nullptr;
+}
+
+const Attribute* Entity::Find(std::string_view name, std::string_view dataset_id) const {
+  auto it = std::lower_bound(attributes.begin(), attributes.end(), std::pair(name, dataset_id),
+                             [](const Attribute& a, const std::pair<std::string_view, std::string_view>& key) {
+                               return std::pair<std::string_view, std::string_view>(a.name, a.dataset_id) < key;
+                             });
+  if (it != attributes.end() && it->name == name && it->dataset_id == dataset_id) return &*it;
+  return nullptr;
+}
+
+Attribute* Entity::Find(std::string_view name, std::string_view dataset_id) {
+  return const_cast<Attribute*>(std::as_const(*this).Find(name, dataset_id));
+}
+
+bool Entity::Has(std::string_view name) const {
+  auto it = std::lower_bound(attributes.begin(), attributes.end(), name,
+                             [](const Attribute& a, std::string_view n) { return a.name < n; });
+  return it != attributes.end() && it->name == name;
+}
+
+void Entity::SortAttributes() {
+  std::stable_sort(attributes.begin(), attributes.end(), NameDatasetLess);
+  // Keep the last of equal keys: walk backwards, moving survivors to the end.
+  std::vector<Attribute> unique;
+  unique.reserve(attributes.size());
+  for (size_t i = 0; i < attributes.size(); ++i) {
+    if (i + 1 < attributes.size() && attributes[i].name == attributes[i + 1].name &&
+        attributes[i].dataset_id == attributes[i + 1].dataset_id) {
+      continue;
+    }
+    unique.push_back(std::move(attributes[i]));
+  }
+  attributes = std::move(unique);
+}
+
+}  // namespace civitas::model
