@@ -66,6 +66,9 @@ class ContextStore {
   // Adds a context document ({"@context": ...}) under a new id; returns it. kBadRequestData when
   // the document is not a valid context.
   virtual Result<HostedContext> Add(const boost::json::value& document) = 0;
+  // Re-adds a hosted context under the id it had before a restart (the server persists hosted
+  // contexts in its store). kBadRequestData when the document is not a valid context.
+  virtual Status Restore(std::string_view id, const boost::json::value& document) = 0;
   // The context with this id or URL, or kNotFound.
   virtual Result<HostedContext> Get(std::string_view id_or_url) const = 0;
   // Every known context (bundled ones included).

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "civitas/api/http_server.h"
+#include "civitas/model/context.h"
+#include "civitas/store/store.h"
+
+namespace civitas::api {
+
+struct BrokerOptions {
+  size_t max_page_size = 1000;      // larger limit → 403 TooManyResults
+  size_t default_page_size = 20;
+  size_t max_batch_entities = 10000;
+};
+
+// The NGSI-LD API (/ngsi-ld/v1/...) plus /healthz and /readyz over a store and a context
+// store, which must outlive it. Thread-safe: Handle is called concurrently from the server's
+// threads. Never throws for bad input: every error is a ProblemDetails reply.
+class Broker {
+ public:
+  Broker(store::Store& store, model::ContextStore& contexts, const Clock& clock,
+         BrokerOptions options = {});
+  ~Broker();
+
+  Reply Handle(HttpRequest& request);
+
+  // /readyz answers 200 only after this (the listener is up).
+  void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }
+
+  struct Impl;  // the handlers (src/api/broker_impl.h)
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace civitas::api

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/beast/http.hpp>
+
+#include "civitas/core/result.h"
+
+namespace civitas::api {
+
+namespace http = boost::beast::http;
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
+// What a handler produces: the response, and whether it acknowledges a write that must be
+// durable before the client may see it.
+struct Reply {
+  HttpResponse response;
+  bool needs_durability = false;
+};
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port
+  int threads = 2;
+  size_t body_limit_bytes = 64u << 20;
+};
+
+// HTTP/1.1 server on Boost.Beast/Asio: keep-alive, one strand per connection, `threads` event
+// loop threads. Handlers run on the connection's thread and must not block for long. For
+// replies that need durability, `await_durable` is called and the response is written once its
+// callback fires (from any thread).
+class HttpServer {
+ public:
+  using Handler = std::function<Reply(HttpRequest&)>;
+  using DurabilityWaiter = std::function<void(std::function<void(Status)>)>;
+
+  HttpServer(HttpServerOptions options, Handler handler, DurabilityWaiter await_durable);
+  ~HttpServer();
+
+  // Binds and listens; returns the bound port. kIoError when the address is unusable.
+  Result<uint16_t> Listen();
+  // Serves until Stop(); runs the event loop on `threads` threads (including the caller's).
+  void Run();
+  // Thread-safe and async-signal-friendly via Asio: stops accepting and ends Run().
+  void Stop();
+
+  struct State;  // event loop and acceptor (src/api/http_server.cc)
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace civitas::api

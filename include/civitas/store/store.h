@@ -1,0 +1,114 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "civitas/core/result.h"
+#include "civitas/model/entity.h"
+
+namespace civitas::store {
+
+// The tenant a request works in; "" is the default tenant. Validated by the API
+// (letters, digits, '_', '-', at most 64 bytes).
+using Tenant = std::string_view;
+
+struct StoreOptions {
+  std::string data_dir;
+  size_t block_cache_bytes = 256u << 20;
+};
+
+// Writes made inside Store::Mutate. Reads through it see the latest committed state of the ids
+// the mutation has locked (and its own pending writes).
+class Mutation {
+ public:
+  virtual ~Mutation() = default;
+  // The current entity, or kNotFound. Only ids passed to Mutate may be read.
+  virtual Result<model::Entity> Get(std::string_view id) = 0;
+  // Creates or replaces the entity (indexes follow).
+  virtual void Put(model::Entity entity) = 0;
+  // Removes the entity and its index entries; no-op when absent.
+  virtual void Delete(std::string_view id) = 0;
+};
+
+// A consistent read-only view of one tenant (a RocksDB snapshot). Not thread-safe; one per
+// request. Scans call `visit` in ascending id order (geo scans excepted) until it returns false.
+class ReadView {
+ public:
+  virtual ~ReadView() = default;
+  virtual Result<model::Entity> Get(std::string_view id) = 0;
+  // Entities for the ids, in the same order; nullopt for ids that do not exist.
+  virtual Result<std::vector<std::optional<model::Entity>>> MultiGet(
+      std::span<const std::string> ids) = 0;
+
+  using IdVisitor = std::function<bool(std::string_view id)>;
+  // Ids of all entities, starting at the first id >= `from`.
+  virtual Status ScanAll(std::string_view from, const IdVisitor& visit) = 0;
+  // Ids of entities having this (expanded) type.
+  virtual Status ScanType(std::string_view type, std::string_view from, const IdVisitor& visit) = 0;
+  // Ids of entities having at least one instance of this (expanded) attribute.
+  virtual Status ScanAttribute(std::string_view attr, std::string_view from,
+                               const IdVisitor& visit) = 0;
+  // Ids of entities whose GeoProperty `geoproperty` has an index cell in one of the inclusive
+  // ranges or equal to one of `cells`. Unordered; an id may repeat.
+  virtual Status ScanGeo(std::string_view geoproperty,
+                         std::span<const std::pair<uint64_t, uint64_t>> ranges,
+                         std::span<const uint64_t> cells, const IdVisitor& visit) = 0;
+};
+
+// Counts kept for the discovery endpoints (/types, /attributes).
+struct NameCount {
+  std::string name;  // expanded IRI, or attribute kind name for AttributeKinds
+  int64_t count = 0;
+};
+
+// The durable store of NGSI-LD entities of every tenant, on RocksDB (docs/formats/store.md).
+// Thread-safe. Writes to one entity are serialised (striped locks), so concurrent
+// read-modify-write requests never lose an update.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  // Runs `body` with exclusive access to `ids` (locked in a global order, so no deadlock), then
+  // writes everything it Put or Deleted in one atomic WriteBatch. If `body` returns an error
+  // nothing is written. The write is applied (visible) but not yet durable on return: call
+  // WhenDurable / SyncDurable before acknowledging. Creates the tenant on first write.
+  virtual Status Mutate(Tenant tenant, std::span<const std::string> ids,
+                        const std::function<Status(Mutation&)>& body) = 0;
+
+  // Calls `done` (on the store's sync thread) once every write applied before this call is
+  // fsync'ed in the WAL; concurrent callers share one fsync (group commit). `done` gets kIoError
+  // when the sync failed. Must not block.
+  virtual void WhenDurable(std::function<void(Status)> done) = 0;
+  // Blocking form of WhenDurable.
+  virtual Status SyncDurable() = 0;
+
+  virtual std::unique_ptr<ReadView> Read(Tenant tenant) const = 0;
+  virtual bool TenantExists(Tenant tenant) const = 0;
+  virtual std::vector<std::string> Tenants() const = 0;
+
+  // Entity types with their entity counts, sorted by name.
+  virtual std::vector<NameCount> Types(Tenant tenant) const = 0;
+  // Attributes found on entities of a type, with counts.
+  virtual std::vector<NameCount> TypeAttributes(Tenant tenant, std::string_view type) const = 0;
+  // Attribute names with the number of entities having them.
+  virtual std::vector<NameCount> Attributes(Tenant tenant) const = 0;
+  // Types of entities that have the attribute; attribute kinds ("Property", ...) in use.
+  virtual std::vector<NameCount> AttributeTypes(Tenant tenant, std::string_view attr) const = 0;
+  virtual std::vector<NameCount> AttributeKinds(Tenant tenant, std::string_view attr) const = 0;
+
+  // Small named blobs of server metadata (hosted contexts, later subscriptions).
+  virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+  virtual Status DeleteMeta(std::string_view key) = 0;
+  virtual std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const = 0;
+};
+
+}  // namespace civitas::store

@@ -1,0 +1,101 @@
+#include "broker_impl.h"
+
+#include "civitas/core/log.h"
+
+namespace civitas::api {
+namespace {
+
+constexpr std::string_view kBase = "/ngsi-ld/v1/";
+
+Reply PlainReply(const HttpRequest& request, http::status status, std::string body) {
+  Reply reply;
+  reply.response = HttpResponse{status, request.version()};
+  reply.response.set(http::field::content_type, "application/json");
+  reply.response.body() = std::move(body);
+  return reply;
+}
+
+Status MethodNotAllowed(const HttpRequest& request) {
+  return Status(StatusCode::kInvalidRequest,
+                "method " + std::string(request.method_string()) + " is not allowed on " +
+                    std::string(request.target().substr(0, request.target().find('?'))));
+}
+
+}  // namespace
+
+Broker::Broker(store::Store& store, model::ContextStore& contexts, const Clock& clock,
+               BrokerOptions options)
+    : impl_(new Impl{store, contexts, clock, options}) {}
+
+Broker::~Broker() = default;
+
+Reply Broker::Handle(HttpRequest& request) { return impl_->Route(request, ready_); }
+
+Status Broker::Impl::CheckTenant(const RequestScope& scope) const {
+  if (store.TenantExists(scope.tenant)) return Status::Ok();
+  return Status(StatusCode::kNonexistentTenant, "tenant '" + scope.tenant + "' does not exist");
+}
+
+Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready) {
+  std::string_view target = request.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/healthz") return PlainReply(request, http::status::ok, R"({"status":"ok"})");
+  if (path == "/readyz") {
+    bool is_ready = ready.load(std::memory_order_acquire);
+    return PlainReply(request, is_ready ? http::status::ok : http::status::service_unavailable,
+                      is_ready ? R"({"status":"ready"})" : R"({"status":"starting"})");
+  }
+  if (!path.starts_with(kBase)) {
+    return ErrorReply(request, NotFound("no resource at " + std::string(path)));
+  }
+  auto opened = OpenScope(request, path.substr(kBase.size()), contexts);
+  if (!opened.ok()) return ErrorReply(request, opened.status());
+  RequestScope& scope = *opened;
+  const auto& seg = scope.segments;
+  const auto method = request.method();
+  using V = http::verb;
+  const size_t n = seg.size();
+  const std::string& root = n > 0 ? seg[0] : std::string();
+
+  if (root == "entities") {
+    if (n == 1 && method == V::post) return CreateEntity(scope);
+    if (n == 1 && method == V::get) return QueryEntities(scope);
+    if (n == 2) {
+      if (method == V::get) return RetrieveEntity(scope, seg[1]);
+      if (method == V::put) return ReplaceEntity(scope, seg[1]);
+      if (method == V::patch) return MergeEntity(scope, seg[1]);
+      if (method == V::delete_) return DeleteEntity(scope, seg[1]);
+    }
+    if (n == 3 && seg[2] == "attrs") {
+      if (method == V::post) return WriteAttrs(scope, seg[1], /*append=*/true);
+      if (method == V::patch) return WriteAttrs(scope, seg[1], /*append=*/false);
+    }
+    if (n == 4 && seg[2] == "attrs") {
+      if (method == V::patch) return PatchAttr(scope, seg[1], seg[3], /*replace=*/false);
+      if (method == V::put) return PatchAttr(scope, seg[1], seg[3], /*replace=*/true);
+      if (method == V::delete_) return DeleteAttr(scope, seg[1], seg[3]);
+    }
+    return ErrorReply(scope, MethodNotAllowed(request));
+  }
+  if (root == "entityOperations" && n == 2 && method == V::post) {
+    if (seg[1] == "query") return QueryEntitiesPost(scope);
+    return Batch(scope, seg[1]);
+  }
+  if (root == "types" && method == V::get) {
+    if (n == 1) return Types(scope);
+    if (n == 2) return TypeDetails(scope, seg[1]);
+  }
+  if (root == "attributes" && method == V::get) {
+    if (n == 1) return Attributes(scope);
+    if (n == 2) return AttributeDetails(scope, seg[1]);
+  }
+  if (root == "jsonldContexts") return ContextsEndpoint(scope);
+  if (root == "subscriptions" || root == "temporal" || root == "csourceRegistrations" ||
+      root == "csourceSubscriptions") {
+    return ErrorReply(scope, Status(StatusCode::kOperationNotSupported,
+                                    "/ngsi-ld/v1/" + root + " is not implemented yet"));
+  }
+  return ErrorReply(scope, NotFound("no NGSI-LD resource at " + std::string(path)));
+}
+
+}  // namespace civitas::api

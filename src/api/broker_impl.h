@@ -1,0 +1,71 @@
+#pragma once
+
+// Shared state and handler declarations of the NGSI-LD broker. Internal to api/.
+
+#include "civitas/api/broker.h"
+#include "civitas/query/entity_query.h"
+#include "request_scope.h"
+
+namespace civitas::api {
+
+struct Broker::Impl {
+  store::Store& store;
+  model::ContextStore& contexts;
+  const Clock& clock;
+  BrokerOptions options;
+
+  Reply Route(HttpRequest& request, const std::atomic<bool>& ready);
+
+  // entities.cc
+  Reply CreateEntity(RequestScope& scope);
+  Reply RetrieveEntity(RequestScope& scope, const std::string& id);
+  Reply ReplaceEntity(RequestScope& scope, const std::string& id);
+  Reply MergeEntity(RequestScope& scope, const std::string& id);
+  Reply DeleteEntity(RequestScope& scope, const std::string& id);
+  Reply WriteAttrs(RequestScope& scope, const std::string& id, bool append);
+  Reply PatchAttr(RequestScope& scope, const std::string& id, const std::string& attr, bool replace);
+  Reply DeleteAttr(RequestScope& scope, const std::string& id, const std::string& attr);
+
+  // queries.cc
+  Reply QueryEntities(RequestScope& scope);
+  Reply QueryEntitiesPost(RequestScope& scope);
+
+  // batch.cc
+  Reply Batch(RequestScope& scope, const std::string& operation);
+
+  // discovery.cc
+  Reply Types(RequestScope& scope);
+  Reply TypeDetails(RequestScope& scope, const std::string& type);
+  Reply Attributes(RequestScope& scope);
+  Reply AttributeDetails(RequestScope& scope, const std::string& attr);
+
+  // contexts_api.cc
+  Reply ContextsEndpoint(RequestScope& scope);
+
+  // Reads need the tenant to exist (NonexistentTenant otherwise); writes create it.
+  Status CheckTenant(const RequestScope& scope) const;
+};
+
+// A write reply that the server sends only after the WAL is synced.
+inline Reply Durable(Reply reply) {
+  reply.needs_durability = true;
+  return reply;
+}
+
+}  // namespace civitas::api
+
+namespace civitas::api {
+
+// Like CIVITAS_ASSIGN_OR_RETURN, for handlers that return a Reply (needs `scope` in scope).
+#define CIVITAS_ASSIGN_OR_RETURN_REPLY(lhs, expr)                                    \
+  auto CIVITAS_CONCAT_(civitas_reply_, __LINE__) = (expr);                           \
+  if (!CIVITAS_CONCAT_(civitas_reply_, __LINE__).ok())                               \
+    return ErrorReply(scope, CIVITAS_CONCAT_(civitas_reply_, __LINE__).status());    \
+  lhs = std::move(CIVITAS_CONCAT_(civitas_reply_, __LINE__)).value()
+
+// A GeoJSON Feature for application/geo+json responses.
+boost::json::value GeoJsonFeature(const model::Entity& entity, const model::Context& context,
+                                  const model::RenderOptions& options,
+                                  const std::string& geoproperty);
+
+}  // namespace civitas::api

@@ -1,0 +1,178 @@
+#include "civitas/api/http_server.h"
+
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+
+#include "civitas/core/log.h"
+
+namespace civitas::api {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+struct HttpServer::State {
+  HttpServerOptions options;
+  Handler handler;
+  DurabilityWaiter await_durable;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+};
+
+namespace {
+
+HttpResponse InternalErrorResponse(const HttpRequest& req) {
+  HttpResponse res{http::status::internal_server_error, req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.body() =
+      R"({"type":"https://uri.etsi.org/ngsi-ld/errors/InternalError","title":"Internal error",)"
+      R"("detail":"the server failed to handle the request; see its log"})";
+  return res;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::State& state)
+      : stream_(std::move(socket)), state_(state) {}
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(state_.options.body_limit_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(120));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+      return Close();
+    }
+    if (ec) {
+      if (ec == http::error::body_limit) return WriteError(http::status::payload_too_large);
+      return WriteError(http::status::bad_request);
+    }
+    HttpRequest request = parser_->release();
+    Reply reply;
+    try {
+      reply = state_.handler(request);
+    } catch (const std::exception& e) {
+      // The last-resort guard: handlers report errors as values; reaching here is a bug.
+      spdlog::error("handler threw for {} {}: {}", std::string(request.method_string()),
+                    std::string(request.target()), e.what());
+      reply.response = InternalErrorResponse(request);
+    }
+    reply.response.keep_alive(request.keep_alive());
+    reply.response.prepare_payload();
+    if (!reply.needs_durability) return Write(std::move(reply.response));
+    auto pending = std::make_shared<HttpResponse>(std::move(reply.response));
+    state_.await_durable([self = shared_from_this(), pending](Status status) {
+      net::post(self->stream_.get_executor(), [self, pending, status] {
+        if (!status.ok()) {
+          HttpRequest stub;
+          *pending = InternalErrorResponse(stub);
+        }
+        self->Write(std::move(*pending));
+      });
+    });
+  }
+
+  void WriteError(http::status status) {
+    HttpResponse res{status, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = status == http::status::payload_too_large
+                     ? R"({"type":"https://uri.etsi.org/ngsi-ld/errors/BadRequestData","title":"Request too large","detail":"the request body exceeds the server's limit"})"
+                     : R"({"type":"https://uri.etsi.org/ngsi-ld/errors/InvalidRequest","title":"Malformed HTTP request","detail":"the request is not valid HTTP/1.1"})";
+    res.keep_alive(false);
+    res.prepare_payload();
+    Write(std::move(res));
+  }
+
+  void Write(HttpResponse response) {
+    auto res = std::make_shared<HttpResponse>(std::move(response));
+    bool close = !res->keep_alive();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, close](beast::error_code ec, size_t) {
+                        if (ec || close) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer::State& state_;
+};
+
+void Accept(HttpServer::State& state) {
+  state.acceptor.async_accept(net::make_strand(state.ioc), [&state](beast::error_code ec,
+                                                                    tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), state)->Start();
+    }
+    Accept(state);
+  });
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options, Handler handler, DurabilityWaiter await_durable)
+    : state_(std::make_unique<State>()) {
+  state_->options = std::move(options);
+  state_->handler = std::move(handler);
+  state_->await_durable = std::move(await_durable);
+}
+
+HttpServer::~HttpServer() = default;
+
+Result<uint16_t> HttpServer::Listen() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(state_->options.host, ec);
+  if (ec) return InvalidRequest("'" + state_->options.host + "' is not an IP address");
+  tcp::endpoint endpoint(address, state_->options.port);
+  auto& acceptor = state_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return IoError("cannot listen on " + state_->options.host + ":" +
+                   std::to_string(state_->options.port) + ": " + ec.message());
+  }
+  Accept(*state_);
+  return acceptor.local_endpoint().port();
+}
+
+void HttpServer::Run() {
+  std::vector<std::thread> threads;
+  for (int i = 1; i < state_->options.threads; ++i) {
+    threads.emplace_back([this] { state_->ioc.run(); });
+  }
+  state_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::Stop() {
+  net::post(state_->ioc, [this] {
+    beast::error_code ec;
+    state_->acceptor.close(ec);
+    state_->ioc.stop();
+  });
+}
+
+}  // namespace civitas::api

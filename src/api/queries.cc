@@ -1,0 +1,195 @@
+// Entity queries: GET /entities and POST /entityOperations/query.
+
+#include <charconv>
+
+#include <boost/json.hpp>
+
+#include "broker_impl.h"
+
+namespace civitas::api {
+namespace json = boost::json;
+namespace {
+
+Result<size_t> ParseCount(const std::string& text, std::string_view name) {
+  size_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return BadRequestData(std::string(name) + " must be a non-negative integer, not '" + text + "'");
+  }
+  return value;
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+Status CompileIdPattern(const std::string& pattern, query::EntityQuery& query) {
+  if (pattern.size() > 256) return BadRequestData("idPattern is longer than 256 characters");
+  try {
+    query.id_pattern.emplace(pattern, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error& e) {
+    return BadRequestData("idPattern '" + pattern + "' is not a valid regular expression");
+  }
+  return Status::Ok();
+}
+
+Status ApplyPaging(const RequestScope& scope, const BrokerOptions& options,
+                   query::EntityQuery& query) {
+  query.limit = options.default_page_size;
+  if (const auto* limit = scope.Param("limit")) {
+    CIVITAS_ASSIGN_OR_RETURN(query.limit, ParseCount(*limit, "limit"));
+    if (query.limit > options.max_page_size) {
+      return Status(StatusCode::kTooManyResults,
+                    "limit " + *limit + " exceeds the maximum page size " +
+                        std::to_string(options.max_page_size));
+    }
+  }
+  if (const auto* offset = scope.Param("offset")) {
+    CIVITAS_ASSIGN_OR_RETURN(query.offset, ParseCount(*offset, "offset"));
+  }
+  if (const auto* count = scope.Param("count")) query.count = *count == "true";
+  if (query.limit == 0 && !query.count) {
+    return BadRequestData("limit=0 is only meaningful with count=true");
+  }
+  return Status::Ok();
+}
+
+Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const BrokerOptions& options) {
+  query::EntityQuery query;
+  query::TermExpander expand = [&](std::string_view term) { return scope.Expand(term); };
+  if (const auto* ids = scope.Param("id")) {
+    query.ids = SplitList(*ids);
+    for (const auto& id : query.ids) {
+      if (!model::IsUri(id)) return BadRequestData("id '" + id + "' is not a URI");
+    }
+  }
+  if (const auto* pattern = scope.Param("idPattern")) {
+    CIVITAS_RETURN_IF_ERROR(CompileIdPattern(*pattern, query));
+  }
+  if (const auto* type = scope.Param("type")) {
+    CIVITAS_ASSIGN_OR_RETURN(query.types, query::ParseTypeSelector(*type, expand));
+  }
+  if (const auto* attrs = scope.Param("attrs")) {
+    for (const auto& a : SplitList(*attrs)) query.attrs.push_back(scope.Expand(a));
+  }
+  if (const auto* q = scope.Param("q")) {
+    CIVITAS_ASSIGN_OR_RETURN(query.q, query::ParseQ(*q, expand));
+  }
+  const auto* georel = scope.Param("georel");
+  const auto* geometry = scope.Param("geometry");
+  const auto* coordinates = scope.Param("coordinates");
+  if (georel || geometry || coordinates) {
+    if (!georel || !geometry || !coordinates) {
+      return BadRequestData("a geo-query needs georel, geometry and coordinates together");
+    }
+    const auto* geoproperty = scope.Param("geoproperty");
+    std::string property =
+        geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
+    CIVITAS_ASSIGN_OR_RETURN(auto geo, query::ParseGeoQuery(*georel, *geometry, *coordinates,
+                                                            std::move(property)));
+    query.geo.emplace(std::move(geo));
+  }
+  CIVITAS_RETURN_IF_ERROR(ApplyPaging(scope, options, query));
+  return query;
+}
+
+Result<query::EntityQuery> QueryFromBody(const RequestScope& scope, const BrokerOptions& options) {
+  const auto* body = scope.body.if_object();
+  if (body == nullptr) return BadRequestData("the body must be a Query object");
+  query::EntityQuery query;
+  query::TermExpander expand = [&](std::string_view term) { return scope.Expand(term); };
+  if (const auto* type = body->if_contains("type");
+      type && (!type->is_string() || type->get_string() != "Query")) {
+    return BadRequestData("the body's type must be \"Query\"");
+  }
+  if (const auto* entities = body->if_contains("entities")) {
+    if (!entities->is_array()) return BadRequestData("entities must be an array");
+    for (const auto& selector : entities->get_array()) {
+      const auto* sel = selector.if_object();
+      if (sel == nullptr) return BadRequestData("each entities item must be an object");
+      if (const auto* id = sel->if_contains("id")) {
+        if (!id->is_string() || !model::IsUri(id->get_string())) {
+          return BadRequestData("entities[].id must be a URI");
+        }
+        query.ids.emplace_back(id->get_string());
+      }
+      if (const auto* pattern = sel->if_contains("idPattern"); pattern && pattern->is_string()) {
+        CIVITAS_RETURN_IF_ERROR(CompileIdPattern(std::string(pattern->get_string()), query));
+      }
+      if (const auto* type = sel->if_contains("type")) {
+        if (!type->is_string()) return BadRequestData("entities[].type must be a string");
+        CIVITAS_ASSIGN_OR_RETURN(auto types, query::ParseTypeSelector(type->get_string(), expand));
+        query.types.insert(query.types.end(), types.begin(), types.end());
+      }
+    }
+  }
+  if (const auto* attrs = body->if_contains("attrs")) {
+    if (!attrs->is_array()) return BadRequestData("attrs must be an array of names");
+    for (const auto& a : attrs->get_array()) {
+      if (!a.is_string()) return BadRequestData("attrs must be an array of names");
+      query.attrs.push_back(scope.Expand(a.get_string()));
+    }
+  }
+  if (const auto* q = body->if_contains("q")) {
+    if (!q->is_string()) return BadRequestData("q must be a string");
+    CIVITAS_ASSIGN_OR_RETURN(query.q, query::ParseQ(q->get_string(), expand));
+  }
+  if (const auto* geo_q = body->if_contains("geoQ")) {
+    CIVITAS_ASSIGN_OR_RETURN(auto geo, query::ParseGeoQueryJson(*geo_q, expand));
+    query.geo.emplace(std::move(geo));
+  }
+  CIVITAS_RETURN_IF_ERROR(ApplyPaging(scope, options, query));
+  return query;
+}
+
+}  // namespace
+
+namespace {
+
+Reply RunAndRender(Broker::Impl& broker, RequestScope& scope, Result<query::EntityQuery> query) {
+  if (!query.ok()) return ErrorReply(scope, query.status());
+  if (auto s = broker.CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
+  auto page = query::RunEntityQuery(*broker.store.Read(scope.tenant), *query);
+  if (!page.ok()) return ErrorReply(scope, page.status());
+  auto options = RenderOptionsOf(scope);
+  if (options.attrs.empty()) options.attrs.insert(query->attrs.begin(), query->attrs.end());
+  json::array entities;
+  entities.reserve(page->entities.size());
+  Reply reply;
+  if (scope.media == ResponseMedia::kGeoJson) {
+    const std::string* geoproperty = scope.Param("geometryProperty");
+    std::string geo = geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
+    for (const auto& e : page->entities) {
+      entities.push_back(GeoJsonFeature(e, *scope.context, options, geo));
+    }
+    reply = JsonReply(scope, http::status::ok,
+                      json::object{{"type", "FeatureCollection"}, {"features", std::move(entities)}});
+  } else {
+    for (const auto& e : page->entities) {
+      entities.push_back(model::RenderEntity(e, *scope.context, options));
+    }
+    reply = JsonReply(scope, http::status::ok, std::move(entities));
+  }
+  if (page->total) reply.response.set("NGSILD-Results-Count", std::to_string(*page->total));
+  return reply;
+}
+
+}  // namespace
+
+Reply Broker::Impl::QueryEntities(RequestScope& scope) {
+  return RunAndRender(*this, scope, QueryFromParams(scope, options));
+}
+
+Reply Broker::Impl::QueryEntitiesPost(RequestScope& scope) {
+  return RunAndRender(*this, scope, QueryFromBody(scope, options));
+}
+
+}  // namespace civitas::api

@@ -1,0 +1,256 @@
+#include "request_scope.h"
+
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+
+#include "problem.h"
+
+namespace civitas::api {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kLinkRel = "http://www.w3.org/ns/json-ld#context";
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The media type of a Content-Type value without parameters, lower-cased.
+std::string MediaType(std::string_view value) {
+  return Lower(Trim(value.substr(0, value.find(';'))));
+}
+
+Status ValidateTenant(std::string_view tenant) {
+  if (tenant.size() > 64) return BadRequestData("NGSILD-Tenant is longer than 64 characters");
+  for (char c : tenant) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) {
+      return BadRequestData("NGSILD-Tenant may hold only letters, digits, '_', '-' and '.'");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<ResponseMedia> NegotiateAccept(std::string_view accept) {
+  if (Trim(accept).empty()) return ResponseMedia::kJson;
+  bool json = false, ld = false, geo = false;
+  size_t pos = 0;
+  while (pos <= accept.size()) {
+    size_t end = accept.find(',', pos);
+    if (end == std::string_view::npos) end = accept.size();
+    std::string type = MediaType(accept.substr(pos, end - pos));
+    if (type == "application/ld+json") ld = true;
+    if (type == "application/json" || type == "*/*" || type == "application/*") json = true;
+    if (type == "application/geo+json") geo = true;
+    pos = end + 1;
+  }
+  if (ld) return ResponseMedia::kLdJson;
+  if (json) return ResponseMedia::kJson;
+  if (geo) return ResponseMedia::kGeoJson;
+  return Status(StatusCode::kNotAcceptable,
+                "Accept must allow application/json, application/ld+json or application/geo+json");
+}
+
+// The context URL of a Link header with rel=json-ld#context, or "" when there is none.
+Result<std::string> LinkContext(std::string_view link) {
+  if (Trim(link).empty()) return std::string();
+  size_t open = link.find('<');
+  size_t close = link.find('>', open == std::string_view::npos ? 0 : open);
+  if (open == std::string_view::npos || close == std::string_view::npos) {
+    return BadRequestData("Link header must look like <url>; rel=\"" + std::string(kLinkRel) + "\"");
+  }
+  if (link.find(kLinkRel) == std::string_view::npos) return std::string();
+  return std::string(link.substr(open + 1, close - open - 1));
+}
+
+Status ParseBody(RequestScope& scope, model::ContextStore& contexts) {
+  const HttpRequest& req = *scope.http;
+  std::string content_type = MediaType(req[http::field::content_type]);
+  if (content_type != "application/json" && content_type != "application/ld+json" &&
+      content_type != "application/merge-patch+json") {
+    return Status(StatusCode::kUnsupportedMediaType,
+                  "Content-Type must be application/json or application/ld+json, not '" +
+                      content_type + "'");
+  }
+  json::parse_options options;
+  options.max_depth = 64;
+  boost::system::error_code ec;
+  scope.body = json::parse(req.body(), ec, {}, options);
+  if (ec) return InvalidRequest("the body is not valid JSON: " + ec.message());
+  CIVITAS_ASSIGN_OR_RETURN(std::string link, LinkContext(req[http::field::link]));
+  if (content_type == "application/ld+json") {
+    if (!link.empty()) {
+      return BadRequestData("a Link header with a JSON-LD context is not allowed with "
+                            "application/ld+json: put the @context in the body");
+    }
+    const json::value* context = nullptr;
+    if (const auto* obj = scope.body.if_object()) {
+      context = obj->if_contains("@context");
+    } else if (const auto* arr = scope.body.if_array(); arr && !arr->empty() && arr->front().is_object()) {
+      context = arr->front().as_object().if_contains("@context");
+    }
+    if (context == nullptr) {
+      return BadRequestData("application/ld+json bodies must carry an @context member");
+    }
+    CIVITAS_ASSIGN_OR_RETURN(scope.context, contexts.Resolve(*context));
+    return Status::Ok();
+  }
+  if (const auto* obj = scope.body.if_object(); obj && obj->contains("@context")) {
+    return BadRequestData("an @context in the body requires Content-Type application/ld+json");
+  }
+  if (!link.empty()) {
+    CIVITAS_ASSIGN_OR_RETURN(scope.context, contexts.Resolve(json::string(link)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool RequestScope::HasOption(std::string_view option) const {
+  const std::string* options = Param("options");
+  if (options == nullptr) return false;
+  std::string_view rest = *options;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    if (Trim(rest.substr(0, comma)) == option) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+Result<RequestScope> OpenScope(HttpRequest& request, std::string_view path_after_base,
+                               model::ContextStore& contexts) {
+  RequestScope scope;
+  scope.http = &request;
+  auto target = boost::urls::parse_origin_form(request.target());
+  if (!target) return InvalidRequest("the request target is not a valid URL");
+  for (auto param : target->params()) {
+    if (!scope.params.emplace(param.key, param.value).second) {
+      scope.params[param.key] += "," + param.value;
+    }
+  }
+  std::string_view rest = path_after_base;
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string_view raw = rest.substr(0, slash);
+    auto decoded = boost::urls::make_pct_string_view(raw);
+    if (!decoded) return InvalidRequest("bad percent-encoding in the path");
+    scope.segments.push_back(decoded->decode());
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  scope.tenant = std::string(Trim(request["NGSILD-Tenant"]));
+  CIVITAS_RETURN_IF_ERROR(ValidateTenant(scope.tenant));
+  CIVITAS_ASSIGN_OR_RETURN(scope.media, NegotiateAccept(request[http::field::accept]));
+  bool has_body = request.method() == http::verb::post || request.method() == http::verb::patch ||
+                  request.method() == http::verb::put;
+  if (has_body && !request.body().empty()) {
+    CIVITAS_RETURN_IF_ERROR(ParseBody(scope, contexts));
+  } else {
+    CIVITAS_ASSIGN_OR_RETURN(std::string link, LinkContext(request[http::field::link]));
+    if (!link.empty()) {
+      CIVITAS_ASSIGN_OR_RETURN(scope.context, contexts.Resolve(json::string(link)));
+    }
+  }
+  if (!scope.context) scope.context = contexts.Core();
+  return scope;
+}
+
+namespace {
+
+std::string LinkHeaderFor(const model::Context& context) {
+  const json::value& source = context.Source();
+  std::string url(model::kCoreContextUrl);
+  if (source.is_string()) {
+    url = source.get_string();
+  } else if (const auto* arr = source.if_array()) {
+    for (const auto& v : *arr) {
+      if (v.is_string()) {
+        url = v.get_string();
+        break;
+      }
+    }
+  }
+  return "<" + url + ">; rel=\"" + std::string(kLinkRel) + "\"; type=\"application/ld+json\"";
+}
+
+void AddContextMember(json::value& body, const json::value& source) {
+  if (auto* obj = body.if_object()) {
+    (*obj)["@context"] = source;
+  } else if (auto* arr = body.if_array()) {
+    for (auto& item : *arr) {
+      if (auto* o = item.if_object()) (*o)["@context"] = source;
+    }
+  }
+}
+
+}  // namespace
+
+Reply JsonReply(const RequestScope& scope, http::status status, json::value body) {
+  Reply reply;
+  reply.response = HttpResponse{status, scope.http->version()};
+  auto& res = reply.response;
+  if (scope.media == ResponseMedia::kLdJson) {
+    AddContextMember(body, scope.context->Source());
+    res.set(http::field::content_type, "application/ld+json");
+  } else {
+    res.set(http::field::content_type,
+            scope.media == ResponseMedia::kGeoJson ? "application/geo+json" : "application/json");
+    res.set(http::field::link, LinkHeaderFor(*scope.context));
+  }
+  res.body() = json::serialize(body);
+  return reply;
+}
+
+Reply EmptyReply(const RequestScope& scope, http::status status) {
+  Reply reply;
+  reply.response = HttpResponse{status, scope.http->version()};
+  return reply;
+}
+
+Reply ErrorReply(const HttpRequest& request, const Status& status) {
+  return Reply{ProblemResponse(status, request.version()), false};
+}
+
+Reply ErrorReply(const RequestScope& scope, const Status& status) {
+  return ErrorReply(*scope.http, status);
+}
+
+model::RenderOptions RenderOptionsOf(const RequestScope& scope) {
+  model::RenderOptions options;
+  if (scope.HasOption("keyValues") || scope.HasOption("simplified")) {
+    options.representation = model::Representation::kKeyValues;
+  } else if (scope.HasOption("concise")) {
+    options.representation = model::Representation::kConcise;
+  }
+  if (const auto* format = scope.Param("format")) {
+    if (*format == "keyValues" || *format == "simplified") {
+      options.representation = model::Representation::kKeyValues;
+    } else if (*format == "concise") {
+      options.representation = model::Representation::kConcise;
+    }
+  }
+  options.sys_attrs = scope.HasOption("sysAttrs");
+  if (const auto* attrs = scope.Param("attrs")) {
+    std::string_view rest = *attrs;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      auto name = Trim(rest.substr(0, comma));
+      if (!name.empty()) options.attrs.insert(scope.Expand(name));
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  if (const auto* lang = scope.Param("lang")) options.lang = *lang;
+  return options;
+}
+
+}  // namespace civitas::api

@@ -1,0 +1,55 @@
+#pragma once
+
+// Per-request state of an NGSI-LD call: decoded path and parameters, tenant, negotiated media
+// types, resolved @context and parsed body. Internal to api/.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "civitas/api/http_server.h"
+#include "civitas/model/context.h"
+#include "civitas/model/entity_json.h"
+
+namespace civitas::api {
+
+enum class ResponseMedia { kJson, kLdJson, kGeoJson };
+
+struct RequestScope {
+  HttpRequest* http = nullptr;
+  std::vector<std::string> segments;          // path after /ngsi-ld/v1/, percent-decoded
+  std::map<std::string, std::string> params;  // query parameters, percent-decoded
+  std::string tenant;
+  ResponseMedia media = ResponseMedia::kJson;
+  std::shared_ptr<const model::Context> context;
+  boost::json::value body;                    // null when the request has none
+
+  const std::string* Param(std::string_view name) const {
+    auto it = params.find(std::string(name));
+    return it == params.end() ? nullptr : &it->second;
+  }
+  // The comma-separated list in `options` contains `option`.
+  bool HasOption(std::string_view option) const;
+  std::string Expand(std::string_view term) const { return context->ExpandTerm(term); }
+};
+
+// Splits the target, validates NGSILD-Tenant, negotiates Accept, and for requests with a body
+// checks Content-Type, parses the JSON and resolves the @context (body for ld+json, Link
+// header for json). Errors: kInvalidRequest, kBadRequestData, kUnsupportedMediaType,
+// kNotAcceptable, kLdContextNotAvailable.
+Result<RequestScope> OpenScope(HttpRequest& request, std::string_view path_after_base,
+                               model::ContextStore& contexts);
+
+// Reply builders that add @context (ld+json) or the Link header (json).
+Reply JsonReply(const RequestScope& scope, http::status status, boost::json::value body);
+Reply EmptyReply(const RequestScope& scope, http::status status);
+Reply ErrorReply(const RequestScope& scope, const Status& status);
+Reply ErrorReply(const HttpRequest& request, const Status& status);
+
+// Rendering options from attrs, options (keyValues/concise/sysAttrs) and lang.
+model::RenderOptions RenderOptionsOf(const RequestScope& scope);
+
+}  // namespace civitas::api

@@ -1,0 +1,28 @@
+// The civitas command line: `civitas serve ...`.
+
+#include <CLI/CLI.hpp>
+
+#include "serve.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"civitas: an open smart-city data platform (NGSI-LD broker)"};
+  app.require_subcommand(1);
+
+  civitas::cli::ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the NGSI-LD API");
+  serve_cmd->add_option("--data-dir", serve.data_dir, "Directory of the store")
+      ->capture_default_str();
+  serve_cmd->add_option("--http", serve.http, "Listen address HOST:PORT (port 0 = any free)")
+      ->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads, "HTTP event-loop threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve_cmd->add_option("--context-dir", serve.context_dir,
+                        "Directory of extra @context files (see docs/formats/jsonld-contexts.md)");
+  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  if (serve_cmd->parsed()) return civitas::cli::Serve(serve);
+  return 0;
+}

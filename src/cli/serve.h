@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+namespace civitas::cli {
+
+struct ServeOptions {
+  std::string data_dir = "data/serve";
+  std::string http = "127.0.0.1:8080";
+  std::string context_dir;
+  std::string log_level = "info";
+  int threads = 2;
+};
+
+// `civitas serve`: opens the store, serves the API until SIGINT/SIGTERM. Exit code 0 on a clean
+// shutdown, 1 when the store or listener cannot be opened, 2 for bad options.
+int Serve(const ServeOptions& options);
+
+}  // namespace civitas::cli

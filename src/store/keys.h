@@ -1,0 +1,87 @@
+#pragma once
+
+// Key layout of the RocksDB column families (docs/formats/store.md). Internal to store/.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace civitas::store::keys {
+
+inline constexpr char kSep = '\0';
+
+// entities CF: tenant \0 id
+inline std::string Entity(std::string_view tenant, std::string_view id) {
+  std::string k;
+  k.reserve(tenant.size() + id.size() + 1);
+  k.append(tenant).push_back(kSep);
+  k.append(id);
+  return k;
+}
+inline std::string EntityPrefix(std::string_view tenant) {
+  std::string k(tenant);
+  k.push_back(kSep);
+  return k;
+}
+
+// index CF: tag tenant \0 name \0 id, for tag 'T' (type) and 'A' (attribute).
+inline std::string NamePrefix(char tag, std::string_view tenant, std::string_view name) {
+  std::string k;
+  k.reserve(tenant.size() + name.size() + 3);
+  k.push_back(tag);
+  k.append(tenant).push_back(kSep);
+  k.append(name).push_back(kSep);
+  return k;
+}
+inline std::string NameIndex(char tag, std::string_view tenant, std::string_view name,
+                             std::string_view id) {
+  return NamePrefix(tag, tenant, name).append(id);
+}
+
+inline void AppendBigEndian(std::string& k, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+inline uint64_t ReadBigEndian(std::string_view bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+// index CF: 'G' tenant \0 geoproperty \0 cell(8 bytes, big-endian) id
+inline std::string GeoPrefix(std::string_view tenant, std::string_view geoproperty) {
+  return NamePrefix('G', tenant, geoproperty);
+}
+inline std::string GeoIndex(std::string_view tenant, std::string_view geoproperty, uint64_t cell,
+                            std::string_view id) {
+  std::string k = GeoPrefix(tenant, geoproperty);
+  AppendBigEndian(k, cell);
+  k.append(id);
+  return k;
+}
+
+// meta CF: 'N' tenant → "" (tenant registry); 'M' key → blob (server metadata);
+// 'C' tenant \0 kind \0 parts... → int64 counter (merge-added).
+inline std::string TenantKey(std::string_view tenant) { return std::string("N").append(tenant); }
+inline std::string MetaKey(std::string_view key) { return std::string("M").append(key); }
+inline std::string CounterPrefix(std::string_view tenant, char kind) {
+  std::string k("C");
+  k.append(tenant).push_back(kSep);
+  k.push_back(kind);
+  k.push_back(kSep);
+  return k;
+}
+
+// Smallest key greater than every key starting with `prefix` (for iterate_upper_bound).
+inline std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(prefix.back());
+    if (last != 0xff) {
+      ++last;
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+}  // namespace civitas::store::keys

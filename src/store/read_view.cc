@@ -1,0 +1,122 @@
+#include "read_view.h"
+
+#include "civitas/model/entity_codec.h"
+#include "keys.h"
+#include "rocks_store.h"
+
+namespace civitas::store {
+namespace {
+
+class RocksReadView final : public ReadView {
+ public:
+  RocksReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
+                rocksdb::ColumnFamilyHandle* index, Tenant tenant)
+      : db_(db), entities_(entities), index_(index), tenant_(tenant), snapshot_(db.GetSnapshot()) {
+    options_.snapshot = snapshot_;
+  }
+  ~RocksReadView() override { db_.ReleaseSnapshot(snapshot_); }
+
+  Result<model::Entity> Get(std::string_view id) override {
+    std::string record;
+    auto s = db_.Get(options_, entities_, keys::Entity(tenant_, id), &record);
+    if (s.IsNotFound()) return NotFound("entity '" + std::string(id) + "' not found");
+    CIVITAS_RETURN_IF_ERROR(FromRocks(s, "read entity"));
+    return model::DecodeEntity(record);
+  }
+
+  Result<std::vector<std::optional<model::Entity>>> MultiGet(
+      std::span<const std::string> ids) override {
+    std::vector<std::string> key_storage;
+    key_storage.reserve(ids.size());
+    for (const auto& id : ids) key_storage.push_back(keys::Entity(tenant_, id));
+    std::vector<rocksdb::Slice> key_slices(key_storage.begin(), key_storage.end());
+    std::vector<rocksdb::PinnableSlice> values(ids.size());
+    std::vector<rocksdb::Status> statuses(ids.size());
+    db_.MultiGet(options_, entities_, key_slices.size(), key_slices.data(), values.data(),
+                 statuses.data());
+    std::vector<std::optional<model::Entity>> out(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      CIVITAS_RETURN_IF_ERROR(FromRocks(statuses[i], "read entity"));
+      CIVITAS_ASSIGN_OR_RETURN(auto entity,
+                               model::DecodeEntity(std::string_view(values[i].data(), values[i].size())));
+      out[i] = std::move(entity);
+    }
+    return out;
+  }
+
+  Status ScanAll(std::string_view from, const IdVisitor& visit) override {
+    return ScanPrefix(entities_, keys::EntityPrefix(tenant_), from, visit);
+  }
+  Status ScanType(std::string_view type, std::string_view from, const IdVisitor& visit) override {
+    return ScanPrefix(index_, keys::NamePrefix('T', tenant_, type), from, visit);
+  }
+  Status ScanAttribute(std::string_view attr, std::string_view from,
+                       const IdVisitor& visit) override {
+    return ScanPrefix(index_, keys::NamePrefix('A', tenant_, attr), from, visit);
+  }
+
+  Status ScanGeo(std::string_view geoproperty, std::span<const std::pair<uint64_t, uint64_t>> ranges,
+                 std::span<const uint64_t> cells, const IdVisitor& visit) override {
+    const std::string prefix = keys::GeoPrefix(tenant_, geoproperty);
+    rocksdb::ReadOptions options = options_;
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, index_));
+    auto cell_of = [&](const rocksdb::Slice& key) {
+      return keys::ReadBigEndian(std::string_view(key.data() + prefix.size(), 8));
+    };
+    auto id_of = [&](const rocksdb::Slice& key) {
+      return std::string_view(key.data() + prefix.size() + 8, key.size() - prefix.size() - 8);
+    };
+    for (const auto& [first, last] : ranges) {
+      std::string start = prefix;
+      keys::AppendBigEndian(start, first);
+      for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        if (cell_of(it->key()) > last) break;
+        if (!visit(id_of(it->key()))) return Status::Ok();
+      }
+      CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "scan geo index"));
+    }
+    for (uint64_t cell : cells) {
+      std::string start = prefix;
+      keys::AppendBigEndian(start, cell);
+      for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+        if (!visit(id_of(it->key()))) return Status::Ok();
+      }
+      CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "scan geo index"));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Status ScanPrefix(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
+                    std::string_view from, const IdVisitor& visit) {
+    std::string upper = keys::PrefixEnd(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions options = options_;
+    options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf));
+    std::string start = prefix;
+    start.append(from);
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      rocksdb::Slice key = it->key();
+      if (!visit(std::string_view(key.data() + prefix.size(), key.size() - prefix.size()))) break;
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  rocksdb::DB& db_;
+  rocksdb::ColumnFamilyHandle* entities_;
+  rocksdb::ColumnFamilyHandle* index_;
+  std::string tenant_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<ReadView> MakeReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
+                                       rocksdb::ColumnFamilyHandle* index, Tenant tenant) {
+  return std::make_unique<RocksReadView>(db, entities, index, tenant);
+}
+
+}  // namespace civitas::store

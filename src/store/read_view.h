@@ -1,0 +1,16 @@
+#pragma once
+
+// Snapshot-based ReadView over RocksDB. Internal to store/.
+
+#include <memory>
+
+#include <rocksdb/db.h>
+
+#include "civitas/store/store.h"
+
+namespace civitas::store {
+
+std::unique_ptr<ReadView> MakeReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
+                                       rocksdb::ColumnFamilyHandle* index, Tenant tenant);
+
+}  // namespace civitas::store

@@ -1,0 +1,346 @@
+#include "rocks_store.h"
+
+#include <algorithm>
+#include <cstring>
+#include <future>
+#include <map>
+
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "civitas/core/log.h"
+#include "civitas/model/entity_codec.h"
+#include "entity_index.h"
+#include "keys.h"
+#include "read_view.h"
+
+namespace civitas::store {
+namespace {
+
+// Discovery counters are int64 deltas merged by addition, so concurrent writers never
+// read-modify-write a counter.
+class CounterAddOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    int64_t sum = Decode(value);
+    if (existing != nullptr) sum += Decode(*existing);
+    new_value->assign(reinterpret_cast<const char*>(&sum), sizeof sum);
+    return true;
+  }
+  const char* Name() const override { return "civitas.CounterAdd"; }
+
+  static int64_t Decode(const rocksdb::Slice& s) {
+    int64_t v = 0;
+    if (s.size() == sizeof v) std::memcpy(&v, s.data(), sizeof v);
+    return v;
+  }
+};
+
+std::string EncodeDelta(int64_t delta) {
+  return std::string(reinterpret_cast<const char*>(&delta), sizeof delta);
+}
+
+size_t StripeOf(Tenant tenant, std::string_view id, size_t stripes) {
+  size_t h = std::hash<std::string_view>{}(id) ^ (std::hash<std::string_view>{}(tenant) * 31);
+  return h % stripes;
+}
+
+// Applies the difference between two sorted key sets: removes a's extras, adds b's.
+template <typename OnRemoved, typename OnAdded>
+void Diff(const std::vector<std::string>& a, const std::vector<std::string>& b, OnRemoved removed,
+          OnAdded added) {
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+      removed(a[i++]);
+    } else if (i == a.size() || b[j] < a[i]) {
+      added(b[j++]);
+    } else {
+      ++i;
+      ++j;
+    }
+  }
+}
+
+class RocksMutation final : public Mutation {
+ public:
+  RocksMutation(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities, Tenant tenant,
+                std::span<const std::string> ids)
+      : db_(db), entities_(entities), tenant_(tenant), ids_(ids) {}
+
+  Result<model::Entity> Get(std::string_view id) override {
+    if (auto it = pending_.find(id); it != pending_.end()) {
+      if (!it->second) return NotFound("entity '" + std::string(id) + "' not found");
+      return *it->second;
+    }
+    CIVITAS_ASSIGN_OR_RETURN(auto original, Original(id));
+    if (!original) return NotFound("entity '" + std::string(id) + "' not found");
+    return *original;
+  }
+  void Put(model::Entity entity) override {
+    std::string id = entity.id;
+    pending_[id] = std::move(entity);
+  }
+  void Delete(std::string_view id) override { pending_[std::string(id)] = std::nullopt; }
+
+  // Adds every pending change with its index and counter deltas to `batch`.
+  Status Stage(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index,
+               rocksdb::ColumnFamilyHandle* meta) {
+    for (auto& [id, updated] : pending_) {
+      CIVITAS_ASSIGN_OR_RETURN(auto original, Original(id));
+      IndexEntries before, after;
+      if (original) before = IndexEntriesOf(tenant_, *original);
+      if (updated) after = IndexEntriesOf(tenant_, *updated);
+      std::string key = keys::Entity(tenant_, id);
+      if (updated) {
+        batch.Put(entities_, key, model::EncodeEntity(*updated));
+      } else if (original) {
+        batch.Delete(entities_, key);
+      }
+      Diff(before.index_keys, after.index_keys, [&](const std::string& k) { batch.Delete(index, k); },
+           [&](const std::string& k) { batch.Put(index, k, rocksdb::Slice()); });
+      Diff(before.counter_keys, after.counter_keys,
+           [&](const std::string& k) { batch.Merge(meta, k, EncodeDelta(-1)); },
+           [&](const std::string& k) { batch.Merge(meta, k, EncodeDelta(1)); });
+    }
+    return Status::Ok();
+  }
+
+  bool empty() const { return pending_.empty(); }
+
+ private:
+  // The entity as stored before this mutation (cached: the ids are locked, so it cannot change).
+  Result<std::optional<model::Entity>> Original(std::string_view id) {
+    if (auto it = originals_.find(id); it != originals_.end()) return it->second;
+    if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) {
+      return Internal("mutation read an entity it did not lock");
+    }
+    std::string record;
+    auto s = db_.Get(rocksdb::ReadOptions(), entities_, keys::Entity(tenant_, id), &record);
+    std::optional<model::Entity> result;
+    if (s.ok()) {
+      CIVITAS_ASSIGN_OR_RETURN(auto decoded, model::DecodeEntity(record));
+      result = std::move(decoded);
+    } else if (!s.IsNotFound()) {
+      return FromRocks(s, "read entity");
+    }
+    originals_.emplace(std::string(id), result);
+    return result;
+  }
+
+  rocksdb::DB& db_;
+  rocksdb::ColumnFamilyHandle* entities_;
+  Tenant tenant_;
+  std::span<const std::string> ids_;
+  std::map<std::string, std::optional<model::Entity>, std::less<>> originals_;
+  std::map<std::string, std::optional<model::Entity>, std::less<>> pending_;
+};
+
+}  // namespace
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsNotFound()) return NotFound(std::string(what) + ": not found");
+  return IoError(std::string(what) + ": " + s.ToString());
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  return RocksStore::OpenRocks(options);
+}
+
+Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options) {
+  std::unique_ptr<RocksStore> store(new RocksStore());
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_total_wal_size = 256u << 20;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.cache_index_and_filter_blocks = true;
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.OptimizeLevelStyleCompaction(64u << 20);
+  rocksdb::ColumnFamilyOptions meta_cf = cf;
+  meta_cf.merge_operator = std::make_shared<CounterAddOperator>();
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, cf},
+      {"entities", cf},
+      {"index", cf},
+      {"meta", meta_cf},
+  };
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(db_options, options.data_dir, families, &store->handles_, &raw);
+  if (!s.ok()) return FromRocks(s, "open store at " + options.data_dir);
+  store->db_.reset(raw);
+  store->entities_ = store->handles_[1];
+  store->index_ = store->handles_[2];
+  store->meta_ = store->handles_[3];
+
+  std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions(), store->meta_));
+  for (it->Seek("N"); it->Valid() && it->key().starts_with("N"); it->Next()) {
+    store->tenants_.insert(it->key().ToString().substr(1));
+  }
+  store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+RocksStore::~RocksStore() {
+  {
+    std::lock_guard lock(sync_mu_);
+    stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
+  if (db_) {
+    // Nothing acknowledged may be left unsynced: the sync thread drained its waiters.
+    (void)db_->SyncWAL();
+    for (auto* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    (void)db_->Close();
+  }
+}
+
+Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
+                          const std::function<Status(Mutation&)>& body) {
+  std::vector<size_t> stripes;
+  stripes.reserve(ids.size());
+  for (const auto& id : ids) stripes.push_back(StripeOf(tenant, id, kStripes));
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  for (size_t s : stripes) stripes_[s].lock();
+  struct Unlock {
+    RocksStore* store;
+    std::vector<size_t>& stripes;
+    ~Unlock() {
+      for (auto it = stripes.rbegin(); it != stripes.rend(); ++it) store->stripes_[*it].unlock();
+    }
+  } unlock{this, stripes};
+
+  RocksMutation mutation(*db_, entities_, tenant, ids);
+  CIVITAS_RETURN_IF_ERROR(body(mutation));
+  if (mutation.empty()) return Status::Ok();
+  rocksdb::WriteBatch batch;
+  CIVITAS_RETURN_IF_ERROR(mutation.Stage(batch, index_, meta_));
+  bool new_tenant = false;
+  {
+    std::lock_guard lock(tenants_mu_);
+    new_tenant = tenants_.find(tenant) == tenants_.end();
+  }
+  if (new_tenant) batch.Put(meta_, keys::TenantKey(tenant), rocksdb::Slice());
+  rocksdb::WriteOptions write_options;
+  write_options.sync = false;  // durability comes from WhenDurable's group fsync
+  CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "write"));
+  if (new_tenant) {
+    std::lock_guard lock(tenants_mu_);
+    tenants_.emplace(tenant);
+  }
+  return Status::Ok();
+}
+
+void RocksStore::WhenDurable(std::function<void(Status)> done) {
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_waiters_.push_back(std::move(done));
+  }
+  sync_cv_.notify_one();
+}
+
+Status RocksStore::SyncDurable() {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  WhenDurable([&promise](Status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
+void RocksStore::SyncLoop() {
+  std::unique_lock lock(sync_mu_);
+  for (;;) {
+    sync_cv_.wait(lock, [&] { return stopping_ || !sync_waiters_.empty(); });
+    if (sync_waiters_.empty() && stopping_) return;
+    // Every waiter queued its callback after its write was applied, so one fsync started now
+    // covers all of them.
+    std::deque<std::function<void(Status)>> batch;
+    batch.swap(sync_waiters_);
+    lock.unlock();
+    Status status = FromRocks(db_->SyncWAL(), "sync write-ahead log");
+    if (!status.ok()) spdlog::error("WAL sync failed: {}", status.message());
+    for (auto& done : batch) done(status);
+    lock.lock();
+  }
+}
+
+std::unique_ptr<ReadView> RocksStore::Read(Tenant tenant) const {
+  return MakeReadView(*db_, entities_, index_, tenant);
+}
+
+bool RocksStore::TenantExists(Tenant tenant) const {
+  if (tenant.empty()) return true;
+  std::lock_guard lock(tenants_mu_);
+  return tenants_.find(tenant) != tenants_.end();
+}
+
+std::vector<std::string> RocksStore::Tenants() const {
+  std::lock_guard lock(tenants_mu_);
+  return {tenants_.begin(), tenants_.end()};
+}
+
+std::vector<NameCount> RocksStore::Counters(std::string_view prefix) const {
+  std::vector<NameCount> out;
+  std::string upper = keys::PrefixEnd(std::string(prefix));
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, meta_));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    int64_t count = CounterAddOperator::Decode(it->value());
+    if (count <= 0) continue;
+    out.push_back({it->key().ToString().substr(prefix.size()), count});
+  }
+  return out;
+}
+
+std::vector<NameCount> RocksStore::Types(Tenant tenant) const {
+  return Counters(keys::CounterPrefix(tenant, 'T'));
+}
+std::vector<NameCount> RocksStore::TypeAttributes(Tenant tenant, std::string_view type) const {
+  return Counters(keys::CounterPrefix(tenant, 'P').append(type).append(1, keys::kSep));
+}
+std::vector<NameCount> RocksStore::Attributes(Tenant tenant) const {
+  return Counters(keys::CounterPrefix(tenant, 'A'));
+}
+std::vector<NameCount> RocksStore::AttributeTypes(Tenant tenant, std::string_view attr) const {
+  return Counters(keys::CounterPrefix(tenant, 'Y').append(attr).append(1, keys::kSep));
+}
+std::vector<NameCount> RocksStore::AttributeKinds(Tenant tenant, std::string_view attr) const {
+  return Counters(keys::CounterPrefix(tenant, 'K').append(attr).append(1, keys::kSep));
+}
+
+Status RocksStore::PutMeta(std::string_view key, std::string_view value) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocks(db_->Put(options, meta_, keys::MetaKey(key), rocksdb::Slice(value.data(), value.size())),
+                   "write metadata");
+}
+
+Status RocksStore::DeleteMeta(std::string_view key) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocks(db_->Delete(options, meta_, keys::MetaKey(key)), "delete metadata");
+}
+
+std::vector<std::pair<std::string, std::string>> RocksStore::ScanMeta(std::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string start = keys::MetaKey(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    out.emplace_back(it->key().ToString().substr(1), it->value().ToString());
+  }
+  return out;
+}
+
+}  // namespace civitas::store

@@ -1,0 +1,70 @@
+#pragma once
+
+// The RocksDB implementation of Store. Internal to store/.
+
+#include <array>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <rocksdb/db.h>
+
+#include "civitas/store/store.h"
+
+namespace civitas::store {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+class RocksStore final : public Store {
+ public:
+  ~RocksStore() override;
+  static Result<std::unique_ptr<Store>> OpenRocks(const StoreOptions& options);
+
+  Status Mutate(Tenant tenant, std::span<const std::string> ids,
+                const std::function<Status(Mutation&)>& body) override;
+  void WhenDurable(std::function<void(Status)> done) override;
+  Status SyncDurable() override;
+
+  std::unique_ptr<ReadView> Read(Tenant tenant) const override;
+  bool TenantExists(Tenant tenant) const override;
+  std::vector<std::string> Tenants() const override;
+
+  std::vector<NameCount> Types(Tenant tenant) const override;
+  std::vector<NameCount> TypeAttributes(Tenant tenant, std::string_view type) const override;
+  std::vector<NameCount> Attributes(Tenant tenant) const override;
+  std::vector<NameCount> AttributeTypes(Tenant tenant, std::string_view attr) const override;
+  std::vector<NameCount> AttributeKinds(Tenant tenant, std::string_view attr) const override;
+
+  Status PutMeta(std::string_view key, std::string_view value) override;
+  Status DeleteMeta(std::string_view key) override;
+  std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const override;
+
+ private:
+  RocksStore() = default;
+  void SyncLoop();
+  std::vector<NameCount> Counters(std::string_view prefix) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
+  rocksdb::ColumnFamilyHandle* entities_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+
+  // Entity write locks, striped by hash of (tenant, id).
+  static constexpr size_t kStripes = 4096;
+  std::array<std::mutex, kStripes> stripes_;
+
+  mutable std::mutex tenants_mu_;
+  std::set<std::string, std::less<>> tenants_;  // guarded by tenants_mu_
+
+  // Group commit: callers queue callbacks; one thread fsyncs the WAL for all of them.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<std::function<void(Status)>> sync_waiters_;  // guarded by sync_mu_
+  bool stopping_ = false;                                  // guarded by sync_mu_
+  std::thread sync_thread_;
+};
+
+}  // namespace civitas::store
