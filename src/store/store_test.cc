@@ -1,0 +1,161 @@
+#include "civitas/store/store.h"
+
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "civitas/model/entity_codec.h"
+
+namespace civitas::store {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("civitas-store-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto opened = Store::Open({.data_dir = dir_.string(), .block_cache_bytes = 8u << 20});
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    store_ = std::move(*opened);
+  }
+  Status Put(Tenant tenant, model::Entity e) {
+    std::string id = e.id;
+    return store_->Mutate(tenant, {&id, 1}, [&](Mutation& m) {
+      m.Put(std::move(e));
+      return Status::Ok();
+    });
+  }
+  Status Remove(Tenant tenant, const std::string& id) {
+    return store_->Mutate(tenant, {&id, 1}, [&](Mutation& m) {
+      m.Delete(id);
+      return Status::Ok();
+    });
+  }
+  std::vector<std::string> IdsOfType(Tenant tenant, const std::string& type) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_->Read(tenant)->ScanType(type, "", [&](std::string_view id) {
+      ids.emplace_back(id);
+      return true;
+    }).ok());
+    return ids;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+model::Entity MakeEntity(const std::string& id, const std::string& type, double value) {
+  model::Entity e;
+  e.id = id;
+  e.types = {type};
+  model::Attribute a;
+  a.name = "https://example.org/temperature";
+  a.value = value;
+  e.attributes.push_back(std::move(a));
+  return e;
+}
+
+TEST_F(StoreTest, SurvivesCloseAndReopen) {
+  ASSERT_TRUE(Put("", MakeEntity("urn:a", "T", 1.5)).ok());
+  ASSERT_TRUE(store_->SyncDurable().ok());
+  Reopen();
+  auto got = store_->Read("")->Get("urn:a");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->attributes.at(0).value.as_double(), 1.5);
+  EXPECT_EQ(IdsOfType("", "T"), std::vector<std::string>{"urn:a"});
+}
+
+TEST_F(StoreTest, TenantsAreSeparateKeySpaces) {
+  ASSERT_TRUE(Put("city1", MakeEntity("urn:x", "T", 1)).ok());
+  EXPECT_TRUE(store_->TenantExists("city1"));
+  EXPECT_FALSE(store_->TenantExists("city2"));
+  EXPECT_FALSE(store_->Read("")->Get("urn:x").ok());
+  EXPECT_FALSE(store_->Read("city2")->Get("urn:x").ok());
+  EXPECT_TRUE(store_->Read("city1")->Get("urn:x").ok());
+  EXPECT_TRUE(IdsOfType("", "T").empty());
+}
+
+TEST_F(StoreTest, FailedMutationWritesNothing) {
+  std::string id = "urn:a";
+  auto status = store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+    m.Put(MakeEntity(id, "T", 1));
+    return BadRequestData("rejected");
+  });
+  EXPECT_FALSE(status.ok());
+  EXPECT_FALSE(store_->Read("")->Get(id).ok());
+  EXPECT_TRUE(store_->Types("").empty());
+}
+
+TEST_F(StoreTest, CountersFollowTypeChanges) {
+  ASSERT_TRUE(Put("", MakeEntity("urn:a", "T1", 1)).ok());
+  ASSERT_TRUE(Put("", MakeEntity("urn:b", "T1", 1)).ok());
+  ASSERT_TRUE(Put("", MakeEntity("urn:b", "T2", 1)).ok());  // re-typed
+  auto types = store_->Types("");
+  ASSERT_EQ(types.size(), 2u);
+  EXPECT_EQ(types[0].name, "T1");
+  EXPECT_EQ(types[0].count, 1);
+  EXPECT_EQ(types[1].name, "T2");
+  ASSERT_TRUE(Remove("", "urn:a").ok());
+  types = store_->Types("");
+  ASSERT_EQ(types.size(), 1u);
+  EXPECT_EQ(types[0].name, "T2");
+  EXPECT_EQ(IdsOfType("", "T1"), std::vector<std::string>{});
+}
+
+// Random puts and deletes checked against a std::map model, across reopens.
+TEST_F(StoreTest, MatchesAModelUnderRandomOperations) {
+  std::mt19937 random(42);
+  std::map<std::string, std::pair<std::string, double>> model;  // id → (type, value)
+  for (int step = 0; step < 2000; ++step) {
+    std::string id = "urn:e:" + std::to_string(random() % 200);
+    if (random() % 4 == 0) {
+      ASSERT_TRUE(Remove("", id).ok());
+      model.erase(id);
+    } else {
+      std::string type = "T" + std::to_string(random() % 3);
+      double value = static_cast<double>(random() % 1000);
+      ASSERT_TRUE(Put("", MakeEntity(id, type, value)).ok());
+      model[id] = {type, value};
+    }
+    if (step % 700 == 699) {
+      ASSERT_TRUE(store_->SyncDurable().ok());
+      Reopen();
+    }
+  }
+  auto view = store_->Read("");
+  std::vector<std::string> all;
+  ASSERT_TRUE(view->ScanAll("", [&](std::string_view id) {
+    all.emplace_back(id);
+    return true;
+  }).ok());
+  std::vector<std::string> expected;
+  for (const auto& [id, _] : model) expected.push_back(id);
+  EXPECT_EQ(all, expected);  // ascending id order
+  for (const auto& [id, tv] : model) {
+    auto got = view->Get(id);
+    ASSERT_TRUE(got.ok()) << id;
+    EXPECT_EQ(got->types.at(0), tv.first);
+    EXPECT_EQ(got->attributes.at(0).value.as_double(), tv.second);
+  }
+  std::map<std::string, int64_t> per_type;
+  for (const auto& [id, tv] : model) ++per_type[tv.first];
+  for (const auto& t : store_->Types("")) EXPECT_EQ(per_type[t.name], t.count) << t.name;
+  for (const auto& [type, count] : per_type) {
+    EXPECT_EQ(IdsOfType("", type).size(), static_cast<size_t>(count));
+  }
+}
+
+}  // namespace
+}  // namespace civitas::store

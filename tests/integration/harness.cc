@@ -1,0 +1,197 @@
+#include "harness.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+
+extern char** environ;
+
+namespace civitas::testing {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+boost::json::value HttpResult::Json() const {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec) {
+    ADD_FAILURE() << "response body is not JSON: " << body;
+    return nullptr;
+  }
+  return v;
+}
+
+std::string HttpResult::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? "" : it->second;
+}
+
+struct HttpClient::Connection {
+  net::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+};
+
+HttpClient::HttpClient(int port) : port_(port) {}
+HttpClient::~HttpClient() = default;
+
+HttpResult HttpClient::Send(const std::string& method, const std::string& target,
+                            const std::string& body,
+                            const std::map<std::string, std::string>& headers) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!connection_) {
+      connection_ = std::make_unique<Connection>();
+      net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port_);
+      beast::error_code ec;
+      connection_->stream.connect(endpoint, ec);
+      if (ec) {
+        connection_.reset();
+        ADD_FAILURE() << "cannot connect to 127.0.0.1:" << port_ << ": " << ec.message();
+        return {};
+      }
+    }
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    for (const auto& [name, value] : headers) req.set(name, value);
+    if (!body.empty()) {
+      if (headers.find("Content-Type") == headers.end()) {
+        req.set(http::field::content_type, "application/json");
+      }
+      req.body() = body;
+    }
+    req.prepare_payload();
+    beast::error_code ec;
+    http::write(connection_->stream, req, ec);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1u << 30);
+    if (!ec) http::read(connection_->stream, connection_->buffer, parser, ec);
+    if (ec) {
+      connection_.reset();  // the server closed a kept-alive connection: retry once afresh
+      continue;
+    }
+    auto res = parser.release();
+    HttpResult result;
+    result.status = static_cast<int>(res.result_int());
+    for (const auto& field : res) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      result.headers[name] = std::string(field.value());
+    }
+    result.body = std::move(res.body());
+    if (!res.keep_alive()) connection_.reset();
+    return result;
+  }
+  ADD_FAILURE() << method << " " << target << ": no response";
+  return {};
+}
+
+HttpResult HttpClient::Get(const std::string& target, const std::map<std::string, std::string>& h) {
+  return Send("GET", target, "", h);
+}
+HttpResult HttpClient::Post(const std::string& target, const boost::json::value& body,
+                            const std::map<std::string, std::string>& h) {
+  return Send("POST", target, boost::json::serialize(body), h);
+}
+HttpResult HttpClient::Patch(const std::string& target, const boost::json::value& body,
+                             const std::map<std::string, std::string>& h) {
+  return Send("PATCH", target, boost::json::serialize(body), h);
+}
+HttpResult HttpClient::Put(const std::string& target, const boost::json::value& body,
+                           const std::map<std::string, std::string>& h) {
+  return Send("PUT", target, boost::json::serialize(body), h);
+}
+HttpResult HttpClient::Delete(const std::string& target,
+                              const std::map<std::string, std::string>& h) {
+  return Send("DELETE", target, "", h);
+}
+
+std::string CivitasBinary() {
+  const char* path = std::getenv("CIVITAS_BINARY");
+  return path != nullptr ? path : "civitas";
+}
+
+ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return;
+  }
+  std::vector<std::string> args = {CivitasBinary(), "serve", "--data-dir", data_dir.string(),
+                                   "--http", "127.0.0.1:0", "--log-level", "warn"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  if (rc != 0) {
+    close(pipe_fds[0]);
+    ADD_FAILURE() << "cannot start " << args[0];
+    pid_ = -1;
+    return;
+  }
+  // The server prints "civitas listening on http://127.0.0.1:PORT" once it accepts requests.
+  FILE* out = fdopen(pipe_fds[0], "r");
+  char line[256];
+  while (fgets(line, sizeof line, out) != nullptr) {
+    std::string text(line);
+    auto pos = text.rfind(':');
+    if (text.find("listening on") != std::string::npos && pos != std::string::npos) {
+      port_ = std::atoi(text.c_str() + pos + 1);
+      break;
+    }
+  }
+  fclose(out);
+  if (port_ == 0) ADD_FAILURE() << "the server exited before listening";
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Terminate();
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int ServerProcess::Terminate() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+TempDir::TempDir() {
+  std::random_device random;
+  path_ = std::filesystem::temp_directory_path() /
+          ("civitas-test-" + std::to_string(getpid()) + "-" + std::to_string(random()));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace civitas::testing

@@ -1,0 +1,80 @@
+#pragma once
+
+// Integration-test harness: runs the real `civitas` binary on 127.0.0.1 (port 0) against a
+// fresh temporary data dir, and talks to it over real HTTP with Boost.Beast.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+namespace civitas::testing {
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+
+  boost::json::value Json() const;  // parsed body; aborts the test on invalid JSON
+  std::string Header(const std::string& lower_name) const;
+};
+
+// One keep-alive connection. Not thread-safe; use one per thread.
+class HttpClient {
+ public:
+  explicit HttpClient(int port);
+  ~HttpClient();
+  HttpResult Send(const std::string& method, const std::string& target, const std::string& body = "",
+                  const std::map<std::string, std::string>& headers = {});
+  // Shorthands with Content-Type application/json.
+  HttpResult Get(const std::string& target, const std::map<std::string, std::string>& headers = {});
+  HttpResult Post(const std::string& target, const boost::json::value& body,
+                  const std::map<std::string, std::string>& headers = {});
+  HttpResult Patch(const std::string& target, const boost::json::value& body,
+                   const std::map<std::string, std::string>& headers = {});
+  HttpResult Put(const std::string& target, const boost::json::value& body,
+                 const std::map<std::string, std::string>& headers = {});
+  HttpResult Delete(const std::string& target, const std::map<std::string, std::string>& headers = {});
+
+ private:
+  struct Connection;
+  int port_;
+  std::unique_ptr<Connection> connection_;
+};
+
+// The civitas server as a child process.
+class ServerProcess {
+ public:
+  // Starts `civitas serve` on a free port with `data_dir`; waits for its "listening" line.
+  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  ~ServerProcess();  // SIGTERM, then wait
+
+  int port() const { return port_; }
+  void Kill();       // SIGKILL and reap: a crash
+  int Terminate();   // SIGTERM and reap; the exit status
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A fresh directory under the system temp dir, removed with the object.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The path of the civitas binary under test (CIVITAS_BINARY, set by CMake).
+std::string CivitasBinary();
+
+}  // namespace civitas::testing
