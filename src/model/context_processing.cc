@@ -244,7 +244,9 @@ Status Processor::DefineTerm(const json::object& local, std::string_view term,
     return Status::Ok();
   }
 
-  if (id) {
+  // JSON-LD 1.1 §4.2.2 step 14: an @id equal to the term itself ("attributeCount":
+  // "attributeCount" in the v1.8 core) is derived from the term like an absent @id.
+  if (id && *id != term) {
     if (id->starts_with('@')) {
       if (!IsKeyword(*id)) {  // JSON-LD ignores definitions mapping to keyword-like strings
         defined[term] = true;
