@@ -1,14 +1,14 @@
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
+#include <boost/json/value.hpp>
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
-#include <boost/json/value.hpp>
 
 #include "civitas/model/context.h"
 

@@ -8,12 +8,12 @@
 namespace civitas::model::internal {
 namespace {
 
-constexpr std::array<std::string_view, 30> kKeywords = {
-    "@base",     "@container", "@context",  "@default",  "@direction", "@embed",
-    "@explicit", "@graph",     "@id",       "@import",   "@included",  "@index",
-    "@json",     "@language",  "@list",     "@nest",     "@none",      "@omitDefault",
-    "@prefix",   "@preserve",  "@propagate", "@protected", "@requireAll", "@reverse",
-    "@set",      "@type",      "@value",    "@version",  "@vocab",     "@null"};
+// The JSON-LD 1.1 keywords (§1.7).
+constexpr std::array<std::string_view, 23> kKeywords = {
+    "@base",   "@container", "@context", "@direction", "@graph",     "@id",
+    "@import", "@included",  "@index",   "@json",      "@language",  "@list",
+    "@nest",   "@none",      "@prefix",  "@propagate", "@protected", "@reverse",
+    "@set",    "@type",      "@value",   "@version",   "@vocab"};
 
 // Shorter first, then lexicographically: the JSON-LD preference among equivalent terms.
 bool Preferable(std::string_view a, std::string_view b) {

@@ -1,13 +1,12 @@
 // Fuzzes @context processing: the input is parsed as JSON and resolved as an @context value (or,
 // when it is a {"@context": ...} document, added as a hosted context and resolved by its URL).
 // Every term found in the input must then survive compaction: ExpandTerm(CompactIri(x)) == x.
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "civitas/core/check.h"
 #include "civitas/model/context.h"
@@ -59,12 +58,11 @@ void CheckRoundTrips(const Context& context, const std::vector<std::string>& ter
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   boost::system::error_code ec;
-  json::value input =
-      json::parse(json::string_view(reinterpret_cast<const char*>(data), size), ec);
+  json::value input = json::parse(json::string_view(reinterpret_cast<const char*>(data), size), ec);
   if (ec) return 0;
 
-  std::vector<std::string> terms = {"location", "observedAt", "Property", "type", "id",
-                                    "ngsi-ld:x", "urn:x:y", "", "a:b", "_:b0", "@id"};
+  std::vector<std::string> terms = {"location", "observedAt", "Property", "type", "id", "ngsi-ld:x",
+                                    "urn:x:y",  "",           "a:b",      "_:b0", "@id"};
   CollectStrings(input, terms, 0);
 
   ContextStore& store = Store();

@@ -1,11 +1,10 @@
 #include "src/model/context_processing.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/json.hpp>
 
 namespace civitas::model::internal {
 namespace {
@@ -18,23 +17,27 @@ constexpr int kMaxTermDepth = 64;
 
 std::string_view KindName(json::kind kind) {
   switch (kind) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "number";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
+    case json::kind::double_:
+      return "number";
+    case json::kind::string:
+      return "string";
+    case json::kind::array:
+      return "array";
+    case json::kind::object:
+      return "object";
   }
   return "value";
 }
 
 std::string_view View(const json::string& s) { return {s.data(), s.size()}; }
 
-bool IsVersion11(const json::value& v) {
-  return v.is_double() && v.get_double() == 1.1;
-}
+bool IsVersion11(const json::value& v) { return v.is_double() && v.get_double() == 1.1; }
 
 // One run of the context processing algorithm. Not thread-safe; lives for one ProcessContext call.
 class Processor {
@@ -104,10 +107,16 @@ Status Processor::Process(const json::value& context, int remote_depth) {
     return Malformed("remote contexts nest more than " + std::to_string(kMaxRemoteContextDepth) +
                      " levels deep (at " + url + ")");
   }
-  CIVITAS_ASSIGN_OR_RETURN(std::shared_ptr<const json::value> document, loader_(url));
+  Result<std::shared_ptr<const json::value>> loaded = loader_(url);
+  if (!loaded.ok()) {
+    if (remote_stack_.empty()) return loaded.status();
+    return Status(loaded.status().code(),
+                  loaded.status().message() + " (cited by " + remote_stack_.back() + ")");
+  }
+  std::shared_ptr<const json::value> document = std::move(loaded).value();
   remote_stack_.push_back(url);
-  const json::value* inner = document->is_object() ? document->get_object().if_contains("@context")
-                                                   : nullptr;
+  const json::value* inner =
+      document->is_object() ? document->get_object().if_contains("@context") : nullptr;
   Status status = inner != nullptr
                       ? Process(*inner, remote_depth + 1)
                       : Malformed("the document is not a JSON object with an \"@context\" member");
@@ -135,8 +144,8 @@ Status Processor::ProcessObject(const json::object& local) {
     } else if (!v->is_string()) {
       return Malformed("@vocab must be a string or null");
     } else {
-      CIVITAS_ASSIGN_OR_RETURN(std::string vocab, ExpandIri(nullptr, View(v->get_string()),
-                                                            false, nullptr, 0));
+      CIVITAS_ASSIGN_OR_RETURN(std::string vocab,
+                               ExpandIri(nullptr, View(v->get_string()), false, nullptr, 0));
       if (vocab.starts_with('@') || vocab.find(':') == std::string::npos) {
         return Malformed("@vocab must be an absolute IRI or a compact IRI, not \"" +
                          std::string(View(v->get_string())) + "\"");
@@ -206,8 +215,8 @@ Status Processor::DefineTerm(const json::object& local, std::string_view term,
       if (type == "@id" || type == "@vocab" || type == "@json" || type == "@none") {
         definition.type = std::string(type);
       } else {
-        CIVITAS_ASSIGN_OR_RETURN(std::string iri, ExpandIri(&local, type, context_protected,
-                                                            &defined, depth + 1));
+        CIVITAS_ASSIGN_OR_RETURN(std::string iri,
+                                 ExpandIri(&local, type, context_protected, &defined, depth + 1));
         definition.type = std::move(iri);
       }
     }
@@ -329,8 +338,8 @@ Result<std::shared_ptr<const ActiveContext>> ProcessContext(const json::value& c
   CIVITAS_RETURN_IF_ERROR(processor.Process(core, 0));
   if (request_vocab) processor.set_vocab(std::move(*request_vocab));
   std::string vocab = processor.vocab();
-  return std::shared_ptr<const ActiveContext>(std::make_shared<ActiveContext>(
-      processor.TakeTerms(), std::move(vocab), std::move(source)));
+  return std::shared_ptr<const ActiveContext>(
+      std::make_shared<ActiveContext>(processor.TakeTerms(), std::move(vocab), std::move(source)));
 }
 
 }  // namespace civitas::model::internal

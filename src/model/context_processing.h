@@ -1,10 +1,9 @@
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <memory>
 #include <string_view>
-
-#include <boost/json/value.hpp>
 
 #include "civitas/core/result.h"
 #include "src/model/active_context.h"

@@ -1,4 +1,9 @@
+#include <absl/base/thread_annotations.h>
+#include <absl/container/flat_hash_map.h>
+#include <absl/synchronization/mutex.h>
+
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -10,11 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include <absl/base/thread_annotations.h>
-#include <absl/container/flat_hash_map.h>
-#include <absl/synchronization/mutex.h>
-#include <boost/json.hpp>
-
+#include "civitas/core/check.h"
 #include "civitas/model/context.h"
 #include "src/model/bundled_contexts.h"
 #include "src/model/context_processing.h"
@@ -86,6 +87,13 @@ class InMemoryContextStore final : public ContextStore {
 
   Result<std::shared_ptr<const json::value>> Load(std::string_view url) const;
   Entry Find(std::string_view id_or_url) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The entry an url_by_id_ iterator names; the two maps always agree.
+  template <typename It>
+  const Entry& ById(It it) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    auto entry = by_url_.find(it->second);
+    CIVITAS_CHECK(entry != by_url_.end());
+    return entry->second;
+  }
 
   // Set up in LoadBundled before the store is shared; immutable afterwards.
   json::value core_context_;  // the core document's "@context" member
@@ -99,7 +107,8 @@ class InMemoryContextStore final : public ContextStore {
 
   absl::Mutex cache_mu_;
   // Keyed by the serialized @context value.
-  internal::StringMap<std::string, std::shared_ptr<const Context>> cache_ ABSL_GUARDED_BY(cache_mu_);
+  internal::StringMap<std::string, std::shared_ptr<const Context>> cache_
+      ABSL_GUARDED_BY(cache_mu_);
   // Bumped by Remove: a Resolve that started before it must not cache what it built.
   std::uint64_t cache_generation_ ABSL_GUARDED_BY(cache_mu_) = 0;
 };
@@ -114,7 +123,7 @@ Status InMemoryContextStore::LoadBundled() {
   if (!core.ok() || !(*core)->is_object() || !(*core)->get_object().contains("@context")) {
     return Internal("the bundled core context " + std::string(kCoreContextUrl) + " is missing");
   }
-  core_context_ = (*core)->get_object().at("@context");
+  core_context_ = *(*core)->get_object().if_contains("@context");
   Result<std::shared_ptr<const internal::ActiveContext>> built = internal::ProcessContext(
       json::value(), core_context_, loader_, json::value(json::string(kCoreContextUrl)));
   if (!built.ok()) return Internal("the bundled core context: " + built.status().message());
@@ -172,7 +181,7 @@ Result<std::shared_ptr<const Context>> InMemoryContextStore::Resolve(const json:
 Result<ContextStore::HostedContext> InMemoryContextStore::Add(const json::value& document) {
   CIVITAS_RETURN_IF_ERROR(CheckDocumentShape(document, "a JSON-LD context document"));
   // Validates the context, including the remote contexts it cites, before accepting it.
-  CIVITAS_RETURN_IF_ERROR(internal::ProcessContext(document.get_object().at("@context"),
+  CIVITAS_RETURN_IF_ERROR(internal::ProcessContext(*document.get_object().if_contains("@context"),
                                                    core_context_, loader_, json::value())
                               .status());
   // The id derives from the content, so re-adding a document (e.g. after a restart) gives it
@@ -183,7 +192,7 @@ Result<ContextStore::HostedContext> InMemoryContextStore::Add(const json::value&
     std::string id = Hex16(Fnv1a64(serialized) + salt);
     auto it = url_by_id_.find(id);
     if (it != url_by_id_.end()) {
-      const Entry& existing = by_url_.at(it->second);
+      const Entry& existing = ById(it);
       if (existing->kind == kHosted && existing->document == document) return *existing;
       continue;  // a 64-bit collision with other content: take the next id
     }
@@ -198,7 +207,7 @@ Result<ContextStore::HostedContext> InMemoryContextStore::Add(const json::value&
 
 InMemoryContextStore::Entry InMemoryContextStore::Find(std::string_view id_or_url) const {
   if (auto it = url_by_id_.find(id_or_url); it != url_by_id_.end()) {
-    return by_url_.at(it->second);
+    return ById(it);
   }
   if (auto it = by_url_.find(id_or_url); it != by_url_.end()) return it->second;
   return nullptr;
@@ -282,9 +291,8 @@ Status LoadContextDir(const std::string& context_dir, InMemoryContextStore& stor
       }
       std::string file(member.value().get_string());
       if (std::find(files.begin(), files.end(), dir / file) == files.end()) {
-        return BadRequestData(urls_path.string() + " maps " + std::string(member.key()) +
-                              " to " + file + ", which is not a *.jsonld or *.json file in " +
-                              dir.string());
+        return BadRequestData(urls_path.string() + " maps " + std::string(member.key()) + " to " +
+                              file + ", which is not a *.jsonld or *.json file in " + dir.string());
       }
       urls_by_file[file].emplace_back(member.key());
     }

@@ -1,15 +1,15 @@
 #include "civitas/model/context.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 namespace civitas::model {
 namespace {
@@ -149,7 +149,8 @@ TEST_F(ContextTest, CompactIrisWithDefinedPrefixes) {
 }
 
 TEST_F(ContextTest, TermsUsedInTermDefinitionsResolveInAnyOrder) {
-  auto ctx = MustResolveText(R"({"speed": "ex:speed", "unit": {"@id": "ex:unit", "@type": "ex:Unit"},
+  auto ctx =
+      MustResolveText(R"({"speed": "ex:speed", "unit": {"@id": "ex:unit", "@type": "ex:Unit"},
                              "ex": "http://example.org/"})");
   EXPECT_EQ(ctx->ExpandTerm("speed"), "http://example.org/speed");
   EXPECT_EQ(ctx->TermType("http://example.org/unit"), "http://example.org/Unit");
@@ -188,11 +189,11 @@ TEST_F(ContextTest, RequestVocabReplacesTheDefault) {
 
 TEST_F(ContextTest, LaterContextsOverrideEarlierOnes) {
   std::string env(kEnvironmentUrl);
-  auto mine_last = MustResolveText(
-      R"([")" + env + R"(", {"temperature": "http://mine.example/temperature"}])");
+  auto mine_last =
+      MustResolveText(R"([")" + env + R"(", {"temperature": "http://mine.example/temperature"}])");
   EXPECT_EQ(mine_last->ExpandTerm("temperature"), "http://mine.example/temperature");
-  auto sdm_last = MustResolveText(
-      R"([{"temperature": "http://mine.example/temperature"}, ")" + env + R"("])");
+  auto sdm_last =
+      MustResolveText(R"([{"temperature": "http://mine.example/temperature"}, ")" + env + R"("])");
   EXPECT_EQ(sdm_last->ExpandTerm("temperature"), Cat(kSdmEnvironment, "temperature"));
 }
 
@@ -255,9 +256,21 @@ TEST_F(ContextTest, CompactionAvoidsSuffixesThatAreOtherTerms) {
 }
 
 TEST_F(ContextTest, CompactionRoundTripsEveryTerm) {
-  std::vector<std::string> names = {"location", "observedAt", "no2", "temperature", "NO2",
-                                    "ngsi-ld:x", "geojson:y", "urn:a:b", "http://q.example/r",
-                                    "", "a/b", "x:y", "default-context/z", "Point", "_:b1"};
+  std::vector<std::string> names = {"location",
+                                    "observedAt",
+                                    "no2",
+                                    "temperature",
+                                    "NO2",
+                                    "ngsi-ld:x",
+                                    "geojson:y",
+                                    "urn:a:b",
+                                    "http://q.example/r",
+                                    "",
+                                    "a/b",
+                                    "x:y",
+                                    "default-context/z",
+                                    "Point",
+                                    "_:b1"};
   for (const auto& c : store_->List()) {
     auto ctx = MustResolve(json::value(json::string(c.url)));
     const json::value& inner = c.document.as_object().at("@context");
@@ -323,7 +336,8 @@ TEST_F(ContextTest, ResolvedContextsAreCached) {
 }
 
 TEST_F(ContextTest, SourceIsTheRequestContext) {
-  json::value request = Parse(R"([{"a": "http://a.example/"}, "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld"])");
+  json::value request = Parse(
+      R"([{"a": "http://a.example/"}, "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld"])");
   EXPECT_EQ(MustResolve(request)->Source(), request);
 }
 
@@ -414,9 +428,7 @@ class ContextDirTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  void Write(const std::string& name, std::string_view text) {
-    std::ofstream(dir_ / name) << text;
-  }
+  void Write(const std::string& name, std::string_view text) { std::ofstream(dir_ / name) << text; }
 
   std::filesystem::path dir_;
 };
@@ -457,6 +469,17 @@ TEST_F(ContextDirTest, UrlsJsonMustNameExistingFiles) {
   Write("a.jsonld", R"({"@context": {}})");
   Write("urls.json", R"({"https://x.example/": "missing.jsonld"})");
   EXPECT_EQ(OpenContextStore(dir_.string()).status().code(), StatusCode::kBadRequestData);
+}
+
+TEST_F(ContextDirTest, UnknownCitedUrlsNameTheCitingDocument) {
+  Write("a.jsonld", R"({"@context": ["https://x.example/missing", {"a": "http://x.example/a"}]})");
+  Write("urls.json", R"({"https://x.example/a": "a.jsonld"})");
+  Result<std::unique_ptr<ContextStore>> opened = OpenContextStore(dir_.string());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kLdContextNotAvailable);
+  EXPECT_NE(opened.status().message().find("https://x.example/missing"), std::string::npos);
+  EXPECT_NE(opened.status().message().find("cited by https://x.example/a"), std::string::npos);
+  EXPECT_NE(opened.status().message().find("a.jsonld"), std::string::npos);
 }
 
 TEST_F(ContextDirTest, ReferenceLoopsAreRejected) {
