@@ -61,7 +61,7 @@ S2BooleanOperation::Options OpenModel() {
 bool ContainsPointClosed(const Geometry::Impl& g, const S2Point& p) {
   if (g.single_point) return g.point == p;
   S2ContainsPointQueryOptions options(S2VertexModel::CLOSED);
-  return MakeS2ContainsPointQuery(&g.index, options).Contains(p);
+  return MakeS2ContainsPointQuery(g.index.get(), options).Contains(p);
 }
 
 // True when every point of `g` is `p` (g is a point set of that one point).
@@ -140,12 +140,13 @@ Status Geometry::Impl::Finish() {
     CIVITAS_ASSIGN_OR_RETURN(polygon, MergeParts(std::move(polygon_parts)));
     polygon_parts.clear();
   }
-  if (!points.empty()) index.Add(std::make_unique<S2PointVectorShape>(points));
-  for (const auto& line : polylines) index.Add(std::make_unique<S2Polyline::Shape>(line.get()));
+  index = std::make_unique<MutableS2ShapeIndex>();
+  if (!points.empty()) index->Add(std::make_unique<S2PointVectorShape>(points));
+  for (const auto& line : polylines) index->Add(std::make_unique<S2Polyline::Shape>(line.get()));
   if (polygon != nullptr && !polygon->is_empty()) {
-    index.Add(std::make_unique<S2Polygon::Shape>(polygon.get()));
+    index->Add(std::make_unique<S2Polygon::Shape>(polygon.get()));
   }
-  index.ForceBuild();
+  index->ForceBuild();
   return Status::Ok();
 }
 
@@ -194,7 +195,7 @@ std::vector<uint64_t> Geometry::IndexCells() const {
   options.set_max_level(kIndexMaxLevel);
   S2RegionCoverer coverer(options);
   std::vector<S2CellId> covering;
-  coverer.GetCovering(MakeS2ShapeIndexRegion(&impl_->index), &covering);
+  coverer.GetCovering(MakeS2ShapeIndexRegion(impl_->index.get()), &covering);
   std::vector<uint64_t> out;
   out.reserve(covering.size());
   for (S2CellId id : covering) out.push_back(id.id());
@@ -214,10 +215,10 @@ std::vector<uint64_t> Geometry::QueryCovering(double buffer_meters, int max_cell
       covering.push_back(S2CellId(impl_->point));
     }
   } else if (buffered) {
-    S2ShapeIndexBufferedRegion region(&impl_->index, MetersToAngle(buffer_meters));
+    S2ShapeIndexBufferedRegion region(impl_->index.get(), MetersToAngle(buffer_meters));
     coverer.GetCovering(region, &covering);
   } else {
-    coverer.GetCovering(MakeS2ShapeIndexRegion(&impl_->index), &covering);
+    coverer.GetCovering(MakeS2ShapeIndexRegion(impl_->index.get()), &covering);
   }
   std::vector<uint64_t> out;
   out.reserve(covering.size());
@@ -230,7 +231,7 @@ bool Geometry::Intersects(const Geometry& other) const {
   const Impl& b = *other.impl_;
   if (a.single_point) return ContainsPointClosed(b, a.point);
   if (b.single_point) return ContainsPointClosed(a, b.point);
-  return S2BooleanOperation::Intersects(a.index, b.index, ClosedModel());
+  return S2BooleanOperation::Intersects(*a.index, *b.index, ClosedModel());
 }
 
 bool Geometry::Within(const Geometry& other) const { return other.Contains(*this); }
@@ -240,7 +241,7 @@ bool Geometry::Contains(const Geometry& other) const {
   const Impl& b = *other.impl_;
   if (b.single_point) return ContainsPointClosed(a, b.point);
   if (a.single_point) return AllPointsAre(b, a.point);
-  return S2BooleanOperation::Contains(a.index, b.index, ClosedModel());
+  return S2BooleanOperation::Contains(*a.index, *b.index, ClosedModel());
 }
 
 bool Geometry::Equals(const Geometry& other) const {
@@ -248,7 +249,7 @@ bool Geometry::Equals(const Geometry& other) const {
   const Impl& b = *other.impl_;
   if (a.single_point) return AllPointsAre(b, a.point);
   if (b.single_point) return AllPointsAre(a, b.point);
-  return S2BooleanOperation::Equals(a.index, b.index, ClosedModel());
+  return S2BooleanOperation::Equals(*a.index, *b.index, ClosedModel());
 }
 
 bool Geometry::Overlaps(const Geometry& other) const {
@@ -256,7 +257,7 @@ bool Geometry::Overlaps(const Geometry& other) const {
   const Impl& b = *other.impl_;
   // A single point either lies in the other shape (then it is contained) or not at all.
   if (a.dimension != b.dimension || a.single_point || b.single_point) return false;
-  if (!S2BooleanOperation::Intersects(a.index, b.index, OpenModel())) return false;
+  if (!S2BooleanOperation::Intersects(*a.index, *b.index, OpenModel())) return false;
   return !Contains(other) && !other.Contains(*this);
 }
 
@@ -266,12 +267,12 @@ double Geometry::DistanceMeters(const Geometry& other) const {
   if (a.single_point && b.single_point) return AngleToMeters(S1Angle(a.point, b.point));
   if (a.single_point || b.single_point) {
     const Impl& shape = a.single_point ? b : a;
-    S2ClosestEdgeQuery query(&shape.index);
+    S2ClosestEdgeQuery query(shape.index.get());
     S2ClosestEdgeQuery::PointTarget target(a.single_point ? a.point : b.point);
     return AngleToMeters(query.GetDistance(&target).ToAngle());
   }
-  S2ClosestEdgeQuery query(&a.index);
-  S2ClosestEdgeQuery::ShapeIndexTarget target(&b.index);
+  S2ClosestEdgeQuery query(a.index.get());
+  S2ClosestEdgeQuery::ShapeIndexTarget target(b.index.get());
   target.set_include_interiors(true);
   return AngleToMeters(query.GetDistance(&target).ToAngle());
 }
@@ -285,12 +286,12 @@ bool Geometry::DistanceAtMost(const Geometry& other, double meters) const {
   if (a.single_point && b.single_point) return S1ChordAngle(a.point, b.point) <= limit;
   if (a.single_point || b.single_point) {
     const Impl& shape = a.single_point ? b : a;
-    S2ClosestEdgeQuery query(&shape.index);
+    S2ClosestEdgeQuery query(shape.index.get());
     S2ClosestEdgeQuery::PointTarget target(a.single_point ? a.point : b.point);
     return query.IsDistanceLessOrEqual(&target, limit);
   }
-  S2ClosestEdgeQuery query(&a.index);
-  S2ClosestEdgeQuery::ShapeIndexTarget target(&b.index);
+  S2ClosestEdgeQuery query(a.index.get());
+  S2ClosestEdgeQuery::ShapeIndexTarget target(b.index.get());
   target.set_include_interiors(true);
   return query.IsDistanceLessOrEqual(&target, limit);
 }

@@ -19,7 +19,7 @@ namespace civitas::model {
 inline constexpr double kEarthRadiusMeters = 6371008.8;
 
 // Every component is valid S2 (checked while parsing); the index holds all of them.
-// A lone Point keeps only `point` and leaves `index` empty: entity locations are mostly points,
+// A lone Point keeps only `point` and no index: entity locations are mostly points,
 // and skipping the index keeps them small and the near-query path allocation-free.
 struct Geometry::Impl {
   // 0 points, 1 lines, 2 polygons: the highest dimension of any component.
@@ -32,7 +32,7 @@ struct Geometry::Impl {
   // One S2Polygon per GeoJSON Polygon while parsing; Finish() merges them into `polygon`.
   std::vector<std::unique_ptr<S2Polygon>> polygon_parts;
   std::unique_ptr<S2Polygon> polygon;  // union of every polygon part; null when none
-  MutableS2ShapeIndex index;           // empty when single_point
+  std::unique_ptr<MutableS2ShapeIndex> index;  // null when single_point
 
   // Merges the polygon parts, adds every component to `index` and builds it, so later const
   // queries never mutate it. kBadRequestData when the parts cannot be merged.
