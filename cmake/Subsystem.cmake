@@ -23,14 +23,18 @@ function(civitas_subsystem name)
   else()
     add_library(civitas_${name} ${lib_sources})
     target_link_libraries(civitas_${name} PUBLIC ${S_LIBS} PRIVATE civitas_warnings)
+    # Private headers are included by full path: "src/<subsystem>/foo.h".
+    target_include_directories(civitas_${name} PRIVATE ${PROJECT_SOURCE_DIR})
   endif()
   if(test_sources)
     civitas_unit_test(${name}_test SOURCES ${test_sources}
                       LIBS civitas_${name} ${S_TEST_LIBS} LABELS "unit;${name}")
+    target_include_directories(${name}_test PRIVATE ${PROJECT_SOURCE_DIR})
   endif()
   foreach(src ${fuzz_sources})
     get_filename_component(stem ${src} NAME_WE)
     civitas_fuzz_target(${stem} SOURCE ${src} LIBS civitas_${name}
                         CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/${stem}_corpus)
+    target_include_directories(${stem} PRIVATE ${PROJECT_SOURCE_DIR})
   endforeach()
 endfunction()

@@ -78,6 +78,14 @@ class InMemoryContextStore final : public ContextStore {
   std::shared_ptr<const Context> Core() const override { return core_; }
   Result<std::shared_ptr<const Context>> Resolve(const json::value& context) override;
   Result<HostedContext> Add(const json::value& document) override;
+  Status Restore(std::string_view id, const json::value& document) override {
+    // Ids derive from the content, so re-adding the document yields the id it had.
+    CIVITAS_ASSIGN_OR_RETURN(HostedContext added, Add(document));
+    if (added.id != id) {
+      return Internal("hosted context " + std::string(id) + " came back as " + added.id);
+    }
+    return Status::Ok();
+  }
   Result<HostedContext> Get(std::string_view id_or_url) const override;
   std::vector<HostedContext> List() const override;
   Status Remove(std::string_view id_or_url) override;

@@ -36,7 +36,7 @@ TEST(CrashTest, AcknowledgedWritesSurviveSigkill) {
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
-      HttpClient client(port);
+      HttpClient client(port, /*tolerate_disconnects=*/true);
       for (int i = 0; !killed.load(std::memory_order_acquire) && i < 100000; ++i) {
         std::string id = "urn:ngsi-ld:AirQualityObserved:w" + std::to_string(w) + "-" + std::to_string(i);
         HttpResult result;

@@ -43,7 +43,8 @@ struct HttpClient::Connection {
   beast::flat_buffer buffer;
 };
 
-HttpClient::HttpClient(int port) : port_(port) {}
+HttpClient::HttpClient(int port, bool tolerate_disconnects)
+    : port_(port), tolerate_disconnects_(tolerate_disconnects) {}
 HttpClient::~HttpClient() = default;
 
 HttpResult HttpClient::Send(const std::string& method, const std::string& target,
@@ -57,6 +58,7 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
       connection_->stream.connect(endpoint, ec);
       if (ec) {
         connection_.reset();
+        if (tolerate_disconnects_) return {};
         ADD_FAILURE() << "cannot connect to 127.0.0.1:" << port_ << ": " << ec.message();
         return {};
       }
@@ -92,7 +94,7 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
     if (!res.keep_alive()) connection_.reset();
     return result;
   }
-  ADD_FAILURE() << method << " " << target << ": no response";
+  if (!tolerate_disconnects_) ADD_FAILURE() << method << " " << target << ": no response";
   return {};
 }
 

@@ -27,7 +27,9 @@ struct HttpResult {
 // One keep-alive connection. Not thread-safe; use one per thread.
 class HttpClient {
  public:
-  explicit HttpClient(int port);
+  // With `tolerate_disconnects`, a refused or dropped connection yields status 0 instead of a
+  // test failure (for tests that kill the server on purpose).
+  explicit HttpClient(int port, bool tolerate_disconnects = false);
   ~HttpClient();
   HttpResult Send(const std::string& method, const std::string& target, const std::string& body = "",
                   const std::map<std::string, std::string>& headers = {});
@@ -44,6 +46,7 @@ class HttpClient {
  private:
   struct Connection;
   int port_;
+  bool tolerate_disconnects_;
   std::unique_ptr<Connection> connection_;
 };
 
