@@ -1,11 +1,10 @@
 #include "src/query/q_eval.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <compare>
 #include <exception>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "civitas/core/time.h"
 
@@ -204,8 +203,9 @@ bool AnyInstanceBelow(const Attribute& a, const QPath& path, size_t depth, F& f)
 template <typename F>
 bool AnyInstance(const Entity& entity, const QPath& path, F&& f) {
   std::string_view name = path.attrs.front();
-  auto it = std::lower_bound(entity.attributes.begin(), entity.attributes.end(), name,
-                             [](const Attribute& a, std::string_view n) { return a.name.compare(n) < 0; });
+  auto it = std::lower_bound(
+      entity.attributes.begin(), entity.attributes.end(), name,
+      [](const Attribute& a, std::string_view n) { return a.name.compare(n) < 0; });
   for (; it != entity.attributes.end() && it->name == name; ++it) {
     if (AnyInstanceBelow(*it, path, 1, f)) return true;
   }
@@ -267,7 +267,8 @@ bool EvaluateTerm(const QNode& node, const Entity& entity) {
   const QPath& path = node.path;
   switch (node.kind) {
     case QNode::Kind::kExists:
-      return AnyInstance(entity, path, [&path](const Attribute& a) { return PathPresent(a, path); });
+      return AnyInstance(entity, path,
+                         [&path](const Attribute& a) { return PathPresent(a, path); });
     case QNode::Kind::kNotExists:
       return !AnyInstance(entity, path,
                           [&path](const Attribute& a) { return PathPresent(a, path); });
@@ -281,7 +282,8 @@ bool EvaluateTerm(const QNode& node, const Entity& entity) {
       return PathPresent(a, path) && !AnyScalar(a, path, satisfies);
     });
   }
-  return AnyInstance(entity, path, [&](const Attribute& a) { return AnyScalar(a, path, satisfies); });
+  return AnyInstance(entity, path,
+                     [&](const Attribute& a) { return AnyScalar(a, path, satisfies); });
 }
 
 }  // namespace

@@ -222,8 +222,8 @@ TEST(QEvalTest, LanguagePropertyMatchesAnyLanguage) {
 }
 
 TEST(QEvalTest, ArraysMatchWhenAnyElementDoes) {
-  Entity e = MakeEntity({Prop("readings", J("[1,5,9]")), Prop("tags", J(R"(["a","b"])")),
-                         Prop("empty", J("[]"))});
+  Entity e = MakeEntity(
+      {Prop("readings", J("[1,5,9]")), Prop("tags", J(R"(["a","b"])")), Prop("empty", J("[]"))});
   EXPECT_TRUE(Matches("readings==5", e));
   EXPECT_TRUE(Matches("readings>8", e));
   EXPECT_FALSE(Matches("readings>9", e));

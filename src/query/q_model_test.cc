@@ -1,12 +1,12 @@
 // Model-based tests: q evaluation checked against plain C++ reference evaluation.
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "src/query/q_test_util.h"
 

@@ -244,9 +244,9 @@ class Parser {
     if (Peek() != '(') return ParseTerm();
     size_t open = pos_;
     if (depth + 1 > kMaxQDepth) {
-      return Status(StatusCode::kTooComplexQuery,
-                    "q: parentheses nested deeper than " + std::to_string(kMaxQDepth) +
-                        " levels at offset " + std::to_string(open));
+      return Status(StatusCode::kTooComplexQuery, "q: parentheses nested deeper than " +
+                                                      std::to_string(kMaxQDepth) +
+                                                      " levels at offset " + std::to_string(open));
     }
     ++pos_;
     CIVITAS_ASSIGN_OR_RETURN(NodePtr inner, ParseOr(depth + 1));
@@ -313,8 +313,8 @@ class Parser {
 
   std::optional<QOp> ParseOperator() {
     static constexpr std::pair<std::string_view, QOp> kOps[] = {
-        {"==", QOp::kEq}, {"!=", QOp::kNe},    {"!~=", QOp::kNoMatch}, {"~=", QOp::kMatch},
-        {">=", QOp::kGe}, {"<=", QOp::kLe},    {">", QOp::kGt},        {"<", QOp::kLt},
+        {"==", QOp::kEq}, {"!=", QOp::kNe}, {"!~=", QOp::kNoMatch}, {"~=", QOp::kMatch},
+        {">=", QOp::kGe}, {"<=", QOp::kLe}, {">", QOp::kGt},        {"<", QOp::kLt},
     };
     for (const auto& [text, op] : kOps) {
       if (LookingAt(text)) {
@@ -472,9 +472,9 @@ class Parser {
       return Error("expected a regular expression after '" + std::string(op_text) + "'", start);
     }
     if (pattern.size() > kMaxPatternLength) {
-      return Error("regular expression longer than " + std::to_string(kMaxPatternLength) +
-                       " characters",
-                   start);
+      return Error(
+          "regular expression longer than " + std::to_string(kMaxPatternLength) + " characters",
+          start);
     }
     auto flags = std::regex::ECMAScript | std::regex::optimize | kEngineFlags;
     std::string_view body = pattern;

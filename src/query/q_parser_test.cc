@@ -1,10 +1,10 @@
 // Syntax, error reporting, limits, term expansion and RequiredAttributes of q.
 
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "src/query/q_test_util.h"
 
@@ -12,10 +12,10 @@ namespace civitas::query {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using testing::Ex;
 using testing::Expander;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using testing::ParseError;
 
 TEST(QParserTest, AcceptsTheGrammar) {
@@ -106,8 +106,8 @@ TEST(QParserTest, RejectsOverlongPatterns) {
 }
 
 TEST(QParserTest, AcceptsPatternsWithinTheExpandedSizeBudget) {
-  for (const char* q : {"a~=^\\d{4}-\\d{2}-\\d{2}$", "a~=[a-z]{1,200}", "a~=(ab){100}",
-                        "a~=x{2,}", "a~=(a+)+$", "a~=(x|(\\w*))*"}) {
+  for (const char* q : {"a~=^\\d{4}-\\d{2}-\\d{2}$", "a~=[a-z]{1,200}", "a~=(ab){100}", "a~=x{2,}",
+                        "a~=(a+)+$", "a~=(x|(\\w*))*"}) {
     auto parsed = ParseQ(q, Expander());
     EXPECT_TRUE(parsed.ok()) << q << ": " << parsed.status().message();
   }
@@ -143,8 +143,8 @@ TEST(QParserTest, ExpandsAttributeAndSubAttributeNamesOnly) {
     terms.emplace_back(t);
     return Ex(t);
   };
-  ASSERT_TRUE(ParseQ("a.b[k1][k2]==1;c.observedAt>2020-01-01T00:00:00Z;d.e.unitCode", recording)
-                  .ok());
+  ASSERT_TRUE(
+      ParseQ("a.b[k1][k2]==1;c.observedAt>2020-01-01T00:00:00Z;d.e.unitCode", recording).ok());
   EXPECT_THAT(terms, ElementsAre("a", "b", "c", "d", "e"));
 }
 
