@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct NumericCase {
   double constant;
   std::function<bool(double, double)> reference;
 };
+
+void PrintTo(const NumericCase& c, std::ostream* os) { *os << "v" << c.op << c.constant; }
 
 class QNumericSweepTest : public ::testing::TestWithParam<NumericCase> {};
 

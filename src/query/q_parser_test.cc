@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ struct BadQuery {
   const char* q;
   const char* message;  // expected to be contained in the error
 };
+
+void PrintTo(const BadQuery& bad, std::ostream* os) { *os << bad.q; }
 
 class QParserErrorTest : public ::testing::TestWithParam<BadQuery> {};
 
