@@ -1,6 +1,6 @@
 # Every third-party library comes from a Debian 12 package (see scripts/install-deps).
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+find_package(Boost 1.81 REQUIRED COMPONENTS json)
 find_package(RocksDB REQUIRED CONFIG)
 find_package(simdjson REQUIRED)
 find_package(absl REQUIRED)

@@ -1,7 +1,6 @@
 #include "request_scope.h"
 
 #include <boost/json.hpp>
-#include <boost/url.hpp>
 
 #include "problem.h"
 
@@ -111,6 +110,53 @@ Status ParseBody(RequestScope& scope, model::ContextStore& contexts) {
   return Status::Ok();
 }
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding that keeps '+' literal: NGSI-LD values such as "+02:00" offsets must
+// survive, and clients encode spaces as %20.
+Result<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    int hi = i + 2 < text.size() ? HexValue(text[i + 1]) : -1;
+    int lo = i + 2 < text.size() ? HexValue(text[i + 2]) : -1;
+    if (hi < 0 || lo < 0) return InvalidRequest("bad percent-encoding in the request target");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+// Query parameters; a repeated parameter is joined with ',' (attrs=a&attrs=b ≡ attrs=a,b).
+Status ParseQueryString(std::string_view query, std::map<std::string, std::string>& params) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      CIVITAS_ASSIGN_OR_RETURN(std::string key, PercentDecode(pair.substr(0, eq)));
+      std::string value;
+      if (eq != std::string_view::npos) {
+        CIVITAS_ASSIGN_OR_RETURN(value, PercentDecode(pair.substr(eq + 1)));
+      }
+      auto [it, inserted] = params.emplace(std::move(key), value);
+      if (!inserted) it->second.append(",").append(value);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool RequestScope::HasOption(std::string_view option) const {
@@ -130,20 +176,15 @@ Result<RequestScope> OpenScope(HttpRequest& request, std::string_view path_after
                                model::ContextStore& contexts) {
   RequestScope scope;
   scope.http = &request;
-  auto target = boost::urls::parse_origin_form(request.target());
-  if (!target) return InvalidRequest("the request target is not a valid URL");
-  for (auto param : target->params()) {
-    if (!scope.params.emplace(param.key, param.value).second) {
-      scope.params[param.key] += "," + param.value;
-    }
+  std::string_view target = request.target();
+  if (size_t question = target.find('?'); question != std::string_view::npos) {
+    CIVITAS_RETURN_IF_ERROR(ParseQueryString(target.substr(question + 1), scope.params));
   }
   std::string_view rest = path_after_base;
   while (!rest.empty()) {
     size_t slash = rest.find('/');
-    std::string_view raw = rest.substr(0, slash);
-    auto decoded = boost::urls::make_pct_string_view(raw);
-    if (!decoded) return InvalidRequest("bad percent-encoding in the path");
-    scope.segments.push_back(decoded->decode());
+    CIVITAS_ASSIGN_OR_RETURN(std::string segment, PercentDecode(rest.substr(0, slash)));
+    scope.segments.push_back(std::move(segment));
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
   }

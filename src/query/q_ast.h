@@ -64,7 +64,9 @@ struct QNode {
   QPath path;
   QOp op = QOp::kEq;  // kCompare: any but pattern ops; kList/kRange: kEq or kNe; kPattern
   std::vector<QValue> values;
-  std::optional<std::regex> regex;  // kPattern
+  // kPattern: compiled as [\s\S]*(?:pattern)[\s\S]*, so regex_match on a whole string says
+  // whether the pattern occurs in it. values[0].text holds the pattern as written.
+  std::optional<std::regex> regex;
 };
 
 }  // namespace civitas::query::internal

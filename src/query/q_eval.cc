@@ -1,11 +1,10 @@
 #include "src/query/q_eval.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <compare>
 #include <exception>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "civitas/core/time.h"
 
@@ -47,7 +46,7 @@ std::partial_ordering Compare(const Scalar& s, const QValue& v) {
     case Scalar::Kind::kTime:
       return v.time ? (s.time <=> *v.time) : std::partial_ordering::unordered;
     case Scalar::Kind::kText:
-      return v.kind == QValue::Kind::kString ? (s.text <=> std::string_view(v.text))
+      return v.kind == QValue::Kind::kString ? (s.text.compare(v.text) <=> 0)
                                              : std::partial_ordering::unordered;
     case Scalar::Kind::kJson:
       break;
@@ -64,10 +63,10 @@ std::partial_ordering Compare(const Scalar& s, const QValue& v) {
       if (j.is_string()) {
         std::string_view str(j.get_string());
         if (s.vocab && !v.expanded.empty()) {
-          auto c = str <=> std::string_view(v.expanded);
+          auto c = str.compare(v.expanded) <=> 0;
           if (c == 0) return c;
         }
-        return str <=> std::string_view(v.text);
+        return str.compare(v.text) <=> 0;
       }
       break;
     case QValue::Kind::kDateTime:
@@ -204,8 +203,9 @@ bool AnyInstanceBelow(const Attribute& a, const QPath& path, size_t depth, F& f)
 template <typename F>
 bool AnyInstance(const Entity& entity, const QPath& path, F&& f) {
   std::string_view name = path.attrs.front();
-  auto it = std::lower_bound(entity.attributes.begin(), entity.attributes.end(), name,
-                             [](const Attribute& a, std::string_view n) { return a.name < n; });
+  auto it = std::lower_bound(
+      entity.attributes.begin(), entity.attributes.end(), name,
+      [](const Attribute& a, std::string_view n) { return a.name.compare(n) < 0; });
   for (; it != entity.attributes.end() && it->name == name; ++it) {
     if (AnyInstanceBelow(*it, path, 1, f)) return true;
   }
@@ -224,7 +224,7 @@ bool PatternMatches(const QNode& node, const Scalar& s) {
   if (subject.size() > kMaxPatternSubjectLength) return false;
   // std::regex may throw (error_complexity, error_stack); a failed match is no match.
   try {
-    return std::regex_search(subject.begin(), subject.end(), *node.regex);
+    return std::regex_match(subject.begin(), subject.end(), *node.regex);
   } catch (const std::exception&) {
     return false;
   }
@@ -267,7 +267,8 @@ bool EvaluateTerm(const QNode& node, const Entity& entity) {
   const QPath& path = node.path;
   switch (node.kind) {
     case QNode::Kind::kExists:
-      return AnyInstance(entity, path, [&path](const Attribute& a) { return PathPresent(a, path); });
+      return AnyInstance(entity, path,
+                         [&path](const Attribute& a) { return PathPresent(a, path); });
     case QNode::Kind::kNotExists:
       return !AnyInstance(entity, path,
                           [&path](const Attribute& a) { return PathPresent(a, path); });
@@ -281,7 +282,8 @@ bool EvaluateTerm(const QNode& node, const Entity& entity) {
       return PathPresent(a, path) && !AnyScalar(a, path, satisfies);
     });
   }
-  return AnyInstance(entity, path, [&](const Attribute& a) { return AnyScalar(a, path, satisfies); });
+  return AnyInstance(entity, path,
+                     [&](const Attribute& a) { return AnyScalar(a, path, satisfies); });
 }
 
 }  // namespace

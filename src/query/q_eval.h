@@ -7,8 +7,8 @@
 
 namespace civitas::query::internal {
 
-// Strings longer than this never match a pattern: std::regex recurses once per character and
-// could exhaust the stack on very long values.
+// Strings longer than this never match a pattern: matching time grows with length times pattern
+// size, and a request must not be able to buy seconds of CPU per entity.
 inline constexpr size_t kMaxPatternSubjectLength = 4096;
 
 // True when the entity satisfies the node. Never throws; thread-safe for a shared node.

@@ -1,12 +1,11 @@
 // libFuzzer target for the q parser and evaluator: any input either fails to parse with a
 // Status or yields an expression that evaluates without crashing against a fixed entity.
 
+#include <boost/json/parse.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <boost/json/parse.hpp>
 
 #include "civitas/model/entity.h"
 #include "civitas/query/q.h"
@@ -44,12 +43,12 @@ const Entity& Sample() {
         Make("address", AttributeKind::kProperty, R"({"city":"Dublin","geo":{"lat":53.3}})"));
     e.attributes.push_back(
         Make("refStore", AttributeKind::kRelationship, R"("urn:ngsi-ld:Store:1")"));
-    e.attributes.push_back(
-        Make("street", AttributeKind::kLanguageProperty, R"({"en":"Main St","ga":"Príomhshráid"})"));
+    e.attributes.push_back(Make("street", AttributeKind::kLanguageProperty,
+                                R"({"en":"Main St","ga":"Príomhshráid"})"));
     e.attributes.push_back(
         Make("dateObserved", AttributeKind::kProperty, R"("2018-12-04T12:00:00Z")"));
-    e.attributes.push_back(Make("category", AttributeKind::kVocabProperty,
-                                R"(["https://ex.org/open"])"));
+    e.attributes.push_back(
+        Make("category", AttributeKind::kVocabProperty, R"(["https://ex.org/open"])"));
     e.SortAttributes();
     return e;
   }();

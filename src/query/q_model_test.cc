@@ -1,12 +1,13 @@
 // Model-based tests: q evaluation checked against plain C++ reference evaluation.
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "src/query/q_test_util.h"
 
@@ -23,6 +24,8 @@ struct NumericCase {
   double constant;
   std::function<bool(double, double)> reference;
 };
+
+void PrintTo(const NumericCase& c, std::ostream* os) { *os << "v" << c.op << c.constant; }
 
 class QNumericSweepTest : public ::testing::TestWithParam<NumericCase> {};
 

@@ -1,5 +1,6 @@
 #include "src/query/q_parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <exception>
@@ -13,6 +14,14 @@ namespace civitas::query::internal {
 namespace {
 
 using NodePtr = std::unique_ptr<const QNode>;
+
+#if defined(__GLIBCXX__)
+// libstdc++'s breadth-first (Thompson) executor: no exponential backtracking, and back-references,
+// which need backtracking, are refused when the pattern is compiled.
+constexpr auto kEngineFlags = std::regex_constants::__polynomial;
+#else
+#error "q patterns rely on libstdc++'s polynomial std::regex mode; port ParsePattern first"
+#endif
 
 bool IsNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -80,49 +89,74 @@ std::optional<double> ParseNumber(std::string_view s) {
   return v;
 }
 
-// Rejects quantified groups that themselves contain a quantifier, such as (a+)+ or (\w*)*: the
-// classic shapes of catastrophic backtracking in std::regex's backtracking engine.
-bool HasNestedQuantifier(std::string_view re) {
-  // One entry per open group plus the pattern itself at [0]: whether it contains a quantifier.
-  std::vector<char> quantified = {0};
-  bool in_class = false;
+// Size of a regular expression with its counted repetitions expanded, e.g. 12 for "ab{5}c(de){2}":
+// roughly the number of automaton states, which bounds the cost of matching one character.
+// Overestimates are fine; the result saturates instead of overflowing.
+constexpr size_t kSaturated = size_t{1} << 32;
+
+size_t ExpandedPatternSize(std::string_view re) {
+  struct Frame {
+    size_t total = 0;
+    size_t last = 0;  // size of the most recent atom, which a following {n,m} multiplies
+  };
+  std::vector<Frame> frames(1);
+  auto add_atom = [&frames](size_t size) {
+    frames.back().total = std::min(frames.back().total + size, kSaturated);
+    frames.back().last = size;
+  };
   for (size_t i = 0; i < re.size(); ++i) {
     char c = re[i];
     if (c == '\\') {
       ++i;
-      continue;
-    }
-    if (in_class) {
-      if (c == ']') in_class = false;
-      continue;
-    }
-    switch (c) {
-      case '[':
-        in_class = true;
-        break;
-      case '(':
-        quantified.push_back(0);
-        break;
-      case ')': {
-        if (quantified.size() == 1) break;
-        char inner = quantified.back();
-        quantified.pop_back();
-        bool quantified_group =
-            i + 1 < re.size() && (re[i + 1] == '*' || re[i + 1] == '+' || re[i + 1] == '{');
-        if (inner && quantified_group) return true;
-        quantified.back() = static_cast<char>(quantified.back() || inner);
-        break;
+      add_atom(1);
+    } else if (c == '[') {
+      for (++i; i < re.size() && re[i] != ']'; ++i) {
+        if (re[i] == '\\') ++i;
       }
-      case '*':
-      case '+':
-      case '{':
-        quantified.back() = 1;
-        break;
-      default:
-        break;
+      add_atom(1);
+    } else if (c == '(') {
+      frames.emplace_back();
+    } else if (c == ')' && frames.size() > 1) {
+      size_t inner = std::max<size_t>(frames.back().total, 1);
+      frames.pop_back();
+      add_atom(inner);
+    } else if (c == '{') {
+      // {n}, {n,} or {n,m}; anything else is a literal brace.
+      size_t j = i + 1;
+      auto read_number = [&re, &j](size_t& out) {
+        size_t start_j = j;
+        for (out = 0; j < re.size() && re[j] >= '0' && re[j] <= '9'; ++j) {
+          out = std::min<size_t>(out * 10 + static_cast<size_t>(re[j] - '0'), kSaturated);
+        }
+        return j > start_j;
+      };
+      size_t low = 0;
+      size_t high = 0;
+      bool ok = read_number(low);
+      size_t bound = low;
+      if (ok && j < re.size() && re[j] == ',') {
+        ++j;
+        bound = read_number(high) ? std::max(low, high) : low + 1;
+      }
+      if (!ok || j >= re.size() || re[j] != '}') {
+        add_atom(1);
+        continue;
+      }
+      Frame& top = frames.back();
+      size_t extra = top.last * (bound > 0 ? bound - 1 : 0);
+      if (bound > kSaturated / std::max<size_t>(top.last, 1)) extra = kSaturated;
+      top.total = std::min(top.total + extra, kSaturated);
+      top.last = std::min(top.last * std::max<size_t>(bound, 1), kSaturated);
+      i = j;
+    } else if (c == '*' || c == '+' || c == '?' || c == '|' || c == '^' || c == '$') {
+      // Quantifiers and anchors add no states of their own worth counting.
+    } else {
+      add_atom(1);
     }
   }
-  return false;
+  size_t total = 0;
+  for (const Frame& f : frames) total = std::min(total + f.total, kSaturated);
+  return total;
 }
 
 class Parser {
@@ -210,9 +244,9 @@ class Parser {
     if (Peek() != '(') return ParseTerm();
     size_t open = pos_;
     if (depth + 1 > kMaxQDepth) {
-      return Status(StatusCode::kTooComplexQuery,
-                    "q: parentheses nested deeper than " + std::to_string(kMaxQDepth) +
-                        " levels at offset " + std::to_string(open));
+      return Status(StatusCode::kTooComplexQuery, "q: parentheses nested deeper than " +
+                                                      std::to_string(kMaxQDepth) +
+                                                      " levels at offset " + std::to_string(open));
     }
     ++pos_;
     CIVITAS_ASSIGN_OR_RETURN(NodePtr inner, ParseOr(depth + 1));
@@ -279,8 +313,8 @@ class Parser {
 
   std::optional<QOp> ParseOperator() {
     static constexpr std::pair<std::string_view, QOp> kOps[] = {
-        {"==", QOp::kEq}, {"!=", QOp::kNe},    {"!~=", QOp::kNoMatch}, {"~=", QOp::kMatch},
-        {">=", QOp::kGe}, {"<=", QOp::kLe},    {">", QOp::kGt},        {"<", QOp::kLt},
+        {"==", QOp::kEq}, {"!=", QOp::kNe}, {"!~=", QOp::kNoMatch}, {"~=", QOp::kMatch},
+        {">=", QOp::kGe}, {"<=", QOp::kLe}, {">", QOp::kGt},        {"<", QOp::kLt},
     };
     for (const auto& [text, op] : kOps) {
       if (LookingAt(text)) {
@@ -438,23 +472,31 @@ class Parser {
       return Error("expected a regular expression after '" + std::string(op_text) + "'", start);
     }
     if (pattern.size() > kMaxPatternLength) {
-      return Error("regular expression longer than " + std::to_string(kMaxPatternLength) +
-                       " characters",
-                   start);
+      return Error(
+          "regular expression longer than " + std::to_string(kMaxPatternLength) + " characters",
+          start);
     }
-    auto flags = std::regex::ECMAScript | std::regex::optimize;
+    auto flags = std::regex::ECMAScript | std::regex::optimize | kEngineFlags;
     std::string_view body = pattern;
     if (body.starts_with("(?i)")) {
       flags |= std::regex::icase;
       body.remove_prefix(4);
     }
-    if (HasNestedQuantifier(body)) {
-      return Error("regular expression with a quantified group containing a quantifier", start,
-                   "such patterns can backtrack catastrophically");
+    if (ExpandedPatternSize(body) > kMaxPatternLength) {
+      return Error("regular expression larger than " + std::to_string(kMaxPatternLength) +
+                       " characters once its counted repetitions are expanded",
+                   start);
     }
+    // Matching the whole subject against .*(?:body).* in the breadth-first engine finds an
+    // occurrence in one pass over the subject: time linear in its length times the pattern size,
+    // stack depth independent of the subject. regex_search would restart at every offset.
+    std::string wrapped = "[\\s\\S]*(?:";
+    wrapped.append(body);
+    wrapped.append(")[\\s\\S]*");
     // std::regex reports bad patterns by throwing; nothing may escape the parser.
     try {
-      node.regex.emplace(body.begin(), body.end(), flags);
+      std::regex validate(body.begin(), body.end(), flags);  // the wrapper must not mask errors
+      node.regex.emplace(wrapped, flags);
     } catch (const std::exception& e) {
       return Error("invalid regular expression '" + pattern + "'", start, e.what());
     }

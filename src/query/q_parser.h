@@ -13,9 +13,9 @@
 
 namespace civitas::query::internal {
 
-inline constexpr size_t kMaxQLength = 16 * 1024;   // longer: kInvalidRequest
-inline constexpr int kMaxQDepth = 64;              // deeper parentheses: kTooComplexQuery
-inline constexpr size_t kMaxPatternLength = 256;   // longer regular expressions: kInvalidRequest
+inline constexpr size_t kMaxQLength = 16 * 1024;  // longer: kInvalidRequest
+inline constexpr int kMaxQDepth = 64;             // deeper parentheses: kTooComplexQuery
+inline constexpr size_t kMaxPatternLength = 256;  // longer regular expressions: kInvalidRequest
 
 // Builds the tree for q, calling expand once per attribute name (and once per string literal,
 // for VocabProperty comparisons). kInvalidRequest with "q: ... at offset N" on syntax errors,

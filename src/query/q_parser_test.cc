@@ -1,10 +1,11 @@
 // Syntax, error reporting, limits, term expansion and RequiredAttributes of q.
 
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+#include <vector>
 
 #include "src/query/q_test_util.h"
 
@@ -12,10 +13,10 @@ namespace civitas::query {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using testing::Ex;
 using testing::Expander;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using testing::ParseError;
 
 TEST(QParserTest, AcceptsTheGrammar) {
@@ -51,6 +52,8 @@ struct BadQuery {
   const char* q;
   const char* message;  // expected to be contained in the error
 };
+
+void PrintTo(const BadQuery& bad, std::ostream* os) { *os << bad.q; }
 
 class QParserErrorTest : public ::testing::TestWithParam<BadQuery> {};
 
@@ -91,8 +94,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadQuery{"a~=;b", "expected a regular expression after '~=' at offset 3"},
         BadQuery{"a~=[z-a]", "invalid regular expression '[z-a]' at offset 3"},
         BadQuery{"a~=\"(\"", "invalid regular expression '(' at offset 3"},
-        BadQuery{"a~=(a+)+$", "quantified group containing a quantifier at offset 3"},
-        BadQuery{"a~=(x|(\\w*))*", "quantified group containing a quantifier at offset 3"},
+        BadQuery{"a~=(a)\\1", "invalid regular expression '(a)\\1' at offset 3"},
+        BadQuery{"a~=\"a)(b\"", "invalid regular expression 'a)(b' at offset 3"},
+        BadQuery{"a~=x{300}", "larger than 256 characters once its counted repetitions"},
+        BadQuery{"a~=(a{1,20}){1,20}", "larger than 256 characters once its counted"},
         BadQuery{"a==2018-13-45T00:00:00Z", "is not a valid date-time at offset 3"}));
 
 TEST(QParserTest, RejectsOverlongPatterns) {
@@ -101,6 +106,15 @@ TEST(QParserTest, RejectsOverlongPatterns) {
   Status status = ParseError("a~=" + std::string(257, 'x'));
   EXPECT_EQ(status.code(), StatusCode::kInvalidRequest);
   EXPECT_THAT(status.message(), HasSubstr("longer than 256 characters at offset 3"));
+}
+
+TEST(QParserTest, AcceptsPatternsWithinTheExpandedSizeBudget) {
+  for (const char* q : {"a~=^\\d{4}-\\d{2}-\\d{2}$", "a~=[a-z]{1,200}", "a~=(ab){100}", "a~=x{2,}",
+                        "a~=(a+)+$", "a~=(x|(\\w*))*"}) {
+    auto parsed = ParseQ(q, Expander());
+    EXPECT_TRUE(parsed.ok()) << q << ": " << parsed.status().message();
+  }
+  EXPECT_FALSE(ParseQ("a~=(ab){129}", Expander()).ok());
 }
 
 TEST(QParserTest, LimitsNestingDepth) {
@@ -132,8 +146,8 @@ TEST(QParserTest, ExpandsAttributeAndSubAttributeNamesOnly) {
     terms.emplace_back(t);
     return Ex(t);
   };
-  ASSERT_TRUE(ParseQ("a.b[k1][k2]==1;c.observedAt>2020-01-01T00:00:00Z;d.e.unitCode", recording)
-                  .ok());
+  ASSERT_TRUE(
+      ParseQ("a.b[k1][k2]==1;c.observedAt>2020-01-01T00:00:00Z;d.e.unitCode", recording).ok());
   EXPECT_THAT(terms, ElementsAre("a", "b", "c", "d", "e"));
 }
 

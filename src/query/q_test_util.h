@@ -2,14 +2,14 @@
 
 // Test-only helpers for the q tests: a deterministic TermExpander and terse entity builders.
 
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/string.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/string.hpp>
-#include <gtest/gtest.h>
 
 #include "civitas/core/time.h"
 #include "civitas/model/entity.h"
