@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "civitas/model/json_text.h"
 #include "problem.h"
 
 namespace civitas::api {
@@ -247,7 +248,7 @@ Reply JsonReply(const RequestScope& scope, http::status status, json::value body
             scope.media == ResponseMedia::kGeoJson ? "application/geo+json" : "application/json");
     res.set(http::field::link, LinkHeaderFor(*scope.context));
   }
-  res.body() = json::serialize(body);
+  res.body() = model::ToJsonText(body);
   return reply;
 }
 

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "civitas/model/json_text.h"
+
 namespace civitas::model {
 namespace json = boost::json;
 namespace {
@@ -75,7 +77,7 @@ std::string EncodeEntity(const Entity& e) {
   json::array attrs;
   for (const auto& a : e.attributes) attrs.push_back(EncodeAttribute(a));
   out["a"] = std::move(attrs);
-  return json::serialize(out);
+  return ToJsonText(out);
 }
 
 Result<Entity> DecodeEntity(std::string_view record) {

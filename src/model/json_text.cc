@@ -1,0 +1,117 @@
+#include "civitas/model/json_text.h"
+
+#include <charconv>
+#include <cmath>
+
+#include <boost/json.hpp>
+
+namespace civitas::model {
+namespace {
+
+void AppendString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out.append("\\u00");
+          out.push_back(kHex[(c >> 4) & 0xf]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+template <typename T>
+void AppendNumber(std::string& out, T v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+}  // namespace
+
+void AppendJsonText(std::string& out, const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::null:
+      out.append("null");
+      return;
+    case boost::json::kind::bool_:
+      out.append(value.get_bool() ? "true" : "false");
+      return;
+    case boost::json::kind::int64:
+      AppendNumber(out, value.get_int64());
+      return;
+    case boost::json::kind::uint64:
+      AppendNumber(out, value.get_uint64());
+      return;
+    case boost::json::kind::double_:
+      if (std::isfinite(value.get_double())) {
+        AppendNumber(out, value.get_double());
+      } else {
+        out.append("null");
+      }
+      return;
+    case boost::json::kind::string:
+      AppendString(out, value.get_string());
+      return;
+    case boost::json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : value.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendJsonText(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case boost::json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, item] : value.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendString(out, key);
+        out.push_back(':');
+        AppendJsonText(out, item);
+      }
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+std::string ToJsonText(const boost::json::value& value) {
+  std::string out;
+  out.reserve(256);
+  AppendJsonText(out, value);
+  return out;
+}
+
+}  // namespace civitas::model
