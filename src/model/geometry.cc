@@ -59,16 +59,16 @@ S2BooleanOperation::Options OpenModel() {
 }
 
 bool ContainsPointClosed(const Geometry::Impl& g, const S2Point& p) {
-  if (g.single_point) return g.point == p;
+  if (g.single_point) return SamePoint(g.point, p);
   S2ContainsPointQueryOptions options(S2VertexModel::CLOSED);
   return MakeS2ContainsPointQuery(g.index.get(), options).Contains(p);
 }
 
 // True when every point of `g` is `p` (g is a point set of that one point).
 bool AllPointsAre(const Geometry::Impl& g, const S2Point& p) {
-  if (g.single_point) return g.point == p;
+  if (g.single_point) return SamePoint(g.point, p);
   if (g.polygon != nullptr || !g.polylines.empty()) return false;
-  return std::all_of(g.points.begin(), g.points.end(), [&](const S2Point& q) { return q == p; });
+  return std::all_of(g.points.begin(), g.points.end(), [&](const S2Point& q) { return SamePoint(q, p); });
 }
 
 Result<std::unique_ptr<S2Polygon>> Union(const S2Polygon& a, const S2Polygon& b) {
