@@ -300,6 +300,29 @@ TEST_F(PredicateTest, Distance) {
   EXPECT_FALSE(far_.DistanceAtMost(big_, far_.DistanceMeters(big_) - 1));
 }
 
+TEST(GeometryTest, EdgesAreGeodesicsSoTheAntimeridianIsNothingSpecial) {
+  Geometry pacific = Params("Polygon", "[[[170,-5],[-170,-5],[-170,5],[170,5],[170,-5]]]");
+  EXPECT_TRUE(pacific.Contains(Params("Point", "[180,0]")));
+  EXPECT_TRUE(pacific.Contains(Params("Point", "[-175,1]")));
+  EXPECT_FALSE(pacific.Contains(Params("Point", "[0,0]")));
+  Geometry across = Params("LineString", "[[179,0],[-179,0]]");
+  EXPECT_NEAR(across.DistanceMeters(Params("Point", "[180,0]")), 0, 1e-6);
+}
+
+TEST(GeometryTest, CollectionsMixDimensions) {
+  Geometry one = Parse(R"({"type":"GeometryCollection","geometries":[
+                           {"type":"Point","coordinates":[1,2]}]})");
+  EXPECT_TRUE(one.Equals(Params("Point", "[1,2]")));
+  EXPECT_EQ(one.IndexCells().size(), 1u);
+  Geometry mixed = Parse(R"({"type":"GeometryCollection","geometries":[
+                             {"type":"Point","coordinates":[30,30]},
+                             {"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}]})");
+  EXPECT_TRUE(mixed.Contains(Params("Point", "[30,30]")));
+  EXPECT_TRUE(mixed.Contains(Params("Point", "[0.5,0.5]")));
+  EXPECT_FALSE(mixed.Contains(Params("Point", "[10,10]")));
+  EXPECT_EQ(mixed.DistanceMeters(Params("Point", "[0.5,0.5]")), 0);
+}
+
 TEST(GeometryTest, MovesAndStaysUsable) {
   Geometry a = Params("Point", "[1,2]");
   Geometry b = std::move(a);
