@@ -6,15 +6,6 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-#include <algorithm>
-#include <cmath>
-#include <exception>
-#include <memory>
-#include <string>
-#include <utility>
-#include <vector>
-
-#include <boost/json.hpp>
 #include <s2/s1angle.h>
 #include <s2/s1chord_angle.h>
 #include <s2/s2boolean_operation.h>
@@ -29,6 +20,15 @@
 #include <s2/s2region_coverer.h>
 #include <s2/s2shape_index_buffered_region.h>
 #include <s2/s2shape_index_region.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "geometry_impl.h"
 
@@ -68,7 +68,8 @@ bool ContainsPointClosed(const Geometry::Impl& g, const S2Point& p) {
 bool AllPointsAre(const Geometry::Impl& g, const S2Point& p) {
   if (g.single_point) return SamePoint(g.point, p);
   if (g.polygon != nullptr || !g.polylines.empty()) return false;
-  return std::all_of(g.points.begin(), g.points.end(), [&](const S2Point& q) { return SamePoint(q, p); });
+  return std::all_of(g.points.begin(), g.points.end(),
+                     [&](const S2Point& q) { return SamePoint(q, p); });
 }
 
 Result<std::unique_ptr<S2Polygon>> Union(const S2Polygon& a, const S2Polygon& b) {
@@ -104,7 +105,8 @@ Result<std::unique_ptr<S2Polygon>> MergeParts(std::vector<std::unique_ptr<S2Poly
   nested->set_s2debug_override(S2Debug::DISABLE);
   nested->InitNested(std::move(loops));
   S2Error error;  // FindValidationError, unlike IsValid, does not log
-  if (!nested->FindValidationError(&error) && static_cast<size_t>(nested->num_loops()) == num_loops) {
+  if (!nested->FindValidationError(&error) &&
+      static_cast<size_t>(nested->num_loops()) == num_loops) {
     // A part inside another part's shell is an overlap: nesting then turns a shell into a hole
     // (or a hole into a shell). Islands in another part's hole keep their roles.
     std::sort(shells.begin(), shells.end());

@@ -1,11 +1,10 @@
 // libFuzzer target: any bytes → Geometry::FromGeoJson / FromParams must return a Status or a
 // geometry whose every operation runs without aborting (S2 must never see invalid input).
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "civitas/model/geometry.h"
 
@@ -15,7 +14,8 @@ using civitas::model::Geometry;
 
 const Geometry& FixedPolygon() {
   static const Geometry* g = [] {
-    auto r = Geometry::FromParams("Polygon", "[[[8.6,49.3],[8.8,49.3],[8.8,49.5],[8.6,49.5],[8.6,49.3]]]");
+    auto r = Geometry::FromParams("Polygon",
+                                  "[[[8.6,49.3],[8.8,49.3],[8.8,49.5],[8.6,49.5],[8.6,49.3]]]");
     return new Geometry(std::move(r).value());
   }();
   return *g;

@@ -2,14 +2,14 @@
 
 // Internal representation of model::Geometry; only src/model includes this file.
 
-#include <memory>
-#include <string_view>
-#include <vector>
-
 #include <s2/mutable_s2shape_index.h>
 #include <s2/s2point.h>
 #include <s2/s2polygon.h>
 #include <s2/s2polyline.h>
+
+#include <memory>
+#include <string_view>
+#include <vector>
 
 #include "civitas/model/geometry.h"
 
@@ -37,7 +37,7 @@ struct Geometry::Impl {
   std::vector<std::unique_ptr<S2Polyline>> polylines;
   // One S2Polygon per GeoJSON Polygon while parsing; Finish() merges them into `polygon`.
   std::vector<std::unique_ptr<S2Polygon>> polygon_parts;
-  std::unique_ptr<S2Polygon> polygon;  // union of every polygon part; null when none
+  std::unique_ptr<S2Polygon> polygon;          // union of every polygon part; null when none
   std::unique_ptr<MutableS2ShapeIndex> index;  // null when single_point
 
   // Merges the polygon parts, adds every component to `index` and builds it, so later const

@@ -1,13 +1,12 @@
 // libFuzzer target for geo-queries: "<georel>\n<geometry>\n<coordinates>" goes through
 // ParseGeoQuery, and the whole input is also tried as a JSON geoQ object. Parsed queries are
 // planned and matched against a few fixed geometries; nothing may abort.
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <string>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "civitas/query/geo_query.h"
 
@@ -17,7 +16,8 @@ using civitas::model::Geometry;
 using civitas::query::GeoQuery;
 
 void Exercise(const GeoQuery& q) {
-  static const Geometry* const kPoint = new Geometry(Geometry::FromParams("Point", "[8.684,49.406]").value());
+  static const Geometry* const kPoint =
+      new Geometry(Geometry::FromParams("Point", "[8.684,49.406]").value());
   static const Geometry* const kPolygon = new Geometry(
       Geometry::FromParams("Polygon", "[[[8.6,49.3],[8.8,49.3],[8.8,49.5],[8.6,49.5],[8.6,49.3]]]")
           .value());

@@ -1,11 +1,10 @@
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "civitas/core/result.h"
 
