@@ -6,6 +6,15 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json.hpp>
 #include <s2/s1angle.h>
 #include <s2/s1chord_angle.h>
 #include <s2/s2boolean_operation.h>
@@ -20,15 +29,6 @@
 #include <s2/s2region_coverer.h>
 #include <s2/s2shape_index_buffered_region.h>
 #include <s2/s2shape_index_region.h>
-
-#include <algorithm>
-#include <boost/json.hpp>
-#include <cmath>
-#include <exception>
-#include <memory>
-#include <string>
-#include <utility>
-#include <vector>
 
 #include "geometry_impl.h"
 

@@ -1,10 +1,11 @@
 // libFuzzer target: any bytes → Geometry::FromGeoJson / FromParams must return a Status or a
 // geometry whose every operation runs without aborting (S2 must never see invalid input).
-#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <string_view>
+
+#include <boost/json.hpp>
 
 #include "civitas/model/geometry.h"
 

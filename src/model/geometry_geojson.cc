@@ -2,17 +2,17 @@
 // S2 objects are built with S2Debug::DISABLE and then validated explicitly, so no input can
 // abort the process (geometry_fuzz.cc exercises this).
 
-#include <s2/s2error.h>
-#include <s2/s2latlng.h>
-#include <s2/s2loop.h>
-
-#include <boost/json.hpp>
 #include <charconv>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/json.hpp>
+#include <s2/s2error.h>
+#include <s2/s2latlng.h>
+#include <s2/s2loop.h>
 
 #include "geometry_impl.h"
 

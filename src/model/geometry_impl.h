@@ -2,14 +2,14 @@
 
 // Internal representation of model::Geometry; only src/model includes this file.
 
+#include <memory>
+#include <string_view>
+#include <vector>
+
 #include <s2/mutable_s2shape_index.h>
 #include <s2/s2point.h>
 #include <s2/s2polygon.h>
 #include <s2/s2polyline.h>
-
-#include <memory>
-#include <string_view>
-#include <vector>
 
 #include "civitas/model/geometry.h"
 

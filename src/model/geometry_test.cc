@@ -1,12 +1,12 @@
 #include "civitas/model/geometry.h"
 
+#include <cmath>
+#include <string>
+
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <s2/s2cell_id.h>
 #include <s2/s2latlng.h>
-
-#include <boost/json.hpp>
-#include <cmath>
-#include <string>
 
 namespace civitas::model {
 namespace {

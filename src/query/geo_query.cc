@@ -1,15 +1,15 @@
 #include "civitas/query/geo_query.h"
 
-#include <s2/s2cell_id.h>
-
 #include <algorithm>
-#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include <boost/json.hpp>
+#include <s2/s2cell_id.h>
 
 namespace civitas::query {
 namespace {

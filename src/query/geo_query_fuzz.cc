@@ -1,12 +1,13 @@
 // libFuzzer target for geo-queries: "<georel>\n<geometry>\n<coordinates>" goes through
 // ParseGeoQuery, and the whole input is also tried as a JSON geoQ object. Parsed queries are
 // planned and matched against a few fixed geometries; nothing may abort.
-#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <string>
 #include <string_view>
+
+#include <boost/json.hpp>
 
 #include "civitas/query/geo_query.h"
 

@@ -1,15 +1,16 @@
 #include "civitas/query/geo_query.h"
 
-#include <gtest/gtest.h>
 #include <time.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 namespace civitas::query {
 namespace {

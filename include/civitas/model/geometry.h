@@ -1,10 +1,11 @@
 #pragma once
 
-#include <boost/json/value.hpp>
 #include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/value.hpp>
 
 #include "civitas/core/result.h"
 
