@@ -59,16 +59,17 @@ S2BooleanOperation::Options OpenModel() {
 }
 
 bool ContainsPointClosed(const Geometry::Impl& g, const S2Point& p) {
-  if (g.single_point) return g.point == p;
+  if (g.single_point) return SamePoint(g.point, p);
   S2ContainsPointQueryOptions options(S2VertexModel::CLOSED);
   return MakeS2ContainsPointQuery(g.index.get(), options).Contains(p);
 }
 
 // True when every point of `g` is `p` (g is a point set of that one point).
 bool AllPointsAre(const Geometry::Impl& g, const S2Point& p) {
-  if (g.single_point) return g.point == p;
+  if (g.single_point) return SamePoint(g.point, p);
   if (g.polygon != nullptr || !g.polylines.empty()) return false;
-  return std::all_of(g.points.begin(), g.points.end(), [&](const S2Point& q) { return q == p; });
+  return std::all_of(g.points.begin(), g.points.end(),
+                     [&](const S2Point& q) { return SamePoint(q, p); });
 }
 
 Result<std::unique_ptr<S2Polygon>> Union(const S2Polygon& a, const S2Polygon& b) {
@@ -104,7 +105,8 @@ Result<std::unique_ptr<S2Polygon>> MergeParts(std::vector<std::unique_ptr<S2Poly
   nested->set_s2debug_override(S2Debug::DISABLE);
   nested->InitNested(std::move(loops));
   S2Error error;  // FindValidationError, unlike IsValid, does not log
-  if (!nested->FindValidationError(&error) && static_cast<size_t>(nested->num_loops()) == num_loops) {
+  if (!nested->FindValidationError(&error) &&
+      static_cast<size_t>(nested->num_loops()) == num_loops) {
     // A part inside another part's shell is an overlap: nesting then turns a shell into a hole
     // (or a hole into a shell). Islands in another part's hole keep their roles.
     std::sort(shells.begin(), shells.end());

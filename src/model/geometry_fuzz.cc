@@ -15,7 +15,8 @@ using civitas::model::Geometry;
 
 const Geometry& FixedPolygon() {
   static const Geometry* g = [] {
-    auto r = Geometry::FromParams("Polygon", "[[[8.6,49.3],[8.8,49.3],[8.8,49.5],[8.6,49.5],[8.6,49.3]]]");
+    auto r = Geometry::FromParams("Polygon",
+                                  "[[[8.6,49.3],[8.8,49.3],[8.8,49.5],[8.6,49.5],[8.6,49.3]]]");
     return new Geometry(std::move(r).value());
   }();
   return *g;

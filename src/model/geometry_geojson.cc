@@ -75,7 +75,7 @@ Result<std::vector<S2Point>> ParsePositions(const json::value& v, std::string_vi
 void DropRepeats(std::vector<S2Point>& v) {
   size_t n = 0;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (n == 0 || v[i] != v[n - 1]) v[n++] = v[i];
+    if (n == 0 || !SamePoint(v[i], v[n - 1])) v[n++] = v[i];
   }
   v.resize(n);
 }
@@ -97,12 +97,14 @@ Result<std::unique_ptr<S2Loop>> ParseRing(const json::value& v) {
     return Bad("a linear ring needs at least 4 positions, got " + std::to_string(arr->size()));
   }
   CIVITAS_ASSIGN_OR_RETURN(std::vector<S2Point> vertices, ParsePositions(v, "a linear ring"));
-  if (vertices.front() != vertices.back()) {
+  if (!SamePoint(vertices.front(), vertices.back())) {
     return Bad("a linear ring must be closed (first and last positions equal)");
   }
   vertices.pop_back();  // S2 loops are implicitly closed
   DropRepeats(vertices);
-  while (vertices.size() > 1 && vertices.back() == vertices.front()) vertices.pop_back();
+  while (vertices.size() > 1 && SamePoint(vertices.back(), vertices.front())) {
+    vertices.pop_back();
+  }
   if (vertices.size() < 3) return Bad("a linear ring needs at least 3 distinct positions");
   auto loop = std::make_unique<S2Loop>(vertices, S2Debug::DISABLE);
   S2Error error;

@@ -18,6 +18,12 @@ namespace civitas::model {
 // Mean Earth radius (IUGG), the one NGSI-LD distances are measured with.
 inline constexpr double kEarthRadiusMeters = 6371008.8;
 
+// Exact equality. S2Point's own operator== is a non-const member, which C++20 (clang's
+// -Wambiguous-reversed-operator) finds ambiguous against its reversed form.
+inline bool SamePoint(const S2Point& a, const S2Point& b) {
+  return a.x() == b.x() && a.y() == b.y() && a.z() == b.z();
+}
+
 // Every component is valid S2 (checked while parsing); the index holds all of them.
 // A lone Point keeps only `point` and no index: entity locations are mostly points,
 // and skipping the index keeps them small and the near-query path allocation-free.
@@ -31,7 +37,7 @@ struct Geometry::Impl {
   std::vector<std::unique_ptr<S2Polyline>> polylines;
   // One S2Polygon per GeoJSON Polygon while parsing; Finish() merges them into `polygon`.
   std::vector<std::unique_ptr<S2Polygon>> polygon_parts;
-  std::unique_ptr<S2Polygon> polygon;  // union of every polygon part; null when none
+  std::unique_ptr<S2Polygon> polygon;          // union of every polygon part; null when none
   std::unique_ptr<MutableS2ShapeIndex> index;  // null when single_point
 
   // Merges the polygon parts, adds every component to `index` and builds it, so later const

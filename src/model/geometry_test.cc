@@ -5,7 +5,6 @@
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
-
 #include <s2/s2cell_id.h>
 #include <s2/s2latlng.h>
 
@@ -97,16 +96,15 @@ TEST(GeometryTest, RejectsMalformedStructure) {
 TEST(GeometryTest, RejectsBadRings) {
   EXPECT_EQ(ParseError(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]})").message(),
             "coordinates: a linear ring needs at least 4 positions, got 3");
-  EXPECT_EQ(ParseError(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]})")
-                .message(),
+  EXPECT_EQ(ParseError(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]})").message(),
             "coordinates: a linear ring must be closed (first and last positions equal)");
-  EXPECT_EQ(ParseError(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,0],[0,0]]]})")
-                .message(),
+  EXPECT_EQ(ParseError(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,0],[0,0]]]})").message(),
             "coordinates: a linear ring needs at least 3 distinct positions");
   EXPECT_EQ(ParseError(R"({"type":"Polygon","coordinates":[]})").message(),
             "coordinates: a Polygon needs at least one linear ring");
   // A bow tie crosses itself.
-  Status bow_tie = ParseError(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]})");
+  Status bow_tie =
+      ParseError(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]})");
   EXPECT_EQ(bow_tie.code(), StatusCode::kBadRequestData);
   EXPECT_EQ(bow_tie.message().rfind("coordinates: invalid linear ring: ", 0), 0u)
       << bow_tie.message();
@@ -118,7 +116,8 @@ TEST(GeometryTest, RejectsBadRings) {
 
 TEST(GeometryTest, RejectsDeeplyNestedCollections) {
   std::string text = R"({"type":"Point","coordinates":[0,0]})";
-  for (int i = 0; i < 10; ++i) text = R"({"type":"GeometryCollection","geometries":[)" + text + "]}";
+  for (int i = 0; i < 10; ++i)
+    text = R"({"type":"GeometryCollection","geometries":[)" + text + "]}";
   Status s = ParseError(text);
   EXPECT_NE(s.message().find("nested too deeply"), std::string::npos) << s.message();
 }
@@ -134,8 +133,7 @@ TEST(GeometryTest, FromParamsParsesCoordinateText) {
   EXPECT_EQ(Geometry::FromParams("", "[1,2]").status().message(), "geometry: missing");
   EXPECT_EQ(Geometry::FromParams("Point", "").status().message(), "coordinates: missing");
   EXPECT_FALSE(Geometry::FromParams("GeometryCollection", "[]").ok());
-  EXPECT_EQ(Geometry::FromParams("Point", "[1,2]x").status().code(),
-            StatusCode::kBadRequestData);
+  EXPECT_EQ(Geometry::FromParams("Point", "[1,2]x").status().code(), StatusCode::kBadRequestData);
 }
 
 TEST(GeometryTest, ClockwiseAndCounterClockwiseRingsMeanTheSameArea) {
@@ -147,18 +145,21 @@ TEST(GeometryTest, ClockwiseAndCounterClockwiseRingsMeanTheSameArea) {
   EXPECT_TRUE(cw.Contains(inside));
   EXPECT_FALSE(cw.Contains(outside));
   // A clockwise hole and a counter-clockwise hole both cut out the small square.
-  for (std::string_view hole : {"[[2,2],[4,2],[4,4],[2,4],[2,2]]", "[[2,2],[2,4],[4,4],[4,2],[2,2]]"}) {
-    Geometry holed = Parse(R"({"type":"Polygon","coordinates":[[[0,0],[10,0],[10,10],[0,10],[0,0]],)" +
-                           std::string(hole) + "]}");
+  for (std::string_view hole :
+       {"[[2,2],[4,2],[4,4],[2,4],[2,2]]", "[[2,2],[2,4],[4,4],[4,2],[2,2]]"}) {
+    Geometry holed =
+        Parse(R"({"type":"Polygon","coordinates":[[[0,0],[10,0],[10,10],[0,10],[0,0]],)" +
+              std::string(hole) + "]}");
     EXPECT_FALSE(holed.Contains(Params("Point", "[3,3]")));
     EXPECT_TRUE(holed.Contains(Params("Point", "[6,6]")));
   }
 }
 
 TEST(GeometryTest, RepeatedPositionsAreDropped) {
-  Geometry g = Parse(
-      R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,0],[1,1],[0,1],[0,1],[0,0]]]})");
-  EXPECT_TRUE(g.Equals(Parse(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})")));
+  Geometry g =
+      Parse(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,0],[1,1],[0,1],[0,1],[0,0]]]})");
+  EXPECT_TRUE(
+      g.Equals(Parse(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})")));
 }
 
 TEST(GeometryTest, OverlappingMultiPolygonPartsAreUnioned) {
@@ -173,8 +174,9 @@ TEST(GeometryTest, OverlappingMultiPolygonPartsAreUnioned) {
   EXPECT_TRUE(nested.Contains(Params("Point", "[0,0]")));
   EXPECT_TRUE(nested.Equals(Params("Polygon", "[" + Square(0, 0, 5) + "]")));
   // An island in a lake keeps the lake a hole.
-  Geometry island = Parse(R"({"type":"MultiPolygon","coordinates":[)" + std::string("[") +
-                          Square(0, 0, 5) + "," + Square(0, 0, 3) + "],[" + Square(0, 0, 1) + "]]}");
+  Geometry island =
+      Parse(R"({"type":"MultiPolygon","coordinates":[)" + std::string("[") + Square(0, 0, 5) + "," +
+            Square(0, 0, 3) + "],[" + Square(0, 0, 1) + "]]}");
   EXPECT_TRUE(island.Contains(Params("Point", "[0,0]")));
   EXPECT_FALSE(island.Contains(Params("Point", "[2,0]")));
   EXPECT_TRUE(island.Contains(Params("Point", "[4,0]")));
@@ -274,7 +276,8 @@ TEST_F(PredicateTest, Overlaps) {
   Geometry right = Params("Polygon", "[[[1,0],[2,0],[2,1],[1,1],[1,0]]]");
   EXPECT_TRUE(left.Intersects(right));
   EXPECT_FALSE(left.Overlaps(right));
-  EXPECT_TRUE(Params("MultiPoint", "[[0,0],[1,1]]").Overlaps(Params("MultiPoint", "[[0,0],[2,2]]")));
+  EXPECT_TRUE(
+      Params("MultiPoint", "[[0,0],[1,1]]").Overlaps(Params("MultiPoint", "[[0,0],[2,2]]")));
 }
 
 TEST_F(PredicateTest, Distance) {
@@ -298,6 +301,29 @@ TEST_F(PredicateTest, Distance) {
   EXPECT_NEAR(far_.DistanceMeters(big_), big_.DistanceMeters(far_), 1e-6);
   EXPECT_TRUE(far_.DistanceAtMost(big_, far_.DistanceMeters(big_) + 1));
   EXPECT_FALSE(far_.DistanceAtMost(big_, far_.DistanceMeters(big_) - 1));
+}
+
+TEST(GeometryTest, EdgesAreGeodesicsSoTheAntimeridianIsNothingSpecial) {
+  Geometry pacific = Params("Polygon", "[[[170,-5],[-170,-5],[-170,5],[170,5],[170,-5]]]");
+  EXPECT_TRUE(pacific.Contains(Params("Point", "[180,0]")));
+  EXPECT_TRUE(pacific.Contains(Params("Point", "[-175,1]")));
+  EXPECT_FALSE(pacific.Contains(Params("Point", "[0,0]")));
+  Geometry across = Params("LineString", "[[179,0],[-179,0]]");
+  EXPECT_NEAR(across.DistanceMeters(Params("Point", "[180,0]")), 0, 1e-6);
+}
+
+TEST(GeometryTest, CollectionsMixDimensions) {
+  Geometry one = Parse(R"({"type":"GeometryCollection","geometries":[
+                           {"type":"Point","coordinates":[1,2]}]})");
+  EXPECT_TRUE(one.Equals(Params("Point", "[1,2]")));
+  EXPECT_EQ(one.IndexCells().size(), 1u);
+  Geometry mixed = Parse(R"({"type":"GeometryCollection","geometries":[
+                             {"type":"Point","coordinates":[30,30]},
+                             {"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}]})");
+  EXPECT_TRUE(mixed.Contains(Params("Point", "[30,30]")));
+  EXPECT_TRUE(mixed.Contains(Params("Point", "[0.5,0.5]")));
+  EXPECT_FALSE(mixed.Contains(Params("Point", "[10,10]")));
+  EXPECT_EQ(mixed.DistanceMeters(Params("Point", "[0.5,0.5]")), 0);
 }
 
 TEST(GeometryTest, MovesAndStaysUsable) {

@@ -28,9 +28,9 @@ struct RelationName {
   GeoRelation relation;
 };
 constexpr RelationName kRelations[] = {
-    {"near", GeoRelation::kNear},           {"within", GeoRelation::kWithin},
-    {"contains", GeoRelation::kContains},   {"intersects", GeoRelation::kIntersects},
-    {"disjoint", GeoRelation::kDisjoint},   {"equals", GeoRelation::kEquals},
+    {"near", GeoRelation::kNear},         {"within", GeoRelation::kWithin},
+    {"contains", GeoRelation::kContains}, {"intersects", GeoRelation::kIntersects},
+    {"disjoint", GeoRelation::kDisjoint}, {"equals", GeoRelation::kEquals},
     {"overlaps", GeoRelation::kOverlaps},
 };
 
@@ -79,8 +79,9 @@ Result<ParsedGeorel> ParseGeorel(std::string_view georel) {
   const std::string_view modifier = georel.substr(semi + 1);
   const size_t eq = modifier.find("==");
   if (eq == std::string_view::npos) {
-    return InvalidRequest("georel: expected near;maxDistance==<metres> or "
-                          "near;minDistance==<metres>");
+    return InvalidRequest(
+        "georel: expected near;maxDistance==<metres> or "
+        "near;minDistance==<metres>");
   }
   const std::string_view key = modifier.substr(0, eq);
   const std::string_view value = modifier.substr(eq + 2);
@@ -170,8 +171,8 @@ Result<GeoQuery> ParseGeoQueryJson(const boost::json::value& geo_q,
   Result<model::Geometry> reference = model::Geometry::FromGeoJson(geojson);
   if (!reference.ok()) {
     if (reference.status().message().rfind("type: ", 0) == 0) {
-      return BadRequestData("geometry: unknown geometry type '" +
-                            std::string(geometry->subview()) + "'");
+      return BadRequestData("geometry: unknown geometry type '" + std::string(geometry->subview()) +
+                            "'");
     }
     return reference.status();
   }

@@ -17,7 +17,8 @@ using civitas::model::Geometry;
 using civitas::query::GeoQuery;
 
 void Exercise(const GeoQuery& q) {
-  static const Geometry* const kPoint = new Geometry(Geometry::FromParams("Point", "[8.684,49.406]").value());
+  static const Geometry* const kPoint =
+      new Geometry(Geometry::FromParams("Point", "[8.684,49.406]").value());
   static const Geometry* const kPolygon = new Geometry(
       Geometry::FromParams("Polygon", "[[[8.6,49.3],[8.8,49.3],[8.8,49.5],[8.6,49.5],[8.6,49.3]]]")
           .value());

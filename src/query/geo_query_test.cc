@@ -1,13 +1,13 @@
 #include "civitas/query/geo_query.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <time.h>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -23,7 +23,9 @@ std::string Pos(double lon, double lat) {
   return buf;
 }
 
-Geometry Point(double lon, double lat) { return Geometry::FromParams("Point", Pos(lon, lat)).value(); }
+Geometry Point(double lon, double lat) {
+  return Geometry::FromParams("Point", Pos(lon, lat)).value();
+}
 
 // A square of half-side h degrees around (lon, lat).
 std::string SquareCoords(double lon, double lat, double h) {
@@ -126,10 +128,9 @@ TEST(GeoQueryParseTest, ParsesJsonGeoQWithArrayOrStringCoordinates) {
             "coordinates: missing");
   EXPECT_EQ(parse(R"({"georel":"within","geometry":"Point","coordinates":5})").status().message(),
             "coordinates: must be an array or a string holding one");
-  EXPECT_EQ(parse(R"({"georel":"within","geometry":"Blob","coordinates":[0,0]})")
-                .status()
-                .message(),
-            "geometry: unknown geometry type 'Blob'");
+  EXPECT_EQ(
+      parse(R"({"georel":"within","geometry":"Blob","coordinates":[0,0]})").status().message(),
+      "geometry: unknown geometry type 'Blob'");
   EXPECT_EQ(parse(R"({"georel":"within","geometry":"Point","coordinates":[0,0],"geoproperty":1})")
                 .status()
                 .message(),
@@ -175,8 +176,8 @@ TEST(GeoQueryMatchTest, TopologicalRelations) {
   EXPECT_TRUE(MustParse("overlaps", "Polygon", big).Matches(shifted));
   EXPECT_FALSE(MustParse("overlaps", "Polygon", big).Matches(small));
   EXPECT_TRUE(MustParse("intersects", "LineString", "[[-5,0.5],[5,0.5]]").Matches(small));
-  EXPECT_TRUE(MustParse("within", "MultiPolygon", "[" + SquareCoords(0, 0, 1) + "," +
-                                                      SquareCoords(10, 0, 1) + "]")
+  EXPECT_TRUE(MustParse("within", "MultiPolygon",
+                        "[" + SquareCoords(0, 0, 1) + "," + SquareCoords(10, 0, 1) + "]")
                   .Matches(Point(10, 0.5)));
 }
 
@@ -205,8 +206,7 @@ TEST(GeoQueryPlanTest, PlansAreSortedMergedAndDeduplicated) {
     }
   }
   EXPECT_TRUE(std::is_sorted(plan.ancestors.begin(), plan.ancestors.end()));
-  EXPECT_EQ(std::adjacent_find(plan.ancestors.begin(), plan.ancestors.end()),
-            plan.ancestors.end());
+  EXPECT_EQ(std::adjacent_find(plan.ancestors.begin(), plan.ancestors.end()), plan.ancestors.end());
   EXPECT_TRUE(PlanFinds(plan, Point(8.684, 49.406)));
   EXPECT_FALSE(PlanFinds(plan, Point(-70, 40)));
 }
@@ -245,7 +245,8 @@ class IndexCompletenessTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       const double angle = 2 * M_PI * i / n;
       const double r = size * Uniform(0.3, 1.0);
-      std::string p = Pos(lon + r * std::cos(angle), std::clamp(lat + r * std::sin(angle), -89.0, 89.0));
+      std::string p =
+          Pos(lon + r * std::cos(angle), std::clamp(lat + r * std::sin(angle), -89.0, 89.0));
       if (i == 0) first = p;
       out += p + ",";
     }
@@ -258,7 +259,8 @@ class IndexCompletenessTest : public ::testing::Test {
     const double y = std::clamp(lat + Uniform(-spread, spread), -89.0, 89.0);
     if (kind < 0.7) return Point(x, y);
     if (kind < 0.85) {
-      auto polygon = Geometry::FromParams("Polygon", RandomPolygon(x, y, spread * Uniform(0.01, 0.5)));
+      auto polygon =
+          Geometry::FromParams("Polygon", RandomPolygon(x, y, spread * Uniform(0.01, 0.5)));
       return polygon.ok() ? std::move(polygon).value() : Point(x, y);
     }
     const double x2 = std::clamp(x + Uniform(-spread, spread) / 4, -180.0, 180.0);
@@ -302,8 +304,8 @@ TEST_F(IndexCompletenessTest, NearPolygonAndPolygonRelationsNeverMissAMatch) {
     const double lat = Uniform(-80, 80);
     const double size = std::pow(10, Uniform(-4, 0.5));  // degrees
     const std::string polygon = RandomPolygon(lon, lat, size);
-    for (const char* georel : {"within", "intersects", "contains", "overlaps", "equals",
-                               "near;maxDistance==500"}) {
+    for (const char* georel :
+         {"within", "intersects", "contains", "overlaps", "equals", "near;maxDistance==500"}) {
       GeoQuery q = MustParse(georel, "Polygon", polygon);
       matches += CheckReference(q, lon, lat, size * 1.5, 60);
     }
@@ -332,8 +334,8 @@ TEST(GeoQueryCostTest, PointNearPlanningAndMatchingAreCheap) {
   std::uniform_real_distribution<> jitter(-0.05, 0.05);
   std::vector<Geometry> points;
   points.reserve(100000);
-  for (int i = 0; i < 100000; ++i) points.push_back(Point(8.684 + jitter(rng), 49.406 + jitter(rng)));
-
+  for (int i = 0; i < 100000; ++i)
+    points.push_back(Point(8.684 + jitter(rng), 49.406 + jitter(rng)));
 
   constexpr int kPlans = 2000;
   size_t sink = 0;
