@@ -147,7 +147,7 @@ TEST_F(StoreTest, MatchesAModelUnderRandomOperations) {
     auto got = view->Get(id);
     ASSERT_TRUE(got.ok()) << id;
     EXPECT_EQ(got->types.at(0), tv.first);
-    EXPECT_EQ(got->attributes.at(0).value.as_double(), tv.second);
+    EXPECT_EQ(got->attributes.at(0).value.to_number<double>(), tv.second);
   }
   std::map<std::string, int64_t> per_type;
   for (const auto& [id, tv] : model) ++per_type[tv.first];
