@@ -26,9 +26,12 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-// Resolved contexts kept for reuse. Requests cite few distinct contexts, so this bound is rarely
-// reached; past it an arbitrary entry is evicted.
+// Resolved contexts kept for reuse. Requests cite few distinct contexts, so these bounds are
+// rarely reached; past them arbitrary entries are evicted. The term budget (a few hundred bytes
+// per term, so tens of MB at most) stops large inline contexts from making the cache huge; a
+// context larger than the whole budget is not cached.
 constexpr std::size_t kMaxCachedContexts = 1024;
+constexpr std::size_t kMaxCachedTerms = 256 * 1024;
 constexpr std::string_view kHostedUrlPrefix = "urn:ngsi-ld:jsonldContext:";
 constexpr std::string_view kHosted = "Hosted";
 constexpr std::string_view kCached = "Cached";
@@ -115,8 +118,12 @@ class InMemoryContextStore final : public ContextStore {
 
   absl::Mutex cache_mu_;
   // Keyed by the serialized @context value.
-  internal::StringMap<std::string, std::shared_ptr<const Context>> cache_
-      ABSL_GUARDED_BY(cache_mu_);
+  struct Cached {
+    std::shared_ptr<const Context> context;
+    std::size_t terms;  // its cost against kMaxCachedTerms
+  };
+  internal::StringMap<std::string, Cached> cache_ ABSL_GUARDED_BY(cache_mu_);
+  std::size_t cached_terms_ ABSL_GUARDED_BY(cache_mu_) = 0;
   // Bumped by Remove: a Resolve that started before it must not cache what it built.
   std::uint64_t cache_generation_ ABSL_GUARDED_BY(cache_mu_) = 0;
 };
@@ -172,18 +179,29 @@ Result<std::shared_ptr<const Context>> InMemoryContextStore::Resolve(const json:
   std::uint64_t generation;
   {
     absl::MutexLock lock(&cache_mu_);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second.context;
     generation = cache_generation_;
   }
   // Built without holding a lock: processing loads documents under mu_ and may take a while.
-  CIVITAS_ASSIGN_OR_RETURN(std::shared_ptr<const Context> built,
+  CIVITAS_ASSIGN_OR_RETURN(std::shared_ptr<const internal::ActiveContext> built,
                            internal::ProcessContext(context, core_context_, loader_, context));
+  std::size_t terms = built->terms().size() + 1;
+  std::shared_ptr<const Context> context_ptr = std::move(built);
   absl::MutexLock lock(&cache_mu_);
-  if (generation != cache_generation_) return built;
-  if (cache_.size() >= kMaxCachedContexts && !cache_.contains(key)) cache_.erase(cache_.begin());
+  if (generation != cache_generation_ || terms > kMaxCachedTerms) {
+    return context_ptr;
+  }
   // A concurrent Resolve of the same value may have won; hand out its pointer so equal inputs
   // share one Context.
-  return cache_.try_emplace(std::move(key), std::move(built)).first->second;
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second.context;
+  while (!cache_.empty() &&
+         (cache_.size() >= kMaxCachedContexts || cached_terms_ + terms > kMaxCachedTerms)) {
+    cached_terms_ -= cache_.begin()->second.terms;
+    cache_.erase(cache_.begin());
+  }
+  cached_terms_ += terms;
+  cache_.emplace(std::move(key), Cached{context_ptr, terms});
+  return context_ptr;
 }
 
 Result<ContextStore::HostedContext> InMemoryContextStore::Add(const json::value& document) {
@@ -258,6 +276,7 @@ Status InMemoryContextStore::Remove(std::string_view id_or_url) {
   absl::MutexLock lock(&cache_mu_);
   ++cache_generation_;
   cache_.clear();
+  cached_terms_ = 0;
   return Status::Ok();
 }
 

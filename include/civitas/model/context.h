@@ -74,7 +74,8 @@ class ContextStore {
   // then applies the core context so that its terms win. An @vocab set by the value is kept over
   // the core's default vocabulary. URLs, including those cited inside context documents (up to 8
   // levels, loops rejected), resolve from the store only, never from the network.
-  // Results are cached by the serialized value (up to 1,024 entries), so repeating a value costs
+  // Results are cached by the serialized value (up to 1,024 entries and 256Ki term definitions
+  // in total; arbitrary entries are evicted past that), so repeating a value costs
   // one serialization and one hash lookup and returns the same pointer; null and the
   // kCoreContextUrl string return Core(). Removing a hosted context clears the cache.
   // kLdContextNotAvailable when a URL is not in the store (message names the URL and how to add
