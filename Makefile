@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build test demo bench check-deep fuzz clean
+.PHONY: deps configure build test fuzz-smoke demo bench check-deep fuzz clean
 
 deps:
 	./scripts/install-deps
@@ -16,6 +16,23 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
+	$(MAKE) fuzz-smoke
+
+FUZZ_TARGETS := entity_fuzz q_fuzz context_fuzz geometry_fuzz geo_query_fuzz
+FUZZ_SECONDS ?= 10
+
+# A short libFuzzer run (clang, ASan + UBSan) of every parser, seeded from its corpus.
+fuzz-smoke: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build build/fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	for t in $(FUZZ_TARGETS); do \
+	  seeds=$$(find src -type d -name "$${t}_corpus"); \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  build/fuzz/$$(dirname $$seeds)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+	    -rss_limit_mb=2048 build/fuzz/corpus/$$t $$seeds >build/fuzz/$$t.log 2>&1 \
+	    || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+	  echo "fuzz $$t: ok ($(FUZZ_SECONDS)s)"; \
+	done
 
 demo: build
 	mkdir -p data
