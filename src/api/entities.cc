@@ -89,13 +89,13 @@ Reply Broker::Impl::RetrieveEntity(RequestScope& scope, const std::string& id) {
     filter.types = std::move(*selector);
     if (!query::MatchesEntityQuery(*entity, filter)) return ErrorReply(scope, EntityNotFound(id));
   }
-  auto options = RenderOptionsOf(scope);
+  auto render = RenderOptionsOf(scope);
   if (scope.media == ResponseMedia::kGeoJson) {
     const std::string* geoproperty = scope.Param("geometryProperty");
     std::string geo = geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
-    return JsonReply(scope, http::status::ok, GeoJsonFeature(*entity, *scope.context, options, geo));
+    return JsonReply(scope, http::status::ok, GeoJsonFeature(*entity, *scope.context, render, geo));
   }
-  return JsonReply(scope, http::status::ok, model::RenderEntity(*entity, *scope.context, options));
+  return JsonReply(scope, http::status::ok, model::RenderEntity(*entity, *scope.context, render));
 }
 
 Reply Broker::Impl::ReplaceEntity(RequestScope& scope, const std::string& id) {
