@@ -11,12 +11,14 @@ class RocksReadView final : public ReadView {
  public:
   RocksReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
                 rocksdb::ColumnFamilyHandle* index, Tenant tenant)
-      : db_(db), entities_(entities), index_(index), tenant_(tenant), snapshot_(db.GetSnapshot()) {
-    options_.snapshot = snapshot_;
+      : db_(db), entities_(entities), index_(index), tenant_(tenant) {}
+  ~RocksReadView() override {
+    if (snapshot_ != nullptr) db_.ReleaseSnapshot(snapshot_);
   }
-  ~RocksReadView() override { db_.ReleaseSnapshot(snapshot_); }
 
   Result<model::Entity> Get(std::string_view id) override {
+    // A lone point read is consistent by itself; the snapshot (a DB-mutex round trip) is taken
+    // only once a second read or a scan needs the two to agree.
     std::string record;
     auto s = db_.Get(options_, entities_, keys::Entity(tenant_, id), &record);
     if (s.IsNotFound()) return NotFound("entity '" + std::string(id) + "' not found");
@@ -26,6 +28,7 @@ class RocksReadView final : public ReadView {
 
   Result<std::vector<std::optional<model::Entity>>> MultiGet(
       std::span<const std::string> ids) override {
+    PinSnapshot();
     std::vector<std::string> key_storage;
     key_storage.reserve(ids.size());
     for (const auto& id : ids) key_storage.push_back(keys::Entity(tenant_, id));
@@ -58,6 +61,7 @@ class RocksReadView final : public ReadView {
 
   Status ScanGeo(std::string_view geoproperty, std::span<const std::pair<uint64_t, uint64_t>> ranges,
                  std::span<const uint64_t> cells, const IdVisitor& visit) override {
+    PinSnapshot();
     const std::string prefix = keys::GeoPrefix(tenant_, geoproperty);
     rocksdb::ReadOptions options = options_;
     std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, index_));
@@ -88,8 +92,16 @@ class RocksReadView final : public ReadView {
   }
 
  private:
+  void PinSnapshot() {
+    if (snapshot_ == nullptr) {
+      snapshot_ = db_.GetSnapshot();
+      options_.snapshot = snapshot_;
+    }
+  }
+
   Status ScanPrefix(rocksdb::ColumnFamilyHandle* cf, const std::string& prefix,
                     std::string_view from, const IdVisitor& visit) {
+    PinSnapshot();
     std::string upper = keys::PrefixEnd(prefix);
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions options = options_;
@@ -108,7 +120,7 @@ class RocksReadView final : public ReadView {
   rocksdb::ColumnFamilyHandle* entities_;
   rocksdb::ColumnFamilyHandle* index_;
   std::string tenant_;
-  const rocksdb::Snapshot* snapshot_;
+  const rocksdb::Snapshot* snapshot_ = nullptr;
   rocksdb::ReadOptions options_;
 };
 

@@ -37,8 +37,10 @@ class Mutation {
   virtual void Delete(std::string_view id) = 0;
 };
 
-// A consistent read-only view of one tenant (a RocksDB snapshot). Not thread-safe; one per
-// request. Scans call `visit` in ascending id order (geo scans excepted) until it returns false.
+// A read-only view of one tenant. Scans and MultiGet share one RocksDB snapshot, pinned by the
+// first of them, so a query sees one consistent state; a Get issued before any of them reads the
+// latest state without pinning. Not thread-safe; one per request. Scans call `visit` in
+// ascending id order (geo scans excepted) until it returns false.
 class ReadView {
  public:
   virtual ~ReadView() = default;
