@@ -59,7 +59,7 @@ run() {
   line=$("$LOAD" --port "$PORT" --threads "$CLIENT_THREADS" "$@") || status=$?
   echo "$label: $line"
   [[ $status -eq 0 ]] || echo "  ^ errors (see stderr above)" >&2
-  ROWS+=("$(printf '| %-34s | %9s | %9s | %10s | %8s | %8s | %8s | %8s | %-20s |' "$label" \
+  ROWS+=("$(printf '| %-38s | %9s | %9s | %10s | %8s | %8s | %8s | %8s | %-20s |' "$label" \
     "$(field "$line" ok)" "$(field "$line" rps)" "$(field "$line" items_per_s)" \
     "$(field "$line" p50_ms)" "$(field "$line" p90_ms)" "$(field "$line" p99_ms)" \
     "$(field "$line" max_ms)" "$goal")")
@@ -67,9 +67,9 @@ run() {
 
 print_table() {
   echo
-  printf '| %-34s | %9s | %9s | %10s | %8s | %8s | %8s | %8s | %-20s |\n' scenario ok req/s items/s \
+  printf '| %-38s | %9s | %9s | %10s | %8s | %8s | %8s | %8s | %-20s |\n' scenario ok req/s items/s \
     p50_ms p90_ms p99_ms max_ms goal
-  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..36})" "-----------" \
+  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..40})" "-----------" \
     "-----------" "------------" "----------" "----------" "----------" "----------" \
     "----------------------"
   printf '%s\n' "${ROWS[@]}"
