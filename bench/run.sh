@@ -45,6 +45,10 @@ for _ in $(seq 300); do
 done
 [[ -n $PORT ]] || { echo "server did not start" >&2; exit 1; }
 
+TCK=$(getconf CLK_TCK)
+# CPU ticks (user+sys) of the server, and busy ticks of the whole machine.
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+machine_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"; }
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
@@ -53,25 +57,39 @@ echo "# the load generator runs on the same machine and competes with the server
 
 ROWS=()
 # run LABEL GOAL civitas_load-args...: runs one scenario, echoes its raw line, keeps a table row.
+# Besides the client's view it records the server's CPU time per request (robust to other load
+# on the machine) and how many cores anything else (other processes) used meanwhile.
 run() {
   local label=$1 goal=$2; shift 2
-  local line status=0
+  local line status=0 s0 s1 m0 m1
+  s0=$(server_ticks); m0=$(machine_busy_ticks)
   line=$("$LOAD" --port "$PORT" --threads "$CLIENT_THREADS" "$@") || status=$?
-  echo "$label: $line"
+  s1=$(server_ticks); m1=$(machine_busy_ticks)
+  local ok secs server_s client_s srv_us srv_cores other_cores
+  ok=$(field "$line" ok); secs=$(field "$line" seconds); client_s=$(field "$line" client_cpu_s)
+  server_s=$(awk -v a="$s0" -v b="$s1" -v t="$TCK" 'BEGIN {printf "%.2f", (b - a) / t}')
+  srv_us=$(awk -v s="$server_s" -v n="$ok" -v k="$(field "$line" items_per_s)" -v r="$(field "$line" rps)" \
+    'BEGIN {if (n > 0) printf "%.0f", s * 1e6 / n / (r > 0 ? k / r : 1); else print "-"}')
+  srv_cores=$(awk -v s="$server_s" -v d="$secs" 'BEGIN {if (d > 0) printf "%.2f", s / d; else print "-"}')
+  other_cores=$(awk -v a="$m0" -v b="$m1" -v t="$TCK" -v s="$server_s" -v c="$client_s" -v d="$secs" \
+    'BEGIN {o = (b - a) / t - s - c; if (o < 0) o = 0; if (d > 0) printf "%.2f", o / d; else print "-"}')
+  echo "$label: $line server_cpu_s=$server_s server_cores=$srv_cores other_cores=$other_cores"
   [[ $status -eq 0 ]] || echo "  ^ errors (see stderr above)" >&2
-  ROWS+=("$(printf '| %-38s | %9s | %9s | %10s | %8s | %8s | %8s | %8s | %-20s |' "$label" \
-    "$(field "$line" ok)" "$(field "$line" rps)" "$(field "$line" items_per_s)" \
+  ROWS+=("$(printf '| %-38s | %8s | %9s | %9s | %8s | %8s | %8s | %8s | %7s | %5s | %5s | %-17s |' "$label" \
+    "$ok" "$(field "$line" rps)" "$(field "$line" items_per_s)" \
     "$(field "$line" p50_ms)" "$(field "$line" p90_ms)" "$(field "$line" p99_ms)" \
-    "$(field "$line" max_ms)" "$goal")")
+    "$(field "$line" max_ms)" "$srv_us" "$srv_cores" "$other_cores" "$goal")")
 }
 
 print_table() {
   echo
-  printf '| %-38s | %9s | %9s | %10s | %8s | %8s | %8s | %8s | %-20s |\n' scenario ok req/s items/s \
-    p50_ms p90_ms p99_ms max_ms goal
-  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..40})" "-----------" \
-    "-----------" "------------" "----------" "----------" "----------" "----------" \
-    "----------------------"
+  echo "srv_us = server CPU per item (entity or request); srv_cores = server CPU / wall time;"
+  echo "other = cores used meanwhile by processes other than server and client (noise)."
+  printf '| %-38s | %8s | %9s | %9s | %8s | %8s | %8s | %8s | %7s | %5s | %5s | %-17s |\n' scenario ok \
+    req/s items/s p50_ms p90_ms p99_ms max_ms srv_us srv_c other goal
+  printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..40})" "----------" \
+    "-----------" "-----------" "----------" "----------" "----------" "----------" "---------" \
+    "-------" "-------" "-------------------"
   printf '%s\n' "${ROWS[@]}"
 }
 

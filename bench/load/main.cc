@@ -5,6 +5,8 @@
 // Prints one line of key=value pairs (the format bench/run.sh parses) and, on errors, the first
 // error seen on stderr. Exit status 0 if every request succeeded, 1 otherwise.
 
+#include <sys/resource.h>
+
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -54,19 +56,23 @@ int main(int argc, char** argv) {
   }
   civitas::bench::DriverResult r = civitas::bench::RunLoad(d, *workload);
 
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  double client_cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   double rps = r.seconds > 0 ? static_cast<double>(r.ok) / r.seconds : 0;
   std::string statuses;
   for (auto [code, count] : r.statuses) statuses += fmt::format("{}{}:{}", statuses.empty() ? "" : ",", code, count);
   fmt::print(
       "scenario={} connections={} threads={} requests={} ok={} errors={} seconds={:.3f} "
       "rps={:.0f} items_per_s={:.0f} p50_ms={:.3f} p90_ms={:.3f} p99_ms={:.3f} max_ms={:.3f} "
-      "avg_body_bytes={:.0f} statuses={}\n",
+      "avg_body_bytes={:.0f} client_cpu_s={:.2f} statuses={}\n",
       w.scenario, d.connections, d.threads, r.latencies_us.size() + r.transport_errors, r.ok,
       r.errors, r.seconds, rps, rps * static_cast<double>(workload->ItemsPerRequest()),
       PercentileMs(r.latencies_us, 0.50), PercentileMs(r.latencies_us, 0.90),
       PercentileMs(r.latencies_us, 0.99), PercentileMs(r.latencies_us, 1.0),
       r.ok > 0 ? static_cast<double>(r.response_bytes) / static_cast<double>(r.ok) : 0,
-      statuses.empty() ? "-" : statuses);
+      client_cpu_s, statuses.empty() ? "-" : statuses);
   if (r.errors > 0) {
     fmt::print(stderr, "civitas_load: {} errors ({} transport); first: {}\n", r.errors,
                r.transport_errors, r.first_error);
