@@ -56,6 +56,14 @@ Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready) 
   using V = http::verb;
   const size_t n = seg.size();
   const std::string& root = n > 0 ? seg[0] : std::string();
+  // GeoJSON is a representation of entities only (retrieve and query), §6.3.15.
+  const bool geo_json_allowed = (root == "entities" && n <= 2 && method == V::get) ||
+                                (root == "entityOperations" && n == 2 && seg[1] == "query");
+  if (scope.media == ResponseMedia::kGeoJson && !geo_json_allowed) {
+    return ErrorReply(scope, Status(StatusCode::kNotAcceptable,
+                                    "application/geo+json is only offered for entity retrieval "
+                                    "and queries"));
+  }
 
   if (root == "entities") {
     if (n == 1 && method == V::post) return CreateEntity(scope);

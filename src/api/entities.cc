@@ -100,6 +100,7 @@ Reply Broker::Impl::RetrieveEntity(RequestScope& scope, const std::string& id) {
 
 Reply Broker::Impl::ReplaceEntity(RequestScope& scope, const std::string& id) {
   if (auto s = CheckEntityId(id); !s.ok()) return ErrorReply(scope, s);
+  if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   CIVITAS_ASSIGN_OR_RETURN_REPLY(const json::object* body, BodyObject(scope));
   json::object whole = *body;
   if (const auto* body_id = whole.if_contains("id");
@@ -128,6 +129,7 @@ Reply Broker::Impl::ReplaceEntity(RequestScope& scope, const std::string& id) {
 
 Reply Broker::Impl::MergeEntity(RequestScope& scope, const std::string& id) {
   if (auto s = CheckEntityId(id); !s.ok()) return ErrorReply(scope, s);
+  if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   CIVITAS_ASSIGN_OR_RETURN_REPLY(const json::object* body, BodyObject(scope));
   auto attrs = model::ParseAttributes(*body, *scope.context, /*allow_id_and_type=*/true);
   if (!attrs.ok()) return ErrorReply(scope, attrs.status());
@@ -159,6 +161,7 @@ Reply Broker::Impl::DeleteEntity(RequestScope& scope, const std::string& id) {
 
 Reply Broker::Impl::WriteAttrs(RequestScope& scope, const std::string& id, bool append) {
   if (auto s = CheckEntityId(id); !s.ok()) return ErrorReply(scope, s);
+  if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   CIVITAS_ASSIGN_OR_RETURN_REPLY(const json::object* body, BodyObject(scope));
   auto attrs = model::ParseAttributes(*body, *scope.context, /*allow_id_and_type=*/true);
   if (!attrs.ok()) return ErrorReply(scope, attrs.status());
@@ -185,6 +188,7 @@ Reply Broker::Impl::WriteAttrs(RequestScope& scope, const std::string& id, bool 
 Reply Broker::Impl::PatchAttr(RequestScope& scope, const std::string& id, const std::string& attr,
                               bool replace) {
   if (auto s = CheckEntityId(id); !s.ok()) return ErrorReply(scope, s);
+  if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   if (auto s = model::ValidateAttributeName(attr); !s.ok()) return ErrorReply(scope, s);
   if (scope.body.is_null()) return ErrorReply(scope, BadRequestData("the body is empty"));
   std::string name = scope.Expand(attr);

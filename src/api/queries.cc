@@ -55,6 +55,10 @@ Status ApplyPaging(const RequestScope& scope, const BrokerOptions& options,
   if (const auto* offset = scope.Param("offset")) {
     CIVITAS_ASSIGN_OR_RETURN(query.offset, ParseCount(*offset, "offset"));
   }
+  if (const auto* after = scope.Param("after")) {
+    if (!model::IsUri(*after)) return BadRequestData("after must be an entity id (a URI)");
+    query.after = *after;
+  }
   if (const auto* count = scope.Param("count")) query.count = *count == "true";
   if (query.limit == 0 && !query.count) {
     return BadRequestData("limit=0 is only meaningful with count=true");
@@ -150,6 +154,42 @@ Result<query::EntityQuery> QueryFromBody(const RequestScope& scope, const Broker
   return query;
 }
 
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
+
+// The URL of the page after one that ended at `last_id`: the request's target with a keyset
+// cursor (after=) in place of offset, so that entities created or deleted between page
+// requests neither repeat nor push others off the walk.
+std::string NextPageTarget(std::string_view target, std::string_view last_id) {
+  size_t question = target.find('?');
+  std::string next(target.substr(0, question));
+  next += '?';
+  std::string_view rest = question == std::string_view::npos ? "" : target.substr(question + 1);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    std::string_view key = pair.substr(0, pair.find('='));
+    if (!pair.empty() && key != "offset" && key != "after") next.append(pair).append("&");
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  next += "after=" + PercentEncode(last_id);
+  return next;
+}
+
 }  // namespace
 
 namespace {
@@ -179,6 +219,12 @@ Reply RunAndRender(Broker::Impl& broker, RequestScope& scope, Result<query::Enti
     reply = JsonReply(scope, http::status::ok, std::move(entities));
   }
   if (page->total) reply.response.set("NGSILD-Results-Count", std::to_string(*page->total));
+  if (scope.http->method() == http::verb::get && query->limit > 0 &&
+      page->entities.size() == query->limit) {
+    reply.response.insert(http::field::link,
+                          "<" + NextPageTarget(scope.http->target(), page->entities.back().id) +
+                              ">; rel=\"next\"");
+  }
   return reply;
 }
 

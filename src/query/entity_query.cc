@@ -163,7 +163,11 @@ Result<QueryPage> RunEntityQuery(store::ReadView& view, const EntityQuery& query
   GeoQuery::IndexPlan geo_plan;
   Source source = ChooseSource(query, &geo_plan);
   PageCollector collector(view, query, SourceIsExact(query, source));
-  auto offer = [&](std::string_view id) { return collector.Offer(id); };
+  auto offer = [&](std::string_view id) {
+    if (!query.after.empty() && id <= query.after) return true;
+    return collector.Offer(id);
+  };
+  const std::string_view from = query.after;
 
   auto offer_sorted = [&](const std::set<std::string, std::less<>>& ids) {
     for (const auto& id : ids) {
@@ -187,12 +191,12 @@ Result<QueryPage> RunEntityQuery(store::ReadView& view, const EntityQuery& query
       break;
     }
     case Source::kTypeScan:
-      CIVITAS_RETURN_IF_ERROR(view.ScanType(query.types.front().front(), "", offer));
+      CIVITAS_RETURN_IF_ERROR(view.ScanType(query.types.front().front(), from, offer));
       break;
     case Source::kTypeUnion: {
       std::set<std::string, std::less<>> ids;
       for (const auto& conjunction : query.types) {
-        CIVITAS_RETURN_IF_ERROR(view.ScanType(conjunction.front(), "", [&](std::string_view id) {
+        CIVITAS_RETURN_IF_ERROR(view.ScanType(conjunction.front(), from, [&](std::string_view id) {
           ids.emplace(id);
           return true;
         }));
@@ -201,12 +205,12 @@ Result<QueryPage> RunEntityQuery(store::ReadView& view, const EntityQuery& query
       break;
     }
     case Source::kAttributeScan:
-      CIVITAS_RETURN_IF_ERROR(view.ScanAttribute(ScanAttributeOf(query), "", offer));
+      CIVITAS_RETURN_IF_ERROR(view.ScanAttribute(ScanAttributeOf(query), from, offer));
       break;
     case Source::kAttributeUnion: {
       std::set<std::string, std::less<>> ids;
       for (const auto& attr : query.attrs) {
-        CIVITAS_RETURN_IF_ERROR(view.ScanAttribute(attr, "", [&](std::string_view id) {
+        CIVITAS_RETURN_IF_ERROR(view.ScanAttribute(attr, from, [&](std::string_view id) {
           ids.emplace(id);
           return true;
         }));
@@ -215,7 +219,7 @@ Result<QueryPage> RunEntityQuery(store::ReadView& view, const EntityQuery& query
       break;
     }
     case Source::kAll:
-      CIVITAS_RETURN_IF_ERROR(view.ScanAll("", offer));
+      CIVITAS_RETURN_IF_ERROR(view.ScanAll(from, offer));
       break;
   }
   return collector.Finish();

@@ -88,7 +88,9 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
     for (const auto& field : res) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      result.headers[name] = std::string(field.value());
+      // A repeated field is one list, as HTTP defines it.
+      auto [it, inserted] = result.headers.emplace(name, std::string(field.value()));
+      if (!inserted) it->second.append(", ").append(field.value());
     }
     result.body = std::move(res.body());
     if (!res.keep_alive()) connection_.reset();

@@ -17,7 +17,7 @@ namespace civitas::testing {
 
 struct HttpResult {
   int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names; repeats joined by ", "
   std::string body;
 
   boost::json::value Json() const;  // parsed body; aborts the test on invalid JSON

@@ -31,6 +31,9 @@ struct EntityQuery {
   std::vector<std::string> attrs;        // entities having at least one of them
   std::unique_ptr<QExpression> q;
   std::optional<GeoQuery> geo;
+  // Keyset pagination: only ids strictly greater than this (then offset applies). Pages walked
+  // with it never repeat or skip an entity that exists throughout the walk.
+  std::string after;
   size_t offset = 0;
   size_t limit = 20;
   bool count = false;
