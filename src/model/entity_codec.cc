@@ -29,12 +29,13 @@ json::object EncodeAttribute(const Attribute& a) {
   return out;
 }
 
-bool DecodeAttribute(const json::object& in, Attribute& a) {
+bool DecodeAttribute(json::object& in, Attribute& a) {
   const auto* name = in.if_contains("n");
-  const auto* value = in.if_contains("v");
+  auto* value = in.if_contains("v");
   if (name == nullptr || !name->is_string() || value == nullptr) return false;
   a.name = name->get_string();
-  a.value = *value;
+  // The parsed document is discarded after decoding: move the value instead of copying it.
+  a.value = std::move(*value);
   if (const auto* k = in.if_contains("k")) {
     if (!k->is_int64() || k->get_int64() < 0 ||
         k->get_int64() > static_cast<int>(AttributeKind::kJsonProperty)) {
@@ -47,9 +48,9 @@ bool DecodeAttribute(const json::object& in, Attribute& a) {
   if (const auto* u = in.if_contains("u"); u && u->is_string()) a.unit_code = u->get_string();
   if (const auto* c = in.if_contains("c"); c && c->is_int64()) a.created_at = FromMicros(c->get_int64());
   if (const auto* m = in.if_contains("m"); m && m->is_int64()) a.modified_at = FromMicros(m->get_int64());
-  if (const auto* s = in.if_contains("s")) {
+  if (auto* s = in.if_contains("s")) {
     if (!s->is_array()) return false;
-    for (const auto& sub : s->get_array()) {
+    for (auto& sub : s->get_array()) {
       if (!sub.is_object()) return false;
       Attribute decoded;
       if (!DecodeAttribute(sub.get_object(), decoded)) return false;
@@ -85,11 +86,11 @@ Result<Entity> DecodeEntity(std::string_view record) {
   json::value parsed = json::parse(record, ec);
   auto corrupt = [&] { return Internal("stored entity record is corrupt"); };
   if (ec || !parsed.is_object()) return corrupt();
-  const auto& in = parsed.get_object();
+  auto& in = parsed.get_object();
   Entity e;
   const auto* id = in.if_contains("i");
   const auto* types = in.if_contains("t");
-  const auto* attrs = in.if_contains("a");
+  auto* attrs = in.if_contains("a");
   if (!id || !id->is_string() || !types || !types->is_array() || !attrs || !attrs->is_array()) {
     return corrupt();
   }
@@ -106,7 +107,7 @@ Result<Entity> DecodeEntity(std::string_view record) {
   if (const auto* c = in.if_contains("c"); c && c->is_int64()) e.created_at = FromMicros(c->get_int64());
   if (const auto* m = in.if_contains("m"); m && m->is_int64()) e.modified_at = FromMicros(m->get_int64());
   e.attributes.reserve(attrs->get_array().size());
-  for (const auto& a : attrs->get_array()) {
+  for (auto& a : attrs->get_array()) {
     if (!a.is_object()) return corrupt();
     Attribute decoded;
     if (!DecodeAttribute(a.get_object(), decoded)) return corrupt();

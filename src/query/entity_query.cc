@@ -181,13 +181,18 @@ Result<QueryPage> RunEntityQuery(store::ReadView& view, const EntityQuery& query
       break;
     }
     case Source::kGeo: {
-      std::set<std::string, std::less<>> ids;
+      // Candidates arrive in cell order; sort once to page in id order.
+      std::vector<std::string> ids;
       CIVITAS_RETURN_IF_ERROR(view.ScanGeo(query.geo->geoproperty, geo_plan.ranges,
                                            geo_plan.ancestors, [&](std::string_view id) {
-                                             ids.emplace(id);
+                                             ids.emplace_back(id);
                                              return true;
                                            }));
-      offer_sorted(ids);
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      for (const auto& id : ids) {
+        if (!offer(id)) break;
+      }
       break;
     }
     case Source::kTypeScan:

@@ -88,6 +88,7 @@ class RocksMutation final : public Mutation {
   // Adds every pending change with its index and counter deltas to `batch`.
   Status Stage(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index,
                rocksdb::ColumnFamilyHandle* meta) {
+    std::map<std::string, int64_t, std::less<>> deltas;
     for (auto& [id, updated] : pending_) {
       CIVITAS_ASSIGN_OR_RETURN(auto original, Original(id));
       IndexEntries before, after;
@@ -101,9 +102,11 @@ class RocksMutation final : public Mutation {
       }
       Diff(before.index_keys, after.index_keys, [&](const std::string& k) { batch.Delete(index, k); },
            [&](const std::string& k) { batch.Put(index, k, rocksdb::Slice()); });
-      Diff(before.counter_keys, after.counter_keys,
-           [&](const std::string& k) { batch.Merge(meta, k, EncodeDelta(-1)); },
-           [&](const std::string& k) { batch.Merge(meta, k, EncodeDelta(1)); });
+      Diff(before.counter_keys, after.counter_keys, [&](const std::string& k) { deltas[k] -= 1; },
+           [&](const std::string& k) { deltas[k] += 1; });
+    }
+    for (const auto& [k, d] : deltas) {
+      if (d != 0) batch.Merge(meta, k, EncodeDelta(d));
     }
     return Status::Ok();
   }
