@@ -36,7 +36,8 @@ class BatchTest : public BrokerTest {
   }
   std::vector<std::string> Success(const HttpResult& r) {
     std::vector<std::string> out;
-    for (const auto& s : r.Json().at("success").as_array()) out.emplace_back(s.as_string());
+    auto body = r.Json();
+    for (const auto& s : body.at("success").as_array()) out.emplace_back(s.as_string());
     return out;
   }
   int64_t Fill(int i) { return Fetch(Id(i), "?options=keyValues").at("fillingLevel").as_int64(); }

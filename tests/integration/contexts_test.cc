@@ -73,7 +73,10 @@ TEST_F(ContextsTest, LinkHeaderExpandsTerms) {
   // The same short names without the context name different (default-vocabulary) terms.
   Create(Aqo("urn:ngsi-ld:AirQualityObserved:2"));
   auto plain = Fetch("urn:ngsi-ld:AirQualityObserved:2", "", {{"Link", LinkTo(kEnvironment)}});
-  EXPECT_EQ(plain.at("type").as_string(), "https://uri.etsi.org/ngsi-ld/default-context/AirQualityObserved");
+  // The default vocabulary's IRI, compacted to a full IRI or a CURIE, but not the short name.
+  std::string plain_type(plain.at("type").as_string());
+  EXPECT_NE(plain_type, "AirQualityObserved");
+  EXPECT_TRUE(plain_type.ends_with("default-context/AirQualityObserved")) << plain_type;
   auto with_response = http().Get(EntityUrl(id), {{"Link", LinkTo(kEnvironment)}});
   EXPECT_NE(with_response.Header("link").find(kEnvironment), std::string::npos);
 }
@@ -191,13 +194,20 @@ TEST_F(ContextsTest, SmartDataModelsExamplesRoundTrip) {
       auto example = json::parse(text).as_object();
       auto r = http().Send("POST", std::string(kApi) + "/entities", text,
                            {{"Content-Type", "application/ld+json"}});
+      std::string id(example.at("id").as_string());
+      if (id.find(':') == std::string::npos) {
+        // Some official examples (AccessPoint: "ap_542") have ids that are not URIs, which
+        // NGSI-LD requires.
+        EXPECT_TRUE(IsProblem(r, 400, "BadRequestData"));
+        ++loaded;
+        continue;
+      }
       ASSERT_EQ(r.status, 201) << r.body;
       ++loaded;
       // Read back under the model's own context (its last, non-core URL).
       const auto& ctx = example.at("@context");
       std::string sdm = ctx.is_string() ? std::string(ctx.as_string())
                                         : std::string(ctx.as_array().back().as_string());
-      std::string id(example.at("id").as_string());
       auto got = Fetch(id, "", {{"Link", LinkTo(sdm)}});
       EXPECT_TRUE(SameJson(got.at("type"), example.at("type"))) << got.at("type");
       for (const auto& [name, attr] : example) {
