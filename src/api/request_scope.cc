@@ -84,6 +84,8 @@ Status ParseBody(RequestScope& scope, model::ContextStore& contexts) {
   boost::system::error_code ec;
   scope.body = json::parse(req.body(), ec, {}, options);
   if (ec) return InvalidRequest("the body is not valid JSON: " + ec.message());
+  // A context document for /jsonldContexts is data, not the request's own @context.
+  if (!scope.segments.empty() && scope.segments.front() == "jsonldContexts") return Status::Ok();
   CIVITAS_ASSIGN_OR_RETURN(std::string link, LinkContext(req[http::field::link]));
   if (content_type == "application/ld+json") {
     if (!link.empty()) {

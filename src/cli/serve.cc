@@ -43,6 +43,14 @@ void RestoreHostedContexts(store::Store& store, model::ContextStore& contexts) {
 }  // namespace
 
 int Serve(const ServeOptions& options) {
+  // Signals are taken by one thread with sigwait, so no handler runs on a server thread. They
+  // are blocked before any thread starts (RocksDB's, the store's sync thread): threads inherit
+  // the mask, and a SIGTERM delivered to a thread that does not block it would kill the process.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   log::Init(options.log_level);
   auto address = SplitHostPort(options.http);
   if (!address.ok()) {
@@ -66,13 +74,6 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   RestoreHostedContexts(**store, **contexts);
-
-  // Signals are taken by one thread with sigwait, so no handler runs on a server thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   api::Broker broker(**store, **contexts, Clock::System());
   store::Store& store_ref = **store;

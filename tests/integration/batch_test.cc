@@ -1,5 +1,5 @@
-// POST /entityOperations/{create,upsert,update,delete,merge}: 201/204/207 and the
-// BatchOperationResult.
+// POST /entityOperations/{create,upsert,update,delete,merge}: 201/204/207 and
+// the BatchOperationResult.
 
 #include <gtest/gtest.h>
 
@@ -13,33 +13,40 @@ namespace json = boost::json;
 std::string Id(int i) { return "urn:ngsi-ld:Bin:" + std::to_string(i); }
 
 json::object Bin(int i, int fill) {
-  return json::object{{"id", Id(i)}, {"type", "WasteContainer"}, {"fillingLevel", Prop(fill)}};
+  return json::object{
+      {"id", Id(i)}, {"type", "WasteContainer"}, {"fillingLevel", Prop(fill)}};
 }
 
 class BatchTest : public BrokerTest {
- protected:
-  HttpResult Op(const std::string& op, const json::value& body) {
+protected:
+  HttpResult Op(const std::string &op, const json::value &body) {
     return http().Post(std::string(kApi) + "/entityOperations/" + op, body);
   }
-  // The errors of a 207 BatchOperationResult by entity id; checks their ProblemDetails shape.
-  std::map<std::string, std::string> Errors(const HttpResult& r) {
+  // The errors of a 207 BatchOperationResult by entity id; checks their
+  // ProblemDetails shape.
+  std::map<std::string, std::string> Errors(const HttpResult &r) {
     std::map<std::string, std::string> out;
     auto body = r.Json();
-    for (const auto& e : body.at("errors").as_array()) {
-      const auto& error = e.at("error").as_object();
+    for (const auto &e : body.at("errors").as_array()) {
+      const auto &error = e.at("error").as_object();
       EXPECT_TRUE(error.contains("title")) << e;
       EXPECT_TRUE(error.contains("detail")) << e;
       std::string type(error.at("type").as_string());
-      out[std::string(e.at("entityId").as_string())] = type.substr(type.rfind('/') + 1);
+      out[std::string(e.at("entityId").as_string())] =
+          type.substr(type.rfind('/') + 1);
     }
     return out;
   }
-  std::vector<std::string> Success(const HttpResult& r) {
+  std::vector<std::string> Success(const HttpResult &r) {
     std::vector<std::string> out;
-    for (const auto& s : r.Json().at("success").as_array()) out.emplace_back(s.as_string());
+    auto body = r.Json();
+    for (const auto &s : body.at("success").as_array())
+      out.emplace_back(s.as_string());
     return out;
   }
-  int64_t Fill(int i) { return Fetch(Id(i), "?options=keyValues").at("fillingLevel").as_int64(); }
+  int64_t Fill(int i) {
+    return Fetch(Id(i), "?options=keyValues").at("fillingLevel").as_int64();
+  }
 };
 
 TEST_F(BatchTest, CreateAllThenPartial) {
@@ -48,7 +55,8 @@ TEST_F(BatchTest, CreateAllThenPartial) {
   EXPECT_EQ(r.Json(), json::value(json::array{Id(1), Id(2)}));
   EXPECT_EQ(Fill(2), 20);
 
-  r = Op("create", json::array{Bin(2, 99), Bin(3, 30), json::object{{"id", "bad id"}, {"type", "X"}},
+  r = Op("create", json::array{Bin(2, 99), Bin(3, 30),
+                               json::object{{"id", "bad id"}, {"type", "X"}},
                                json::object{{"type", "X"}}});
   ASSERT_EQ(r.status, 207) << r.body;
   EXPECT_EQ(Success(r), (std::vector<std::string>{Id(3)}));
@@ -56,7 +64,7 @@ TEST_F(BatchTest, CreateAllThenPartial) {
   EXPECT_EQ(errors[Id(2)], "AlreadyExists");
   EXPECT_EQ(errors["bad id"], "BadRequestData");
   EXPECT_EQ(errors.size(), 3u) << r.body;
-  EXPECT_EQ(Fill(2), 20);  // untouched
+  EXPECT_EQ(Fill(2), 20); // untouched
   EXPECT_EQ(Fill(3), 30);
 
   // The same id twice in one batch: the second is a conflict.
@@ -74,7 +82,8 @@ TEST_F(BatchTest, UpsertReplaceAndUpdate) {
                                                   {"status", Prop("ok")}}})
                 .status,
             201);
-  // Default (replace): attributes not in the body go away; new entities are created (201).
+  // Default (replace): attributes not in the body go away; new entities are
+  // created (201).
   auto r = Op("upsert", json::array{Bin(1, 11), Bin(2, 22)});
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.Json(), json::value(json::array{Id(2)}));
@@ -86,15 +95,22 @@ TEST_F(BatchTest, UpsertReplaceAndUpdate) {
   EXPECT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(Fill(1), 12);
   // options=update keeps attributes not in the body.
-  ASSERT_EQ(http().Post(EntityUrl(Id(2)) + "/attrs", json::object{{"status", Prop("full")}}).status, 204);
+  ASSERT_EQ(http()
+                .Post(EntityUrl(Id(2)) + "/attrs",
+                      json::object{{"status", Prop("full")}})
+                .status,
+            204);
   r = Op("upsert?options=update", json::array{Bin(2, 23)});
   EXPECT_EQ(r.status, 204) << r.body;
   auto e2 = Fetch(Id(2));
   EXPECT_EQ(e2.at("fillingLevel").at("value").as_int64(), 23);
   EXPECT_EQ(e2.at("status").at("value").as_string(), "full");
   // An invalid item is reported, the valid one applied.
-  r = Op("upsert", json::array{Bin(3, 33), json::object{{"id", Id(4)}, {"type", "WasteContainer"},
-                                                        {"fillingLevel", {{"type", "Property"}}}}});
+  r = Op("upsert",
+         json::array{Bin(3, 33),
+                     json::object{{"id", Id(4)},
+                                  {"type", "WasteContainer"},
+                                  {"fillingLevel", {{"type", "Property"}}}}});
   ASSERT_EQ(r.status, 207) << r.body;
   EXPECT_EQ(Success(r), (std::vector<std::string>{Id(3)}));
   EXPECT_EQ(Errors(r)[Id(4)], "BadRequestData");
@@ -103,20 +119,25 @@ TEST_F(BatchTest, UpsertReplaceAndUpdate) {
 
 TEST_F(BatchTest, UpdateWithNoOverwrite) {
   ASSERT_EQ(Op("create", json::array{Bin(1, 10), Bin(2, 20)}).status, 201);
-  auto r = Op("update", json::array{json::object{{"id", Id(1)}, {"fillingLevel", Prop(15)}},
-                                    json::object{{"id", Id(2)}, {"status", Prop("ok")}}});
+  auto r =
+      Op("update",
+         json::array{json::object{{"id", Id(1)}, {"fillingLevel", Prop(15)}},
+                     json::object{{"id", Id(2)}, {"status", Prop("ok")}}});
   ASSERT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(Fill(1), 15);
   EXPECT_EQ(Fetch(Id(2)).at("status").at("value").as_string(), "ok");
 
   r = Op("update?options=noOverwrite",
-         json::array{json::object{{"id", Id(1)}, {"fillingLevel", Prop(99)}, {"colour", Prop("green")}}});
+         json::array{json::object{{"id", Id(1)},
+                                  {"fillingLevel", Prop(99)},
+                                  {"colour", Prop("green")}}});
   ASSERT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(Fill(1), 15);
   EXPECT_EQ(Fetch(Id(1)).at("colour").at("value").as_string(), "green");
 
-  r = Op("update", json::array{json::object{{"id", Id(1)}, {"fillingLevel", Prop(16)}},
-                               json::object{{"id", Id(9)}, {"fillingLevel", Prop(1)}}});
+  r = Op("update",
+         json::array{json::object{{"id", Id(1)}, {"fillingLevel", Prop(16)}},
+                     json::object{{"id", Id(9)}, {"fillingLevel", Prop(1)}}});
   ASSERT_EQ(r.status, 207) << r.body;
   EXPECT_EQ(Success(r), (std::vector<std::string>{Id(1)}));
   EXPECT_EQ(Errors(r)[Id(9)], "ResourceNotFound");
@@ -125,17 +146,19 @@ TEST_F(BatchTest, UpdateWithNoOverwrite) {
 }
 
 TEST_F(BatchTest, MergeKeepsSubAttributes) {
-  ASSERT_EQ(Op("create", json::array{json::object{{"id", Id(1)},
-                                                  {"type", "WasteContainer"},
-                                                  {"fillingLevel", {{"type", "Property"},
-                                                                    {"value", 10},
-                                                                    {"unitCode", "P1"}}},
-                                                  {"status", Prop("ok")}}})
+  ASSERT_EQ(Op("create",
+               json::array{json::object{
+                   {"id", Id(1)},
+                   {"type", "WasteContainer"},
+                   {"fillingLevel",
+                    {{"type", "Property"}, {"value", 10}, {"unitCode", "P1"}}},
+                   {"status", Prop("ok")}}})
                 .status,
             201);
-  auto r = Op("merge", json::array{json::object{{"id", Id(1)},
-                                                {"fillingLevel", {{"value", 40}}},
-                                                {"status", "urn:ngsi-ld:null"}}});
+  auto r =
+      Op("merge", json::array{json::object{{"id", Id(1)},
+                                           {"fillingLevel", {{"value", 40}}},
+                                           {"status", "urn:ngsi-ld:null"}}});
   ASSERT_EQ(r.status, 204) << r.body;
   auto e = Fetch(Id(1));
   EXPECT_EQ(e.at("fillingLevel").at("value").as_int64(), 40);
@@ -148,7 +171,9 @@ TEST_F(BatchTest, MergeKeepsSubAttributes) {
 }
 
 TEST_F(BatchTest, Delete) {
-  ASSERT_EQ(Op("create", json::array{Bin(1, 10), Bin(2, 20), Bin(3, 30)}).status, 201);
+  ASSERT_EQ(
+      Op("create", json::array{Bin(1, 10), Bin(2, 20), Bin(3, 30)}).status,
+      201);
   auto r = Op("delete", json::array{Id(1), Id(2)});
   ASSERT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(http().Get(EntityUrl(Id(1))).status, 404);
@@ -163,14 +188,17 @@ TEST_F(BatchTest, Delete) {
 }
 
 TEST_F(BatchTest, RejectsMalformedBatches) {
-  EXPECT_TRUE(IsProblem(Op("create", json::object{{"id", Id(1)}}), 400, "BadRequestData"));
+  EXPECT_TRUE(IsProblem(Op("create", json::object{{"id", Id(1)}}), 400,
+                        "BadRequestData"));
   EXPECT_TRUE(IsProblem(Op("create", json::array{}), 400, "BadRequestData"));
-  EXPECT_TRUE(IsProblem(Op("explode", json::array{Bin(1, 1)}), 404, "ResourceNotFound"));
-  EXPECT_TRUE(IsProblem(http().Send("POST", std::string(kApi) + "/entityOperations/create", "[{",
-                                    {}),
-                        400, "InvalidRequest"));
+  EXPECT_TRUE(IsProblem(Op("explode", json::array{Bin(1, 1)}), 404,
+                        "ResourceNotFound"));
+  EXPECT_TRUE(IsProblem(
+      http().Send("POST", std::string(kApi) + "/entityOperations/create", "[{",
+                  {}),
+      400, "InvalidRequest"));
   EXPECT_EQ(http().Get(EntityUrl(Id(1))).status, 404);
 }
 
-}  // namespace
-}  // namespace civitas::testing
+} // namespace
+} // namespace civitas::testing

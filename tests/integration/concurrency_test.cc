@@ -1,7 +1,8 @@
-// Many clients writing the same few entities at once: no crash, no lost update. Each client
-// owns one attribute name per entity and writes an increasing counter to it, alternating the
-// append, update and merge endpoints (all read-modify-write); at the end every client's last
-// acknowledged value is present on every entity.
+// Many clients writing the same few entities at once: no crash, no lost update.
+// Each client owns one attribute name per entity and writes an increasing
+// counter to it, alternating the append, update and merge endpoints (all
+// read-modify-write); at the end every client's last acknowledged value is
+// present on every entity.
 
 #include <thread>
 
@@ -24,7 +25,8 @@ TEST_F(ConcurrencyTest, ConcurrentWritersLoseNothing) {
   for (int e = 0; e < kEntities; ++e) {
     Create(json::object{{"id", id(e)}, {"type", "Counter"}});
   }
-  // last[c][e]: the last value client c had acknowledged on entity e (-1: none).
+  // last[c][e]: the last value client c had acknowledged on entity e (-1:
+  // none).
   std::vector<std::vector<int>> last(kClients, std::vector<int>(kEntities, -1));
   std::vector<int> failures(kClients, 0);
   std::vector<std::thread> threads;
@@ -38,21 +40,23 @@ TEST_F(ConcurrencyTest, ConcurrentWritersLoseNothing) {
         json::object body{{name, Prop(k)}};
         HttpResult r;
         switch (k % 4) {
-          case 0:
-            r = client.Post(EntityUrl(id(e)) + "/attrs", body);
-            break;
-          case 1:
-            r = client.Patch(EntityUrl(id(e)), body);
-            break;
-          case 2:
-            // Update only once the attribute exists on this entity; else append.
-            r = last[c][e] >= 0 ? client.Patch(EntityUrl(id(e)) + "/attrs", body)
-                                : client.Post(EntityUrl(id(e)) + "/attrs", body);
-            break;
-          default:
-            r = client.Post(std::string(kApi) + "/entityOperations/upsert?options=update",
-                            json::array{json::object{{"id", id(e)}, {"type", "Counter"}, {name, Prop(k)}}});
-            break;
+        case 0:
+          r = client.Post(EntityUrl(id(e)) + "/attrs", body);
+          break;
+        case 1:
+          r = client.Patch(EntityUrl(id(e)), body);
+          break;
+        case 2:
+          // Update only once the attribute exists on this entity; else append.
+          r = last[c][e] >= 0 ? client.Patch(EntityUrl(id(e)) + "/attrs", body)
+                              : client.Post(EntityUrl(id(e)) + "/attrs", body);
+          break;
+        default:
+          r = client.Post(
+              std::string(kApi) + "/entityOperations/upsert?options=update",
+              json::array{json::object{
+                  {"id", id(e)}, {"type", "Counter"}, {name, Prop(k)}}});
+          break;
         }
         if (r.status == 204) {
           last[c][e] = k;
@@ -60,14 +64,18 @@ TEST_F(ConcurrencyTest, ConcurrentWritersLoseNothing) {
           ++failures[c];
         }
         if (k % 25 == 0) {
-          auto q = client.Get(std::string(kApi) + "/entities?type=Counter&q=" + name + "%3E%3D0");
-          if (q.status != 200) ++failures[c];
+          auto q = client.Get(std::string(kApi) +
+                              "/entities?type=Counter&q=" + name + "%3E%3D0");
+          if (q.status != 200)
+            ++failures[c];
         }
       }
     });
   }
-  for (auto& t : threads) t.join();
-  for (int c = 0; c < kClients; ++c) EXPECT_EQ(failures[c], 0) << "client " << c;
+  for (auto &t : threads)
+    t.join();
+  for (int c = 0; c < kClients; ++c)
+    EXPECT_EQ(failures[c], 0) << "client " << c;
   for (int e = 0; e < kEntities; ++e) {
     auto entity = Fetch(id(e), "?options=keyValues");
     for (int c = 0; c < kClients; ++c) {
@@ -79,5 +87,5 @@ TEST_F(ConcurrencyTest, ConcurrentWritersLoseNothing) {
   EXPECT_EQ(http().Get("/healthz").status, 200);
 }
 
-}  // namespace
-}  // namespace civitas::testing
+} // namespace
+} // namespace civitas::testing
