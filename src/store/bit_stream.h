@@ -82,29 +82,11 @@ class BitReader {
   }
   bool ReadBit() { return ReadSmall(1) != 0; }
 
-  // Counts leading 1 bits, consuming them and the terminating 0, up to `max` ones (then no 0
-  // is consumed). Used for the prefix codes of the bucketed integer encodings.
-  int ReadOnes(int max) {
-    int ones = 0;
-    while (ones < max && ReadSmall(1) != 0) ++ones;
-    return ones;
-  }
-
-  bool overrun() const { return overrun_; }
-  uint64_t position_bits() const { return pos_; }
-  uint64_t size_bits() const { return size_bits_; }
-
- private:
-  // 1 <= n <= 56: a bit offset of at most 7 plus n bits fits in one 64-bit load.
-  uint64_t ReadSmall(int n) {
-    if (pos_ + static_cast<uint64_t>(n) > size_bits_) {
-      overrun_ = true;
-      pos_ = size_bits_;
-      return 0;
-    }
+  // The next 57 or more bits, left-aligned (bit 63 is the next bit to read); bits past the end
+  // read as zero. Does not consume anything.
+  uint64_t Peek() const {
     const uint64_t byte = pos_ >> 3;
-    const int shift = static_cast<int>(pos_ & 7);
-    const uint64_t size_bytes = size_bits_ >> 3;
+    const uint64_t size_bytes = (size_bits_ + 7) >> 3;
     uint64_t word = 0;
     if (byte + 8 <= size_bytes) {
       std::memcpy(&word, data_ + byte, 8);
@@ -115,8 +97,28 @@ class BitReader {
         if (byte + i < size_bytes) word |= data_[byte + i];
       }
     }
+    return word << (pos_ & 7);
+  }
+
+  // Consumes `n` bits; past the end it sets overrun() instead.
+  void Skip(int n) {
     pos_ += static_cast<uint64_t>(n);
-    return (word << shift) >> (64 - n);
+    if (pos_ > size_bits_) {
+      overrun_ = true;
+      pos_ = size_bits_;
+    }
+  }
+
+  bool overrun() const { return overrun_; }
+  uint64_t position_bits() const { return pos_; }
+  uint64_t size_bits() const { return size_bits_; }
+
+ private:
+  // 1 <= n <= 56: a bit offset of at most 7 plus n bits fits in one 64-bit load.
+  uint64_t ReadSmall(int n) {
+    const uint64_t value = Peek() >> (64 - n);
+    Skip(n);
+    return value;
   }
 
   const uint8_t* data_ = nullptr;

@@ -4,6 +4,7 @@
 // implement is docs/formats/time-series-chunk.md; change both together.
 
 #include <array>
+#include <bit>
 #include <cstdint>
 
 #include "src/store/bit_stream.h"
@@ -44,9 +45,24 @@ inline void WriteBucketed(BitWriter& out, const BucketCode& code, uint64_t zigza
   out.Write(zigzag, code.widths[k]);
 }
 
+// One load for the prefix and, for widths up to 50 bits, the value too.
 inline uint64_t ReadBucketed(BitReader& in, const BucketCode& code) {
-  const int k = in.ReadOnes(5);
-  return in.Read(code.widths[k]);
+  constexpr int kLast = 5;
+  const uint64_t word = in.Peek();
+  const int ones = std::countl_one(word);
+  const int k = ones < kLast ? ones : kLast;
+  const int prefix = k < kLast ? k + 1 : k;
+  const int width = code.widths[k];
+  if (width == 0) {
+    in.Skip(prefix);
+    return 0;
+  }
+  if (prefix + width <= 56) {
+    in.Skip(prefix + width);
+    return (word << prefix) >> (64 - width);
+  }
+  in.Skip(prefix);
+  return in.Read(width);
 }
 
 }  // namespace civitas::store::internal

@@ -60,48 +60,54 @@ bool TakeSection(std::string_view& in, uint64_t length, std::string_view& sectio
 // A bit section is exhausted when fewer than 8 unread bits (the padding) remain.
 bool Exhausted(const BitReader& r) { return r.size_bits() - r.position_bits() < 8; }
 
-}  // namespace
+// What the header says: the summary, how the streams are encoded, and where the sections are.
+struct Header {
+  ChunkSummary summary;
+  uint8_t flags = 0;
+  uint64_t unit = 1;
+  int scale = 0;
+  uint64_t dictionary_size = 0;
+  std::string_view ts_section;
+  std::string_view kinds_section;
+  std::string_view numbers_section;
+  std::string_view text_section;  // dictionary + codes, or raw values
+};
 
-Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes) {
+Status ParseHeader(std::string_view in, Header& h) {
   using internal::GetFixed64;
   using internal::GetVarint64;
-  TimeSeriesChunkReader reader;
-  State& st = *reader.state_;
-  ChunkSummary& sum = reader.summary_;
-  std::string_view in = bytes;
+  ChunkSummary& sum = h.summary;
   if (in.size() < 2) return Corrupt("shorter than its header");
   if (static_cast<uint8_t>(in[0]) != internal::kChunkVersion) return Corrupt("unknown version");
-  st.flags = static_cast<uint8_t>(in[1]);
+  h.flags = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
-  if ((st.flags & ~internal::kKnownFlags) != 0) return Corrupt("unknown flags");
-  const bool has_numbers = (st.flags & internal::kFlagNumbers) != 0;
-  const bool has_text = (st.flags & internal::kFlagText) != 0;
-  const bool decimal = (st.flags & internal::kFlagDecimal) != 0;
-  const bool dictionary = (st.flags & internal::kFlagDictionary) != 0;
+  if ((h.flags & ~internal::kKnownFlags) != 0) return Corrupt("unknown flags");
+  const bool has_numbers = (h.flags & internal::kFlagNumbers) != 0;
+  const bool has_text = (h.flags & internal::kFlagText) != 0;
+  const bool decimal = (h.flags & internal::kFlagDecimal) != 0;
+  const bool dictionary = (h.flags & internal::kFlagDictionary) != 0;
   if ((decimal && !has_numbers) || (dictionary && !has_text)) return Corrupt("flags disagree");
 
   if (!GetVarint64(in, sum.sample_count)) return Corrupt("truncated sample count");
   if (sum.sample_count == 0) {
-    if (st.flags != 0 || !in.empty()) return Corrupt("empty chunk with content");
-    return reader;
+    if (h.flags != 0 || !in.empty()) return Corrupt("empty chunk with content");
+    return Status::Ok();
   }
   if (!has_numbers && !has_text) return Corrupt("samples of no kind");
   uint64_t first = 0;
   uint64_t span = 0;
-  if (!GetVarint64(in, first) || !GetVarint64(in, span) || !GetVarint64(in, st.unit)) {
+  if (!GetVarint64(in, first) || !GetVarint64(in, span) || !GetVarint64(in, h.unit)) {
     return Corrupt("truncated timestamps");
   }
   sum.first_timestamp_us = internal::ZigZagDecode(first);
-  const uint64_t room =
-      static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
-      static_cast<uint64_t>(sum.first_timestamp_us);
+  const uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
+                        static_cast<uint64_t>(sum.first_timestamp_us);
   if (span > room) return Corrupt("last timestamp out of range");
   sum.last_timestamp_us =
       static_cast<int64_t>(static_cast<uint64_t>(sum.first_timestamp_us) + span);
-  if (st.unit == 0) return Corrupt("zero timestamp unit");
+  if (h.unit == 0) return Corrupt("zero timestamp unit");
   if (sum.sample_count == 1 && span != 0) return Corrupt("one sample spanning time");
 
-  int scale = 0;
   if (has_numbers) {
     uint64_t bits[4];
     if (!GetVarint64(in, sum.number_count) || !GetFixed64(in, bits[0]) ||
@@ -118,14 +124,12 @@ Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes
     if (has_text == (sum.number_count == sum.sample_count)) return Corrupt("bad number count");
     if (decimal) {
       if (in.empty()) return Corrupt("truncated scale");
-      scale = static_cast<uint8_t>(in[0]);
+      h.scale = static_cast<uint8_t>(in[0]);
       in.remove_prefix(1);
-      if (scale > internal::kMaxDecimalScale) return Corrupt("bad decimal scale");
-      st.divisor = internal::kPow10[static_cast<std::size_t>(scale)];
+      if (h.scale > internal::kMaxDecimalScale) return Corrupt("bad decimal scale");
     }
   }
-  uint64_t dictionary_size = 0;
-  if (dictionary && !GetVarint64(in, dictionary_size)) return Corrupt("truncated dictionary");
+  if (dictionary && !GetVarint64(in, h.dictionary_size)) return Corrupt("truncated dictionary");
   uint64_t ts_length = 0;
   uint64_t kinds_length = 0;
   uint64_t numbers_length = 0;
@@ -136,36 +140,60 @@ Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes
   if (has_numbers && !GetVarint64(in, numbers_length)) {
     return Corrupt("truncated section lengths");
   }
-  std::string_view ts_section, kinds_section, numbers_section;
-  if (!TakeSection(in, ts_length, ts_section) || !TakeSection(in, kinds_length, kinds_section) ||
-      !TakeSection(in, numbers_length, numbers_section)) {
+  if (!TakeSection(in, ts_length, h.ts_section) ||
+      !TakeSection(in, kinds_length, h.kinds_section) ||
+      !TakeSection(in, numbers_length, h.numbers_section)) {
     return Corrupt("section beyond the end");
   }
   // Every sample after the first costs at least one timestamp bit; this bounds the loop a
   // forged count can drive before the reader overruns.
-  if (sum.sample_count - 1 > ts_section.size() * 8) return Corrupt("more samples than bits");
+  if (sum.sample_count - 1 > h.ts_section.size() * 8) return Corrupt("more samples than bits");
   if (!has_text && !in.empty()) return Corrupt("trailing bytes");
-  st.timestamps = BitReader(ts_section);
-  st.kinds = BitReader(kinds_section);
-  st.numbers = BitReader(numbers_section);
-  if (dictionary) {
-    // Each entry takes at least one byte, so the size check bounds the allocation.
-    if (dictionary_size == 0 || dictionary_size > in.size()) return Corrupt("bad dictionary size");
-    reader.dictionary_.reserve(dictionary_size);
-    for (uint64_t i = 0; i < dictionary_size; ++i) {
+  // Each dictionary entry takes at least one byte, which bounds the dictionary allocation.
+  if (dictionary && (h.dictionary_size == 0 || h.dictionary_size > in.size())) {
+    return Corrupt("bad dictionary size");
+  }
+  h.text_section = in;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ChunkSummary> ReadTimeSeriesChunkSummary(std::string_view bytes) {
+  Header header;
+  CIVITAS_RETURN_IF_ERROR(ParseHeader(bytes, header));
+  return header.summary;
+}
+
+Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes) {
+  Header h;
+  CIVITAS_RETURN_IF_ERROR(ParseHeader(bytes, h));
+  TimeSeriesChunkReader reader;
+  State& st = *reader.state_;
+  reader.summary_ = h.summary;
+  st.flags = h.flags;
+  st.unit = h.unit;
+  st.divisor = internal::kPow10[static_cast<std::size_t>(h.scale)];
+  st.timestamps = BitReader(h.ts_section);
+  st.kinds = BitReader(h.kinds_section);
+  st.numbers = BitReader(h.numbers_section);
+  std::string_view in = h.text_section;
+  if (h.flags & internal::kFlagDictionary) {
+    reader.dictionary_.reserve(h.dictionary_size);
+    for (uint64_t i = 0; i < h.dictionary_size; ++i) {
       uint64_t length = 0;
       std::string_view entry;
-      if (!GetVarint64(in, length) || !TakeSection(in, length, entry)) {
+      if (!internal::GetVarint64(in, length) || !TakeSection(in, length, entry)) {
         return Corrupt("truncated dictionary entry");
       }
       reader.dictionary_.push_back(entry);
     }
-    st.code_width = std::bit_width(dictionary_size - 1);
+    st.code_width = std::bit_width(h.dictionary_size - 1);
     st.codes = BitReader(in);
   } else {
     st.raw_text = in;
   }
-  st.previous_timestamp = sum.first_timestamp_us;
+  st.previous_timestamp = h.summary.first_timestamp_us;
   return reader;
 }
 
@@ -203,10 +231,13 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
         st.previous_delta + static_cast<uint64_t>(internal::ZigZagDecode(delta_of_delta));
     const uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
                           static_cast<uint64_t>(st.previous_timestamp);
-    if (delta > room / st.unit) return Fail("timestamp out of range");
+    uint64_t step;  // no division: it would be the costliest instruction per sample
+    if (__builtin_mul_overflow(delta, st.unit, &step) || step > room) {
+      return Fail("timestamp out of range");
+    }
     st.previous_delta = delta;
-    st.previous_timestamp = static_cast<int64_t>(static_cast<uint64_t>(st.previous_timestamp) +
-                                                 delta * st.unit);
+    st.previous_timestamp =
+        static_cast<int64_t>(static_cast<uint64_t>(st.previous_timestamp) + step);
   }
   sample.timestamp_us = st.previous_timestamp;
 
@@ -224,17 +255,29 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
       st.previous_bits += static_cast<uint64_t>(internal::ZigZagDecode(zigzag));
       sample.number = static_cast<double>(static_cast<int64_t>(st.previous_bits)) / st.divisor;
     } else {
-      if (st.numbers.ReadBit()) {
+      const uint64_t word = st.numbers.Peek();
+      if ((word >> 63) == 0) {
+        st.numbers.Skip(1);  // the previous value again
+      } else {
         uint64_t x;
-        if (!st.numbers.ReadBit()) {
+        if (((word >> 62) & 1) == 0) {
           if (st.window_lead < 0) return Fail("XOR window used before it was set");
-          x = st.numbers.Read(64 - st.window_lead - st.window_trail) << st.window_trail;
+          const int length = 64 - st.window_lead - st.window_trail;
+          if (2 + length <= 56) {
+            x = (word << 2) >> (64 - length);
+            st.numbers.Skip(2 + length);
+          } else {
+            st.numbers.Skip(2);
+            x = st.numbers.Read(length);
+          }
+          x <<= st.window_trail;
         } else {
-          const int lead = static_cast<int>(st.numbers.Read(6));
-          const int length = static_cast<int>(st.numbers.Read(6)) + 1;
+          const int lead = static_cast<int>((word >> 56) & 63);
+          const int length = static_cast<int>((word >> 50) & 63) + 1;
           if (lead + length > 64) return Fail("XOR window beyond 64 bits");
           st.window_lead = lead;
           st.window_trail = 64 - lead - length;
+          st.numbers.Skip(14);
           x = st.numbers.Read(length) << st.window_trail;
         }
         st.previous_bits ^= x;

@@ -109,6 +109,10 @@ class TimeSeriesChunkReader {
   std::unique_ptr<State> state_;
 };
 
+// The header summary alone, checked as by TimeSeriesChunkReader::Open but without touching the
+// sample streams: tens of nanoseconds. kInternal when the header is corrupt.
+Result<ChunkSummary> ReadTimeSeriesChunkSummary(std::string_view bytes);
+
 // Decodes every sample of `bytes` (test and tooling convenience; allocates).
 Result<std::vector<Sample>> DecodeTimeSeriesChunk(std::string_view bytes);
 
