@@ -84,7 +84,7 @@ class BitReader {
 
   // The next 57 or more bits, left-aligned (bit 63 is the next bit to read); bits past the end
   // read as zero. Does not consume anything.
-  uint64_t Peek() const {
+  [[gnu::always_inline]] uint64_t Peek() const {
     const uint64_t byte = pos_ >> 3;
     const uint64_t size_bytes = (size_bits_ + 7) >> 3;
     uint64_t word = 0;
@@ -101,7 +101,7 @@ class BitReader {
   }
 
   // Consumes `n` bits; past the end it sets overrun() instead.
-  void Skip(int n) {
+  [[gnu::always_inline]] void Skip(int n) {
     pos_ += static_cast<uint64_t>(n);
     if (pos_ > size_bits_) {
       overrun_ = true;

@@ -46,7 +46,7 @@ inline void WriteBucketed(BitWriter& out, const BucketCode& code, uint64_t zigza
 }
 
 // One load for the prefix and, for widths up to 50 bits, the value too.
-inline uint64_t ReadBucketed(BitReader& in, const BucketCode& code) {
+[[gnu::always_inline]] inline uint64_t ReadBucketed(BitReader& in, const BucketCode& code) {
   constexpr int kLast = 5;
   const uint64_t word = in.Peek();
   const int ones = std::countl_one(word);
