@@ -52,11 +52,9 @@ double AggregateBucket::stddev() const {
 }
 
 AggregateBucket& AggregateBuckets::BucketAt(int64_t start_us) {
-  if (last_ != nullptr && last_->start_us == start_us) return *last_;
   auto [it, inserted] = buckets_.try_emplace(start_us);
   it->second.start_us = start_us;
-  last_ = &it->second;
-  return *last_;
+  return it->second;
 }
 
 Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t period_len_us,

@@ -148,13 +148,13 @@ class AggregateBuckets {
   bool track_distinct() const { return track_distinct_; }
   const std::map<int64_t, AggregateBucket>& buckets() const { return buckets_; }
 
-  // The bucket starting at `start_us`, created empty if absent. Stable address.
+  // The bucket starting at `start_us`, created empty if absent. The address is stable until
+  // this object is destroyed.
   AggregateBucket& BucketAt(int64_t start_us);
 
  private:
   bool track_distinct_;
   std::map<int64_t, AggregateBucket> buckets_;
-  AggregateBucket* last_ = nullptr;  // the bucket of the previous sample: samples come in order
 };
 
 // Adds the samples of `chunk` with from_us <= timestamp < to_us to `buckets`: a sample belongs to
