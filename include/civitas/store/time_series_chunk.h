@@ -1,0 +1,168 @@
+#pragma once
+
+// The encoded chunk of a temporal-history series: a run of (timestamp, value) samples of one
+// (tenant, entity, attribute, datasetId) series, compressed for storage and aggregated without
+// decoding each value into JSON. Byte layout: docs/formats/time-series-chunk.md.
+//
+// Pure code: no I/O, no clock, no allocation per numeric sample when reading. Every type here is
+// a value type with no shared state; distinct objects may be used from distinct threads.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "civitas/core/result.h"
+#include "civitas/core/status.h"
+
+namespace civitas::store {
+
+// What a sample holds. Text carries strings and serialized JSON values alike.
+enum class SampleKind : uint8_t { kNumber = 0, kText = 1 };
+
+// One decoded sample. `text` points into the chunk bytes the reader was opened on.
+struct Sample {
+  int64_t timestamp_us = 0;  // microseconds since the Unix epoch, UTC
+  SampleKind kind = SampleKind::kNumber;
+  double number = 0;      // meaningful when kind == kNumber; bit-exact (NaN payloads, -0.0)
+  std::string_view text;  // meaningful when kind == kText
+};
+
+// Stored in the chunk header, so whole-chunk aggregates need no decoding.
+struct ChunkSummary {
+  uint64_t sample_count = 0;
+  int64_t first_timestamp_us = 0;  // of the first sample; 0 when sample_count == 0
+  int64_t last_timestamp_us = 0;   // of the last sample; 0 when sample_count == 0
+  uint64_t number_count = 0;       // numeric samples; the rest are text
+  // Over the numeric samples, summed in sample order. NaN propagates into sum and sumsq and is
+  // ignored by min and max; with no numeric sample (or only NaN) min = +inf and max = -inf.
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  double sum = 0;
+  double sumsq = 0;
+};
+
+// Accumulates samples in timestamp order and encodes them as one chunk. Not thread-safe.
+// Memory: the samples are buffered (16 bytes per number, the text bytes per text) until Finish.
+class TimeSeriesChunkBuilder {
+ public:
+  // Append one sample. Timestamps must be non-decreasing; equal timestamps are kept as distinct
+  // samples (deduplication is the caller's job). kInvalidRequest, and the builder unchanged,
+  // if `timestamp_us` is before the previous sample's.
+  Status Append(int64_t timestamp_us, double value);
+  Status Append(int64_t timestamp_us, std::string_view text);
+
+  std::size_t sample_count() const { return timestamps_.size(); }
+  bool empty() const { return timestamps_.empty(); }
+  // Bytes buffered so far (not the encoded size); lets a caller cut chunks by memory.
+  std::size_t buffered_bytes() const;
+
+  // Encodes the buffered samples (possibly none) and resets the builder to empty.
+  std::string Finish();
+  void Reset();
+
+ private:
+  std::vector<int64_t> timestamps_;
+  std::vector<SampleKind> kinds_;
+  std::vector<double> numbers_;
+  std::string text_arena_;
+  std::vector<uint64_t> text_ends_;  // end offset in text_arena_ of each text sample
+};
+
+// Decodes a chunk sample by sample, in timestamp order. Holds views into `bytes`, which must
+// outlive it. Not thread-safe; cheap to move. Heap use: one vector for the text dictionary,
+// allocated by Open; none per sample.
+class TimeSeriesChunkReader {
+ public:
+  // Checks the header and section bounds; kInternal ("corrupt time-series chunk: ...") when the
+  // bytes are not a chunk written by TimeSeriesChunkBuilder. The sample streams are checked as
+  // they are read: see Next.
+  static Result<TimeSeriesChunkReader> Open(std::string_view bytes);
+
+  const ChunkSummary& summary() const { return summary_; }
+
+  // Decodes the next sample into `sample` and returns true; false at the end or on corruption,
+  // after which status() says which. After the last sample, the reader has also checked that the
+  // streams end where the header says and that the decoded aggregates agree in count.
+  bool Next(Sample& sample);
+  const Status& status() const { return status_; }
+
+  TimeSeriesChunkReader(TimeSeriesChunkReader&&) noexcept;
+  TimeSeriesChunkReader& operator=(TimeSeriesChunkReader&&) noexcept;
+  ~TimeSeriesChunkReader();
+
+ private:
+  struct State;
+  TimeSeriesChunkReader();
+  bool Fail(std::string message);
+  bool Finish();
+
+  ChunkSummary summary_;
+  Status status_;
+  std::vector<std::string_view> dictionary_;
+  // The decoder state lives behind a pointer so this header does not expose the bit readers.
+  std::unique_ptr<State> state_;
+};
+
+// The header summary alone, checked as by TimeSeriesChunkReader::Open but without touching the
+// sample streams: tens of nanoseconds. kInternal when the header is corrupt.
+Result<ChunkSummary> ReadTimeSeriesChunkSummary(std::string_view bytes);
+
+// Decodes every sample of `bytes` (test and tooling convenience; allocates).
+Result<std::vector<Sample>> DecodeTimeSeriesChunk(std::string_view bytes);
+
+// The per-bucket state of the NGSI-LD temporal aggregation methods. Derived values follow the
+// definitions in docs/formats/time-series-chunk.md (stddev is the population form).
+struct AggregateBucket {
+  int64_t start_us = 0;       // the bucket covers [start_us, start_us + period_len_us)
+  uint64_t count = 0;         // totalCount: every sample, numeric or text
+  uint64_t number_count = 0;  // the samples sum/avg/min/max/stddev/sumsq range over
+  double sum = 0;
+  double sumsq = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  // Filled only when the AggregateBuckets tracks distinct values. Numbers by bit pattern with
+  // -0.0 folded into 0.0 and every NaN into one.
+  absl::flat_hash_set<uint64_t> distinct_numbers;
+  absl::flat_hash_set<std::string> distinct_texts;
+
+  uint64_t distinct_count() const { return distinct_numbers.size() + distinct_texts.size(); }
+  // NaN when number_count == 0.
+  double avg() const;
+  // Population standard deviation sqrt(sumsq/n - avg^2), clamped at 0; NaN when n == 0.
+  double stddev() const;
+};
+
+// The buckets one aggregation query fills, keyed by start_us. Not thread-safe.
+class AggregateBuckets {
+ public:
+  // `track_distinct` makes every sample pay a hash-set insert (distinctCount); without it, a
+  // chunk inside one bucket and the query range is aggregated from its header alone.
+  explicit AggregateBuckets(bool track_distinct = false) : track_distinct_(track_distinct) {}
+
+  bool track_distinct() const { return track_distinct_; }
+  const std::map<int64_t, AggregateBucket>& buckets() const { return buckets_; }
+
+  // The bucket starting at `start_us`, created empty if absent. The address is stable until
+  // this object is destroyed.
+  AggregateBucket& BucketAt(int64_t start_us);
+
+ private:
+  bool track_distinct_;
+  std::map<int64_t, AggregateBucket> buckets_;
+};
+
+// Adds the samples of `chunk` with from_us <= timestamp < to_us to `buckets`: a sample belongs to
+// the bucket starting at period_start_us + k * period_len_us for the k >= 0 that contains it.
+// A query without aggrPeriodDuration passes period_len_us = to_us - period_start_us.
+// Preconditions, else kInvalidRequest: period_len_us > 0 and period_start_us <= from_us.
+// kInternal on a corrupt chunk, after which `buckets` may hold part of the chunk.
+Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t period_len_us,
+                      int64_t from_us, int64_t to_us, AggregateBuckets& buckets);
+
+}  // namespace civitas::store

@@ -1,0 +1,283 @@
+// Encoder of the time-series chunk (docs/formats/time-series-chunk.md).
+#include "civitas/store/time_series_chunk.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "src/store/bit_stream.h"
+#include "src/store/time_series_chunk_format.h"
+
+namespace civitas::store {
+namespace {
+
+using internal::BitWriter;
+
+uint64_t BitsOf(double v) { return std::bit_cast<uint64_t>(v); }
+
+// True if `v` is bit-exactly n / 10^scale for the integer n = round(v * 10^scale), |n| < 2^53.
+// The check runs the decoder's own expression, so a chunk that passes decodes bit-exactly.
+bool ScaledExactly(double v, int scale, int64_t& n) {
+  const double scaled = v * internal::kPow10[scale];
+  if (!(std::fabs(scaled) < internal::kTwoPow53)) return false;
+  n = std::llround(scaled);
+  return BitsOf(static_cast<double>(n) / internal::kPow10[scale]) == BitsOf(v);
+}
+
+// The smallest decimal scale at which every number is exact, or -1 (NaN, infinities, -0.0,
+// values too large or too fine). Exactness at scale s implies exactness at any larger scale (both
+// are the correctly rounded quotient of the same rational) as long as n stays below 2^53; the
+// final pass in EncodeDecimal verifies it anyway.
+int ChooseDecimalScale(const std::vector<double>& numbers) {
+  int scale = 0;
+  int64_t n = 0;
+  for (double v : numbers) {
+    if (!std::isfinite(v)) return -1;
+    while (!ScaledExactly(v, scale, n)) {
+      if (++scale > internal::kMaxDecimalScale) return -1;
+    }
+  }
+  return scale;
+}
+
+// Delta of the scaled integers. False if some value is not exact at `scale` after all.
+bool EncodeDecimal(const std::vector<double>& numbers, int scale, std::string& out) {
+  BitWriter bits;
+  int64_t previous = 0;
+  for (double v : numbers) {
+    int64_t n = 0;
+    if (!ScaledExactly(v, scale, n)) return false;
+    internal::WriteBucketed(bits, internal::kDecimalCode, internal::ZigZagEncode(n - previous));
+    previous = n;
+  }
+  out = bits.Finish();
+  return true;
+}
+
+// Gorilla XOR: "0" repeats the previous value; "10" + the meaningful bits inside the previous
+// leading/trailing-zero window; "11" + 6 bits leading zeros + 6 bits (length - 1) + the bits.
+std::string EncodeXor(const std::vector<double>& numbers) {
+  BitWriter bits;
+  uint64_t previous = 0;
+  int window_lead = -1;  // no window yet
+  int window_trail = 0;
+  for (double v : numbers) {
+    const uint64_t x = BitsOf(v) ^ previous;
+    previous = BitsOf(v);
+    if (x == 0) {
+      bits.WriteBit(false);
+      continue;
+    }
+    const int lead = std::countl_zero(x);
+    const int trail = std::countr_zero(x);
+    if (window_lead >= 0 && lead >= window_lead && trail >= window_trail) {
+      bits.Write(0b10, 2);
+      bits.Write(x >> window_trail, 64 - window_lead - window_trail);
+      continue;
+    }
+    const int length = 64 - lead - trail;
+    bits.Write(0b11, 2);
+    bits.Write(static_cast<uint64_t>(lead), 6);
+    bits.Write(static_cast<uint64_t>(length - 1), 6);
+    bits.Write(x >> trail, length);
+    window_lead = lead;
+    window_trail = trail;
+  }
+  return bits.Finish();
+}
+
+std::size_t VarintLength(uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+Status TimeSeriesChunkBuilder::Append(int64_t timestamp_us, double value) {
+  if (!timestamps_.empty() && timestamp_us < timestamps_.back()) {
+    return InvalidRequest("time-series samples must be appended in timestamp order");
+  }
+  timestamps_.push_back(timestamp_us);
+  kinds_.push_back(SampleKind::kNumber);
+  numbers_.push_back(value);
+  return Status::Ok();
+}
+
+Status TimeSeriesChunkBuilder::Append(int64_t timestamp_us, std::string_view text) {
+  if (!timestamps_.empty() && timestamp_us < timestamps_.back()) {
+    return InvalidRequest("time-series samples must be appended in timestamp order");
+  }
+  timestamps_.push_back(timestamp_us);
+  kinds_.push_back(SampleKind::kText);
+  text_arena_.append(text);
+  text_ends_.push_back(text_arena_.size());
+  return Status::Ok();
+}
+
+std::size_t TimeSeriesChunkBuilder::buffered_bytes() const {
+  return timestamps_.size() * (sizeof(int64_t) + sizeof(SampleKind)) +
+         numbers_.size() * sizeof(double) + text_arena_.size() +
+         text_ends_.size() * sizeof(uint64_t);
+}
+
+void TimeSeriesChunkBuilder::Reset() {
+  timestamps_.clear();
+  kinds_.clear();
+  numbers_.clear();
+  text_arena_.clear();
+  text_ends_.clear();
+}
+
+std::string TimeSeriesChunkBuilder::Finish() {
+  using internal::PutFixed64;
+  using internal::PutVarint64;
+  const uint64_t count = timestamps_.size();
+  const bool has_numbers = !numbers_.empty();
+  const bool has_text = !text_ends_.empty();
+
+  // Timestamps: delta-of-delta in units of the GCD of the deltas, so a jittery series stamped in
+  // whole seconds or minutes pays for the jitter in seconds, not microseconds. Deltas are
+  // unsigned (non-decreasing input) and the delta-of-delta wraps modulo 2^64, which the decoder
+  // undoes exactly; zigzag keeps small negative ones small.
+  uint64_t unit = 0;
+  for (std::size_t i = 1; i < timestamps_.size(); ++i) {
+    unit = std::gcd(unit, static_cast<uint64_t>(timestamps_[i]) -
+                              static_cast<uint64_t>(timestamps_[i - 1]));
+  }
+  if (unit == 0) unit = 1;
+  BitWriter ts_bits;
+  uint64_t previous_delta = 0;
+  for (std::size_t i = 1; i < timestamps_.size(); ++i) {
+    const uint64_t delta =
+        (static_cast<uint64_t>(timestamps_[i]) - static_cast<uint64_t>(timestamps_[i - 1])) / unit;
+    internal::WriteBucketed(ts_bits, internal::kTimestampCode,
+                            internal::ZigZagEncode(static_cast<int64_t>(delta - previous_delta)));
+    previous_delta = delta;
+  }
+  const std::string ts_section = ts_bits.Finish();
+
+  std::string kind_section;
+  if (has_numbers && has_text) {
+    BitWriter kind_bits;
+    for (SampleKind kind : kinds_) kind_bits.WriteBit(kind == SampleKind::kText);
+    kind_section = kind_bits.Finish();
+  }
+
+  ChunkSummary summary;
+  std::string number_section;
+  int scale = -1;
+  if (has_numbers) {
+    for (double v : numbers_) {
+      summary.sum += v;
+      summary.sumsq += v * v;
+      if (v < summary.min) summary.min = v;
+      if (v > summary.max) summary.max = v;
+    }
+    scale = ChooseDecimalScale(numbers_);
+    if (scale < 0 || !EncodeDecimal(numbers_, scale, number_section)) {
+      scale = -1;
+      number_section = EncodeXor(numbers_);
+    }
+  }
+
+  // Text: a dictionary of the distinct values (first-appearance order) and per sample "0" for
+  // "same as the previous text" or "1" + a fixed-width code; or, when that is not smaller, the
+  // raw values. Exact sizes of both are cheap to compute, so the smaller one is chosen.
+  std::string text_section;
+  bool dictionary = false;
+  uint64_t dictionary_size = 0;
+  if (has_text) {
+    absl::flat_hash_map<std::string_view, uint32_t> codes;
+    std::vector<uint32_t> sample_codes;
+    sample_codes.reserve(text_ends_.size());
+    std::size_t raw_bytes = 0;
+    std::size_t dictionary_bytes = 0;
+    uint64_t begin = 0;
+    for (uint64_t end : text_ends_) {
+      std::string_view text(text_arena_.data() + begin, end - begin);
+      begin = end;
+      raw_bytes += VarintLength(text.size()) + text.size();
+      auto [it, inserted] = codes.try_emplace(text, static_cast<uint32_t>(codes.size()));
+      if (inserted) dictionary_bytes += VarintLength(text.size()) + text.size();
+      sample_codes.push_back(it->second);
+    }
+    dictionary_size = codes.size();
+    const int width = std::bit_width(dictionary_size - 1);
+    uint64_t code_bits = 0;
+    for (std::size_t i = 0; i < sample_codes.size(); ++i) {
+      code_bits += (i > 0 && sample_codes[i] == sample_codes[i - 1]) ? 1 : 1 + width;
+    }
+    dictionary_bytes += (code_bits + 7) / 8 + VarintLength(dictionary_size);
+    dictionary = dictionary_bytes < raw_bytes && codes.size() <= UINT32_MAX;
+    if (dictionary) {
+      std::vector<std::string_view> by_code(codes.size());
+      for (const auto& [text, code] : codes) by_code[code] = text;
+      for (std::string_view text : by_code) {
+        PutVarint64(text_section, text.size());
+        text_section.append(text);
+      }
+      BitWriter code_writer;
+      for (std::size_t i = 0; i < sample_codes.size(); ++i) {
+        if (i > 0 && sample_codes[i] == sample_codes[i - 1]) {
+          code_writer.WriteBit(false);
+        } else {
+          code_writer.WriteBit(true);
+          code_writer.Write(sample_codes[i], width);
+        }
+      }
+      text_section.append(code_writer.Finish());
+    } else {
+      begin = 0;
+      for (uint64_t end : text_ends_) {
+        PutVarint64(text_section, end - begin);
+        text_section.append(text_arena_, begin, end - begin);
+        begin = end;
+      }
+    }
+  }
+
+  uint8_t flags = 0;
+  if (has_numbers) flags |= internal::kFlagNumbers;
+  if (has_text) flags |= internal::kFlagText;
+  if (scale >= 0) flags |= internal::kFlagDecimal;
+  if (dictionary) flags |= internal::kFlagDictionary;
+
+  std::string out;
+  out.reserve(64 + ts_section.size() + kind_section.size() + number_section.size() +
+              text_section.size());
+  out.push_back(static_cast<char>(internal::kChunkVersion));
+  out.push_back(static_cast<char>(flags));
+  PutVarint64(out, count);
+  if (count == 0) return out;  // nothing else: the builder is already empty
+  PutVarint64(out, internal::ZigZagEncode(timestamps_.front()));
+  PutVarint64(out, static_cast<uint64_t>(timestamps_.back()) -
+                       static_cast<uint64_t>(timestamps_.front()));
+  PutVarint64(out, unit);
+  if (has_numbers) {
+    PutVarint64(out, numbers_.size());
+    PutFixed64(out, BitsOf(summary.min));
+    PutFixed64(out, BitsOf(summary.max));
+    PutFixed64(out, BitsOf(summary.sum));
+    PutFixed64(out, BitsOf(summary.sumsq));
+    if (scale >= 0) out.push_back(static_cast<char>(scale));
+  }
+  if (dictionary) PutVarint64(out, dictionary_size);
+  PutVarint64(out, ts_section.size());
+  if (has_numbers && has_text) PutVarint64(out, kind_section.size());
+  if (has_numbers) PutVarint64(out, number_section.size());
+  out.append(ts_section);
+  out.append(kind_section);
+  out.append(number_section);
+  out.append(text_section);  // the rest of the chunk
+  Reset();
+  return out;
+}
+
+}  // namespace civitas::store

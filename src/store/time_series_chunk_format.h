@@ -1,0 +1,68 @@
+#pragma once
+
+// Constants and small codecs shared by the time-series chunk encoder and decoder. The layout they
+// implement is docs/formats/time-series-chunk.md; change both together.
+
+#include <array>
+#include <bit>
+#include <cstdint>
+
+#include "src/store/bit_stream.h"
+
+namespace civitas::store::internal {
+
+inline constexpr uint8_t kChunkVersion = 1;
+
+// Header flag bits.
+inline constexpr uint8_t kFlagNumbers = 1 << 0;     // at least one numeric sample
+inline constexpr uint8_t kFlagText = 1 << 1;        // at least one text sample
+inline constexpr uint8_t kFlagDecimal = 1 << 2;     // numbers as scaled integers, else XOR
+inline constexpr uint8_t kFlagDictionary = 1 << 3;  // text as dictionary codes, else raw
+inline constexpr uint8_t kKnownFlags = kFlagNumbers | kFlagText | kFlagDecimal | kFlagDictionary;
+
+// Largest decimal scale: numbers are n / 10^scale with |n| < 2^53.
+inline constexpr int kMaxDecimalScale = 9;
+inline constexpr std::array<double, kMaxDecimalScale + 1> kPow10 = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+inline constexpr double kTwoPow53 = 9007199254740992.0;
+
+// A prefix code for zigzagged integers: bucket k is k one-bits, a zero bit unless k is the last
+// bucket, then the value in kWidths[k] bits. Bucket 0 has width 0: the single bit "0" is zero.
+struct BucketCode {
+  std::array<int, 6> widths;
+};
+// Timestamps: delta-of-delta in chunk units. A regular series is all "0" bits.
+inline constexpr BucketCode kTimestampCode = {{0, 7, 9, 12, 32, 64}};
+// Decimal numbers: delta of the scaled integers. A sensor moving by one step costs 4 bits.
+inline constexpr BucketCode kDecimalCode = {{0, 2, 6, 12, 24, 64}};
+
+inline void WriteBucketed(BitWriter& out, const BucketCode& code, uint64_t zigzag) {
+  constexpr int kLast = 5;
+  int k = 0;
+  while (k < kLast && code.widths[k] < 64 && (zigzag >> code.widths[k]) != 0) ++k;
+  if (k > 0) out.Write((uint64_t{1} << k) - 1, k);
+  if (k < kLast) out.WriteBit(false);
+  out.Write(zigzag, code.widths[k]);
+}
+
+// One load for the prefix and, for widths up to 50 bits, the value too.
+[[gnu::always_inline]] inline uint64_t ReadBucketed(BitReader& in, const BucketCode& code) {
+  constexpr int kLast = 5;
+  const uint64_t word = in.Peek();
+  const int ones = std::countl_one(word);
+  const int k = ones < kLast ? ones : kLast;
+  const int prefix = k < kLast ? k + 1 : k;
+  const int width = code.widths[k];
+  if (width == 0) {
+    in.Skip(prefix);
+    return 0;
+  }
+  if (prefix + width <= 56) {
+    in.Skip(prefix + width);
+    return (word << prefix) >> (64 - width);
+  }
+  in.Skip(prefix);
+  return in.Read(width);
+}
+
+}  // namespace civitas::store::internal

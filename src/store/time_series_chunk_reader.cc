@@ -1,0 +1,326 @@
+// Decoder of the time-series chunk (docs/formats/time-series-chunk.md). Every length, code and
+// timestamp read from the chunk is checked before use: arbitrary bytes give kInternal, never an
+// out-of-range read, an overflow or a huge allocation.
+#include <bit>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "civitas/store/time_series_chunk.h"
+#include "src/store/bit_stream.h"
+#include "src/store/time_series_chunk_format.h"
+
+namespace civitas::store {
+
+using internal::BitReader;
+
+struct TimeSeriesChunkReader::State {
+  BitReader timestamps;
+  BitReader kinds;
+  BitReader numbers;
+  BitReader codes;             // dictionary text codes
+  std::string_view raw_text;   // raw text values, consumed from the front
+  uint64_t decoded = 0;        // samples returned so far
+  uint64_t numbers_decoded = 0;
+  bool finished = false;
+  uint8_t flags = 0;
+
+  uint64_t unit = 1;
+  uint64_t previous_delta = 0;
+  int64_t previous_timestamp = 0;
+
+  uint64_t previous_bits = 0;  // XOR: the previous value; decimal: the previous scaled integer
+  int window_lead = -1;
+  int window_trail = 0;
+  double divisor = 1;
+
+  int code_width = 0;
+  int64_t previous_code = -1;
+};
+
+TimeSeriesChunkReader::TimeSeriesChunkReader() : state_(std::make_unique<State>()) {}
+TimeSeriesChunkReader::~TimeSeriesChunkReader() = default;
+TimeSeriesChunkReader::TimeSeriesChunkReader(TimeSeriesChunkReader&&) noexcept = default;
+TimeSeriesChunkReader& TimeSeriesChunkReader::operator=(TimeSeriesChunkReader&&) noexcept =
+    default;
+
+namespace {
+
+Status Corrupt(std::string_view what) {
+  return Internal("corrupt time-series chunk: " + std::string(what));
+}
+
+bool TakeSection(std::string_view& in, uint64_t length, std::string_view& section) {
+  if (length > in.size()) return false;
+  section = in.substr(0, length);
+  in.remove_prefix(length);
+  return true;
+}
+
+// A bit section is exhausted when fewer than 8 unread bits (the padding) remain.
+bool Exhausted(const BitReader& r) { return r.size_bits() - r.position_bits() < 8; }
+
+// What the header says: the summary, how the streams are encoded, and where the sections are.
+struct Header {
+  ChunkSummary summary;
+  uint8_t flags = 0;
+  uint64_t unit = 1;
+  int scale = 0;
+  uint64_t dictionary_size = 0;
+  std::string_view ts_section;
+  std::string_view kinds_section;
+  std::string_view numbers_section;
+  std::string_view text_section;  // dictionary + codes, or raw values
+};
+
+Status ParseHeader(std::string_view in, Header& h) {
+  using internal::GetFixed64;
+  using internal::GetVarint64;
+  ChunkSummary& sum = h.summary;
+  if (in.size() < 2) return Corrupt("shorter than its header");
+  if (static_cast<uint8_t>(in[0]) != internal::kChunkVersion) return Corrupt("unknown version");
+  h.flags = static_cast<uint8_t>(in[1]);
+  in.remove_prefix(2);
+  if ((h.flags & ~internal::kKnownFlags) != 0) return Corrupt("unknown flags");
+  const bool has_numbers = (h.flags & internal::kFlagNumbers) != 0;
+  const bool has_text = (h.flags & internal::kFlagText) != 0;
+  const bool decimal = (h.flags & internal::kFlagDecimal) != 0;
+  const bool dictionary = (h.flags & internal::kFlagDictionary) != 0;
+  if ((decimal && !has_numbers) || (dictionary && !has_text)) return Corrupt("flags disagree");
+
+  if (!GetVarint64(in, sum.sample_count)) return Corrupt("truncated sample count");
+  if (sum.sample_count == 0) {
+    if (h.flags != 0 || !in.empty()) return Corrupt("empty chunk with content");
+    return Status::Ok();
+  }
+  if (!has_numbers && !has_text) return Corrupt("samples of no kind");
+  uint64_t first = 0;
+  uint64_t span = 0;
+  if (!GetVarint64(in, first) || !GetVarint64(in, span) || !GetVarint64(in, h.unit)) {
+    return Corrupt("truncated timestamps");
+  }
+  sum.first_timestamp_us = internal::ZigZagDecode(first);
+  const uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
+                        static_cast<uint64_t>(sum.first_timestamp_us);
+  if (span > room) return Corrupt("last timestamp out of range");
+  sum.last_timestamp_us =
+      static_cast<int64_t>(static_cast<uint64_t>(sum.first_timestamp_us) + span);
+  if (h.unit == 0) return Corrupt("zero timestamp unit");
+  if (sum.sample_count == 1 && span != 0) return Corrupt("one sample spanning time");
+
+  if (has_numbers) {
+    uint64_t bits[4];
+    if (!GetVarint64(in, sum.number_count) || !GetFixed64(in, bits[0]) ||
+        !GetFixed64(in, bits[1]) || !GetFixed64(in, bits[2]) || !GetFixed64(in, bits[3])) {
+      return Corrupt("truncated summary");
+    }
+    sum.min = std::bit_cast<double>(bits[0]);
+    sum.max = std::bit_cast<double>(bits[1]);
+    sum.sum = std::bit_cast<double>(bits[2]);
+    sum.sumsq = std::bit_cast<double>(bits[3]);
+    if (sum.number_count == 0 || sum.number_count > sum.sample_count) {
+      return Corrupt("bad number count");
+    }
+    if (has_text == (sum.number_count == sum.sample_count)) return Corrupt("bad number count");
+    if (decimal) {
+      if (in.empty()) return Corrupt("truncated scale");
+      h.scale = static_cast<uint8_t>(in[0]);
+      in.remove_prefix(1);
+      if (h.scale > internal::kMaxDecimalScale) return Corrupt("bad decimal scale");
+    }
+  }
+  if (dictionary && !GetVarint64(in, h.dictionary_size)) return Corrupt("truncated dictionary");
+  uint64_t ts_length = 0;
+  uint64_t kinds_length = 0;
+  uint64_t numbers_length = 0;
+  if (!GetVarint64(in, ts_length)) return Corrupt("truncated section lengths");
+  if (has_numbers && has_text && !GetVarint64(in, kinds_length)) {
+    return Corrupt("truncated section lengths");
+  }
+  if (has_numbers && !GetVarint64(in, numbers_length)) {
+    return Corrupt("truncated section lengths");
+  }
+  if (!TakeSection(in, ts_length, h.ts_section) ||
+      !TakeSection(in, kinds_length, h.kinds_section) ||
+      !TakeSection(in, numbers_length, h.numbers_section)) {
+    return Corrupt("section beyond the end");
+  }
+  // Every sample after the first costs at least one timestamp bit; this bounds the loop a
+  // forged count can drive before the reader overruns.
+  if (sum.sample_count - 1 > h.ts_section.size() * 8) return Corrupt("more samples than bits");
+  if (!has_text && !in.empty()) return Corrupt("trailing bytes");
+  // Each dictionary entry takes at least one byte, which bounds the dictionary allocation.
+  if (dictionary && (h.dictionary_size == 0 || h.dictionary_size > in.size())) {
+    return Corrupt("bad dictionary size");
+  }
+  h.text_section = in;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ChunkSummary> ReadTimeSeriesChunkSummary(std::string_view bytes) {
+  Header header;
+  CIVITAS_RETURN_IF_ERROR(ParseHeader(bytes, header));
+  return header.summary;
+}
+
+Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes) {
+  Header h;
+  CIVITAS_RETURN_IF_ERROR(ParseHeader(bytes, h));
+  TimeSeriesChunkReader reader;
+  State& st = *reader.state_;
+  reader.summary_ = h.summary;
+  st.flags = h.flags;
+  st.unit = h.unit;
+  st.divisor = internal::kPow10[static_cast<std::size_t>(h.scale)];
+  st.timestamps = BitReader(h.ts_section);
+  st.kinds = BitReader(h.kinds_section);
+  st.numbers = BitReader(h.numbers_section);
+  std::string_view in = h.text_section;
+  if (h.flags & internal::kFlagDictionary) {
+    reader.dictionary_.reserve(h.dictionary_size);
+    for (uint64_t i = 0; i < h.dictionary_size; ++i) {
+      uint64_t length = 0;
+      std::string_view entry;
+      if (!internal::GetVarint64(in, length) || !TakeSection(in, length, entry)) {
+        return Corrupt("truncated dictionary entry");
+      }
+      reader.dictionary_.push_back(entry);
+    }
+    st.code_width = std::bit_width(h.dictionary_size - 1);
+    st.codes = BitReader(in);
+  } else {
+    st.raw_text = in;
+  }
+  st.previous_timestamp = h.summary.first_timestamp_us;
+  return reader;
+}
+
+bool TimeSeriesChunkReader::Fail(std::string message) {
+  status_ = Corrupt(message);
+  state_->finished = true;
+  return false;
+}
+
+bool TimeSeriesChunkReader::Finish() {
+  State& st = *state_;
+  st.finished = true;
+  if (st.previous_timestamp != summary_.last_timestamp_us) {
+    return Fail("last timestamp disagrees with the header");
+  }
+  if (st.numbers_decoded != summary_.number_count) return Fail("number count disagrees");
+  if (!Exhausted(st.timestamps) || !Exhausted(st.kinds) || !Exhausted(st.numbers)) {
+    return Fail("bits left after the last sample");
+  }
+  if ((st.flags & internal::kFlagDictionary) ? !Exhausted(st.codes) : !st.raw_text.empty()) {
+    return Fail("text left after the last sample");
+  }
+  return false;
+}
+
+bool TimeSeriesChunkReader::Next(Sample& sample) {
+  State& st = *state_;
+  if (st.finished) return false;
+  if (st.decoded == summary_.sample_count) return Finish();
+
+  if (st.decoded > 0) {
+    const uint64_t delta_of_delta = internal::ReadBucketed(st.timestamps, internal::kTimestampCode);
+    // Wraps modulo 2^64 exactly as the encoder did.
+    const uint64_t delta =
+        st.previous_delta + static_cast<uint64_t>(internal::ZigZagDecode(delta_of_delta));
+    const uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
+                          static_cast<uint64_t>(st.previous_timestamp);
+    uint64_t step;  // no division: it would be the costliest instruction per sample
+    if (__builtin_mul_overflow(delta, st.unit, &step) || step > room) {
+      return Fail("timestamp out of range");
+    }
+    st.previous_delta = delta;
+    st.previous_timestamp =
+        static_cast<int64_t>(static_cast<uint64_t>(st.previous_timestamp) + step);
+  }
+  sample.timestamp_us = st.previous_timestamp;
+
+  bool text;
+  if ((st.flags & internal::kFlagNumbers) && (st.flags & internal::kFlagText)) {
+    text = st.kinds.ReadBit();
+  } else {
+    text = (st.flags & internal::kFlagText) != 0;
+  }
+
+  if (!text) {
+    sample.kind = SampleKind::kNumber;
+    if (st.flags & internal::kFlagDecimal) {
+      const uint64_t zigzag = internal::ReadBucketed(st.numbers, internal::kDecimalCode);
+      st.previous_bits += static_cast<uint64_t>(internal::ZigZagDecode(zigzag));
+      sample.number = static_cast<double>(static_cast<int64_t>(st.previous_bits)) / st.divisor;
+    } else {
+      const uint64_t word = st.numbers.Peek();
+      if ((word >> 63) == 0) {
+        st.numbers.Skip(1);  // the previous value again
+      } else {
+        uint64_t x;
+        if (((word >> 62) & 1) == 0) {
+          if (st.window_lead < 0) return Fail("XOR window used before it was set");
+          const int length = 64 - st.window_lead - st.window_trail;
+          if (2 + length <= 56) {
+            x = (word << 2) >> (64 - length);
+            st.numbers.Skip(2 + length);
+          } else {
+            st.numbers.Skip(2);
+            x = st.numbers.Read(length);
+          }
+          x <<= st.window_trail;
+        } else {
+          const int lead = static_cast<int>((word >> 56) & 63);
+          const int length = static_cast<int>((word >> 50) & 63) + 1;
+          if (lead + length > 64) return Fail("XOR window beyond 64 bits");
+          st.window_lead = lead;
+          st.window_trail = 64 - lead - length;
+          st.numbers.Skip(14);
+          x = st.numbers.Read(length) << st.window_trail;
+        }
+        st.previous_bits ^= x;
+      }
+      sample.number = std::bit_cast<double>(st.previous_bits);
+    }
+    ++st.numbers_decoded;
+  } else {
+    sample.kind = SampleKind::kText;
+    if (st.flags & internal::kFlagDictionary) {
+      if (st.codes.ReadBit()) {
+        const uint64_t code = st.codes.Read(st.code_width);
+        if (code >= dictionary_.size()) return Fail("text code beyond the dictionary");
+        st.previous_code = static_cast<int64_t>(code);
+      } else if (st.previous_code < 0) {
+        return Fail("text repeat before any text");
+      }
+      sample.text = dictionary_[static_cast<std::size_t>(st.previous_code)];
+      if (st.codes.overrun()) return Fail("text codes truncated");
+    } else {
+      uint64_t length = 0;
+      if (!internal::GetVarint64(st.raw_text, length) || length > st.raw_text.size()) {
+        return Fail("text value truncated");
+      }
+      sample.text = st.raw_text.substr(0, length);
+      st.raw_text.remove_prefix(length);
+    }
+  }
+  if (st.timestamps.overrun() || st.kinds.overrun() || st.numbers.overrun()) {
+    return Fail("bit section truncated");
+  }
+  ++st.decoded;
+  return true;
+}
+
+Result<std::vector<Sample>> DecodeTimeSeriesChunk(std::string_view bytes) {
+  CIVITAS_ASSIGN_OR_RETURN(TimeSeriesChunkReader reader, TimeSeriesChunkReader::Open(bytes));
+  std::vector<Sample> samples;
+  samples.reserve(reader.summary().sample_count);
+  Sample sample;
+  while (reader.Next(sample)) samples.push_back(sample);
+  if (!reader.status().ok()) return reader.status();
+  return samples;
+}
+
+}  // namespace civitas::store
