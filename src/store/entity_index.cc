@@ -15,31 +15,38 @@ void SortUnique(std::vector<std::string>& v) {
 
 }  // namespace
 
-IndexEntries IndexEntriesOf(std::string_view tenant, const model::Entity& entity) {
+IndexEntries IndexEntriesOf(std::string_view tenant, const model::Entity& entity,
+                            const NameIdOf& name_id) {
   IndexEntries out;
+  std::vector<uint32_t> type_ids;
   for (const auto& type : entity.types) {
-    out.index_keys.push_back(keys::NameIndex('T', tenant, type, entity.id));
-    out.counter_keys.push_back(keys::CounterPrefix(tenant, 'T').append(type));
+    uint32_t type_id = name_id(type);
+    type_ids.push_back(type_id);
+    out.index_keys.push_back(keys::NameIndex('T', tenant, type_id, entity.id));
+    auto& counter = out.counter_keys.emplace_back(keys::CounterPrefix(tenant, 'T'));
+    keys::AppendId(counter, type_id);
   }
   for (const auto& attr : entity.attributes) {
-    out.index_keys.push_back(keys::NameIndex('A', tenant, attr.name, entity.id));
-    out.counter_keys.push_back(keys::CounterPrefix(tenant, 'A').append(attr.name));
-    out.counter_keys.push_back(keys::CounterPrefix(tenant, 'K')
-                                   .append(attr.name)
-                                   .append(1, keys::kSep)
-                                   .append(model::AttributeKindName(attr.kind)));
-    for (const auto& type : entity.types) {
-      out.counter_keys.push_back(
-          keys::CounterPrefix(tenant, 'P').append(type).append(1, keys::kSep).append(attr.name));
-      out.counter_keys.push_back(
-          keys::CounterPrefix(tenant, 'Y').append(attr.name).append(1, keys::kSep).append(type));
+    uint32_t attr_id = name_id(attr.name);
+    out.index_keys.push_back(keys::NameIndex('A', tenant, attr_id, entity.id));
+    keys::AppendId(out.counter_keys.emplace_back(keys::CounterPrefix(tenant, 'A')), attr_id);
+    auto& kind = out.counter_keys.emplace_back(keys::CounterPrefix(tenant, 'K'));
+    keys::AppendId(kind, attr_id);
+    kind.append(model::AttributeKindName(attr.kind));
+    for (uint32_t type_id : type_ids) {
+      auto& per_type = out.counter_keys.emplace_back(keys::CounterPrefix(tenant, 'P'));
+      keys::AppendId(per_type, type_id);
+      keys::AppendId(per_type, attr_id);
+      auto& per_attr = out.counter_keys.emplace_back(keys::CounterPrefix(tenant, 'Y'));
+      keys::AppendId(per_attr, attr_id);
+      keys::AppendId(per_attr, type_id);
     }
     if (attr.kind == model::AttributeKind::kGeoProperty) {
       // Stored geometries were validated on the way in; a failure here means none to index.
       auto geometry = model::Geometry::FromGeoJson(attr.value);
       if (geometry.ok()) {
         for (uint64_t cell : geometry->IndexCells()) {
-          out.index_keys.push_back(keys::GeoIndex(tenant, attr.name, cell, entity.id));
+          out.index_keys.push_back(keys::GeoIndex(tenant, attr_id, cell, entity.id));
         }
       }
     }

@@ -2,6 +2,8 @@
 
 // Which index entries and discovery counters an entity contributes. Internal to store/.
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,9 @@ struct IndexEntries {
   std::vector<std::string> counter_keys;  // meta CF counter keys, sorted, unique
 };
 
-IndexEntries IndexEntriesOf(std::string_view tenant, const model::Entity& entity);
+// `name_id` maps a type or attribute IRI to its dictionary id.
+using NameIdOf = std::function<uint32_t(std::string_view name)>;
+IndexEntries IndexEntriesOf(std::string_view tenant, const model::Entity& entity,
+                            const NameIdOf& name_id);
 
 }  // namespace civitas::store

@@ -24,20 +24,6 @@ inline std::string EntityPrefix(std::string_view tenant) {
   return k;
 }
 
-// index CF: tag tenant \0 name \0 id, for tag 'T' (type) and 'A' (attribute).
-inline std::string NamePrefix(char tag, std::string_view tenant, std::string_view name) {
-  std::string k;
-  k.reserve(tenant.size() + name.size() + 3);
-  k.push_back(tag);
-  k.append(tenant).push_back(kSep);
-  k.append(name).push_back(kSep);
-  return k;
-}
-inline std::string NameIndex(char tag, std::string_view tenant, std::string_view name,
-                             std::string_view id) {
-  return NamePrefix(tag, tenant, name).append(id);
-}
-
 inline void AppendBigEndian(std::string& k, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>((v >> shift) & 0xff));
 }
@@ -47,20 +33,41 @@ inline uint64_t ReadBigEndian(std::string_view bytes) {
   return v;
 }
 
-// index CF: 'G' tenant \0 geoproperty \0 cell(8 bytes, big-endian) id
-inline std::string GeoPrefix(std::string_view tenant, std::string_view geoproperty) {
-  return NamePrefix('G', tenant, geoproperty);
+// Name ids (NameDictionary) are 4 bytes big-endian: fixed width, so no separator is needed.
+inline void AppendId(std::string& k, uint32_t id) {
+  for (int shift = 24; shift >= 0; shift -= 8) k.push_back(static_cast<char>((id >> shift) & 0xff));
 }
-inline std::string GeoIndex(std::string_view tenant, std::string_view geoproperty, uint64_t cell,
+inline uint32_t ReadId(std::string_view bytes) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+// index CF: tag tenant \0 name-id(4) id, for tag 'T' (type), 'A' (attribute), and
+// 'G' tenant \0 geoproperty-id(4) cell(8 bytes, big-endian) id.
+inline std::string NamePrefix(char tag, std::string_view tenant, uint32_t name_id) {
+  std::string k;
+  k.reserve(tenant.size() + 6);
+  k.push_back(tag);
+  k.append(tenant).push_back(kSep);
+  AppendId(k, name_id);
+  return k;
+}
+inline std::string NameIndex(char tag, std::string_view tenant, uint32_t name_id,
+                             std::string_view id) {
+  return NamePrefix(tag, tenant, name_id).append(id);
+}
+inline std::string GeoIndex(std::string_view tenant, uint32_t geoproperty_id, uint64_t cell,
                             std::string_view id) {
-  std::string k = GeoPrefix(tenant, geoproperty);
+  std::string k = NamePrefix('G', tenant, geoproperty_id);
   AppendBigEndian(k, cell);
   k.append(id);
   return k;
 }
 
 // meta CF: 'N' tenant → "" (tenant registry); 'M' key → blob (server metadata);
-// 'C' tenant \0 kind \0 parts... → int64 counter (merge-added).
+// 'D' name → id (NameDictionary); 'V' → format version;
+// 'C' tenant \0 kind \0 name-ids... → int64 counter (merge-added).
 inline std::string TenantKey(std::string_view tenant) { return std::string("N").append(tenant); }
 inline std::string MetaKey(std::string_view key) { return std::string("M").append(key); }
 inline std::string CounterPrefix(std::string_view tenant, char kind) {

@@ -10,8 +10,8 @@ namespace {
 class RocksReadView final : public ReadView {
  public:
   RocksReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
-                rocksdb::ColumnFamilyHandle* index, Tenant tenant)
-      : db_(db), entities_(entities), index_(index), tenant_(tenant) {}
+                rocksdb::ColumnFamilyHandle* index, const NameDictionary& names, Tenant tenant)
+      : db_(db), entities_(entities), index_(index), names_(names), tenant_(tenant) {}
   ~RocksReadView() override {
     if (snapshot_ != nullptr) db_.ReleaseSnapshot(snapshot_);
   }
@@ -52,17 +52,23 @@ class RocksReadView final : public ReadView {
     return ScanPrefix(entities_, keys::EntityPrefix(tenant_), from, visit);
   }
   Status ScanType(std::string_view type, std::string_view from, const IdVisitor& visit) override {
-    return ScanPrefix(index_, keys::NamePrefix('T', tenant_, type), from, visit);
+    auto type_id = names_.Find(type);
+    if (!type_id) return Status::Ok();  // a name never written has no entities
+    return ScanPrefix(index_, keys::NamePrefix('T', tenant_, *type_id), from, visit);
   }
   Status ScanAttribute(std::string_view attr, std::string_view from,
                        const IdVisitor& visit) override {
-    return ScanPrefix(index_, keys::NamePrefix('A', tenant_, attr), from, visit);
+    auto attr_id = names_.Find(attr);
+    if (!attr_id) return Status::Ok();
+    return ScanPrefix(index_, keys::NamePrefix('A', tenant_, *attr_id), from, visit);
   }
 
   Status ScanGeo(std::string_view geoproperty, std::span<const std::pair<uint64_t, uint64_t>> ranges,
                  std::span<const uint64_t> cells, const IdVisitor& visit) override {
+    auto geo_id = names_.Find(geoproperty);
+    if (!geo_id) return Status::Ok();
     PinSnapshot();
-    const std::string prefix = keys::GeoPrefix(tenant_, geoproperty);
+    const std::string prefix = keys::NamePrefix('G', tenant_, *geo_id);
     rocksdb::ReadOptions options = options_;
     std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, index_));
     auto cell_of = [&](const rocksdb::Slice& key) {
@@ -119,6 +125,7 @@ class RocksReadView final : public ReadView {
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* entities_;
   rocksdb::ColumnFamilyHandle* index_;
+  const NameDictionary& names_;
   std::string tenant_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
   rocksdb::ReadOptions options_;
@@ -127,8 +134,9 @@ class RocksReadView final : public ReadView {
 }  // namespace
 
 std::unique_ptr<ReadView> MakeReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
-                                       rocksdb::ColumnFamilyHandle* index, Tenant tenant) {
-  return std::make_unique<RocksReadView>(db, entities, index, tenant);
+                                       rocksdb::ColumnFamilyHandle* index,
+                                       const NameDictionary& names, Tenant tenant) {
+  return std::make_unique<RocksReadView>(db, entities, index, names, tenant);
 }
 
 }  // namespace civitas::store

@@ -7,10 +7,12 @@
 #include <rocksdb/db.h>
 
 #include "civitas/store/store.h"
+#include "name_dictionary.h"
 
 namespace civitas::store {
 
 std::unique_ptr<ReadView> MakeReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
-                                       rocksdb::ColumnFamilyHandle* index, Tenant tenant);
+                                       rocksdb::ColumnFamilyHandle* index,
+                                       const NameDictionary& names, Tenant tenant);
 
 }  // namespace civitas::store

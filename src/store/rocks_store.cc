@@ -86,14 +86,21 @@ class RocksMutation final : public Mutation {
   void Delete(std::string_view id) override { pending_[std::string(id)] = std::nullopt; }
 
   // Adds every pending change with its index and counter deltas to `batch`.
+  // Name ids newly written into the batch are appended to `interned`.
   Status Stage(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index,
-               rocksdb::ColumnFamilyHandle* meta) {
+               rocksdb::ColumnFamilyHandle* meta, NameDictionary& names,
+               std::vector<uint32_t>& interned) {
+    NameIdOf name_id = [&](std::string_view name) {
+      uint32_t id = names.Intern(name, batch, meta);
+      interned.push_back(id);
+      return id;
+    };
     std::map<std::string, int64_t, std::less<>> deltas;
     for (auto& [id, updated] : pending_) {
       CIVITAS_ASSIGN_OR_RETURN(auto original, Original(id));
       IndexEntries before, after;
-      if (original) before = IndexEntriesOf(tenant_, *original);
-      if (updated) after = IndexEntriesOf(tenant_, *updated);
+      if (original) before = IndexEntriesOf(tenant_, *original, name_id);
+      if (updated) after = IndexEntriesOf(tenant_, *updated, name_id);
       std::string key = keys::Entity(tenant_, id);
       if (updated) {
         batch.Put(entities_, key, model::EncodeEntity(*updated));
@@ -185,12 +192,38 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   store->index_ = store->handles_[2];
   store->meta_ = store->handles_[3];
 
+  CIVITAS_RETURN_IF_ERROR(store->CheckFormatVersion());
+  CIVITAS_RETURN_IF_ERROR(store->names_.Load(*store->db_, store->meta_));
   std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions(), store->meta_));
   for (it->Seek("N"); it->Valid() && it->key().starts_with("N"); it->Next()) {
     store->tenants_.insert(it->key().ToString().substr(1));
   }
   store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
   return std::unique_ptr<Store>(std::move(store));
+}
+
+// The key layout's version (docs/formats/store.md). A data dir with entities but no version
+// predates the name dictionary and cannot be read.
+Status RocksStore::CheckFormatVersion() {
+  constexpr std::string_view kVersion = "2";
+  std::string version;
+  auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
+  if (s.ok()) {
+    if (version == kVersion) return Status::Ok();
+    return IoError("the data dir uses store format " + version + "; this civitas reads format " +
+                   std::string(kVersion));
+  }
+  if (!s.IsNotFound()) return FromRocks(s, "read store format version");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), entities_));
+  it->SeekToFirst();
+  if (it->Valid()) {
+    return IoError("the data dir was written by an older civitas (store format 1); export and "
+                   "re-import it, or start with an empty --data-dir");
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocks(db_->Put(options, meta_, "V", rocksdb::Slice(kVersion.data(), kVersion.size())),
+                   "write store format version");
 }
 
 RocksStore::~RocksStore() {
@@ -228,7 +261,8 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   CIVITAS_RETURN_IF_ERROR(body(mutation));
   if (mutation.empty()) return Status::Ok();
   rocksdb::WriteBatch batch;
-  CIVITAS_RETURN_IF_ERROR(mutation.Stage(batch, index_, meta_));
+  std::vector<uint32_t> interned;
+  CIVITAS_RETURN_IF_ERROR(mutation.Stage(batch, index_, meta_, names_, interned));
   bool new_tenant = false;
   {
     std::lock_guard lock(tenants_mu_);
@@ -238,6 +272,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // durability comes from WhenDurable's group fsync
   CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "write"));
+  names_.Committed(interned);
   if (new_tenant) {
     std::lock_guard lock(tenants_mu_);
     tenants_.emplace(tenant);
@@ -278,7 +313,7 @@ void RocksStore::SyncLoop() {
 }
 
 std::unique_ptr<ReadView> RocksStore::Read(Tenant tenant) const {
-  return MakeReadView(*db_, entities_, index_, tenant);
+  return MakeReadView(*db_, entities_, index_, names_, tenant);
 }
 
 bool RocksStore::TenantExists(Tenant tenant) const {
@@ -292,7 +327,8 @@ std::vector<std::string> RocksStore::Tenants() const {
   return {tenants_.begin(), tenants_.end()};
 }
 
-std::vector<NameCount> RocksStore::Counters(std::string_view prefix) const {
+std::vector<NameCount> RocksStore::Counters(std::string_view prefix,
+                                            bool suffix_is_name_id) const {
   std::vector<NameCount> out;
   std::string upper = keys::PrefixEnd(std::string(prefix));
   rocksdb::Slice upper_slice(upper);
@@ -302,25 +338,44 @@ std::vector<NameCount> RocksStore::Counters(std::string_view prefix) const {
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     int64_t count = CounterAddOperator::Decode(it->value());
     if (count <= 0) continue;
-    out.push_back({it->key().ToString().substr(prefix.size()), count});
+    std::string_view suffix(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+    if (!suffix_is_name_id) {
+      out.push_back({std::string(suffix), count});
+    } else if (suffix.size() == 4) {
+      out.push_back({names_.NameOf(keys::ReadId(suffix)), count});
+    }
   }
+  std::sort(out.begin(), out.end(),
+            [](const NameCount& a, const NameCount& b) { return a.name < b.name; });
   return out;
 }
 
 std::vector<NameCount> RocksStore::Types(Tenant tenant) const {
-  return Counters(keys::CounterPrefix(tenant, 'T'));
+  return Counters(keys::CounterPrefix(tenant, 'T'), true);
 }
 std::vector<NameCount> RocksStore::TypeAttributes(Tenant tenant, std::string_view type) const {
-  return Counters(keys::CounterPrefix(tenant, 'P').append(type).append(1, keys::kSep));
+  auto type_id = names_.Find(type);
+  if (!type_id) return {};
+  std::string prefix = keys::CounterPrefix(tenant, 'P');
+  keys::AppendId(prefix, *type_id);
+  return Counters(prefix, true);
 }
 std::vector<NameCount> RocksStore::Attributes(Tenant tenant) const {
-  return Counters(keys::CounterPrefix(tenant, 'A'));
+  return Counters(keys::CounterPrefix(tenant, 'A'), true);
 }
 std::vector<NameCount> RocksStore::AttributeTypes(Tenant tenant, std::string_view attr) const {
-  return Counters(keys::CounterPrefix(tenant, 'Y').append(attr).append(1, keys::kSep));
+  auto attr_id = names_.Find(attr);
+  if (!attr_id) return {};
+  std::string prefix = keys::CounterPrefix(tenant, 'Y');
+  keys::AppendId(prefix, *attr_id);
+  return Counters(prefix, true);
 }
 std::vector<NameCount> RocksStore::AttributeKinds(Tenant tenant, std::string_view attr) const {
-  return Counters(keys::CounterPrefix(tenant, 'K').append(attr).append(1, keys::kSep));
+  auto attr_id = names_.Find(attr);
+  if (!attr_id) return {};
+  std::string prefix = keys::CounterPrefix(tenant, 'K');
+  keys::AppendId(prefix, *attr_id);
+  return Counters(prefix, false);
 }
 
 Status RocksStore::PutMeta(std::string_view key, std::string_view value) {

@@ -12,6 +12,7 @@
 #include <rocksdb/db.h>
 
 #include "civitas/store/store.h"
+#include "name_dictionary.h"
 
 namespace civitas::store {
 
@@ -44,13 +45,17 @@ class RocksStore final : public Store {
  private:
   RocksStore() = default;
   void SyncLoop();
-  std::vector<NameCount> Counters(std::string_view prefix) const;
+  // Counters under `prefix`; the rest of each key names the counted thing: a name id, or (for
+  // attribute kinds) the kind's name.
+  std::vector<NameCount> Counters(std::string_view prefix, bool suffix_is_name_id) const;
+  Status CheckFormatVersion();
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   rocksdb::ColumnFamilyHandle* entities_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  NameDictionary names_;
 
   // Entity write locks, striped by hash of (tenant, id).
   static constexpr size_t kStripes = 4096;
