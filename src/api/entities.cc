@@ -210,7 +210,7 @@ Reply Broker::Impl::PatchAttr(RequestScope& scope, const std::string& id, const 
         !obj->contains("valueList") && !obj->contains("objectList") && !obj->contains("vocab") &&
         !obj->contains("json")) {
       (*obj)["type"] = model::AttributeKindName(existing->kind);
-      (*obj)[existing->kind == model::AttributeKind::kRelationship ? "object" : "value"] =
+      (*obj)[model::AttributePayloadMember(existing->kind)] =
           existing->value;
     }
     CIVITAS_ASSIGN_OR_RETURN(auto instances, model::ParseAttribute(name, fragment, *scope.context));

@@ -38,6 +38,27 @@ std::optional<AttributeKind> AttributeKindFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view AttributePayloadMember(AttributeKind kind) {
+  switch (kind) {
+    case AttributeKind::kRelationship:
+      return "object";
+    case AttributeKind::kLanguageProperty:
+      return "languageMap";
+    case AttributeKind::kListProperty:
+      return "valueList";
+    case AttributeKind::kListRelationship:
+      return "objectList";
+    case AttributeKind::kVocabProperty:
+      return "vocab";
+    case AttributeKind::kJsonProperty:
+      return "json";
+    case AttributeKind::kProperty:
+    case AttributeKind::kGeoProperty:
+      break;
+  }
+  return "value";
+}
+
 const Attribute* Attribute::FindSub(std::string_view sub_name) const {
   for (const auto& sub : sub_attributes) {
     if (sub.name == sub_name) return &sub;

@@ -60,27 +60,6 @@ std::optional<AttributeKind> InferKind(const json::object& obj) {
   return std::nullopt;
 }
 
-std::string_view PayloadMember(AttributeKind kind) {
-  switch (kind) {
-    case AttributeKind::kProperty:
-    case AttributeKind::kGeoProperty:
-      return "value";
-    case AttributeKind::kRelationship:
-      return "object";
-    case AttributeKind::kLanguageProperty:
-      return "languageMap";
-    case AttributeKind::kListProperty:
-      return "valueList";
-    case AttributeKind::kListRelationship:
-      return "objectList";
-    case AttributeKind::kVocabProperty:
-      return "vocab";
-    case AttributeKind::kJsonProperty:
-      return "json";
-  }
-  return "value";
-}
-
 Status ValidateObjectIri(std::string_view name, const json::value& object) {
   if (object.is_string()) {
     if (!IsUri(object.get_string())) {
@@ -203,10 +182,10 @@ Result<Attribute> ParseInstance(const std::string& name, const json::value& inpu
     return attr;
   }
   attr.kind = *kind;
-  const auto* payload = obj->if_contains(PayloadMember(attr.kind));
+  const auto* payload = obj->if_contains(AttributePayloadMember(attr.kind));
   if (payload == nullptr) {
     return AttributeError(name, "a " + std::string(AttributeKindName(attr.kind)) + " needs \"" +
-                                    std::string(PayloadMember(attr.kind)) + "\"");
+                                    std::string(AttributePayloadMember(attr.kind)) + "\"");
   }
   attr.value = *payload;
   CIVITAS_RETURN_IF_ERROR(ValidatePayload(attr, context, attr.value));

@@ -20,25 +20,6 @@ json::value PayloadFor(const Attribute& attr, const Context& context) {
   return attr.value;
 }
 
-std::string_view PayloadKey(AttributeKind kind) {
-  switch (kind) {
-    case AttributeKind::kRelationship:
-      return "object";
-    case AttributeKind::kLanguageProperty:
-      return "languageMap";
-    case AttributeKind::kListProperty:
-      return "valueList";
-    case AttributeKind::kListRelationship:
-      return "objectList";
-    case AttributeKind::kVocabProperty:
-      return "vocab";
-    case AttributeKind::kJsonProperty:
-      return "json";
-    default:
-      return "value";
-  }
-}
-
 // keyValues of a LanguageProperty: the text in the requested language, else the whole map.
 json::value LanguageValue(const Attribute& attr, const std::string& lang) {
   const auto* map = attr.value.if_object();
@@ -70,7 +51,7 @@ json::object RenderFull(const Attribute& attr, const Context& context,
     out["value"] = LanguageValue(attr, options.lang);
     out["lang"] = options.lang;
   } else {
-    out[PayloadKey(attr.kind)] = PayloadFor(attr, context);
+    out[AttributePayloadMember(attr.kind)] = PayloadFor(attr, context);
   }
   if (attr.observed_at) out["observedAt"] = FormatTimestamp(*attr.observed_at);
   if (!attr.unit_code.empty()) out["unitCode"] = attr.unit_code;

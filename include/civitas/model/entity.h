@@ -29,6 +29,9 @@ enum class AttributeKind {
 std::string_view AttributeKindName(AttributeKind kind);
 // Inverse of AttributeKindName; nullopt for anything else.
 std::optional<AttributeKind> AttributeKindFromName(std::string_view name);
+// The member that carries an instance's payload in the API ("value", "object", "languageMap",
+// "valueList", "objectList", "vocab" or "json").
+std::string_view AttributePayloadMember(AttributeKind kind);
 
 // One attribute instance. All names are expanded IRIs; compaction happens only when rendering.
 struct Attribute {
