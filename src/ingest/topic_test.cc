@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace civitas::ingest {
 namespace {
 
@@ -50,7 +52,7 @@ TEST(DeviceTopicTest, AmbiguousTopicsPreferThePrefixedReading) {
 }
 
 TEST(DeviceTopicTest, RejectsMalformedTopics) {
-  for (std::string_view topic : {"", "/", "/k1", "/k1/dev1", "/k1/dev1/status", "//dev1/attrs",
+  for (std::string_view topic : std::vector<std::string_view>{"", "/", "/k1", "/k1/dev1", "/k1/dev1/status", "//dev1/attrs",
                                  "/k1//attrs", "/k1/dev1/attrs/", "/k1/dev1/cmd/x",
                                  "/k1/dev1/cmdexe/x", "/json/k1/dev1/attrs/t/u",
                                  "/a/b/c/d/e/f/g", "/k+/dev1/attrs", "/k1/#/attrs",
