@@ -98,8 +98,8 @@ std::optional<json::value> ToGeometry(const json::value& value) {
 // One NGSI-LD attribute (normalized form) from a value and its IoT Agent type.
 // `what` names the attribute in errors; it never includes the value.
 Result<json::object> ToAttribute(const json::value& value, std::string_view type,
-                                 std::string_view unit_code,
-                                 std::optional<Timestamp> observed_at, const std::string& what) {
+                                 std::string_view unit_code, std::optional<Timestamp> observed_at,
+                                 const std::string& what) {
   const std::string t = Lower(type);
   json::object attribute;
   auto bad = [&](std::string_view expected) {
@@ -150,9 +150,8 @@ const AttributeMapping* FindMapping(const std::vector<AttributeMapping>& list,
 
 Status AddStatics(const std::vector<StaticAttribute>& statics, json::object& out) {
   for (const StaticAttribute& s : statics) {
-    CIVITAS_ASSIGN_OR_RETURN(
-        json::object attribute,
-        ToAttribute(s.value, s.type, "", std::nullopt, "static attribute " + s.name));
+    CIVITAS_ASSIGN_OR_RETURN(json::object attribute, ToAttribute(s.value, s.type, "", std::nullopt,
+                                                                 "static attribute " + s.name));
     out[s.name] = std::move(attribute);
   }
   return Status::Ok();
@@ -200,11 +199,10 @@ Result<EntityUpdate> MeasuresToAttributes(const Device& device, const ServiceGro
                             "invalid characters)");
     }
     const std::string what = group + ", attribute " + std::string(name);
-    CIVITAS_ASSIGN_OR_RETURN(
-        json::object attribute,
-        ToAttribute(m.value, mapping != nullptr ? mapping->type : "",
-                    mapping != nullptr ? mapping->unit_code : "", m.observed_at.value_or(now),
-                    what));
+    CIVITAS_ASSIGN_OR_RETURN(json::object attribute,
+                             ToAttribute(m.value, mapping != nullptr ? mapping->type : "",
+                                         mapping != nullptr ? mapping->unit_code : "",
+                                         m.observed_at.value_or(now), what));
     update.fragments.back()[name] = std::move(attribute);
   }
   return update;

@@ -65,7 +65,8 @@ TEST(DeviceMappingTest, MapsObjectIdsAndAppliesStaticAttributes) {
                     "unitCode": "CEL"},
     "relativeHumidity": {"type": "Property", "value": 55, "observedAt": "2024-05-01T12:00:00Z"},
     "x": {"type": "Property", "value": "on", "observedAt": "2024-05-01T12:00:00Z"}
-  })")) << boost::json::serialize(u->fragments[0]);
+  })"))
+      << boost::json::serialize(u->fragments[0]);
 }
 
 TEST(DeviceMappingTest, OneFragmentPerGroupWithItsTimestamp) {
@@ -77,8 +78,9 @@ TEST(DeviceMappingTest, OneFragmentPerGroupWithItsTimestamp) {
   ASSERT_TRUE(u.ok()) << u.status().message();
   EXPECT_EQ(u->entity_id, "urn:ngsi-ld:Room:sensor01");
   ASSERT_EQ(u->fragments.size(), 2u);
-  EXPECT_EQ(boost::json::value(u->fragments[0]),
-            J(R"({"t": {"type": "Property", "value": "1", "observedAt": "2024-05-01T10:00:00Z"}})"));
+  EXPECT_EQ(
+      boost::json::value(u->fragments[0]),
+      J(R"({"t": {"type": "Property", "value": "1", "observedAt": "2024-05-01T10:00:00Z"}})"));
   EXPECT_EQ(
       boost::json::value(u->fragments[1]),
       J(R"({"t": {"type": "Property", "value": "2", "observedAt": "2024-05-01T11:00:00.500Z"}})"));
@@ -120,7 +122,7 @@ TEST(DeviceMappingTest, EntityIdFromEntityName) {
 
 struct Conversion {
   std::string type;
-  std::string measure;  // UltraLight value or, with a leading '=', JSON text
+  std::string measure;   // UltraLight value or, with a leading '=', JSON text
   std::string expected;  // the attribute (without observedAt), or "" for an error
 };
 
@@ -183,7 +185,8 @@ INSTANTIATE_TEST_SUITE_P(
                    R"({"type": "Relationship", "object": "urn:ngsi-ld:Store:1"})"},
         Conversion{"Relationship", "=5", ""},
         Conversion{"Text", "21.5", R"({"type": "Property", "value": "21.5"})"},
-        Conversion{"StructuredValue", R"(={"a": [1]})", R"({"type": "Property", "value": {"a": [1]}})"}));
+        Conversion{"StructuredValue", R"(={"a": [1]})",
+                   R"({"type": "Property", "value": {"a": [1]}})"}));
 
 TEST(DeviceMappingTest, StaticAttributesAreConvertedToo) {
   Device d = Dev();

@@ -45,7 +45,8 @@ Status ParseGroup(const boost::json::object& object, uint32_t index, bool in_arr
       continue;
     }
     if (!IsValidAttributeName(key)) {
-      return BadRequestData(member + ": key is empty or has a character not allowed in attribute "
+      return BadRequestData(member +
+                            ": key is empty or has a character not allowed in attribute "
                             "names");
     }
     if (value.is_null()) {
@@ -74,8 +75,7 @@ Result<std::vector<Measure>> ParseIotaJson(std::string_view payload) {
   if (groups.empty()) return BadRequestData("IoT Agent JSON payload is an empty array");
   for (size_t g = 0; g < groups.size(); ++g) {
     if (!groups[g].is_object()) {
-      return BadRequestData("IoT Agent JSON group " + std::to_string(g + 1) +
-                            " is not an object");
+      return BadRequestData("IoT Agent JSON group " + std::to_string(g + 1) + " is not an object");
     }
     CIVITAS_RETURN_IF_ERROR(
         ParseGroup(groups[g].get_object(), static_cast<uint32_t>(g), true, measures));

@@ -16,9 +16,9 @@ const civitas::ingest::Device& FuzzDevice() {
     civitas::ingest::Device d;
     d.device_id = "fuzz01";
     d.entity_type = "Thing";
-    d.attributes = {{"t", "temperature", "Number", "CEL"},  {"b", "on", "Boolean", ""},
-                    {"d", "when", "DateTime", ""},          {"g", "location", "geo:point", ""},
-                    {"r", "refStore", "Relationship", ""},  {"i", "count", "Integer", ""},
+    d.attributes = {{"t", "temperature", "Number", "CEL"}, {"b", "on", "Boolean", ""},
+                    {"d", "when", "DateTime", ""},         {"g", "location", "geo:point", ""},
+                    {"r", "refStore", "Relationship", ""}, {"i", "count", "Integer", ""},
                     {"j", "shape", "geo:json", ""}};
     d.static_attributes = {{"category", "Text", "sensor"}};
     return d;

@@ -31,9 +31,9 @@ TEST(IotaJsonTest, ParsesObjectKeepingJsonTypes) {
   Result<std::vector<Measure>> r = ParseIotaJson(
       R"({"t": 21.3, "n": 7, "s": "on", "b": true, "o": {"a": [1, 2]}, "l": [1, "x"]})");
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(*r, (std::vector<Measure>{M("t", "21.3"), M("n", "7"), M("s", R"("on")"),
-                                      M("b", "true"), M("o", R"({"a": [1, 2]})"),
-                                      M("l", R"([1, "x"])")}));
+  EXPECT_EQ(*r,
+            (std::vector<Measure>{M("t", "21.3"), M("n", "7"), M("s", R"("on")"), M("b", "true"),
+                                  M("o", R"({"a": [1, 2]})"), M("l", R"([1, "x"])")}));
 }
 
 TEST(IotaJsonTest, ArrayIsOneGroupPerObject) {
@@ -109,8 +109,7 @@ TEST(SingleMeasureTest, JsonDevicesParseJsonAndFallBackToText) {
 TEST(SingleMeasureTest, UltraLightDevicesKeepTheRawText) {
   EXPECT_EQ(*ParseSingleMeasure("t", "21.5", SingleMeasureFormat::kUltraLight),
             M("t", R"("21.5")"));
-  EXPECT_EQ(*ParseSingleMeasure("t", "a|b", SingleMeasureFormat::kUltraLight),
-            M("t", R"("a|b")"));
+  EXPECT_EQ(*ParseSingleMeasure("t", "a|b", SingleMeasureFormat::kUltraLight), M("t", R"("a|b")"));
 }
 
 TEST(SingleMeasureTest, RejectsEmptyPayloadAndBadNames) {

@@ -14,9 +14,17 @@ bool IsValidAttributeName(std::string_view name) {
   for (unsigned char c : name) {
     if (IsControlOrSpace(c)) return false;
     switch (c) {
-      case '<': case '>': case '"': case '\'': case '=': case ';': case '(': case ')':
+      case '<':
+      case '>':
+      case '"':
+      case '\'':
+      case '=':
+      case ';':
+      case '(':
+      case ')':
       // '|' and '#' could never be sent back in an UltraLight command or measure.
-      case '|': case '#':
+      case '|':
+      case '#':
         return false;
       default:
         break;

@@ -47,7 +47,8 @@ Status ReadString(const json::object& object, std::string_view key, std::string_
 
 Status CheckAttributeName(std::string_view name, const std::string& path) {
   if (!IsValidAttributeName(name)) {
-    return BadRequestData(path + ": not a valid attribute name (1-256 bytes, no spaces, control "
+    return BadRequestData(path +
+                          ": not a valid attribute name (1-256 bytes, no spaces, control "
                           "characters or any of < > \" ' = ; ( ) | #)");
   }
   if (IsReservedAttributeName(name)) {
@@ -167,13 +168,15 @@ Status CheckUnique(const std::vector<AttributeMapping>& attributes,
 
 Status CheckSegment(const std::string& value, std::string_view where, std::string_view key) {
   if (!IsValidTopicSegment(value)) {
-    return BadRequestData(Path(where, key) + ": must be 1-256 bytes without '/', '+', '#', "
+    return BadRequestData(Path(where, key) +
+                          ": must be 1-256 bytes without '/', '+', '#', "
                           "spaces or control characters");
   }
   return Status::Ok();
 }
 
-Result<json::array> ReadBodyList(std::string_view body, std::initializer_list<std::string_view> keys,
+Result<json::array> ReadBodyList(std::string_view body,
+                                 std::initializer_list<std::string_view> keys,
                                  std::string_view what) {
   boost::json::parse_options options;
   options.max_depth = 32;
@@ -251,8 +254,8 @@ Result<ServiceGroup> ParseServiceGroup(const json::object& json, std::string_vie
   CIVITAS_RETURN_IF_ERROR(
       ReadMappings(json, "commands", where, ListKind::kCommand, group.commands));
   CIVITAS_RETURN_IF_ERROR(ReadStatics(json, where, group.static_attributes));
-  CIVITAS_RETURN_IF_ERROR(CheckUnique(group.attributes, group.lazy, group.commands,
-                                      group.static_attributes, where));
+  CIVITAS_RETURN_IF_ERROR(
+      CheckUnique(group.attributes, group.lazy, group.commands, group.static_attributes, where));
   return group;
 }
 
@@ -287,7 +290,8 @@ Result<Device> ParseDevice(const json::object& json, std::string_view where) {
 }
 
 Result<std::vector<ServiceGroup>> ParseServiceGroups(std::string_view body) {
-  CIVITAS_ASSIGN_OR_RETURN(json::array list, ReadBodyList(body, {"services", "groups"}, "services"));
+  CIVITAS_ASSIGN_OR_RETURN(json::array list,
+                           ReadBodyList(body, {"services", "groups"}, "services"));
   std::vector<ServiceGroup> groups;
   std::set<std::pair<std::string, std::string>> seen;
   for (size_t i = 0; i < list.size(); ++i) {

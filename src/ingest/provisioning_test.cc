@@ -64,8 +64,7 @@ TEST(ProvisioningTest, ParsesServiceGroupAndIgnoresUnknownFields) {
   EXPECT_EQ(g.apikey, "4jggokgpepnvsb2uv4s40d59ov");
   EXPECT_EQ(g.entity_type, "Thing");
   EXPECT_EQ(g.resource, "/iot/d");
-  EXPECT_EQ(g.attributes,
-            (std::vector<AttributeMapping>{{"t", "temperature", "Number", "CEL"}}));
+  EXPECT_EQ(g.attributes, (std::vector<AttributeMapping>{{"t", "temperature", "Number", "CEL"}}));
   EXPECT_EQ(g.lazy, (std::vector<AttributeMapping>{{"luminosity", "luminosity", "Number", ""}}));
   EXPECT_EQ(g.commands, (std::vector<AttributeMapping>{{"reset", "reset", "command", ""},
                                                        {"ping", "ping", "command", ""}}));
@@ -126,7 +125,8 @@ TEST(ProvisioningTest, RejectsBadBodies) {
   ExpectError(ParseServiceGroups("[]").status(), "services body must be an object");
   ExpectError(ParseServiceGroups("{}").status(), "needs a \"services\" array");
   ExpectError(ParseServiceGroups(R"({"services": []})").status(), "services: must be a non-empty");
-  ExpectError(ParseServiceGroups(R"({"services": [1]})").status(), "services[0]: must be an object");
+  ExpectError(ParseServiceGroups(R"({"services": [1]})").status(),
+              "services[0]: must be an object");
   ExpectError(ParseDevices(R"({"devices": {}})").status(), "devices: must be a non-empty array");
   ExpectError(ParseDevices(R"({"device": []})").status(), "needs a \"devices\" array");
 }
@@ -168,8 +168,9 @@ TEST(ProvisioningTest, RejectsBadAttributes) {
   ExpectError(DeviceError(R"({"device_id": "d", "attributes":
                 [{"name": "t", "type": "T", "metadata": {"unitCode": "CEL"}}]})"),
               "devices[0].attributes[0].metadata.unitCode: must be an object");
-  ExpectError(DeviceError(R"({"device_id": "d", "static_attributes": [{"name": "s", "type": "T"}]})"),
-              "devices[0].static_attributes[0].value: required");
+  ExpectError(
+      DeviceError(R"({"device_id": "d", "static_attributes": [{"name": "s", "type": "T"}]})"),
+      "devices[0].static_attributes[0].value: required");
   ExpectError(DeviceError(R"({"device_id": "d", "commands": [{"name": ""}]})"),
               "devices[0].commands[0].name: must be a non-empty string");
 }
@@ -198,13 +199,14 @@ TEST(ProvisioningTest, RejectsBadDeviceFields) {
               "devices[0].entity_name: must be a string");
   ExpectError(DeviceError(R"({"device_id": "d"}, {"device_id": "d"})"),
               "devices[1]: device_id repeats an earlier device");
-  ExpectError(GroupError(R"({"apikey": "k", "entity_type": "T"}, {"apikey": "k", "entity_type": "U"})"),
-              "services[1]: apikey and resource repeat");
+  ExpectError(
+      GroupError(R"({"apikey": "k", "entity_type": "T"}, {"apikey": "k", "entity_type": "U"})"),
+      "services[1]: apikey and resource repeat");
 }
 
 TEST(ProvisioningTest, SameDeviceIdUnderTwoApikeysIsAllowed) {
-  EXPECT_TRUE(DeviceError(R"({"device_id": "d", "apikey": "a"}, {"device_id": "d", "apikey": "b"})")
-                  .ok());
+  EXPECT_TRUE(
+      DeviceError(R"({"device_id": "d", "apikey": "a"}, {"device_id": "d", "apikey": "b"})").ok());
 }
 
 TEST(ProvisioningTest, ToJsonRoundTrips) {

@@ -56,10 +56,11 @@ Result<DeviceTopic> ParseDeviceTopic(std::string_view topic) {
     if (segments.size() > 5) break;  // longer than any IoT Agent topic; rejected below
   }
   if (segments.size() < 3 || segments.size() > 5) {
-    return BadRequestData("MQTT topic has " + std::string(segments.size() > 5 ? "more than 5" :
-                          std::to_string(segments.size())) +
-                          " segments; expected [/json|/ul]/<apikey>/<device_id>/"
-                          "attrs[/<attr>]|cmd|cmdexe");
+    return BadRequestData(
+        "MQTT topic has " +
+        std::string(segments.size() > 5 ? "more than 5" : std::to_string(segments.size())) +
+        " segments; expected [/json|/ul]/<apikey>/<device_id>/"
+        "attrs[/<attr>]|cmd|cmdexe");
   }
   for (size_t i = 0; i < segments.size(); ++i) {
     if (!IsValidTopicSegment(segments[i])) {

@@ -52,12 +52,11 @@ TEST(DeviceTopicTest, AmbiguousTopicsPreferThePrefixedReading) {
 }
 
 TEST(DeviceTopicTest, RejectsMalformedTopics) {
-  for (std::string_view topic : std::vector<std::string_view>{"", "/", "/k1", "/k1/dev1", "/k1/dev1/status", "//dev1/attrs",
-                                 "/k1//attrs", "/k1/dev1/attrs/", "/k1/dev1/cmd/x",
-                                 "/k1/dev1/cmdexe/x", "/json/k1/dev1/attrs/t/u",
-                                 "/a/b/c/d/e/f/g", "/k+/dev1/attrs", "/k1/#/attrs",
-                                 "/k1/dev 1/attrs", std::string_view("/k1/d\0v/attrs", 14),
-                                 "/k1/dev1/attrs/t\n"}) {
+  for (std::string_view topic : std::vector<std::string_view>{
+           "", "/", "/k1", "/k1/dev1", "/k1/dev1/status", "//dev1/attrs", "/k1//attrs",
+           "/k1/dev1/attrs/", "/k1/dev1/cmd/x", "/k1/dev1/cmdexe/x", "/json/k1/dev1/attrs/t/u",
+           "/a/b/c/d/e/f/g", "/k+/dev1/attrs", "/k1/#/attrs", "/k1/dev 1/attrs",
+           std::string_view("/k1/d\0v/attrs", 14), "/k1/dev1/attrs/t\n"}) {
     Result<DeviceTopic> r = ParseDeviceTopic(topic);
     EXPECT_FALSE(r.ok()) << topic;
     EXPECT_EQ(r.status().code(), StatusCode::kBadRequestData) << topic;
@@ -74,10 +73,10 @@ TEST(DeviceTopicTest, ErrorsNameTheProblemWithoutEchoingIds) {
 }
 
 TEST(DeviceTopicTest, FormatRoundTrips) {
-  for (const DeviceTopic& t : {T(kNone, "k1", "dev1", TopicKind::kCmd),
-                               T(kNone, "k1", "dev1", TopicKind::kAttr, "t"),
-                               T(TopicProtocol::kJson, "k1", "dev1", TopicKind::kAttrs),
-                               T(TopicProtocol::kUltraLight, "k1", "dev1", TopicKind::kCmdExe)}) {
+  for (const DeviceTopic& t :
+       {T(kNone, "k1", "dev1", TopicKind::kCmd), T(kNone, "k1", "dev1", TopicKind::kAttr, "t"),
+        T(TopicProtocol::kJson, "k1", "dev1", TopicKind::kAttrs),
+        T(TopicProtocol::kUltraLight, "k1", "dev1", TopicKind::kCmdExe)}) {
     std::string text = FormatDeviceTopic(t);
     EXPECT_EQ(*ParseDeviceTopic(text), t) << text;
   }

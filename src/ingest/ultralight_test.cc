@@ -44,9 +44,9 @@ TEST(UltraLightTest, TimestampPrefixAppliesToItsGroupOnly) {
   Result<std::vector<Measure>> r =
       ParseUltraLight("2016-06-13T00:35:30Z|lle|100#t|5#2024-05-01T10:00:00.250+02:00|t|6");
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(*r, (std::vector<Measure>{M("lle", "100", 0, Ts("2016-06-13T00:35:30Z")),
-                                      M("t", "5", 1),
-                                      M("t", "6", 2, Ts("2024-05-01T08:00:00.250Z"))}));
+  EXPECT_EQ(*r,
+            (std::vector<Measure>{M("lle", "100", 0, Ts("2016-06-13T00:35:30Z")), M("t", "5", 1),
+                                  M("t", "6", 2, Ts("2024-05-01T08:00:00.250Z"))}));
 }
 
 TEST(UltraLightTest, TimeInstantKeySetsTheGroupTimestamp) {
@@ -96,8 +96,9 @@ TEST(UltraLightTest, RejectsEmptyKeysAndValues) {
 }
 
 TEST(UltraLightTest, RejectsOddFieldCountWithoutTimestamp) {
-  ExpectError("t|1|h", "group 1 has an odd number of fields (3) and its first field is not an "
-                       "ISO 8601 timestamp");
+  ExpectError("t|1|h",
+              "group 1 has an odd number of fields (3) and its first field is not an "
+              "ISO 8601 timestamp");
   ExpectError("t", "odd number of fields (1)");
   ExpectError("2024-13-01T00:00:00Z|t|1", "first field is not an ISO 8601 timestamp");
 }
@@ -109,8 +110,9 @@ TEST(UltraLightTest, RejectsTimestampWithoutMeasures) {
 }
 
 TEST(UltraLightTest, ErrorsNeverEchoThePayload) {
-  for (std::string_view payload : {"aa:bb:cc:dd:ee:ff", "mac|", "mac|aa:bb:cc:dd:ee:ff|x",
-                                   "aa:bb:cc:dd:ee:ff|1|mac", "TimeInstant|aa:bb:cc:dd:ee:ff|t|1"}) {
+  for (std::string_view payload :
+       {"aa:bb:cc:dd:ee:ff", "mac|", "mac|aa:bb:cc:dd:ee:ff|x", "aa:bb:cc:dd:ee:ff|1|mac",
+        "TimeInstant|aa:bb:cc:dd:ee:ff|t|1"}) {
     Result<std::vector<Measure>> r = ParseUltraLight(payload);
     ASSERT_FALSE(r.ok()) << payload;
     EXPECT_THAT(r.status().message(), Not(HasSubstr("aa:bb"))) << payload;
