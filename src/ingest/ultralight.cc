@@ -116,11 +116,20 @@ Result<CommandHead> ParseCommandHead(std::string_view payload, std::string_view 
   if (head.command.find('@') != std::string_view::npos) {
     return BadRequestData("UltraLight " + std::string(what) + " has more than one '@'");
   }
+  if (!IsValidTopicSegment(head.device_id)) {
+    return BadRequestData("UltraLight " + std::string(what) +
+                          " has a device id with a space, control character, '/', '+' or '#'");
+  }
+  if (!IsValidAttributeName(head.command)) {
+    return BadRequestData("UltraLight " + std::string(what) +
+                          " has a command name that is not a valid attribute name");
+  }
   return head;
 }
 
+// Also CR and LF: commands are single lines, and a trailing newline would not read back.
 bool HasSeparator(std::string_view text) {
-  return text.find_first_of("|#") != std::string_view::npos;
+  return text.find_first_of("|#\r\n") != std::string_view::npos;
 }
 
 }  // namespace
@@ -163,19 +172,23 @@ Result<std::string> FormatUltraLightCommand(const UltraLightCommand& command) {
   if (command.device_id.empty() || command.command.empty()) {
     return BadRequestData("UltraLight command needs a device id and a command name");
   }
-  if (HasSeparator(command.device_id) || command.device_id.find('@') != std::string::npos ||
-      HasSeparator(command.command) || command.command.find('@') != std::string::npos) {
-    return BadRequestData("UltraLight device ids and command names cannot contain '|', '#' or '@'");
+  if (!IsValidTopicSegment(command.device_id) || command.device_id.find('@') != std::string::npos ||
+      !IsValidAttributeName(command.command) || command.command.find('@') != std::string::npos) {
+    return BadRequestData(
+        "UltraLight command: the device id must be a valid topic segment and the command name a "
+        "valid attribute name, neither with '@'");
   }
   std::string out = command.device_id + "@" + command.command;
   if (!command.params.empty()) {
     for (const auto& [name, value] : command.params) {
       if (name.empty() || HasSeparator(name) || name.find('=') != std::string::npos) {
         return BadRequestData(
-            "UltraLight command parameter names must be non-empty without '|', '#' or '='");
+            "UltraLight command parameter names must be non-empty without '|', '#', '=' or line "
+            "breaks");
       }
       if (HasSeparator(value)) {
-        return BadRequestData("UltraLight command parameter values cannot contain '|' or '#'");
+        return BadRequestData(
+            "UltraLight command parameter values cannot contain '|', '#' or line breaks");
       }
       out += "|" + name + "=" + value;
     }
@@ -184,7 +197,8 @@ Result<std::string> FormatUltraLightCommand(const UltraLightCommand& command) {
   if (!command.value.empty()) {
     if (HasSeparator(command.value) || command.value.find('=') != std::string::npos) {
       return BadRequestData(
-          "an UltraLight command value cannot contain '|', '#' or '=' (use parameters)");
+          "an UltraLight command value cannot contain '|', '#', '=' (use parameters) or line "
+          "breaks");
     }
     out += "|" + command.value;
   }

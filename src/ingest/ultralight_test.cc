@@ -154,6 +154,10 @@ TEST(UltraLightCommandTest, RejectsMalformedCommands) {
            {"robot@turn@x|left", "more than one '@'"},
            {"robot@ping|a=1|b", "parameter 2 is not <name>=<value>"},
            {"robot@ping|=1", "parameter 1 is not <name>=<value>"},
+           {"rob ot@ping", "device id with a space"},
+           {"robot@pi;ng|1", "command name that is not a valid attribute name"},
+           {"d@c\n|x", "command name that is not a valid attribute name"},
+           {std::string_view("\0@c", 3), "device id with a space, control character"},
        }) {
     Result<UltraLightCommand> r = ParseUltraLightCommand(payload);
     ASSERT_FALSE(r.ok()) << payload;
@@ -187,6 +191,9 @@ TEST(UltraLightCommandTest, FormatRejectsSeparatorsItCannotEscape) {
   EXPECT_FALSE(FormatUltraLightCommand({"a", "turn", "", {{"p=q", "1"}}}).ok());
   EXPECT_FALSE(FormatUltraLightCommand({"a", "turn", "", {{"p", "1#2"}}}).ok());
   EXPECT_FALSE(FormatUltraLightCommand({"a", "turn", "", {{"", "1"}}}).ok());
+  EXPECT_FALSE(FormatUltraLightCommand({"a", "turn", "left\n", {}}).ok());
+  EXPECT_FALSE(FormatUltraLightCommand({"a", "turn", "", {{"p", "1\r"}}}).ok());
+  EXPECT_FALSE(FormatUltraLightCommand({"a b", "turn", "", {}}).ok());
 }
 
 TEST(UltraLightCommandResultTest, ParsesResultIncludingBars) {

@@ -38,12 +38,14 @@ struct UltraLightCommand {
 
 // Parses a command payload (what travels on `/<apikey>/<device_id>/cmd`). A command without any
 // field (`dev@reset`) has an empty value and no params. kBadRequestData when '@' is missing, the
-// device id or command is empty, or a parameter is not `name=value` with a non-empty name.
+// device id is not a valid topic segment (topic.h), the command is not a valid attribute name or
+// has a second '@', or a parameter is not `name=value` with a non-empty name.
 Result<UltraLightCommand> ParseUltraLightCommand(std::string_view payload);
 
 // Formats a command; the inverse of ParseUltraLightCommand. `params` wins over `value` when both
-// are set. The caller guarantees that no part contains '|', '#' or '@' (and no param name '='):
-// UltraLight has no escape mechanism. kBadRequestData otherwise.
+// are set. UltraLight has no escape mechanism, so kBadRequestData when the device id or command
+// would not parse back (see ParseUltraLightCommand), or a value or parameter contains '|', '#' or
+// a line break, a parameter name contains '=', or a plain value contains '='.
 Result<std::string> FormatUltraLightCommand(const UltraLightCommand& command);
 
 // A command result sent back by a device on `/<apikey>/<device_id>/cmdexe`:
@@ -57,7 +59,7 @@ struct UltraLightCommandResult {
   friend bool operator==(const UltraLightCommandResult&, const UltraLightCommandResult&) = default;
 };
 
-// kBadRequestData when '@' is missing or the device id or command is empty.
+// kBadRequestData for the same head errors as ParseUltraLightCommand.
 Result<UltraLightCommandResult> ParseUltraLightCommandResult(std::string_view payload);
 
 }  // namespace civitas::ingest
