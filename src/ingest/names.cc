@@ -1,0 +1,48 @@
+#include "src/ingest/names.h"
+
+namespace civitas::ingest {
+namespace {
+
+constexpr size_t kMaxNameBytes = 256;
+
+bool IsControlOrSpace(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+
+}  // namespace
+
+bool IsValidAttributeName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameBytes) return false;
+  for (unsigned char c : name) {
+    if (IsControlOrSpace(c)) return false;
+    switch (c) {
+      case '<':
+      case '>':
+      case '"':
+      case '\'':
+      case '=':
+      case ';':
+      case '(':
+      case ')':
+      // '|' and '#' could never be sent back in an UltraLight command or measure.
+      case '|':
+      case '#':
+        return false;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+bool IsReservedAttributeName(std::string_view name) {
+  return name == "id" || name == "type" || name == "@context";
+}
+
+bool IsValidTopicSegment(std::string_view segment) {
+  if (segment.empty() || segment.size() > kMaxNameBytes) return false;
+  for (unsigned char c : segment) {
+    if (IsControlOrSpace(c) || c == '/' || c == '+' || c == '#') return false;
+  }
+  return true;
+}
+
+}  // namespace civitas::ingest
