@@ -24,27 +24,31 @@ Status MethodNotAllowed(const HttpRequest& request) {
 }  // namespace
 
 Broker::Broker(store::Store& store, model::ContextStore& contexts, const Clock& clock,
-               BrokerOptions options)
-    : impl_(new Impl{store, contexts, clock, options}) {}
+               BrokerOptions options, ingest::DeviceRegistry* devices)
+    : impl_(new Impl{store, contexts, clock, options, devices}) {}
 
 Broker::~Broker() = default;
 
-Reply Broker::Handle(HttpRequest& request) { return impl_->Route(request, ready_); }
+Reply Broker::Handle(HttpRequest& request) {
+  return impl_->Route(request, ready_, readiness_check_);
+}
 
 Status Broker::Impl::CheckTenant(const RequestScope& scope) const {
   if (store.TenantExists(scope.tenant)) return Status::Ok();
   return Status(StatusCode::kNonexistentTenant, "tenant '" + scope.tenant + "' does not exist");
 }
 
-Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready) {
+Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready,
+                          const std::function<bool()>& readiness_check) {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz") return PlainReply(request, http::status::ok, R"({"status":"ok"})");
   if (path == "/readyz") {
-    bool is_ready = ready.load(std::memory_order_acquire);
+    bool is_ready = ready.load(std::memory_order_acquire) && (!readiness_check || readiness_check());
     return PlainReply(request, is_ready ? http::status::ok : http::status::service_unavailable,
                       is_ready ? R"({"status":"ready"})" : R"({"status":"starting"})");
   }
+  if (path.starts_with("/iot/") && devices != nullptr) return Provisioning(request, path);
   if (!path.starts_with(kBase)) {
     return ErrorReply(request, NotFound("no resource at " + std::string(path)));
   }

@@ -13,8 +13,10 @@ struct Broker::Impl {
   model::ContextStore& contexts;
   const Clock& clock;
   BrokerOptions options;
+  ingest::DeviceRegistry* devices;  // null: no provisioning API
 
-  Reply Route(HttpRequest& request, const std::atomic<bool>& ready);
+  Reply Route(HttpRequest& request, const std::atomic<bool>& ready,
+              const std::function<bool()>& readiness_check);
 
   // entities.cc
   Reply CreateEntity(RequestScope& scope);
@@ -41,6 +43,9 @@ struct Broker::Impl {
 
   // contexts_api.cc
   Reply ContextsEndpoint(RequestScope& scope);
+
+  // provisioning.cc: the IoT Agent API /iot/services and /iot/devices[/{id}]
+  Reply Provisioning(HttpRequest& request, std::string_view path);
 
   // Reads need the tenant to exist (NonexistentTenant otherwise); writes create it.
   Status CheckTenant(const RequestScope& scope) const;

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--context-dir", serve.context_dir,
                         "Directory of extra @context files (see docs/formats/jsonld-contexts.md)");
+  serve_cmd->add_option("--mqtt", serve.mqtt,
+                        "MQTT broker HOST:PORT for device measures (FIWARE IoT Agent topics)");
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
 

@@ -10,6 +10,8 @@
 #include "civitas/api/broker.h"
 #include "civitas/api/http_server.h"
 #include "civitas/core/log.h"
+#include "civitas/ingest/device_registry.h"
+#include "civitas/ingest/mqtt_bridge.h"
 
 namespace civitas::cli {
 namespace {
@@ -75,7 +77,26 @@ int Serve(const ServeOptions& options) {
   }
   RestoreHostedContexts(**store, **contexts);
 
-  api::Broker broker(**store, **contexts, Clock::System());
+  ingest::DeviceRegistry devices(**store);
+  if (auto loaded = devices.Load(); !loaded.ok()) {
+    spdlog::error("{}", loaded.message());
+    return 1;
+  }
+  api::Broker broker(**store, **contexts, Clock::System(), {}, &devices);
+  std::unique_ptr<ingest::MqttBridge> mqtt;
+  if (!options.mqtt.empty()) {
+    auto mqtt_address = SplitHostPort(options.mqtt);
+    if (!mqtt_address.ok()) {
+      spdlog::error("--mqtt: {}", mqtt_address.status().message());
+      return 2;
+    }
+    mqtt = std::make_unique<ingest::MqttBridge>(devices, **store, **contexts, Clock::System());
+    if (auto started = mqtt->Start(mqtt_address->first, mqtt_address->second); !started.ok()) {
+      spdlog::error("{}", started.message());
+      return 2;
+    }
+    broker.SetReadinessCheck([bridge = mqtt.get()] { return bridge->subscribed(); });
+  }
   store::Store& store_ref = **store;
   api::HttpServer server(
       {.host = address->first, .port = address->second, .threads = options.threads},
@@ -87,6 +108,15 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   broker.SetReady(true);
+  if (mqtt) {
+    // Announce the server once measures can flow, so scripts and tests can start publishing;
+    // a broker that is down delays this by at most 10 s (then /readyz says not ready).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!mqtt->subscribed() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!mqtt->subscribed()) spdlog::warn("MQTT bridge not subscribed yet; /readyz reports 503");
+  }
   std::printf("civitas listening on http://%s:%u\n", address->first.c_str(), *port);
   std::fflush(stdout);
   spdlog::info("serving NGSI-LD on http://{}:{} with data in {}", address->first, *port,
@@ -103,6 +133,7 @@ int Serve(const ServeOptions& options) {
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   broker.SetReady(false);
+  if (mqtt) mqtt->Stop();
   spdlog::info("stopped");
   return 0;
 }

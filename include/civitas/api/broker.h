@@ -1,9 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "civitas/api/http_server.h"
+#include "civitas/ingest/device_registry.h"
 #include "civitas/model/context.h"
 #include "civitas/store/store.h"
 
@@ -20,20 +22,24 @@ struct BrokerOptions {
 // threads. Never throws for bad input: every error is a ProblemDetails reply.
 class Broker {
  public:
+  // `devices`, when given, serves the IoT Agent provisioning API (/iot/services, /iot/devices).
   Broker(store::Store& store, model::ContextStore& contexts, const Clock& clock,
-         BrokerOptions options = {});
+         BrokerOptions options = {}, ingest::DeviceRegistry* devices = nullptr);
   ~Broker();
 
   Reply Handle(HttpRequest& request);
 
   // /readyz answers 200 only after this (the listener is up).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }
+  // An extra condition for /readyz (e.g. the MQTT bridge is subscribed). Set before serving.
+  void SetReadinessCheck(std::function<bool()> check) { readiness_check_ = std::move(check); }
 
   struct Impl;  // the handlers (src/api/broker_impl.h)
 
  private:
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> ready_{false};
+  std::function<bool()> readiness_check_;
 };
 
 }  // namespace civitas::api

@@ -1,0 +1,210 @@
+// MQTT device ingest through a real mosquitto broker: provisioning over HTTP, UltraLight and
+// JSON measures published with libmosquitto, entities checked over the NGSI-LD API.
+
+#include <arpa/inet.h>
+#include <mosquitto.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+extern char** environ;
+
+namespace civitas::testing {
+namespace {
+
+namespace json = boost::json;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool CanConnect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+// A real mosquitto broker on a free loopback port.
+class Mosquitto {
+ public:
+  explicit Mosquitto(const std::filesystem::path& dir) : port_(FreePort()) {
+    auto conf = dir / "mosquitto.conf";
+    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\nlog_dest none\n";
+    std::string binary = "/usr/sbin/mosquitto";
+    std::vector<std::string> args = {binary, "-c", conf.string()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+      ADD_FAILURE() << "cannot start mosquitto";
+      pid_ = -1;
+      return;
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!CanConnect(port_) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+  }
+  ~Mosquitto() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+// Publishes one message with QoS 1 and returns once the broker acknowledged it.
+bool Publish(int port, const std::string& topic, const std::string& payload) {
+  mosquitto_lib_init();
+  struct Acked {
+    bool done = false;
+  } acked;
+  mosquitto* client = mosquitto_new(nullptr, true, &acked);
+  mosquitto_publish_callback_set(client, [](mosquitto*, void* user, int) {
+    static_cast<Acked*>(user)->done = true;
+  });
+  bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS &&
+            mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                              payload.data(), 1, false) == MOSQ_ERR_SUCCESS;
+  for (int i = 0; ok && !acked.done && i < 100; ++i) mosquitto_loop(client, 100, 1);
+  mosquitto_disconnect(client);
+  mosquitto_destroy(client);
+  return ok && acked.done;
+}
+
+class MqttIngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_ = std::make_unique<Mosquitto>(dir_.path());
+    StartServer();
+  }
+  void StartServer() {
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path() / "data",
+        std::vector<std::string>{"--mqtt", "127.0.0.1:" + std::to_string(broker_->port())});
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+  void Provision() {
+    auto service = client_->Post("/iot/services", json::parse(R"({"services": [{
+        "apikey": "city-key", "entity_type": "AirQualityObserved", "resource": "/iot/d",
+        "static_attributes": [{"name": "district", "type": "Property", "value": "Centro"}]}]})"));
+    ASSERT_EQ(service.status, 201) << service.body;
+    auto devices = client_->Post("/iot/devices", json::parse(R"({"devices": [
+        {"device_id": "aq-001", "apikey": "city-key", "protocol": "IoTA-UL",
+         "entity_name": "urn:ngsi-ld:AirQualityObserved:aq-001",
+         "attributes": [{"object_id": "t", "name": "temperature", "type": "Number"},
+                        {"object_id": "p", "name": "pm25", "type": "Number"}]},
+        {"device_id": "aq-002", "apikey": "city-key", "protocol": "IoTA-JSON",
+         "attributes": [{"object_id": "n", "name": "no2", "type": "Number"}]}]})"));
+    ASSERT_EQ(devices.status, 201) << devices.body;
+  }
+  // Polls the entity (keyValues) until `attr` equals `expected`; the bridge applies messages
+  // asynchronously, so the test waits for the observable outcome, bounded by 5 s.
+  json::value WaitForValue(const std::string& id, const std::string& attr, const json::value& expected) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    json::value last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto got = client_->Get("/ngsi-ld/v1/entities/" + id + "?options=keyValues");
+      if (got.status == 200) {
+        last = got.Json();
+        const auto* value = last.as_object().if_contains(attr);
+        if (value != nullptr && *value == expected) return last;
+      }
+      std::this_thread::yield();
+    }
+    ADD_FAILURE() << id << "." << attr << " never became " << json::serialize(expected)
+                  << "; last: " << json::serialize(last);
+    return last;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Mosquitto> broker_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(MqttIngestTest, UltraLightMeasuresUpdateTheMappedEntity) {
+  Provision();
+  ASSERT_TRUE(Publish(broker_->port(), "/ul/city-key/aq-001/attrs", "t|21.5|p|12"));
+  auto entity = WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "pm25", json::value(12));
+  EXPECT_EQ(entity.at("temperature"), json::value(21.5));
+  EXPECT_EQ(entity.at("district"), json::value("Centro"));
+  EXPECT_EQ(entity.at("type"), json::value("AirQualityObserved"));
+  // Two groups: the later one wins.
+  ASSERT_TRUE(Publish(broker_->port(), "/city-key/aq-001/attrs", "t|22|p|13#t|23|p|14"));
+  WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "pm25", json::value(14));
+}
+
+TEST_F(MqttIngestTest, JsonMeasuresAndSingleAttributeTopics) {
+  Provision();
+  ASSERT_TRUE(Publish(broker_->port(), "/json/city-key/aq-002/attrs", R"({"n": 41})"));
+  WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-002", "no2", json::value(41));
+  ASSERT_TRUE(Publish(broker_->port(), "/json/city-key/aq-002/attrs/n", "44"));
+  WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-002", "no2", json::value(44));
+}
+
+TEST_F(MqttIngestTest, BadMessagesAreDroppedAndTheBridgeKeepsWorking) {
+  Provision();
+  ASSERT_TRUE(Publish(broker_->port(), "/ul/city-key/unknown-device/attrs", "t|1"));
+  ASSERT_TRUE(Publish(broker_->port(), "/ul/wrong-key/aq-001/attrs", "t|1"));
+  ASSERT_TRUE(Publish(broker_->port(), "/json/city-key/aq-002/attrs", "{not json"));
+  ASSERT_TRUE(Publish(broker_->port(), "/ul/city-key/aq-001/attrs", "t|30"));
+  auto entity = WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "temperature", json::value(30));
+  EXPECT_EQ(client_->Get("/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:unknown-device").status,
+            404);
+  EXPECT_EQ(client_->Get("/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:aq-002").status, 404);
+}
+
+TEST_F(MqttIngestTest, ProvisioningIsValidatedListedDeletedAndPersistent) {
+  Provision();
+  auto duplicate = client_->Post("/iot/devices", json::parse(R"({"devices": [{"device_id": "aq-001"}]})"));
+  EXPECT_EQ(duplicate.status, 409) << duplicate.body;
+  auto invalid = client_->Post("/iot/services", json::parse(R"({"services": [{"entity_type": "X"}]})"));
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+  EXPECT_EQ(client_->Get("/iot/devices").Json().at("count"), json::value(2));
+  ASSERT_EQ(client_->Delete("/iot/devices/aq-002").status, 204);
+  EXPECT_EQ(client_->Get("/iot/devices/aq-002").status, 404);
+
+  server_->Terminate();
+  StartServer();
+  auto devices = client_->Get("/iot/devices").Json();
+  EXPECT_EQ(devices.at("count"), json::value(1));
+  EXPECT_EQ(client_->Get("/iot/services").Json().at("count"), json::value(1));
+  EXPECT_EQ(client_->Get("/readyz").status, 200);
+  // The restored registry serves measures.
+  ASSERT_TRUE(Publish(broker_->port(), "/ul/city-key/aq-001/attrs", "t|5"));
+  WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "temperature", json::value(5));
+}
+
+}  // namespace
+}  // namespace civitas::testing
