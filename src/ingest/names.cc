@@ -45,4 +45,10 @@ bool IsValidTopicSegment(std::string_view segment) {
   return true;
 }
 
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 }  // namespace civitas::ingest

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace civitas::ingest {
@@ -16,5 +17,8 @@ bool IsReservedAttributeName(std::string_view name);
 // Whether `segment` may be an apikey or device_id: 1 to 256 bytes, no '/', no MQTT wildcards
 // ('+', '#'), no ASCII control characters or spaces.
 bool IsValidTopicSegment(std::string_view segment);
+
+// ASCII lower case (protocol and type names are compared case-insensitively).
+std::string Lower(std::string_view text);
 
 }  // namespace civitas::ingest

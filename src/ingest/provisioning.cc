@@ -16,12 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string Path(std::string_view where, std::string_view key) {
   std::string out(where);
   if (!out.empty()) out += '.';
