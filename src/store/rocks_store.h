@@ -28,6 +28,7 @@ class RocksStore final : public Store {
   Status SyncDurable() override;
 
   std::unique_ptr<ReadView> Read(Tenant tenant) const override;
+  std::unique_ptr<TemporalReader> ReadTemporal(Tenant tenant) const override;
   bool TenantExists(Tenant tenant) const override;
   std::vector<std::string> Tenants() const override;
 
@@ -51,6 +52,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* entities_ = nullptr;
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* temporal_ = nullptr;
 
   // Entity write locks, striped by hash of (tenant, id).
   static constexpr size_t kStripes = 4096;
