@@ -165,7 +165,7 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
       p.to = at;
       p.bounded_to = true;
     } else if (*timerel == "after") {
-      p.from = at + 1;
+      p.from = at;
       p.bounded_from = true;
     } else if (*timerel == "between") {
       CIVITAS_ASSIGN_OR_RETURN(int64_t end, ParseTimeParam(scope, "endTimeAt"));

@@ -31,7 +31,7 @@ struct TemporalParams {
   int64_t period_us = 0;            // aggrPeriodDuration; 0: one period over the range
 };
 
-// timerel (before: t < timeAt; after: t > timeAt; between: timeAt <= t < endTimeAt), timeAt,
+// timerel (before: t < timeAt; after: t >= timeAt; between: timeAt <= t < endTimeAt), timeAt,
 // endTimeAt, timeproperty, lastN, attrs, options (temporalValues / aggregatedValues),
 // aggrMethods, aggrPeriodDuration. kBadRequestData on a bad value; kOperationNotSupported for
 // timeproperty other than observedAt.
