@@ -94,6 +94,10 @@ class RocksMutation final : public Mutation {
                      const std::string* dataset_id) override {
     history_.Delete(id, attr, dataset_id);
   }
+  void DeleteHistoryInstance(std::string_view id, std::string_view attr,
+                             std::string_view dataset_id, int64_t timestamp_us) override {
+    history_.RemoveInstance(id, attr, dataset_id, timestamp_us);
+  }
 
   // Adds every pending change with its index and counter deltas to `batch`.
   Status Stage(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index,

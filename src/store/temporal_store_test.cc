@@ -136,6 +136,25 @@ TEST_F(TemporalStoreTest, OutOfOrderAndDuplicatesLandInPlace) {
             (std::vector<std::pair<int64_t, double>>{{kT0 + 3 * kHour + 1, 3}, {kT0 + 5 * kHour, 55}}));
 }
 
+TEST_F(TemporalStoreTest, RemovesSingleInstancesFromChunksAndPending) {
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0, 1}, {kT0 + 1, 2}, {kT0 + kHour, 3}, {kT0 + kHour + 1, 4}}).ok());
+  std::string id = "urn:a";
+  auto remove = [&](int64_t t) {
+    ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+      m.DeleteHistoryInstance(id, kTemp, "", t);
+      return Status::Ok();
+    }).ok());
+  };
+  remove(kT0 + 1);           // in a chunk
+  remove(kT0 + kHour);       // pending
+  remove(kT0 + 5 * kHour);   // absent
+  EXPECT_EQ(Read(id, kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + kHour + 1, 4}}));
+  remove(kT0);  // the chunk becomes empty
+  ASSERT_TRUE(AddNumbers(id, kTemp, {{kT0 + 2 * kHour, 5}}).ok());  // folds the pending hour
+  Reopen();
+  EXPECT_EQ(Read(id, kTemp), (std::vector<std::pair<int64_t, double>>{{kT0 + kHour + 1, 4}, {kT0 + 2 * kHour, 5}}));
+}
+
 TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
   std::string id = "urn:t";
   TemporalInstance i;
@@ -167,7 +186,7 @@ TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
   const std::vector<std::string> attrs = {"https://example.org/a", "https://example.org/b"};
   std::map<std::pair<std::string, std::string>, std::map<int64_t, double>> model;
   int64_t clock = kT0;
-  for (int step = 0; step < 1500; ++step) {
+  for (int step = 0; step < 2000; ++step) {
     std::string id = "urn:e:" + std::to_string(random() % 4);
     const std::string& attr = attrs[random() % 2];
     auto& series = model[{id, attr}];
@@ -177,6 +196,26 @@ TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
         return Status::Ok();
       }).ok());
       series.clear();
+      continue;
+    }
+    if (random() % 8 == 0 && !series.empty()) {
+      // Remove one instance, sometimes re-adding another in the same mutation.
+      auto victim = std::next(series.begin(), static_cast<long>(random() % series.size()));
+      int64_t t = victim->first;
+      bool readd = random() % 3 == 0;
+      ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+        m.DeleteHistoryInstance(id, attr, "", t);
+        if (readd) {
+          TemporalInstance i;
+          i.attr = attr;
+          i.timestamp_us = clock;
+          i.number = -1;
+          m.AddHistory(id, {}, {i});
+        }
+        return Status::Ok();
+      }).ok());
+      series.erase(t);
+      if (readd) series[clock] = -1;
       continue;
     }
     clock += static_cast<int64_t>(random() % 600) * 1'000'000;
@@ -190,7 +229,7 @@ TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
     }
     ASSERT_TRUE(AddNumbers(id, attr, batch).ok());
     for (auto [t, v] : batch) series[t] = v;
-    if (step % 500 == 499) {
+    if (step % 600 == 599) {
       ASSERT_TRUE(store_->SyncDurable().ok());
       Reopen();
     }

@@ -88,6 +88,11 @@ void TemporalWriter::Delete(std::string_view id, std::string_view attr,
   deletes_.emplace_back(std::move(begin), std::move(end));
 }
 
+void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
+                                    std::string_view dataset_id, int64_t timestamp_us) {
+  series_[tk::SeriesPrefix(tenant_, id, attr, dataset_id)].removed.insert(timestamp_us);
+}
+
 bool TemporalWriter::Deleted(std::string_view key) const {
   return std::any_of(deletes_.begin(), deletes_.end(),
                      [&](const auto& r) { return key >= r.first && key < r.second; });
@@ -108,8 +113,13 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
 
 Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites& writes,
                                    rocksdb::WriteBatch& batch) {
-  batch.Put(cf_, prefix + tk::kKindTag, std::string(1, static_cast<char>(writes.kind)));
-  if (writes.samples.empty()) return Status::Ok();
+  if (writes.samples.empty() && writes.removed.empty()) return Status::Ok();
+  if (!writes.samples.empty()) {
+    batch.Put(cf_, prefix + tk::kKindTag, std::string(1, static_cast<char>(writes.kind)));
+  }
+  auto removed = [&](int64_t t) {
+    return writes.removed.contains(t) && !writes.samples.contains(t);
+  };
   // A series deleted in this mutation starts empty: the DeleteRange is in the batch, not yet in
   // the database this reads.
   const bool fresh = Deleted(prefix);
@@ -126,7 +136,8 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
     if (it->Valid()) pending_hour = tk::HourOf(tk::TimeAtEnd(it->key().ToStringView()));
     CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal pending samples"));
   }
-  const int64_t newest = tk::HourOf(writes.samples.rbegin()->first);
+  const int64_t newest =
+      writes.samples.empty() ? INT64_MIN : tk::HourOf(writes.samples.rbegin()->first);
   const int64_t frontier = pending_hour ? std::max(*pending_hour, newest) : newest;
 
   std::map<int64_t, std::map<int64_t, const Value*>> fold;  // hour → timestamp → value
@@ -138,6 +149,12 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
       fold[tk::HourOf(t)][t] = &value;
     }
   }
+  for (int64_t t : writes.removed) {
+    if (!removed(t)) continue;
+    batch.Delete(cf_, tk::Tagged(prefix, tk::kPendingTag, t));
+    // No chunk holds the frontier hour (see the invariant); older hours are rewritten.
+    if (tk::HourOf(t) != frontier) fold[tk::HourOf(t)];
+  }
   if (pending_hour && *pending_hour < frontier) {
     // The pending hour is complete: its samples move into its chunk (new writes win).
     for (; it->Valid(); it->Next()) {
@@ -147,13 +164,14 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
         return Internal("corrupt temporal pending sample");
       }
       int64_t t = tk::TimeAtEnd(key);
+      batch.Delete(cf_, key);
+      if (removed(t)) continue;
       auto value = std::make_unique<Value>();
       value->kind = sample.kind;
       value->number = sample.number;
       value->text = std::string(sample.text);
       fold[tk::HourOf(t)].emplace(t, value.get());
       folded_pending.push_back(std::move(value));
-      batch.Delete(cf_, key);
     }
     CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal pending samples"));
   }
@@ -170,13 +188,17 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
     }
     std::vector<std::unique_ptr<Value>> kept;
     for (const auto& sample : old) {
-      if (samples.contains(sample.timestamp_us)) continue;
+      if (samples.contains(sample.timestamp_us) || removed(sample.timestamp_us)) continue;
       auto value = std::make_unique<Value>();
       value->kind = sample.kind;
       value->number = sample.number;
       value->text = std::string(sample.text);
       samples.emplace(sample.timestamp_us, value.get());
       kept.push_back(std::move(value));
+    }
+    if (samples.empty()) {
+      batch.Delete(cf_, key);
+      continue;
     }
     TimeSeriesChunkBuilder builder;
     for (const auto& [t, value] : samples) {

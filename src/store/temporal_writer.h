@@ -4,6 +4,7 @@
 // store/.
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ class TemporalWriter {
   void Add(std::string_view id, std::vector<std::string> types,
            std::vector<TemporalInstance> instances);
   void Delete(std::string_view id, std::string_view attr, const std::string* dataset_id);
+  void RemoveInstance(std::string_view id, std::string_view attr, std::string_view dataset_id,
+                      int64_t timestamp_us);
   bool empty() const { return series_.empty() && deletes_.empty() && types_.empty(); }
 
   // Adds the deletions, then the instances, to `batch`. kInternal on a corrupt chunk,
@@ -48,6 +51,7 @@ class TemporalWriter {
   struct SeriesWrites {
     model::AttributeKind kind = model::AttributeKind::kProperty;
     std::map<int64_t, Value> samples;  // by timestamp; a later Add replaces
+    std::set<int64_t> removed;         // timestamps to remove, unless in `samples`
   };
   Status StageSeries(const std::string& prefix, const SeriesWrites& writes,
                      rocksdb::WriteBatch& batch);

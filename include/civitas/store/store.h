@@ -48,6 +48,10 @@ class Mutation {
   // datasetId) or of one series. Applied before any AddHistory of the same mutation.
   virtual void DeleteHistory(std::string_view id, std::string_view attr = {},
                              const std::string* dataset_id = nullptr) = 0;
+  // Removes the instance at `timestamp_us` of one series (no-op when absent). An AddHistory of
+  // the same series and timestamp in the same mutation wins.
+  virtual void DeleteHistoryInstance(std::string_view id, std::string_view attr,
+                                     std::string_view dataset_id, int64_t timestamp_us) = 0;
 };
 
 // A read-only view of one tenant. Scans and MultiGet share one RocksDB snapshot, pinned by the
