@@ -108,11 +108,10 @@ Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready) 
       if (n == 5 && seg[3] == "attrs" && method == V::delete_) {
         return DeleteTemporalAttr(scope, seg[2], seg[4]);
       }
-      if (n == 6 && seg[3] == "attrs") {
-        return ErrorReply(scope, Status(StatusCode::kOperationNotSupported,
-                                        "changing one temporal instance is not implemented yet"));
+      if (n == 6 && seg[3] == "attrs" && (method == V::patch || method == V::delete_)) {
+        return WriteTemporalInstance(scope, seg[2], seg[4], seg[5], method == V::delete_);
       }
-      if (n <= 5) return ErrorReply(scope, MethodNotAllowed(request));
+      if (n <= 6) return ErrorReply(scope, MethodNotAllowed(request));
     }
     if (n == 3 && seg[1] == "entityOperations" && seg[2] == "query" && method == V::post) {
       return QueryTemporalPost(scope);

@@ -40,6 +40,8 @@ struct Broker::Impl {
   Reply DeleteTemporal(RequestScope& scope, const std::string& id);
   Reply DeleteTemporalAttr(RequestScope& scope, const std::string& id, const std::string& attr);
   Reply QueryTemporalPost(RequestScope& scope);
+  Reply WriteTemporalInstance(RequestScope& scope, const std::string& id, const std::string& attr,
+                              const std::string& instance_id, bool remove);
   Reply RunTemporalQuery(RequestScope& scope, const TemporalParams& params,
                          const query::EntityQuery& query);
 

@@ -1,7 +1,12 @@
 // Temporal history writes: POST /temporal/entities, POST /temporal/entities/{id}/attrs,
-// DELETE /temporal/entities/{id}[/attrs/{attrId}], and POST /temporal/entityOperations/query.
+// DELETE /temporal/entities/{id}[/attrs/{attrId}], PATCH / DELETE
+// /temporal/entities/{id}/attrs/{attrId}/{instanceId}, and POST /temporal/entityOperations/query.
+
+#include <charconv>
 
 #include <boost/json.hpp>
+
+#include "civitas/model/json_text.h"
 
 #include "src/api/temporal.h"
 
@@ -180,6 +185,91 @@ Reply Broker::Impl::QueryTemporalPost(RequestScope& scope) {
   CIVITAS_ASSIGN_OR_RETURN_REPLY(query::EntityQuery query, QueryFromBody(scope, options));
   if (!query.attrs.empty()) params.attrs.insert(query.attrs.begin(), query.attrs.end());
   return RunTemporalQuery(scope, params, query);
+}
+
+}  // namespace civitas::api
+
+namespace civitas::api {
+namespace {
+
+// The timestamp an instanceId (InstanceIdOf) names, or nullopt.
+std::optional<int64_t> InstanceTime(std::string_view instance_id) {
+  constexpr std::string_view kPrefix = "urn:ngsi-ld:instance:";
+  if (!instance_id.starts_with(kPrefix)) return std::nullopt;
+  std::string_view digits = instance_id.substr(kPrefix.size());
+  int64_t t = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), t);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return t;
+}
+
+}  // namespace
+
+Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string& id,
+                                          const std::string& attr,
+                                          const std::string& instance_id, bool remove) {
+  if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
+  if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
+  if (auto s = model::ValidateAttributeName(attr); !s.ok()) return ErrorReply(scope, s);
+  std::string name = scope.Expand(attr);
+  json::value fragment = scope.body;
+  if (!remove && !fragment.is_object()) {
+    return ErrorReply(scope, BadRequestData("the body must be an attribute instance object"));
+  }
+  std::string dataset;
+  if (const auto* d = scope.Param("datasetId")) dataset = *d;
+  if (const auto* obj = fragment.if_object()) {
+    if (const auto* d = obj->if_contains("datasetId"); d && d->is_string()) dataset = d->get_string();
+  }
+  auto not_found = [&] {
+    return NotFound("entity '" + id + "' has no instance '" + instance_id + "' of attribute '" +
+                    attr + "'");
+  };
+  std::optional<int64_t> t = InstanceTime(instance_id);
+  if (!t) return ErrorReply(scope, not_found());
+  auto status = store.Mutate(scope.tenant, {&id, 1}, [&](store::Mutation& m) -> Status {
+    auto reader = store.ReadTemporal(scope.tenant);
+    CIVITAS_ASSIGN_OR_RETURN(auto existing, reader->Entity(id));
+    if (!existing) return not_found();
+    const store::TemporalSeries* series = nullptr;
+    for (const auto& s : existing->series) {
+      if (s.attr == name && s.dataset_id == dataset) series = &s;
+    }
+    if (series == nullptr) return not_found();
+    std::optional<std::string> old_text;
+    CIVITAS_RETURN_IF_ERROR(reader->Samples(id, *series, *t, *t + 1, [&](const store::Sample& s) {
+      old_text = s.kind == store::SampleKind::kNumber
+                     ? model::ToJsonText(json::value(s.number))
+                     : std::string(s.text);
+      return false;
+    }));
+    if (!old_text) return not_found();
+    if (remove) {
+      m.DeleteHistoryInstance(id, name, dataset, *t);
+      return Status::Ok();
+    }
+    auto& obj = fragment.as_object();
+    // A partial change may omit the payload or the time: keep the instance's.
+    if (!obj.contains("value") && !obj.contains("object") && !obj.contains("languageMap") &&
+        !obj.contains("valueList") && !obj.contains("objectList") && !obj.contains("vocab") &&
+        !obj.contains("json")) {
+      obj["type"] = model::AttributeKindName(series->kind);
+      obj[series->kind == model::AttributeKind::kRelationship ? "object" : "value"] =
+          json::parse(*old_text);
+    }
+    if (!obj.contains("observedAt")) {
+      obj["observedAt"] = FormatTimestamp(Timestamp(std::chrono::microseconds(*t)));
+    }
+    CIVITAS_ASSIGN_OR_RETURN(auto attrs, model::ParseAttribute(name, fragment, *scope.context));
+    if (attrs.size() != 1) return BadRequestData("the body must hold one attribute instance");
+    auto instance = store::TemporalInstanceOf(attrs.front());
+    if (!instance) return Internal("instance without a time");
+    if (instance->timestamp_us != *t) m.DeleteHistoryInstance(id, name, dataset, *t);
+    m.AddHistory(id, {}, {std::move(*instance)});
+    return Status::Ok();
+  });
+  if (!status.ok()) return ErrorReply(scope, status);
+  return Durable(EmptyReply(scope, http::status::no_content));
 }
 
 }  // namespace civitas::api

@@ -286,6 +286,33 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
   EXPECT_TRUE(after.contains("state"));
 }
 
+TEST_F(TemporalTest, PatchAndDeleteOneInstance) {
+  auto first = Temporal("").at("temperature").at(3).as_object();
+  const std::string instance(first.at("instanceId").as_string());
+  const std::string url = TemporalUrl(kId, "/attrs/temperature/" + instance);
+  auto r = http().Patch(url, json::object{{"value", 55.5}});
+  ASSERT_EQ(r.status, 204) << r.body;
+  const int64_t t3 = std::next(sent_.begin(), 3)->first;
+  sent_[t3] = 55.5;
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  // Moving the instance in time.
+  r = http().Patch(url, json::object{{"value", 1.5}, {"observedAt", Iso(kT0 - 3600)}});
+  ASSERT_EQ(r.status, 204) << r.body;
+  sent_.erase(t3);
+  sent_[kT0 - 3600] = 1.5;
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  EXPECT_TRUE(IsProblem(http().Patch(url, json::object{{"value", 2}}), 404, "ResourceNotFound"));
+  auto moved = Temporal("?lastN=100").at("temperature").at(0).at("instanceId");
+  ASSERT_EQ(http().Delete(TemporalUrl(kId, "/attrs/temperature/" +
+                                               std::string(moved.as_string())))
+                .status,
+            204);
+  sent_.erase(kT0 - 3600);
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  EXPECT_TRUE(IsProblem(http().Delete(TemporalUrl(kId, "/attrs/temperature/urn:x")), 404,
+                        "ResourceNotFound"));
+}
+
 TEST_F(TemporalTest, HistorySurvivesRestart) {
   auto before = Temporal("");
   auto aggregated_query = "?options=aggregatedValues&aggrMethods=avg,max&aggrPeriodDuration=PT1H"
