@@ -131,13 +131,14 @@ class RocksTemporalReader final : public TemporalReader {
 
   template <typename OnSample>
   Status ScanPending(const std::string& prefix, int64_t from_us, int64_t to_us, OnSample on_sample) {
-    std::string begin = tk::Tagged(prefix, tk::kPendingTag, from_us);
+    PendingRange range(prefix);
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(range.options, cf_));
+    CIVITAS_ASSIGN_OR_RETURN(auto hour, PendingHour(*it, range));
+    if (!hour || *hour >= to_us) return Status::Ok();
+    // Start no earlier than the pending hour: older pending keys are deleted (folded).
     std::string end = tk::Tagged(prefix, tk::kPendingTag, to_us);
-    rocksdb::Slice upper(end);
-    rocksdb::ReadOptions options;
-    options.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
-    for (it->Seek(begin); it->Valid(); it->Next()) {
+    for (it->Seek(tk::Tagged(prefix, tk::kPendingTag, std::max(from_us, *hour)));
+         it->Valid() && it->key().compare(end) < 0; it->Next()) {
       Sample sample;
       if (!DecodePendingValue(it->value().ToStringView(), sample)) {
         return Internal("corrupt temporal pending sample");

@@ -67,6 +67,25 @@ bool DecodePendingValue(std::string_view bytes, Sample& sample) {
   return true;
 }
 
+PendingRange::PendingRange(const std::string& prefix)
+    : begin(prefix + tk::kPendingTag),
+      end(prefix + static_cast<char>(tk::kPendingTag + 1)),
+      lower(begin),
+      upper(end) {
+  options.iterate_lower_bound = &lower;
+  options.iterate_upper_bound = &upper;
+}
+
+Result<std::optional<int64_t>> PendingHour(rocksdb::Iterator& it, const PendingRange& range) {
+  // From the newest end: the deleted pending keys of folded hours all sort before the live
+  // ones, so seeking forward from the start would step over every tombstone of the history.
+  it.SeekForPrev(range.end);
+  std::optional<int64_t> hour;
+  if (it.Valid()) hour = tk::HourOf(tk::TimeAtEnd(it.key().ToStringView()));
+  CIVITAS_RETURN_IF_ERROR(FromRocks(it.status(), "read temporal pending samples"));
+  return hour;
+}
+
 void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
                          std::vector<TemporalInstance> instances) {
   if (!types.empty()) types_[std::string(id)] = std::move(types);
@@ -123,18 +142,12 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
   // A series deleted in this mutation starts empty: the DeleteRange is in the batch, not yet in
   // the database this reads.
   const bool fresh = Deleted(prefix);
-  std::string pending_begin = prefix + tk::kPendingTag;
-  std::string pending_end = prefix + static_cast<char>(tk::kPendingTag + 1);
-  rocksdb::Slice upper(pending_end);
-  rocksdb::ReadOptions options;
-  options.iterate_upper_bound = &upper;
+  PendingRange range(prefix);
   std::unique_ptr<rocksdb::Iterator> it;
   std::optional<int64_t> pending_hour;
   if (!fresh) {
-    it.reset(db_.NewIterator(options, cf_));
-    it->Seek(pending_begin);
-    if (it->Valid()) pending_hour = tk::HourOf(tk::TimeAtEnd(it->key().ToStringView()));
-    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal pending samples"));
+    it.reset(db_.NewIterator(range.options, cf_));
+    CIVITAS_ASSIGN_OR_RETURN(pending_hour, PendingHour(*it, range));
   }
   const int64_t newest =
       writes.samples.empty() ? INT64_MIN : tk::HourOf(writes.samples.rbegin()->first);
@@ -157,7 +170,7 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
   }
   if (pending_hour && *pending_hour < frontier) {
     // The pending hour is complete: its samples move into its chunk (new writes win).
-    for (; it->Valid(); it->Next()) {
+    for (it->Seek(tk::Tagged(prefix, tk::kPendingTag, *pending_hour)); it->Valid(); it->Next()) {
       std::string_view key = it->key().ToStringView();
       Sample sample;
       if (!DecodePendingValue(it->value().ToStringView(), sample)) {

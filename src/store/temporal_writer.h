@@ -65,6 +65,20 @@ class TemporalWriter {
   std::vector<std::pair<std::string, std::string>> deletes_;  // [begin, end) key ranges
 };
 
+// Read options bounded to the pending keys of the series with this prefix. Not copyable (the
+// options point into the object).
+struct PendingRange {
+  explicit PendingRange(const std::string& prefix);
+  PendingRange(const PendingRange&) = delete;
+  PendingRange& operator=(const PendingRange&) = delete;
+  std::string begin, end;
+  rocksdb::Slice lower, upper;
+  rocksdb::ReadOptions options;
+};
+// The UTC hour of the series' pending samples (all lie in one hour), or nullopt when there are
+// none. `it` must be an iterator made with range.options. kIoError on storage failure.
+Result<std::optional<int64_t>> PendingHour(rocksdb::Iterator& it, const PendingRange& range);
+
 // Pending-sample values: u8 kind, then the f64 (little-endian bits) or the text bytes.
 std::string EncodePendingValue(const TemporalWriter::Value& value);
 // False when the bytes are not a pending value.
