@@ -112,7 +112,8 @@ class RocksMutation final : public Mutation {
       if (updated) {
         batch.Put(entities_, key, model::EncodeEntity(*updated));
         // Deleting an entity keeps its history (only DELETE /temporal/entities/{id} removes it).
-        history_.Add(id, updated->types, HistoryDelta(original ? &*original : nullptr, *updated));
+        auto delta = HistoryDelta(original ? &*original : nullptr, *updated);
+        if (!delta.empty()) history_.Add(id, updated->types, std::move(delta));
       } else if (original) {
         batch.Delete(entities_, key);
       }
