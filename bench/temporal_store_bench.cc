@@ -82,7 +82,7 @@ class ThirtyDays : public benchmark::Fixture {
       for (int64_t m = 0; m < 60; ++m) {
         int64_t i = hour * 60 + m;
         instances.push_back({kAttr, "", model::AttributeKind::kProperty, kEpoch + i * kMinute,
-                             SampleKind::kNumber, Temperature(i), ""});
+                             SampleKind::kNumber, Temperature(i), "", std::nullopt});
       }
       (void)bench_->store->Mutate("", {&id_, 1}, [&](Mutation& mu) {
         mu.AddHistory(id_, {"https://example.org/Room"}, std::move(instances));

@@ -98,7 +98,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
       CIVITAS_RETURN_IF_ERROR(reader.Samples(id, series, from, to, [&](const store::Sample& s) {
         first = s.timestamp_us;
         return false;
-      }));
+      }, p.time_property));
       if (!first) return json::value(nullptr);
       from = p.period_us > 0 ? FloorTo(*first, p.period_us) : *first;
     }
@@ -106,7 +106,8 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
     int64_t period = p.period_us > 0 ? p.period_us : to - from;
     store::AggregateBuckets buckets(
         std::find(p.methods.begin(), p.methods.end(), "distinctCount") != p.methods.end());
-    CIVITAS_RETURN_IF_ERROR(reader.Aggregate(id, series, from, period, from, to, buckets));
+    CIVITAS_RETURN_IF_ERROR(
+        reader.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
     json::object out{{"type", kind}};
     if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
     for (const auto& method : p.methods) {
@@ -128,7 +129,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
     samples.emplace_back(s.timestamp_us, SampleJson(s));
     if (p.last_n > 0 && samples.size() > p.last_n) samples.pop_front();
     return true;
-  }));
+  }, p.time_property));
   if (samples.empty()) return json::value(nullptr);
   if (p.format == TemporalFormat::kValues) {
     json::array values;
@@ -143,7 +144,8 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
   for (auto& [t, v] : samples) {
     json::object instance{{"type", kind}};
     instance[ValueMember(series.kind)] = std::move(v);
-    instance["observedAt"] = FormatUs(t);
+    instance[p.time_property == store::TimeProperty::kModifiedAt ? "modifiedAt" : "observedAt"] =
+        FormatUs(t);
     instance["instanceId"] = InstanceIdOf(t);
     if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
     instances.push_back(std::move(instance));
@@ -180,11 +182,15 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
     return BadRequestData("timeAt needs timerel");
   }
   if (const auto* property = scope.Param("timeproperty"); property && *property != "observedAt") {
-    if (*property == "modifiedAt" || *property == "createdAt" || *property == "deletedAt") {
+    if (*property == "modifiedAt") {
+      p.time_property = store::TimeProperty::kModifiedAt;
+    } else if (*property == "createdAt" || *property == "deletedAt") {
       return Status(StatusCode::kOperationNotSupported,
-                    "timeproperty " + *property + " is not supported: history is kept by observedAt");
+                    "timeproperty " + *property +
+                        " is not supported: history is kept by observedAt and modifiedAt");
+    } else {
+      return BadRequestData("timeproperty must be observedAt, modifiedAt, createdAt or deletedAt");
     }
-    return BadRequestData("timeproperty must be observedAt, modifiedAt, createdAt or deletedAt");
   }
   if (const auto* last_n = scope.Param("lastN")) {
     auto [end, ec] = std::from_chars(last_n->data(), last_n->data() + last_n->size(), p.last_n);

@@ -29,12 +29,13 @@ struct TemporalParams {
   TemporalFormat format = TemporalFormat::kNormalized;
   std::vector<std::string> methods;  // aggrMethods, validated
   int64_t period_us = 0;            // aggrPeriodDuration; 0: one period over the range
+  store::TimeProperty time_property = store::TimeProperty::kObservedAt;
 };
 
 // timerel (before: t < timeAt; after: t >= timeAt; between: timeAt <= t < endTimeAt), timeAt,
 // endTimeAt, timeproperty, lastN, attrs, options (temporalValues / aggregatedValues),
 // aggrMethods, aggrPeriodDuration. kBadRequestData on a bad value; kOperationNotSupported for
-// timeproperty other than observedAt.
+// timeproperty createdAt / deletedAt.
 Result<TemporalParams> ParseTemporalParams(const RequestScope& scope);
 
 // The temporal representation of the entity's history, or nullopt when it has none.

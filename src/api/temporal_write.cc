@@ -35,6 +35,9 @@ Result<std::vector<store::TemporalInstance>> ParseInstances(const json::object& 
         if (!a.observed_at) a.modified_at = now;
         auto instance = store::TemporalInstanceOf(a);
         if (!instance) return Internal("instance without a time");
+        // The modifiedAt timeline records entity writes only: instances sent together would
+        // all share one modifiedAt and replace each other there.
+        instance->modified_at_us.reset();
         out.push_back(std::move(*instance));
       }
       return Status::Ok();
@@ -264,6 +267,7 @@ Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string
     if (attrs.size() != 1) return BadRequestData("the body must hold one attribute instance");
     auto instance = store::TemporalInstanceOf(attrs.front());
     if (!instance) return Internal("instance without a time");
+    instance->modified_at_us.reset();
     if (instance->timestamp_us != *t) m.DeleteHistoryInstance(id, name, dataset, *t);
     m.AddHistory(id, {}, {std::move(*instance)});
     return Status::Ok();

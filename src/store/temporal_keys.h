@@ -9,6 +9,7 @@
 //   S 'A'                                → u8 attribute kind
 //   S 'C' be64(hour start)               → TimeSeriesChunk of the samples of that UTC hour
 //   S 'P' be64(timestamp)                → pending sample: u8 kind, then f64 LE or text bytes
+//   S 'c' / S 'p'                        → the same for the modifiedAt timeline
 //
 // be64(t) is the int64 µs timestamp with its sign bit flipped, big-endian, so keys sort in time
 // order across the epoch.
@@ -18,13 +19,24 @@
 #include <string>
 #include <string_view>
 
+#include "civitas/store/temporal_store.h"
+
 namespace civitas::store::temporal_keys {
 
 inline constexpr char kSep = '\0';
 inline constexpr char kKindTag = 'A';
-inline constexpr char kChunkTag = 'C';
-inline constexpr char kPendingTag = 'P';
 inline constexpr int64_t kHourUs = 3'600'000'000;
+
+// The key tags of one timeline of a series.
+struct Timeline {
+  char chunk;
+  char pending;
+};
+inline constexpr Timeline kObservedTimeline{'C', 'P'};
+inline constexpr Timeline kModifiedTimeline{'c', 'p'};
+inline Timeline TimelineOf(TimeProperty property) {
+  return property == TimeProperty::kModifiedAt ? kModifiedTimeline : kObservedTimeline;
+}
 
 inline std::string EntityPrefix(std::string_view tenant, std::string_view id) {
   std::string k;

@@ -63,11 +63,12 @@ class RocksTemporalReader final : public TemporalReader {
   }
 
   Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us, int64_t to_us,
-                 const SampleVisitor& visit) override {
+                 const SampleVisitor& visit, TimeProperty time_property) override {
+    const tk::Timeline tags = tk::TimelineOf(time_property);
     if (from_us >= to_us) return Status::Ok();
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     bool more = true;
-    CIVITAS_RETURN_IF_ERROR(ScanChunks(prefix, from_us, to_us, [&](std::string_view chunk) -> Status {
+    CIVITAS_RETURN_IF_ERROR(ScanChunks(prefix, tags, from_us, to_us, [&](std::string_view chunk) -> Status {
       CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
       Sample sample;
       while (more && reader.Next(sample)) {
@@ -79,7 +80,7 @@ class RocksTemporalReader final : public TemporalReader {
       return reader.status();
     }, more));
     if (!more) return Status::Ok();
-    return ScanPending(prefix, from_us, to_us, [&](const Sample& sample) {
+    return ScanPending(prefix, tags, from_us, to_us, [&](const Sample& sample) {
       more = visit(sample);
       return more;
     });
@@ -87,20 +88,21 @@ class RocksTemporalReader final : public TemporalReader {
 
   Status Aggregate(std::string_view id, const TemporalSeries& series, int64_t period_start_us,
                    int64_t period_len_us, int64_t from_us, int64_t to_us,
-                   AggregateBuckets& buckets) override {
+                   AggregateBuckets& buckets, TimeProperty time_property) override {
+    const tk::Timeline tags = tk::TimelineOf(time_property);
     if (period_len_us <= 0 || period_start_us > from_us) {
       return Status(StatusCode::kInvalidRequest, "bad aggregation period");
     }
     if (from_us >= to_us) return Status::Ok();
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     bool more = true;
-    CIVITAS_RETURN_IF_ERROR(ScanChunks(prefix, from_us, to_us, [&](std::string_view chunk) {
+    CIVITAS_RETURN_IF_ERROR(ScanChunks(prefix, tags, from_us, to_us, [&](std::string_view chunk) {
       return AggregateChunk(chunk, period_start_us, period_len_us, from_us, to_us, buckets);
     }, more));
     // Pending samples (one hour at most) go through the same code path as a chunk.
     TimeSeriesChunkBuilder builder;
     Status append = Status::Ok();
-    CIVITAS_RETURN_IF_ERROR(ScanPending(prefix, from_us, to_us, [&](const Sample& sample) {
+    CIVITAS_RETURN_IF_ERROR(ScanPending(prefix, tags, from_us, to_us, [&](const Sample& sample) {
       append = sample.kind == SampleKind::kNumber ? builder.Append(sample.timestamp_us, sample.number)
                                                   : builder.Append(sample.timestamp_us, sample.text);
       return append.ok();
@@ -115,10 +117,10 @@ class RocksTemporalReader final : public TemporalReader {
   // Calls `on_chunk` for every chunk whose hour overlaps [from_us, to_us), in time order, while
   // `more` stays true.
   template <typename OnChunk>
-  Status ScanChunks(const std::string& prefix, int64_t from_us, int64_t to_us, OnChunk on_chunk,
-                    const bool& more) {
-    std::string begin = tk::Tagged(prefix, tk::kChunkTag, tk::HourOf(from_us));
-    std::string end = tk::Tagged(prefix, tk::kChunkTag, to_us);
+  Status ScanChunks(const std::string& prefix, tk::Timeline tags, int64_t from_us, int64_t to_us,
+                    OnChunk on_chunk, const bool& more) {
+    std::string begin = tk::Tagged(prefix, tags.chunk, tk::HourOf(from_us));
+    std::string end = tk::Tagged(prefix, tags.chunk, to_us);
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions options;
     options.iterate_upper_bound = &upper;
@@ -130,14 +132,15 @@ class RocksTemporalReader final : public TemporalReader {
   }
 
   template <typename OnSample>
-  Status ScanPending(const std::string& prefix, int64_t from_us, int64_t to_us, OnSample on_sample) {
-    PendingRange range(prefix);
+  Status ScanPending(const std::string& prefix, tk::Timeline tags, int64_t from_us, int64_t to_us,
+                     OnSample on_sample) {
+    PendingRange range(prefix, tags.pending);
     std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(range.options, cf_));
     CIVITAS_ASSIGN_OR_RETURN(auto hour, PendingHour(*it, range));
     if (!hour || *hour >= to_us) return Status::Ok();
     // Start no earlier than the pending hour: older pending keys are deleted (folded).
-    std::string end = tk::Tagged(prefix, tk::kPendingTag, to_us);
-    for (it->Seek(tk::Tagged(prefix, tk::kPendingTag, std::max(from_us, *hour)));
+    std::string end = tk::Tagged(prefix, tags.pending, to_us);
+    for (it->Seek(tk::Tagged(prefix, tags.pending, std::max(from_us, *hour)));
          it->Valid() && it->key().compare(end) < 0; it->Next()) {
       Sample sample;
       if (!DecodePendingValue(it->value().ToStringView(), sample)) {

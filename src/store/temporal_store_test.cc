@@ -155,6 +155,39 @@ TEST_F(TemporalStoreTest, RemovesSingleInstancesFromChunksAndPending) {
   EXPECT_EQ(Read(id, kTemp), (std::vector<std::pair<int64_t, double>>{{kT0 + kHour + 1, 4}, {kT0 + 2 * kHour, 5}}));
 }
 
+TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
+  std::string id = "urn:m";
+  for (int i = 0; i < 3; ++i) {
+    model::Entity e;
+    e.id = id;
+    e.types = {"T"};
+    model::Attribute a;
+    a.name = kTemp;
+    a.value = i;
+    a.observed_at = Timestamp(std::chrono::microseconds(kT0 - i * kHour));  // late observations
+    a.modified_at = Timestamp(std::chrono::microseconds(kT0 + i * kHour));
+    e.attributes.push_back(std::move(a));
+    ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+      m.Put(e);
+      return Status::Ok();
+    }).ok());
+  }
+  Reopen();
+  auto read = [&](TimeProperty property) {
+    std::vector<std::pair<int64_t, double>> out;
+    EXPECT_TRUE(store_->ReadTemporal("")->Samples(id, {kTemp, ""}, INT64_MIN, INT64_MAX,
+                                                  [&](const Sample& s) {
+                                                    out.emplace_back(s.timestamp_us, s.number);
+                                                    return true;
+                                                  }, property).ok());
+    return out;
+  };
+  EXPECT_EQ(read(TimeProperty::kObservedAt),
+            (std::vector<std::pair<int64_t, double>>{{kT0 - 2 * kHour, 2}, {kT0 - kHour, 1}, {kT0, 0}}));
+  EXPECT_EQ(read(TimeProperty::kModifiedAt),
+            (std::vector<std::pair<int64_t, double>>{{kT0, 0}, {kT0 + kHour, 1}, {kT0 + 2 * kHour, 2}}));
+}
+
 TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
   std::string id = "urn:t";
   TemporalInstance i;

@@ -18,6 +18,7 @@ std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attri
   instance.dataset_id = attribute.dataset_id;
   instance.kind = attribute.kind;
   instance.timestamp_us = at->time_since_epoch().count();
+  if (attribute.modified_at) instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
   if (attribute.kind == model::AttributeKind::kProperty && attribute.value.is_number()) {
     instance.value_kind = SampleKind::kNumber;
     instance.number = attribute.value.to_number<double>();
@@ -67,9 +68,9 @@ bool DecodePendingValue(std::string_view bytes, Sample& sample) {
   return true;
 }
 
-PendingRange::PendingRange(const std::string& prefix)
-    : begin(prefix + tk::kPendingTag),
-      end(prefix + static_cast<char>(tk::kPendingTag + 1)),
+PendingRange::PendingRange(const std::string& prefix, char pending_tag)
+    : begin(prefix + pending_tag),
+      end(prefix + static_cast<char>(pending_tag + 1)),
       lower(begin),
       upper(end) {
   options.iterate_lower_bound = &lower;
@@ -90,7 +91,14 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
                          std::vector<TemporalInstance> instances) {
   if (!types.empty()) types_[std::string(id)] = std::move(types);
   for (auto& instance : instances) {
-    auto& writes = series_[tk::SeriesPrefix(tenant_, id, instance.attr, instance.dataset_id)];
+    std::string prefix = tk::SeriesPrefix(tenant_, id, instance.attr, instance.dataset_id);
+    if (instance.modified_at_us) {
+      auto& modified = series_[{prefix, TimeProperty::kModifiedAt}];
+      modified.kind = instance.kind;
+      modified.samples[*instance.modified_at_us] =
+          Value{instance.value_kind, instance.number, instance.text};
+    }
+    auto& writes = series_[{std::move(prefix), TimeProperty::kObservedAt}];
     writes.kind = instance.kind;
     writes.samples[instance.timestamp_us] =
         Value{instance.value_kind, instance.number, std::move(instance.text)};
@@ -109,7 +117,8 @@ void TemporalWriter::Delete(std::string_view id, std::string_view attr,
 
 void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
                                     std::string_view dataset_id, int64_t timestamp_us) {
-  series_[tk::SeriesPrefix(tenant_, id, attr, dataset_id)].removed.insert(timestamp_us);
+  series_[{tk::SeriesPrefix(tenant_, id, attr, dataset_id), TimeProperty::kObservedAt}]
+      .removed.insert(timestamp_us);
 }
 
 bool TemporalWriter::Deleted(std::string_view key) const {
@@ -124,14 +133,15 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
     for (const auto& t : types) record.append(t).push_back(tk::kSep);
     batch.Put(cf_, tk::EntityTypesKey(tenant_, id), record);
   }
-  for (const auto& [prefix, writes] : series_) {
-    CIVITAS_RETURN_IF_ERROR(StageSeries(prefix, writes, batch));
+  for (const auto& [key, writes] : series_) {
+    CIVITAS_RETURN_IF_ERROR(StageSeries(key.first, key.second, writes, batch));
   }
   return Status::Ok();
 }
 
-Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites& writes,
-                                   rocksdb::WriteBatch& batch) {
+Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timeline,
+                                   const SeriesWrites& writes, rocksdb::WriteBatch& batch) {
+  const tk::Timeline tags = tk::TimelineOf(timeline);
   if (writes.samples.empty() && writes.removed.empty()) return Status::Ok();
   if (!writes.samples.empty()) {
     batch.Put(cf_, prefix + tk::kKindTag, std::string(1, static_cast<char>(writes.kind)));
@@ -142,7 +152,7 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
   // A series deleted in this mutation starts empty: the DeleteRange is in the batch, not yet in
   // the database this reads.
   const bool fresh = Deleted(prefix);
-  PendingRange range(prefix);
+  PendingRange range(prefix, tags.pending);
   std::unique_ptr<rocksdb::Iterator> it;
   std::optional<int64_t> pending_hour;
   if (!fresh) {
@@ -157,20 +167,20 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
   std::vector<std::unique_ptr<Value>> folded_pending;
   for (const auto& [t, value] : writes.samples) {
     if (tk::HourOf(t) == frontier) {
-      batch.Put(cf_, tk::Tagged(prefix, tk::kPendingTag, t), EncodePendingValue(value));
+      batch.Put(cf_, tk::Tagged(prefix, tags.pending, t), EncodePendingValue(value));
     } else {
       fold[tk::HourOf(t)][t] = &value;
     }
   }
   for (int64_t t : writes.removed) {
     if (!removed(t)) continue;
-    batch.Delete(cf_, tk::Tagged(prefix, tk::kPendingTag, t));
+    batch.Delete(cf_, tk::Tagged(prefix, tags.pending, t));
     // No chunk holds the frontier hour (see the invariant); older hours are rewritten.
     if (tk::HourOf(t) != frontier) fold[tk::HourOf(t)];
   }
   if (pending_hour && *pending_hour < frontier) {
     // The pending hour is complete: its samples move into its chunk (new writes win).
-    for (it->Seek(tk::Tagged(prefix, tk::kPendingTag, *pending_hour)); it->Valid(); it->Next()) {
+    for (it->Seek(tk::Tagged(prefix, tags.pending, *pending_hour)); it->Valid(); it->Next()) {
       std::string_view key = it->key().ToStringView();
       Sample sample;
       if (!DecodePendingValue(it->value().ToStringView(), sample)) {
@@ -189,7 +199,7 @@ Status TemporalWriter::StageSeries(const std::string& prefix, const SeriesWrites
     CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal pending samples"));
   }
   for (auto& [hour, samples] : fold) {
-    std::string key = tk::Tagged(prefix, tk::kChunkTag, hour);
+    std::string key = tk::Tagged(prefix, tags.chunk, hour);
     std::string existing;
     std::vector<Sample> old;
     if (!fresh) {

@@ -53,14 +53,14 @@ class TemporalWriter {
     std::map<int64_t, Value> samples;  // by timestamp; a later Add replaces
     std::set<int64_t> removed;         // timestamps to remove, unless in `samples`
   };
-  Status StageSeries(const std::string& prefix, const SeriesWrites& writes,
+  Status StageSeries(const std::string& prefix, TimeProperty timeline, const SeriesWrites& writes,
                      rocksdb::WriteBatch& batch);
   bool Deleted(std::string_view key) const;
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* cf_;
   Tenant tenant_;
-  std::map<std::string, SeriesWrites> series_;          // by series prefix
+  std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
   std::map<std::string, std::vector<std::string>> types_;  // by entity id
   std::vector<std::pair<std::string, std::string>> deletes_;  // [begin, end) key ranges
 };
@@ -68,7 +68,7 @@ class TemporalWriter {
 // Read options bounded to the pending keys of the series with this prefix. Not copyable (the
 // options point into the object).
 struct PendingRange {
-  explicit PendingRange(const std::string& prefix);
+  PendingRange(const std::string& prefix, char pending_tag);
   PendingRange(const PendingRange&) = delete;
   PendingRange& operator=(const PendingRange&) = delete;
   std::string begin, end;

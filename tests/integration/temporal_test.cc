@@ -313,6 +313,35 @@ TEST_F(TemporalTest, PatchAndDeleteOneInstance) {
                         "ResourceNotFound"));
 }
 
+TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
+  const std::string id = "urn:ngsi-ld:Counter:1";
+  Create(json::object{{"id", id}, {"type", "Counter"}, {"count", Prop(0)}});
+  std::vector<std::string> modified;
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_EQ(http().Patch(EntityUrl(id) + "/attrs/count", json::object{{"value", i}}).status, 204);
+  }
+  // Instances come in time order, so the values 0..3 say the writes were recorded in order.
+  auto by_modified = http().Get(TemporalUrl(id, "?timeproperty=modifiedAt"));
+  ASSERT_EQ(by_modified.status, 200) << by_modified.body;
+  const json::array instances = by_modified.Json().at("count").as_array();
+  ASSERT_EQ(instances.size(), 4u);
+  for (size_t i = 0; i < instances.size(); ++i) {
+    EXPECT_EQ(instances[i].at("value").as_int64(), static_cast<int64_t>(i));
+    modified.emplace_back(instances[i].at("modifiedAt").as_string());
+  }
+  auto entity = Fetch(id, "?options=sysAttrs");
+  EXPECT_EQ(entity.at("count").at("modifiedAt").as_string(), modified.back());
+  auto last = http().Get(TemporalUrl(id, "?timeproperty=modifiedAt&timerel=before&timeAt=" +
+                                             modified.back()));
+  EXPECT_EQ(last.Json().at("count").as_array().size(), 3u);
+  auto observed = http().Get(TemporalUrl(id)).Json();
+  EXPECT_EQ(observed.at("count").at(3).at("observedAt").as_string(), modified.back());
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(id, "?timeproperty=createdAt")), 422,
+                        "OperationNotSupported"));
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(id, "?timeproperty=whenever")), 400,
+                        "BadRequestData"));
+}
+
 TEST_F(TemporalTest, HistorySurvivesRestart) {
   auto before = Temporal("");
   auto aggregated_query = "?options=aggregatedValues&aggrMethods=avg,max&aggrPeriodDuration=PT1H"

@@ -21,6 +21,11 @@
 
 namespace civitas::store {
 
+// The instant a sample is kept under. History has two timelines per series: by observedAt
+// (observedAt, else modifiedAt: every instance) and by modifiedAt (instances recorded from
+// entity writes only).
+enum class TimeProperty : uint8_t { kObservedAt, kModifiedAt };
+
 // One attribute instance at one instant. A series holds at most one instance per timestamp: a
 // later write with the same timestamp replaces the earlier one.
 struct TemporalInstance {
@@ -31,10 +36,13 @@ struct TemporalInstance {
   SampleKind value_kind = SampleKind::kNumber;
   double number = 0;  // when value_kind == kNumber
   std::string text;   // when value_kind == kText: the JSON text of the instance's value
+  // When set, the instance is also recorded at this time on the modifiedAt timeline.
+  std::optional<int64_t> modified_at_us;
 };
 
 // The instance of `attribute` as history records it: numbers as doubles, any other value as its
-// JSON text. nullopt when the instance has neither observedAt nor modifiedAt.
+// JSON text, with modified_at_us set from modifiedAt. nullopt when the instance has neither
+// observedAt nor modifiedAt.
 std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attribute);
 
 // The instances a write from `before` (nullopt: the entity did not exist) to `after` adds to the
@@ -69,14 +77,16 @@ class TemporalReader {
   // kInternal on a corrupt chunk, kIoError on storage failure.
   using SampleVisitor = std::function<bool(const Sample&)>;
   virtual Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us,
-                         int64_t to_us, const SampleVisitor& visit) = 0;
+                         int64_t to_us, const SampleVisitor& visit,
+                         TimeProperty time_property = TimeProperty::kObservedAt) = 0;
 
   // Adds the samples of the series in [from_us, to_us) to `buckets`, as AggregateChunk does
   // (period_start_us <= from_us, period_len_us > 0). Chunks inside one bucket are aggregated
   // from their header. Errors as Samples, and kInvalidRequest on bad periods.
   virtual Status Aggregate(std::string_view id, const TemporalSeries& series,
                            int64_t period_start_us, int64_t period_len_us, int64_t from_us,
-                           int64_t to_us, AggregateBuckets& buckets) = 0;
+                           int64_t to_us, AggregateBuckets& buckets,
+                           TimeProperty time_property = TimeProperty::kObservedAt) = 0;
 };
 
 }  // namespace civitas::store
