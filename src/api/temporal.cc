@@ -87,7 +87,7 @@ json::value MethodValue(std::string_view method, const store::AggregateBucket& b
 // The rendering of one series: an array of instances (normalized), or one object.
 Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view id,
                                  const store::TemporalSeries& series, const TemporalParams& p,
-                                 int64_t now_us) {
+                                 int64_t now_us, TemporalPage& page) {
   const std::string kind(model::AttributeKindName(series.kind));
   if (p.format == TemporalFormat::kAggregated) {
     int64_t from = p.from, to = p.to;
@@ -124,13 +124,26 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
     return json::value(std::move(out));
   }
 
+  // lastN keeps the newest instances; otherwise the oldest, up to the cap.
+  const size_t cap = std::max<size_t>(1, p.max_instances);
+  const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
   std::deque<std::pair<int64_t, json::value>> samples;
+  bool cut = false;
   CIVITAS_RETURN_IF_ERROR(reader.Samples(id, series, p.from, p.to, [&](const store::Sample& s) {
+    if (samples.size() == keep) {
+      cut = p.last_n == 0 || p.last_n > cap;
+      if (p.last_n == 0) return false;
+      samples.pop_front();
+    }
     samples.emplace_back(s.timestamp_us, SampleJson(s));
-    if (p.last_n > 0 && samples.size() > p.last_n) samples.pop_front();
     return true;
   }, p.time_property));
   if (samples.empty()) return json::value(nullptr);
+  page.first_us = std::min(page.first_us, samples.front().first);
+  if (cut) {
+    page.truncated = true;
+    if (p.last_n == 0) page.end_us = std::min(page.end_us, samples.back().first + 1);
+  }
   if (p.format == TemporalFormat::kValues) {
     json::array values;
     for (auto& [t, v] : samples) values.push_back(json::array{std::move(v), FormatUs(t)});
@@ -224,7 +237,7 @@ Result<std::optional<json::object>> RenderTemporalEntity(store::TemporalReader& 
                                                          std::string_view id,
                                                          const TemporalParams& p,
                                                          const model::Context& context,
-                                                         int64_t now_us) {
+                                                         int64_t now_us, TemporalPage& page) {
   CIVITAS_ASSIGN_OR_RETURN(auto entity, reader.Entity(id));
   if (!entity) return std::optional<json::object>();
   json::object out{{"id", json::string(id)}};
@@ -237,7 +250,8 @@ Result<std::optional<json::object>> RenderTemporalEntity(store::TemporalReader& 
   }
   for (const auto& series : entity->series) {
     if (!p.attrs.empty() && !p.attrs.contains(series.attr)) continue;
-    CIVITAS_ASSIGN_OR_RETURN(json::value rendered, RenderSeries(reader, id, series, p, now_us));
+    CIVITAS_ASSIGN_OR_RETURN(json::value rendered,
+                             RenderSeries(reader, id, series, p, now_us, page));
     if (rendered.is_null()) continue;
     json::value& slot = out[context.CompactIri(series.attr)];
     if (slot.is_null()) slot = json::array();
@@ -261,16 +275,29 @@ Result<std::optional<json::object>> RenderTemporalEntity(store::TemporalReader& 
   return std::optional<json::object>(std::move(out));
 }
 
+Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
+                    const TemporalPage& page, json::value body) {
+  if (!page.truncated) return JsonReply(scope, http::status::ok, std::move(body));
+  Reply reply = JsonReply(scope, http::status::partial_content, std::move(body));
+  int64_t end = page.end_us == INT64_MAX ? params.to : page.end_us;
+  std::string range = "date-time " + FormatUs(page.first_us) + "-" + FormatUs(end) + "/" +
+                      (params.last_n > 0 ? std::to_string(params.last_n) : std::string("*"));
+  reply.response.set(http::field::content_range, range);
+  return reply;
+}
+
 Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id) {
   if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
   CIVITAS_ASSIGN_OR_RETURN_REPLY(TemporalParams params, ParseTemporalParams(scope));
+  params.max_instances = options.max_temporal_instances;
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   auto reader = store.ReadTemporal(scope.tenant);
+  TemporalPage page;
   CIVITAS_ASSIGN_OR_RETURN_REPLY(
       auto rendered, RenderTemporalEntity(*reader, id, params, *scope.context,
-                                          clock.Now().time_since_epoch().count()));
+                                          clock.Now().time_since_epoch().count(), page));
   if (!rendered) return ErrorReply(scope, NotFound("entity '" + id + "' has no temporal history"));
-  return JsonReply(scope, http::status::ok, std::move(*rendered));
+  return TemporalReply(scope, params, page, std::move(*rendered));
 }
 
 Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
@@ -286,12 +313,16 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   auto reader = store.ReadTemporal(scope.tenant);
   int64_t now_us = clock.Now().time_since_epoch().count();
   json::array out;
+  TemporalPage instances;
+  TemporalParams capped = params;
+  capped.max_instances = options.max_temporal_instances;
   for (const auto& entity : page.entities) {
-    CIVITAS_ASSIGN_OR_RETURN_REPLY(
-        auto rendered, RenderTemporalEntity(*reader, entity.id, params, *scope.context, now_us));
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(auto rendered,
+                                   RenderTemporalEntity(*reader, entity.id, capped, *scope.context,
+                                                        now_us, instances));
     if (rendered) out.push_back(std::move(*rendered));
   }
-  Reply reply = JsonReply(scope, http::status::ok, std::move(out));
+  Reply reply = TemporalReply(scope, capped, instances, std::move(out));
   if (page.total) reply.response.set("NGSILD-Results-Count", std::to_string(*page.total));
   return reply;
 }

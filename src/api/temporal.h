@@ -30,6 +30,14 @@ struct TemporalParams {
   std::vector<std::string> methods;  // aggrMethods, validated
   int64_t period_us = 0;            // aggrPeriodDuration; 0: one period over the range
   store::TimeProperty time_property = store::TimeProperty::kObservedAt;
+  size_t max_instances = 10000;  // per attribute (BrokerOptions::max_temporal_instances)
+};
+
+// Where a response cut an attribute's instances short (206 + Content-Range).
+struct TemporalPage {
+  bool truncated = false;
+  int64_t first_us = INT64_MAX;  // earliest instance returned
+  int64_t end_us = INT64_MAX;    // the range is complete up to here (exclusive)
 };
 
 // timerel (before: t < timeAt; after: t >= timeAt; between: timeAt <= t < endTimeAt), timeAt,
@@ -43,7 +51,12 @@ Result<std::optional<boost::json::object>> RenderTemporalEntity(store::TemporalR
                                                                 std::string_view id,
                                                                 const TemporalParams& params,
                                                                 const model::Context& context,
-                                                                int64_t now_us);
+                                                                int64_t now_us, TemporalPage& page);
+
+// The reply for a rendered temporal body: 200, or 206 with
+// "Content-Range: date-time <first>-<end>/<lastN or *>" when `page` was cut.
+Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
+                    const TemporalPage& page, boost::json::value body);
 
 // The instanceId of the instance at this timestamp (a series holds one per timestamp).
 std::string InstanceIdOf(int64_t timestamp_us);

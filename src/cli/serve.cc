@@ -75,7 +75,8 @@ int Serve(const ServeOptions& options) {
   }
   RestoreHostedContexts(**store, **contexts);
 
-  api::Broker broker(**store, **contexts, Clock::System());
+  api::Broker broker(**store, **contexts, Clock::System(),
+                     {.max_temporal_instances = options.max_temporal_instances});
   store::Store& store_ref = **store;
   api::HttpServer server(
       {.host = address->first, .port = address->second, .threads = options.threads},

@@ -342,6 +342,51 @@ TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
                         "BadRequestData"));
 }
 
+// A broker capped at 5 instances per attribute pages temporal answers with 206.
+class TemporalPagingTest : public BrokerTest {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(dir_.path(),
+                                              std::vector<std::string>{"--max-temporal-instances", "5"});
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+};
+
+TEST_F(TemporalPagingTest, LongHistoriesAreCutWithContentRange) {
+  json::array instances;
+  for (int i = 0; i < 12; ++i) {
+    instances.push_back(json::object{{"type", "Property"}, {"value", i}, {"observedAt", Iso(kT0 + i * 60)}});
+  }
+  ASSERT_EQ(http().Post(std::string(kApi) + "/temporal/entities",
+                        json::object{{"id", kId}, {"type", "Room"}, {"level", instances}})
+                .status,
+            201);
+  auto r = http().Get(TemporalUrl(kId, "?options=temporalValues"));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("values").as_array().size(), 5u);
+  // The range ends (exclusive) just after the last instance returned...
+  const std::string range = r.Header("content-range");
+  EXPECT_EQ(range, "date-time " + Iso(kT0) + "-2026-01-01T00:04:00.000001Z/*");
+  // ...so the next page starts there, with no instance repeated or skipped.
+  const std::string end = range.substr(range.find("Z-") + 2, range.size() - 2 - range.find("Z-") - 2);
+  r = http().Get(TemporalUrl(kId, "?options=temporalValues&timerel=after&timeAt=" + end));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("values").at(0).at(0).as_int64(), 5);
+  r = http().Get(TemporalUrl(kId, "?options=temporalValues&lastN=3"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("values").at(0).at(0).as_int64(), 9);
+  r = http().Get(TemporalUrl(kId, "?options=temporalValues&lastN=8"));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("values").at(0).at(0).as_int64(), 7);
+  EXPECT_EQ(r.Header("content-range").substr(0, 30), "date-time " + Iso(kT0 + 7 * 60));
+  EXPECT_EQ(r.Header("content-range").back(), '8');
+  // Aggregates are never cut.
+  r = http().Get(TemporalUrl(kId, "?options=aggregatedValues&aggrMethods=totalCount"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("totalCount").at(0).at(0).as_int64(), 12);
+}
+
 TEST_F(TemporalTest, HistorySurvivesRestart) {
   auto before = Temporal("");
   auto aggregated_query = "?options=aggregatedValues&aggrMethods=avg,max&aggrPeriodDuration=PT1H"
