@@ -102,7 +102,27 @@ Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready,
     if (n == 2) return AttributeDetails(scope, seg[1]);
   }
   if (root == "jsonldContexts") return ContextsEndpoint(scope);
-  if (root == "subscriptions" || root == "temporal" || root == "csourceRegistrations" ||
+  if (root == "temporal") {
+    if (n >= 2 && seg[1] == "entities") {
+      if (n == 2 && method == V::get) return QueryTemporal(scope);
+      if (n == 2 && method == V::post) return CreateTemporal(scope);
+      if (n == 3 && method == V::get) return RetrieveTemporal(scope, seg[2]);
+      if (n == 3 && method == V::delete_) return DeleteTemporal(scope, seg[2]);
+      if (n == 4 && seg[3] == "attrs" && method == V::post) return AppendTemporal(scope, seg[2]);
+      if (n == 5 && seg[3] == "attrs" && method == V::delete_) {
+        return DeleteTemporalAttr(scope, seg[2], seg[4]);
+      }
+      if (n == 6 && seg[3] == "attrs" && (method == V::patch || method == V::delete_)) {
+        return WriteTemporalInstance(scope, seg[2], seg[4], seg[5], method == V::delete_);
+      }
+      if (n <= 6) return ErrorReply(scope, MethodNotAllowed(request));
+    }
+    if (n == 3 && seg[1] == "entityOperations" && seg[2] == "query" && method == V::post) {
+      return QueryTemporalPost(scope);
+    }
+    return ErrorReply(scope, NotFound("no NGSI-LD resource at " + std::string(path)));
+  }
+  if (root == "subscriptions" || root == "csourceRegistrations" ||
       root == "csourceSubscriptions") {
     return ErrorReply(scope, Status(StatusCode::kOperationNotSupported,
                                     "/ngsi-ld/v1/" + root + " is not implemented yet"));

@@ -8,6 +8,8 @@
 
 namespace civitas::api {
 
+struct TemporalParams;  // temporal.h
+
 struct Broker::Impl {
   store::Store& store;
   model::ContextStore& contexts;
@@ -32,6 +34,19 @@ struct Broker::Impl {
   Reply QueryEntities(RequestScope& scope);
   Reply QueryEntitiesPost(RequestScope& scope);
 
+  // temporal.cc
+  Reply QueryTemporal(RequestScope& scope);
+  Reply RetrieveTemporal(RequestScope& scope, const std::string& id);
+  Reply CreateTemporal(RequestScope& scope);
+  Reply AppendTemporal(RequestScope& scope, const std::string& id);
+  Reply DeleteTemporal(RequestScope& scope, const std::string& id);
+  Reply DeleteTemporalAttr(RequestScope& scope, const std::string& id, const std::string& attr);
+  Reply QueryTemporalPost(RequestScope& scope);
+  Reply WriteTemporalInstance(RequestScope& scope, const std::string& id, const std::string& attr,
+                              const std::string& instance_id, bool remove);
+  Reply RunTemporalQuery(RequestScope& scope, const TemporalParams& params,
+                         const query::EntityQuery& query);
+
   // batch.cc
   Reply Batch(RequestScope& scope, const std::string& operation);
 
@@ -50,6 +65,12 @@ struct Broker::Impl {
   // Reads need the tenant to exist (NonexistentTenant otherwise); writes create it.
   Status CheckTenant(const RequestScope& scope) const;
 };
+
+// GET /entities parameters (id, idPattern, type, attrs, q, geo-query, paging) as a query
+// (queries.cc). kBadRequestData / kInvalidRequest / kTooManyResults on bad parameters.
+Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const BrokerOptions& options);
+// The same from a POST /entityOperations/query body (a Query object).
+Result<query::EntityQuery> QueryFromBody(const RequestScope& scope, const BrokerOptions& options);
 
 // A write reply that the server sends only after the WAL is synced.
 inline Reply Durable(Reply reply) {

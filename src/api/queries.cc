@@ -66,6 +66,8 @@ Status ApplyPaging(const RequestScope& scope, const BrokerOptions& options,
   return Status::Ok();
 }
 
+}  // namespace
+
 Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const BrokerOptions& options) {
   query::EntityQuery query;
   query::TermExpander expand = [&](std::string_view term) { return scope.Expand(term); };
@@ -153,6 +155,8 @@ Result<query::EntityQuery> QueryFromBody(const RequestScope& scope, const Broker
   CIVITAS_RETURN_IF_ERROR(ApplyPaging(scope, options, query));
   return query;
 }
+
+namespace {
 
 std::string PercentEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";

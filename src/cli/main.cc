@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
                         "Directory of extra @context files (see docs/formats/jsonld-contexts.md)");
   serve_cmd->add_option("--mqtt", serve.mqtt,
                         "MQTT broker HOST:PORT for device measures (FIWARE IoT Agent topics)");
+  serve_cmd->add_option("--max-temporal-instances", serve.max_temporal_instances,
+                        "Instances per attribute in a temporal response; more → 206")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
 

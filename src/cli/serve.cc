@@ -82,7 +82,8 @@ int Serve(const ServeOptions& options) {
     spdlog::error("{}", loaded.message());
     return 1;
   }
-  api::Broker broker(**store, **contexts, Clock::System(), {}, &devices);
+  api::Broker broker(**store, **contexts, Clock::System(),
+                     {.max_temporal_instances = options.max_temporal_instances}, &devices);
   std::unique_ptr<ingest::MqttBridge> mqtt;
   if (!options.mqtt.empty()) {
     auto mqtt_address = SplitHostPort(options.mqtt);

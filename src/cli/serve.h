@@ -11,6 +11,7 @@ struct ServeOptions {
   std::string mqtt;  // HOST:PORT of an MQTT broker for device ingest; empty: none
   std::string log_level = "info";
   int threads = 2;
+  size_t max_temporal_instances = 10000;  // per attribute in a temporal response
 };
 
 // `civitas serve`: opens the store, serves the API until SIGINT/SIGTERM. Exit code 0 on a clean

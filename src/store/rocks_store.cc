@@ -14,6 +14,7 @@
 #include "entity_index.h"
 #include "keys.h"
 #include "read_view.h"
+#include "src/store/temporal_writer.h"
 
 namespace civitas::store {
 namespace {
@@ -66,9 +67,10 @@ void Diff(const std::vector<std::string>& a, const std::vector<std::string>& b, 
 
 class RocksMutation final : public Mutation {
  public:
-  RocksMutation(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities, Tenant tenant,
+  RocksMutation(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
+                rocksdb::ColumnFamilyHandle* temporal, Tenant tenant,
                 std::span<const std::string> ids)
-      : db_(db), entities_(entities), tenant_(tenant), ids_(ids) {}
+      : db_(db), entities_(entities), tenant_(tenant), ids_(ids), history_(db, temporal, tenant) {}
 
   Result<model::Entity> Get(std::string_view id) override {
     if (auto it = pending_.find(id); it != pending_.end()) {
@@ -84,6 +86,18 @@ class RocksMutation final : public Mutation {
     pending_[id] = std::move(entity);
   }
   void Delete(std::string_view id) override { pending_[std::string(id)] = std::nullopt; }
+  void AddHistory(std::string_view id, std::vector<std::string> types,
+                  std::vector<TemporalInstance> instances) override {
+    history_.Add(id, std::move(types), std::move(instances));
+  }
+  void DeleteHistory(std::string_view id, std::string_view attr,
+                     const std::string* dataset_id) override {
+    history_.Delete(id, attr, dataset_id);
+  }
+  void DeleteHistoryInstance(std::string_view id, std::string_view attr,
+                             std::string_view dataset_id, int64_t timestamp_us) override {
+    history_.RemoveInstance(id, attr, dataset_id, timestamp_us);
+  }
 
   // Adds every pending change with its index and counter deltas to `batch`.
   // Name ids newly written into the batch are appended to `interned`.
@@ -104,6 +118,9 @@ class RocksMutation final : public Mutation {
       std::string key = keys::Entity(tenant_, id);
       if (updated) {
         batch.Put(entities_, key, model::EncodeEntity(*updated));
+        // Deleting an entity keeps its history (only DELETE /temporal/entities/{id} removes it).
+        auto delta = HistoryDelta(original ? &*original : nullptr, *updated);
+        if (!delta.empty()) history_.Add(id, updated->types, std::move(delta));
       } else if (original) {
         batch.Delete(entities_, key);
       }
@@ -115,10 +132,10 @@ class RocksMutation final : public Mutation {
     for (const auto& [k, d] : deltas) {
       if (d != 0) batch.Merge(meta, k, EncodeDelta(d));
     }
-    return Status::Ok();
+    return history_.Stage(batch);
   }
 
-  bool empty() const { return pending_.empty(); }
+  bool empty() const { return pending_.empty() && history_.empty(); }
 
  private:
   // The entity as stored before this mutation (cached: the ids are locked, so it cannot change).
@@ -146,6 +163,7 @@ class RocksMutation final : public Mutation {
   std::span<const std::string> ids_;
   std::map<std::string, std::optional<model::Entity>, std::less<>> originals_;
   std::map<std::string, std::optional<model::Entity>, std::less<>> pending_;
+  TemporalWriter history_;
 };
 
 }  // namespace
@@ -183,6 +201,7 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
       {"entities", cf},
       {"index", cf},
       {"meta", meta_cf},
+      {"temporal", cf},
   };
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.data_dir, families, &store->handles_, &raw);
@@ -191,6 +210,7 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   store->entities_ = store->handles_[1];
   store->index_ = store->handles_[2];
   store->meta_ = store->handles_[3];
+  store->temporal_ = store->handles_[4];
 
   CIVITAS_RETURN_IF_ERROR(store->CheckFormatVersion());
   CIVITAS_RETURN_IF_ERROR(store->names_.Load(*store->db_, store->meta_));
@@ -257,7 +277,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
     }
   } unlock{this, stripes};
 
-  RocksMutation mutation(*db_, entities_, tenant, ids);
+  RocksMutation mutation(*db_, entities_, temporal_, tenant, ids);
   CIVITAS_RETURN_IF_ERROR(body(mutation));
   if (mutation.empty()) return Status::Ok();
   rocksdb::WriteBatch batch;
@@ -314,6 +334,10 @@ void RocksStore::SyncLoop() {
 
 std::unique_ptr<ReadView> RocksStore::Read(Tenant tenant) const {
   return MakeReadView(*db_, entities_, index_, names_, tenant);
+}
+
+std::unique_ptr<TemporalReader> RocksStore::ReadTemporal(Tenant tenant) const {
+  return MakeTemporalReader(*db_, temporal_, tenant);
 }
 
 bool RocksStore::TenantExists(Tenant tenant) const {

@@ -29,6 +29,7 @@ class RocksStore final : public Store {
   Status SyncDurable() override;
 
   std::unique_ptr<ReadView> Read(Tenant tenant) const override;
+  std::unique_ptr<TemporalReader> ReadTemporal(Tenant tenant) const override;
   bool TenantExists(Tenant tenant) const override;
   std::vector<std::string> Tenants() const override;
 
@@ -56,6 +57,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* index_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   NameDictionary names_;
+  rocksdb::ColumnFamilyHandle* temporal_ = nullptr;
 
   // Entity write locks, striped by hash of (tenant, id).
   static constexpr size_t kStripes = 4096;

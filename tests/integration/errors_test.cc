@@ -23,8 +23,8 @@ TEST_F(ErrorsTest, UnknownResourcesAndMethods) {
                 400, "InvalidRequest"));
   EXPECT_TRUE(IsProblem(http().Get(std::string(kApi) + "/subscriptions"), 422,
                         "OperationNotSupported"));
-  EXPECT_TRUE(IsProblem(http().Get(std::string(kApi) + "/temporal/entities"),
-                        422, "OperationNotSupported"));
+  EXPECT_TRUE(IsProblem(http().Delete(std::string(kApi) + "/temporal/entities"), 400,
+                        "InvalidRequest"));
 }
 
 TEST_F(ErrorsTest, EntityIdsInPathMustBeUris) {

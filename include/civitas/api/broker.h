@@ -15,6 +15,9 @@ struct BrokerOptions {
   size_t max_page_size = 1000;      // larger limit → 403 TooManyResults
   size_t default_page_size = 20;
   size_t max_batch_entities = 10000;
+  // Temporal responses hold at most this many instances per attribute; more → 206 with
+  // Content-Range (the client continues from the end of the range).
+  size_t max_temporal_instances = 10000;
 };
 
 // The NGSI-LD API (/ngsi-ld/v1/...) plus /healthz and /readyz over a store and a context

@@ -12,6 +12,7 @@
 
 #include "civitas/core/result.h"
 #include "civitas/model/entity.h"
+#include "civitas/store/temporal_store.h"
 
 namespace civitas::store {
 
@@ -35,6 +36,22 @@ class Mutation {
   virtual void Put(model::Entity entity) = 0;
   // Removes the entity and its index entries; no-op when absent.
   virtual void Delete(std::string_view id) = 0;
+
+  // Temporal history (temporal_store.h). Put records the history of every changed attribute
+  // instance by itself (HistoryDelta); these add or remove history explicitly, e.g. for the
+  // /temporal endpoints. The id need not exist as an entity but must be locked.
+  // Adds instances to the entity's history (same series and timestamp: replaces) and records
+  // `types` as the entity's types in history.
+  virtual void AddHistory(std::string_view id, std::vector<std::string> types,
+                          std::vector<TemporalInstance> instances) = 0;
+  // Removes the history of the entity (attr empty), of one attribute (dataset_id null: every
+  // datasetId) or of one series. Applied before any AddHistory of the same mutation.
+  virtual void DeleteHistory(std::string_view id, std::string_view attr = {},
+                             const std::string* dataset_id = nullptr) = 0;
+  // Removes the instance at `timestamp_us` of one series (no-op when absent). An AddHistory of
+  // the same series and timestamp in the same mutation wins.
+  virtual void DeleteHistoryInstance(std::string_view id, std::string_view attr,
+                                     std::string_view dataset_id, int64_t timestamp_us) = 0;
 };
 
 // A read-only view of one tenant. Scans and MultiGet share one RocksDB snapshot, pinned by the
@@ -94,6 +111,8 @@ class Store {
   virtual Status SyncDurable() = 0;
 
   virtual std::unique_ptr<ReadView> Read(Tenant tenant) const = 0;
+  // The tenant's attribute history (empty for a tenant that has none).
+  virtual std::unique_ptr<TemporalReader> ReadTemporal(Tenant tenant) const = 0;
   virtual bool TenantExists(Tenant tenant) const = 0;
   virtual std::vector<std::string> Tenants() const = 0;
 

@@ -1,0 +1,127 @@
+// The temporal store end to end on RocksDB: recording history with entity writes, and reading a
+// 30-day series of one 60 s sensor (43,200 samples) back as samples and as hourly averages.
+//
+//   build/<preset>/bench/temporal_store_bench
+#include <benchmark/benchmark.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "civitas/store/store.h"
+
+namespace civitas::store {
+namespace {
+
+constexpr int64_t kMinute = 60'000'000;
+constexpr int64_t kHour = 60 * kMinute;
+constexpr int64_t kDay = 24 * kHour;
+constexpr int64_t kEpoch = 1'714'521'600'000'000;  // 2024-05-01T00:00:00Z
+constexpr const char* kAttr = "https://example.org/temperature";
+
+double Temperature(int64_t i) {
+  return std::round((20 + 5 * std::sin(static_cast<double>(i) / 229.0)) * 10) / 10;
+}
+
+struct BenchStore {
+  std::filesystem::path dir;
+  std::unique_ptr<Store> store;
+  explicit BenchStore(const std::string& name) {
+    dir = std::filesystem::temp_directory_path() /
+          ("civitas-temporal-bench-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    store = std::move(*Store::Open({.data_dir = dir.string()}));
+  }
+  ~BenchStore() {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+};
+
+// One PATCH-like entity write whose temperature changes: entity record, indexes and the
+// history sample (a pending key; once an hour the hour is folded into a chunk).
+// With state.range(0) == 0 the value and observedAt never change, so no history is recorded:
+// the baseline cost of the entity write itself.
+void BM_EntityWrite(benchmark::State& state) {
+  const bool history = state.range(0) != 0;
+  BenchStore bench(history ? "write-history" : "write-plain");
+  std::string id = "urn:ngsi-ld:Room:1";
+  int64_t i = 0;
+  for (auto _ : state) {
+    model::Entity e;
+    e.id = id;
+    e.types = {"https://example.org/Room"};
+    model::Attribute a;
+    a.name = kAttr;
+    int64_t k = history ? i : 0;
+    a.value = Temperature(k) + static_cast<double>(k % 2) / 100;
+    a.observed_at = Timestamp(std::chrono::microseconds(kEpoch + k * kMinute));
+    e.attributes.push_back(std::move(a));
+    ++i;
+    auto s = bench.store->Mutate("", {&id, 1}, [&](Mutation& m) {
+      m.Put(std::move(e));
+      return Status::Ok();
+    });
+    if (!s.ok()) state.SkipWithError(s.message().c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EntityWrite)->ArgName("history")->Arg(0)->Arg(1);
+
+// 30 days of one 60 s sensor, written an hour per mutation (each write folds the previous hour).
+class ThirtyDays : public benchmark::Fixture {
+ public:
+  void SetUp(benchmark::State&) override {
+    if (bench_) return;
+    bench_ = new BenchStore("read");
+    for (int64_t hour = 0; hour < 30 * 24; ++hour) {
+      std::vector<TemporalInstance> instances;
+      for (int64_t m = 0; m < 60; ++m) {
+        int64_t i = hour * 60 + m;
+        instances.push_back({kAttr, "", model::AttributeKind::kProperty, kEpoch + i * kMinute,
+                             SampleKind::kNumber, Temperature(i), "", std::nullopt});
+      }
+      (void)bench_->store->Mutate("", {&id_, 1}, [&](Mutation& mu) {
+        mu.AddHistory(id_, {"https://example.org/Room"}, std::move(instances));
+        return Status::Ok();
+      });
+    }
+  }
+  static BenchStore* bench_;  // leaked: outlives the benchmarks, no static destructor order
+  std::string id_ = "urn:ngsi-ld:Room:1";
+};
+BenchStore* ThirtyDays::bench_ = nullptr;
+
+BENCHMARK_F(ThirtyDays, HourlyAverage30Days)(benchmark::State& state) {
+  for (auto _ : state) {
+    AggregateBuckets buckets;
+    auto s = bench_->store->ReadTemporal("")->Aggregate(id_, {kAttr, ""}, kEpoch, kHour, kEpoch,
+                                                        kEpoch + 30 * kDay, buckets);
+    if (!s.ok() || buckets.buckets().size() != 720) state.SkipWithError("wrong aggregate");
+    benchmark::DoNotOptimize(buckets);
+  }
+}
+
+BENCHMARK_F(ThirtyDays, ScanSamples30Days)(benchmark::State& state) {
+  for (auto _ : state) {
+    double sum = 0;
+    int64_t n = 0;
+    auto s = bench_->store->ReadTemporal("")->Samples(id_, {kAttr, ""}, kEpoch, kEpoch + 30 * kDay,
+                                                      [&](const Sample& sample) {
+                                                        sum += sample.number;
+                                                        ++n;
+                                                        return true;
+                                                      });
+    if (!s.ok() || n != 30 * 24 * 60) state.SkipWithError("wrong scan");
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * 30 * 24 * 60);
+}
+
+}  // namespace
+}  // namespace civitas::store
+
+BENCHMARK_MAIN();

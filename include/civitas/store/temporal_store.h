@@ -1,0 +1,92 @@
+#pragma once
+
+// The temporal history of attributes: every recorded instance of an attribute, kept per series
+// (tenant, entity id, attribute IRI, datasetId) in the `temporal` column family, grouped in
+// hour-aligned TimeSeriesChunk chunks (docs/formats/temporal-store.md).
+//
+// Writes go through Store::Mutate (Mutation::AddHistory / DeleteHistory), so history changes
+// are in the same atomic, group-committed WriteBatch as the entity write they belong to, and
+// are serialised with it by the entity's lock. Reads go through TemporalReader.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "civitas/core/result.h"
+#include "civitas/model/entity.h"
+#include "civitas/store/time_series_chunk.h"
+
+namespace civitas::store {
+
+// The instant a sample is kept under. History has two timelines per series: by observedAt
+// (observedAt, else modifiedAt: every instance) and by modifiedAt (instances recorded from
+// entity writes only).
+enum class TimeProperty : uint8_t { kObservedAt, kModifiedAt };
+
+// One attribute instance at one instant. A series holds at most one instance per timestamp: a
+// later write with the same timestamp replaces the earlier one.
+struct TemporalInstance {
+  std::string attr;        // expanded IRI
+  std::string dataset_id;  // "" for the default instance
+  model::AttributeKind kind = model::AttributeKind::kProperty;
+  int64_t timestamp_us = 0;  // observedAt, else modifiedAt; µs since the Unix epoch, UTC
+  SampleKind value_kind = SampleKind::kNumber;
+  double number = 0;  // when value_kind == kNumber
+  std::string text;   // when value_kind == kText: the JSON text of the instance's value
+  // When set, the instance is also recorded at this time on the modifiedAt timeline.
+  std::optional<int64_t> modified_at_us;
+};
+
+// The instance of `attribute` as history records it: numbers as doubles, any other value as its
+// JSON text, with modified_at_us set from modifiedAt. nullopt when the instance has neither
+// observedAt nor modifiedAt.
+std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attribute);
+
+// The instances a write from `before` (nullopt: the entity did not exist) to `after` adds to the
+// history: each instance of `after` that is new or whose value or observedAt changed.
+std::vector<TemporalInstance> HistoryDelta(const model::Entity* before, const model::Entity& after);
+
+// Identifies one series of an entity.
+struct TemporalSeries {
+  std::string attr;
+  std::string dataset_id;
+  model::AttributeKind kind = model::AttributeKind::kProperty;  // of the latest write
+};
+
+// What history holds about one entity.
+struct TemporalEntity {
+  std::string id;
+  std::vector<std::string> types;      // as of the latest write, expanded
+  std::vector<TemporalSeries> series;  // sorted by (attr, dataset_id)
+};
+
+// A read-only view of one tenant's history at the latest committed state. Not thread-safe; one
+// per request. Time ranges are half-open [from_us, to_us).
+class TemporalReader {
+ public:
+  virtual ~TemporalReader() = default;
+
+  // The entity's series, or nullopt when it has no history. kIoError on storage failure.
+  virtual Result<std::optional<TemporalEntity>> Entity(std::string_view id) = 0;
+
+  // Calls `visit` for each sample of the series in [from_us, to_us) in ascending timestamp
+  // order until it returns false. Text samples point into buffers valid during the call only.
+  // kInternal on a corrupt chunk, kIoError on storage failure.
+  using SampleVisitor = std::function<bool(const Sample&)>;
+  virtual Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us,
+                         int64_t to_us, const SampleVisitor& visit,
+                         TimeProperty time_property = TimeProperty::kObservedAt) = 0;
+
+  // Adds the samples of the series in [from_us, to_us) to `buckets`, as AggregateChunk does
+  // (period_start_us <= from_us, period_len_us > 0). Chunks inside one bucket are aggregated
+  // from their header. Errors as Samples, and kInvalidRequest on bad periods.
+  virtual Status Aggregate(std::string_view id, const TemporalSeries& series,
+                           int64_t period_start_us, int64_t period_len_us, int64_t from_us,
+                           int64_t to_us, AggregateBuckets& buckets,
+                           TimeProperty time_property = TimeProperty::kObservedAt) = 0;
+};
+
+}  // namespace civitas::store

@@ -1,0 +1,330 @@
+// Temporal history reads: GET /temporal/entities and GET /temporal/entities/{id}, in the
+// normalized temporal, temporalValues and aggregatedValues representations (§4.5.7–§4.5.19).
+
+#include "src/api/temporal.h"
+
+#include <charconv>
+#include <cmath>
+#include <deque>
+
+#include <boost/json.hpp>
+
+#include "src/api/iso_duration.h"
+
+namespace civitas::api {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kMethods[] = {"totalCount", "distinctCount", "sum",   "avg",
+                                         "min",        "max",           "stddev", "sumsq"};
+
+Result<int64_t> ParseTimeParam(const RequestScope& scope, std::string_view name) {
+  const std::string* text = scope.Param(name);
+  if (text == nullptr) return BadRequestData(std::string(name) + " is required with this timerel");
+  CIVITAS_ASSIGN_OR_RETURN(Timestamp t, ParseTimestamp(*text));
+  return t.time_since_epoch().count();
+}
+
+std::vector<std::string> SplitComma(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+json::value NumberJson(double v) {
+  if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9007199254740992.0) {
+    return json::value(static_cast<int64_t>(v));
+  }
+  return json::value(v);
+}
+
+json::value SampleJson(const store::Sample& sample) {
+  if (sample.kind == store::SampleKind::kNumber) return NumberJson(sample.number);
+  boost::system::error_code ec;
+  json::value parsed = json::parse(sample.text, ec);
+  if (ec) return json::value(json::string(sample.text));
+  return parsed;
+}
+
+std::string_view ValueMember(model::AttributeKind kind) {
+  switch (kind) {
+    case model::AttributeKind::kRelationship: return "object";
+    case model::AttributeKind::kLanguageProperty: return "languageMap";
+    case model::AttributeKind::kListProperty: return "valueList";
+    case model::AttributeKind::kListRelationship: return "objectList";
+    case model::AttributeKind::kVocabProperty: return "vocab";
+    case model::AttributeKind::kJsonProperty: return "json";
+    default: return "value";
+  }
+}
+
+std::string FormatUs(int64_t t) { return FormatTimestamp(Timestamp(std::chrono::microseconds(t))); }
+
+int64_t FloorTo(int64_t t, int64_t period) {
+  int64_t q = t / period;
+  if (t % period < 0) --q;
+  return q * period;
+}
+
+json::value MethodValue(std::string_view method, const store::AggregateBucket& b) {
+  if (method == "totalCount") return json::value(static_cast<int64_t>(b.count));
+  if (method == "distinctCount") return json::value(static_cast<int64_t>(b.distinct_count()));
+  if (b.number_count == 0) return json::value(nullptr);
+  if (method == "sum") return NumberJson(b.sum);
+  if (method == "avg") return json::value(b.avg());
+  if (method == "min") return NumberJson(b.min);
+  if (method == "max") return NumberJson(b.max);
+  if (method == "stddev") return json::value(b.stddev());
+  return NumberJson(b.sumsq);
+}
+
+// The rendering of one series: an array of instances (normalized), or one object.
+Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view id,
+                                 const store::TemporalSeries& series, const TemporalParams& p,
+                                 int64_t now_us, TemporalPage& page) {
+  const std::string kind(model::AttributeKindName(series.kind));
+  if (p.format == TemporalFormat::kAggregated) {
+    int64_t from = p.from, to = p.to;
+    if (!p.bounded_from) {
+      // Periods are aligned to the epoch; without aggrPeriodDuration the one period starts at
+      // the first sample.
+      std::optional<int64_t> first;
+      CIVITAS_RETURN_IF_ERROR(reader.Samples(id, series, from, to, [&](const store::Sample& s) {
+        first = s.timestamp_us;
+        return false;
+      }, p.time_property));
+      if (!first) return json::value(nullptr);
+      from = p.period_us > 0 ? FloorTo(*first, p.period_us) : *first;
+    }
+    if (!p.bounded_to && p.period_us == 0) to = std::max(now_us, from) + 1;
+    int64_t period = p.period_us > 0 ? p.period_us : to - from;
+    store::AggregateBuckets buckets(
+        std::find(p.methods.begin(), p.methods.end(), "distinctCount") != p.methods.end());
+    CIVITAS_RETURN_IF_ERROR(
+        reader.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
+    json::object out{{"type", kind}};
+    if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
+    for (const auto& method : p.methods) {
+      json::array values;
+      for (const auto& [start, b] : buckets.buckets()) {
+        if (b.count == 0) continue;
+        int64_t end = p.period_us > 0 && (!p.bounded_to || start + period < to) ? start + period
+                      : p.bounded_to                                            ? to
+                                                                                : now_us;
+        values.push_back(json::array{MethodValue(method, b), FormatUs(start), FormatUs(end)});
+      }
+      out[method] = std::move(values);
+    }
+    return json::value(std::move(out));
+  }
+
+  // lastN keeps the newest instances; otherwise the oldest, up to the cap.
+  const size_t cap = std::max<size_t>(1, p.max_instances);
+  const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
+  std::deque<std::pair<int64_t, json::value>> samples;
+  bool cut = false;
+  CIVITAS_RETURN_IF_ERROR(reader.Samples(id, series, p.from, p.to, [&](const store::Sample& s) {
+    if (samples.size() == keep) {
+      cut = p.last_n == 0 || p.last_n > cap;
+      if (p.last_n == 0) return false;
+      samples.pop_front();
+    }
+    samples.emplace_back(s.timestamp_us, SampleJson(s));
+    return true;
+  }, p.time_property));
+  if (samples.empty()) return json::value(nullptr);
+  page.first_us = std::min(page.first_us, samples.front().first);
+  if (cut) {
+    page.truncated = true;
+    if (p.last_n == 0) page.end_us = std::min(page.end_us, samples.back().first + 1);
+  }
+  if (p.format == TemporalFormat::kValues) {
+    json::array values;
+    for (auto& [t, v] : samples) values.push_back(json::array{std::move(v), FormatUs(t)});
+    json::object out{{"type", kind}};
+    if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
+    out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"] =
+        std::move(values);
+    return json::value(std::move(out));
+  }
+  json::array instances;
+  for (auto& [t, v] : samples) {
+    json::object instance{{"type", kind}};
+    instance[ValueMember(series.kind)] = std::move(v);
+    instance[p.time_property == store::TimeProperty::kModifiedAt ? "modifiedAt" : "observedAt"] =
+        FormatUs(t);
+    instance["instanceId"] = InstanceIdOf(t);
+    if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
+    instances.push_back(std::move(instance));
+  }
+  return json::value(std::move(instances));
+}
+
+}  // namespace
+
+std::string InstanceIdOf(int64_t timestamp_us) {
+  return "urn:ngsi-ld:instance:" + std::to_string(timestamp_us);
+}
+
+Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
+  TemporalParams p;
+  if (const auto* timerel = scope.Param("timerel")) {
+    CIVITAS_ASSIGN_OR_RETURN(int64_t at, ParseTimeParam(scope, "timeAt"));
+    if (*timerel == "before") {
+      p.to = at;
+      p.bounded_to = true;
+    } else if (*timerel == "after") {
+      p.from = at;
+      p.bounded_from = true;
+    } else if (*timerel == "between") {
+      CIVITAS_ASSIGN_OR_RETURN(int64_t end, ParseTimeParam(scope, "endTimeAt"));
+      if (end <= at) return BadRequestData("endTimeAt must be after timeAt");
+      p.from = at;
+      p.to = end;
+      p.bounded_from = p.bounded_to = true;
+    } else {
+      return BadRequestData("timerel must be before, after or between, not '" + *timerel + "'");
+    }
+  } else if (scope.Param("timeAt") || scope.Param("endTimeAt")) {
+    return BadRequestData("timeAt needs timerel");
+  }
+  if (const auto* property = scope.Param("timeproperty"); property && *property != "observedAt") {
+    if (*property == "modifiedAt") {
+      p.time_property = store::TimeProperty::kModifiedAt;
+    } else if (*property == "createdAt" || *property == "deletedAt") {
+      return Status(StatusCode::kOperationNotSupported,
+                    "timeproperty " + *property +
+                        " is not supported: history is kept by observedAt and modifiedAt");
+    } else {
+      return BadRequestData("timeproperty must be observedAt, modifiedAt, createdAt or deletedAt");
+    }
+  }
+  if (const auto* last_n = scope.Param("lastN")) {
+    auto [end, ec] = std::from_chars(last_n->data(), last_n->data() + last_n->size(), p.last_n);
+    if (ec != std::errc() || end != last_n->data() + last_n->size() || p.last_n == 0) {
+      return BadRequestData("lastN must be a positive integer, not '" + *last_n + "'");
+    }
+  }
+  if (const auto* attrs = scope.Param("attrs")) {
+    for (const auto& a : SplitComma(*attrs)) p.attrs.insert(scope.Expand(a));
+  }
+  if (scope.HasOption("temporalValues")) p.format = TemporalFormat::kValues;
+  if (scope.HasOption("aggregatedValues")) {
+    p.format = TemporalFormat::kAggregated;
+    const auto* methods = scope.Param("aggrMethods");
+    if (methods == nullptr) return BadRequestData("aggregatedValues needs aggrMethods");
+    for (const auto& m : SplitComma(*methods)) {
+      if (std::find(std::begin(kMethods), std::end(kMethods), m) == std::end(kMethods)) {
+        return BadRequestData("unknown aggregation method '" + m + "'");
+      }
+      p.methods.push_back(m);
+    }
+    if (p.methods.empty()) return BadRequestData("aggrMethods is empty");
+    if (const auto* period = scope.Param("aggrPeriodDuration")) {
+      CIVITAS_ASSIGN_OR_RETURN(p.period_us, ParseIsoDurationUs(*period));
+    }
+  }
+  return p;
+}
+
+Result<std::optional<json::object>> RenderTemporalEntity(store::TemporalReader& reader,
+                                                         std::string_view id,
+                                                         const TemporalParams& p,
+                                                         const model::Context& context,
+                                                         int64_t now_us, TemporalPage& page) {
+  CIVITAS_ASSIGN_OR_RETURN(auto entity, reader.Entity(id));
+  if (!entity) return std::optional<json::object>();
+  json::object out{{"id", json::string(id)}};
+  if (entity->types.size() == 1) {
+    out["type"] = context.CompactIri(entity->types[0]);
+  } else if (!entity->types.empty()) {
+    json::array types;
+    for (const auto& t : entity->types) types.emplace_back(context.CompactIri(t));
+    out["type"] = std::move(types);
+  }
+  for (const auto& series : entity->series) {
+    if (!p.attrs.empty() && !p.attrs.contains(series.attr)) continue;
+    CIVITAS_ASSIGN_OR_RETURN(json::value rendered,
+                             RenderSeries(reader, id, series, p, now_us, page));
+    if (rendered.is_null()) continue;
+    json::value& slot = out[context.CompactIri(series.attr)];
+    if (slot.is_null()) slot = json::array();
+    auto& arr = slot.as_array();
+    if (rendered.is_array()) {
+      for (auto& instance : rendered.as_array()) arr.push_back(std::move(instance));
+    } else {
+      arr.push_back(std::move(rendered));
+    }
+  }
+  // temporalValues and aggregatedValues give one object per attribute unless it has several
+  // datasetIds.
+  if (p.format != TemporalFormat::kNormalized) {
+    for (auto& [key, value] : out) {
+      if (auto* arr = value.if_array(); arr && arr->size() == 1 && key != "type") {
+        json::value single = std::move((*arr)[0]);
+        value = std::move(single);
+      }
+    }
+  }
+  return std::optional<json::object>(std::move(out));
+}
+
+Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
+                    const TemporalPage& page, json::value body) {
+  if (!page.truncated) return JsonReply(scope, http::status::ok, std::move(body));
+  Reply reply = JsonReply(scope, http::status::partial_content, std::move(body));
+  int64_t end = page.end_us == INT64_MAX ? params.to : page.end_us;
+  std::string range = "date-time " + FormatUs(page.first_us) + "-" + FormatUs(end) + "/" +
+                      (params.last_n > 0 ? std::to_string(params.last_n) : std::string("*"));
+  reply.response.set(http::field::content_range, range);
+  return reply;
+}
+
+Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id) {
+  if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(TemporalParams params, ParseTemporalParams(scope));
+  params.max_instances = options.max_temporal_instances;
+  if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
+  auto reader = store.ReadTemporal(scope.tenant);
+  TemporalPage page;
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(
+      auto rendered, RenderTemporalEntity(*reader, id, params, *scope.context,
+                                          clock.Now().time_since_epoch().count(), page));
+  if (!rendered) return ErrorReply(scope, NotFound("entity '" + id + "' has no temporal history"));
+  return TemporalReply(scope, params, page, std::move(*rendered));
+}
+
+Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(TemporalParams params, ParseTemporalParams(scope));
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(query::EntityQuery query, QueryFromParams(scope, options));
+  return RunTemporalQuery(scope, params, query);
+}
+
+Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& params,
+                                     const query::EntityQuery& query) {
+  if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto page, query::RunEntityQuery(*store.Read(scope.tenant), query));
+  auto reader = store.ReadTemporal(scope.tenant);
+  int64_t now_us = clock.Now().time_since_epoch().count();
+  json::array out;
+  TemporalPage instances;
+  TemporalParams capped = params;
+  capped.max_instances = options.max_temporal_instances;
+  for (const auto& entity : page.entities) {
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(auto rendered,
+                                   RenderTemporalEntity(*reader, entity.id, capped, *scope.context,
+                                                        now_us, instances));
+    if (rendered) out.push_back(std::move(*rendered));
+  }
+  Reply reply = TemporalReply(scope, capped, instances, std::move(out));
+  if (page.total) reply.response.set("NGSILD-Results-Count", std::to_string(*page.total));
+  return reply;
+}
+
+}  // namespace civitas::api

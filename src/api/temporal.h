@@ -1,0 +1,64 @@
+#pragma once
+
+// Shared parts of the temporal endpoints (temporal.cc reads, temporal_write.cc writes).
+// Internal to api/.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "src/api/broker_impl.h"
+
+namespace civitas::api {
+
+enum class TemporalFormat { kNormalized, kValues, kAggregated };
+
+// The temporal query parameters, compiled. The time range is half-open [from, to) in µs since
+// the epoch; an unbounded side is ±2^61 (so period arithmetic cannot overflow).
+struct TemporalParams {
+  int64_t from = -(int64_t{1} << 61);
+  int64_t to = int64_t{1} << 61;
+  bool bounded_from = false;
+  bool bounded_to = false;
+  size_t last_n = 0;           // 0: every instance
+  std::set<std::string> attrs;  // expanded; empty: all
+  TemporalFormat format = TemporalFormat::kNormalized;
+  std::vector<std::string> methods;  // aggrMethods, validated
+  int64_t period_us = 0;            // aggrPeriodDuration; 0: one period over the range
+  store::TimeProperty time_property = store::TimeProperty::kObservedAt;
+  size_t max_instances = 10000;  // per attribute (BrokerOptions::max_temporal_instances)
+};
+
+// Where a response cut an attribute's instances short (206 + Content-Range).
+struct TemporalPage {
+  bool truncated = false;
+  int64_t first_us = INT64_MAX;  // earliest instance returned
+  int64_t end_us = INT64_MAX;    // the range is complete up to here (exclusive)
+};
+
+// timerel (before: t < timeAt; after: t >= timeAt; between: timeAt <= t < endTimeAt), timeAt,
+// endTimeAt, timeproperty, lastN, attrs, options (temporalValues / aggregatedValues),
+// aggrMethods, aggrPeriodDuration. kBadRequestData on a bad value; kOperationNotSupported for
+// timeproperty createdAt / deletedAt.
+Result<TemporalParams> ParseTemporalParams(const RequestScope& scope);
+
+// The temporal representation of the entity's history, or nullopt when it has none.
+Result<std::optional<boost::json::object>> RenderTemporalEntity(store::TemporalReader& reader,
+                                                                std::string_view id,
+                                                                const TemporalParams& params,
+                                                                const model::Context& context,
+                                                                int64_t now_us, TemporalPage& page);
+
+// The reply for a rendered temporal body: 200, or 206 with
+// "Content-Range: date-time <first>-<end>/<lastN or *>" when `page` was cut.
+Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
+                    const TemporalPage& page, boost::json::value body);
+
+// The instanceId of the instance at this timestamp (a series holds one per timestamp).
+std::string InstanceIdOf(int64_t timestamp_us);
+
+}  // namespace civitas::api

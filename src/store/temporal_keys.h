@@ -1,0 +1,87 @@
+#pragma once
+
+// Key layout of the `temporal` column family (docs/formats/temporal-store.md). Internal to
+// store/.
+//
+//   E = tenant \0 id \0                  entity prefix
+//   E \0                                 → entity types, each followed by \0
+//   S = E attr \0 datasetId \0           series prefix (attr is never empty)
+//   S 'A'                                → u8 attribute kind
+//   S 'C' be64(hour start)               → TimeSeriesChunk of the samples of that UTC hour
+//   S 'P' be64(timestamp)                → pending sample: u8 kind, then f64 LE or text bytes
+//   S 'c' / S 'p'                        → the same for the modifiedAt timeline
+//
+// be64(t) is the int64 µs timestamp with its sign bit flipped, big-endian, so keys sort in time
+// order across the epoch.
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "civitas/store/temporal_store.h"
+
+namespace civitas::store::temporal_keys {
+
+inline constexpr char kSep = '\0';
+inline constexpr char kKindTag = 'A';
+inline constexpr int64_t kHourUs = 3'600'000'000;
+
+// The key tags of one timeline of a series.
+struct Timeline {
+  char chunk;
+  char pending;
+};
+inline constexpr Timeline kObservedTimeline{'C', 'P'};
+inline constexpr Timeline kModifiedTimeline{'c', 'p'};
+inline Timeline TimelineOf(TimeProperty property) {
+  return property == TimeProperty::kModifiedAt ? kModifiedTimeline : kObservedTimeline;
+}
+
+inline std::string EntityPrefix(std::string_view tenant, std::string_view id) {
+  std::string k;
+  k.reserve(tenant.size() + id.size() + 2);
+  k.append(tenant).push_back(kSep);
+  k.append(id).push_back(kSep);
+  return k;
+}
+inline std::string EntityTypesKey(std::string_view tenant, std::string_view id) {
+  return EntityPrefix(tenant, id).append(1, kSep);
+}
+inline std::string AttrPrefix(std::string_view tenant, std::string_view id, std::string_view attr) {
+  return EntityPrefix(tenant, id).append(attr).append(1, kSep);
+}
+inline std::string SeriesPrefix(std::string_view tenant, std::string_view id,
+                                std::string_view attr, std::string_view dataset_id) {
+  return AttrPrefix(tenant, id, attr).append(dataset_id).append(1, kSep);
+}
+
+inline void AppendTime(std::string& k, int64_t t) {
+  uint64_t v = static_cast<uint64_t>(t) ^ (uint64_t{1} << 63);
+  for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+// The time at the end of a key (its last 8 bytes). Precondition: key.size() >= 8.
+inline int64_t TimeAtEnd(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = key.size() - 8; i < key.size(); ++i) v = (v << 8) | static_cast<uint8_t>(key[i]);
+  return static_cast<int64_t>(v ^ (uint64_t{1} << 63));
+}
+
+inline std::string Tagged(std::string series_prefix, char tag, int64_t t) {
+  series_prefix.push_back(tag);
+  AppendTime(series_prefix, t);
+  return series_prefix;
+}
+
+// The start of the UTC hour holding `t` (floor, also for negative t); INT64_MIN for the
+// times of the first, partial hour of the int64 range.
+inline int64_t HourOf(int64_t t) {
+  int64_t h = t / kHourUs;
+  if (t % kHourUs < 0) {
+    if (h == INT64_MIN / kHourUs) return INT64_MIN;
+    --h;
+  }
+  return h * kHourUs;
+}
+
+}  // namespace civitas::store::temporal_keys

@@ -1,0 +1,168 @@
+// Reads of the temporal history: series listing, sample scans and aggregation over chunks and
+// pending samples (docs/formats/temporal-store.md).
+
+#include "src/store/rocks_store.h"
+#include "src/store/temporal_keys.h"
+#include "src/store/temporal_writer.h"
+
+namespace civitas::store {
+namespace tk = temporal_keys;
+namespace {
+
+class RocksTemporalReader final : public TemporalReader {
+ public:
+  RocksTemporalReader(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, Tenant tenant)
+      : db_(db), cf_(cf), tenant_(tenant) {}
+
+  Result<std::optional<TemporalEntity>> Entity(std::string_view id) override {
+    TemporalEntity entity;
+    entity.id = std::string(id);
+    std::string prefix = tk::EntityPrefix(tenant_, id);
+    std::string types;
+    auto s = db_.Get(rocksdb::ReadOptions(), cf_, tk::EntityTypesKey(tenant_, id), &types);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read temporal entity");
+    bool found = s.ok();
+    for (size_t start = 0; found && start < types.size();) {
+      size_t end = types.find(tk::kSep, start);
+      if (end == std::string::npos) return Internal("corrupt temporal entity types");
+      entity.types.push_back(types.substr(start, end - start));
+      start = end + 1;
+    }
+    std::string upper = prefix;
+    upper.back() = '\x01';
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
+    // Attribute IRIs are never empty, so the first series key is past prefix + "\x01".
+    for (it->Seek(prefix + '\x01'); it->Valid();) {
+      std::string_view key = it->key().ToStringView();
+      std::string_view rest = key.substr(prefix.size());
+      size_t attr_end = rest.find(tk::kSep);
+      size_t dataset_end = attr_end == std::string_view::npos
+                               ? std::string_view::npos
+                               : rest.find(tk::kSep, attr_end + 1);
+      if (dataset_end == std::string_view::npos) return Internal("corrupt temporal key");
+      TemporalSeries series;
+      series.attr = std::string(rest.substr(0, attr_end));
+      series.dataset_id = std::string(rest.substr(attr_end + 1, dataset_end - attr_end - 1));
+      std::string series_prefix(key.substr(0, prefix.size() + dataset_end + 1));
+      std::string kind;
+      auto ks = db_.Get(rocksdb::ReadOptions(), cf_, series_prefix + tk::kKindTag, &kind);
+      if (ks.ok() && kind.size() == 1) {
+        series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(kind[0]));
+      }
+      entity.series.push_back(std::move(series));
+      found = true;
+      series_prefix.back() = '\x01';
+      it->Seek(series_prefix);
+    }
+    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "scan temporal series"));
+    if (!found) return std::optional<TemporalEntity>();
+    return std::optional<TemporalEntity>(std::move(entity));
+  }
+
+  Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us, int64_t to_us,
+                 const SampleVisitor& visit, TimeProperty time_property) override {
+    const tk::Timeline tags = tk::TimelineOf(time_property);
+    if (from_us >= to_us) return Status::Ok();
+    std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
+    bool more = true;
+    CIVITAS_RETURN_IF_ERROR(ScanChunks(prefix, tags, from_us, to_us, [&](std::string_view chunk) -> Status {
+      CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
+      Sample sample;
+      while (more && reader.Next(sample)) {
+        if (sample.timestamp_us < from_us) continue;
+        if (sample.timestamp_us >= to_us) break;
+        more = visit(sample);
+      }
+      if (!more) return Status::Ok();
+      return reader.status();
+    }, more));
+    if (!more) return Status::Ok();
+    return ScanPending(prefix, tags, from_us, to_us, [&](const Sample& sample) {
+      more = visit(sample);
+      return more;
+    });
+  }
+
+  Status Aggregate(std::string_view id, const TemporalSeries& series, int64_t period_start_us,
+                   int64_t period_len_us, int64_t from_us, int64_t to_us,
+                   AggregateBuckets& buckets, TimeProperty time_property) override {
+    const tk::Timeline tags = tk::TimelineOf(time_property);
+    if (period_len_us <= 0 || period_start_us > from_us) {
+      return Status(StatusCode::kInvalidRequest, "bad aggregation period");
+    }
+    if (from_us >= to_us) return Status::Ok();
+    std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
+    bool more = true;
+    CIVITAS_RETURN_IF_ERROR(ScanChunks(prefix, tags, from_us, to_us, [&](std::string_view chunk) {
+      return AggregateChunk(chunk, period_start_us, period_len_us, from_us, to_us, buckets);
+    }, more));
+    // Pending samples (one hour at most) go through the same code path as a chunk.
+    TimeSeriesChunkBuilder builder;
+    Status append = Status::Ok();
+    CIVITAS_RETURN_IF_ERROR(ScanPending(prefix, tags, from_us, to_us, [&](const Sample& sample) {
+      append = sample.kind == SampleKind::kNumber ? builder.Append(sample.timestamp_us, sample.number)
+                                                  : builder.Append(sample.timestamp_us, sample.text);
+      return append.ok();
+    }));
+    CIVITAS_RETURN_IF_ERROR(append);
+    if (builder.empty()) return Status::Ok();
+    return AggregateChunk(builder.Finish(), period_start_us, period_len_us, from_us, to_us,
+                          buckets);
+  }
+
+ private:
+  // Calls `on_chunk` for every chunk whose hour overlaps [from_us, to_us), in time order, while
+  // `more` stays true.
+  template <typename OnChunk>
+  Status ScanChunks(const std::string& prefix, tk::Timeline tags, int64_t from_us, int64_t to_us,
+                    OnChunk on_chunk, const bool& more) {
+    std::string begin = tk::Tagged(prefix, tags.chunk, tk::HourOf(from_us));
+    std::string end = tk::Tagged(prefix, tags.chunk, to_us);
+    rocksdb::Slice upper(end);
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
+    for (it->Seek(begin); more && it->Valid(); it->Next()) {
+      CIVITAS_RETURN_IF_ERROR(on_chunk(it->value().ToStringView()));
+    }
+    return FromRocks(it->status(), "scan temporal chunks");
+  }
+
+  template <typename OnSample>
+  Status ScanPending(const std::string& prefix, tk::Timeline tags, int64_t from_us, int64_t to_us,
+                     OnSample on_sample) {
+    PendingRange range(prefix, tags.pending);
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(range.options, cf_));
+    CIVITAS_ASSIGN_OR_RETURN(auto hour, PendingHour(*it, range));
+    if (!hour || *hour >= to_us) return Status::Ok();
+    // Start no earlier than the pending hour: older pending keys are deleted (folded).
+    std::string end = tk::Tagged(prefix, tags.pending, to_us);
+    for (it->Seek(tk::Tagged(prefix, tags.pending, std::max(from_us, *hour)));
+         it->Valid() && it->key().compare(end) < 0; it->Next()) {
+      Sample sample;
+      if (!DecodePendingValue(it->value().ToStringView(), sample)) {
+        return Internal("corrupt temporal pending sample");
+      }
+      sample.timestamp_us = tk::TimeAtEnd(it->key().ToStringView());
+      if (!on_sample(sample)) break;
+    }
+    return FromRocks(it->status(), "scan temporal pending samples");
+  }
+
+  rocksdb::DB& db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  std::string tenant_;
+};
+
+}  // namespace
+
+std::unique_ptr<TemporalReader> MakeTemporalReader(rocksdb::DB& db,
+                                                   rocksdb::ColumnFamilyHandle* temporal,
+                                                   Tenant tenant) {
+  return std::make_unique<RocksTemporalReader>(db, temporal, tenant);
+}
+
+}  // namespace civitas::store

@@ -1,0 +1,300 @@
+#include "civitas/store/temporal_store.h"
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "civitas/store/store.h"
+
+namespace civitas::store {
+namespace {
+
+constexpr int64_t kHour = 3'600'000'000;
+constexpr int64_t kT0 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
+constexpr const char* kTemp = "https://example.org/temperature";
+
+class TemporalStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("civitas-temporal-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto opened = Store::Open({.data_dir = dir_.string(), .block_cache_bytes = 8u << 20});
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    store_ = std::move(*opened);
+  }
+  // Writes the entity with a temperature observed at `t`.
+  void PutObserved(const std::string& id, double value, int64_t t) {
+    model::Entity e;
+    e.id = id;
+    e.types = {"https://example.org/Room"};
+    model::Attribute a;
+    a.name = kTemp;
+    a.value = value;
+    a.observed_at = Timestamp(std::chrono::microseconds(t));
+    a.modified_at = Timestamp(std::chrono::microseconds(kT0));
+    e.attributes.push_back(std::move(a));
+    ASSERT_TRUE(store_->Mutate("", {&e.id, 1}, [&](Mutation& m) {
+      m.Put(e);
+      return Status::Ok();
+    }).ok());
+  }
+  Status AddNumbers(const std::string& id, const std::string& attr,
+                    const std::vector<std::pair<int64_t, double>>& samples) {
+    std::vector<TemporalInstance> instances;
+    for (auto [t, v] : samples) {
+      TemporalInstance i;
+      i.attr = attr;
+      i.timestamp_us = t;
+      i.number = v;
+      instances.push_back(std::move(i));
+    }
+    return store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+      m.AddHistory(id, {"https://example.org/Room"}, instances);
+      return Status::Ok();
+    });
+  }
+  std::vector<std::pair<int64_t, double>> Read(const std::string& id, const std::string& attr,
+                                               int64_t from = INT64_MIN, int64_t to = INT64_MAX) {
+    std::vector<std::pair<int64_t, double>> out;
+    TemporalSeries series{attr, "", model::AttributeKind::kProperty};
+    auto s = store_->ReadTemporal("")->Samples(id, series, from, to, [&](const Sample& sample) {
+      out.emplace_back(sample.timestamp_us, sample.number);
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << s.message();
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(TemporalStoreTest, EntityWritesRecordHistoryThatSurvivesReopen) {
+  for (int i = 0; i < 10; ++i) PutObserved("urn:r1", 20 + i, kT0 + i * 20 * 60'000'000LL);
+  PutObserved("urn:r1", 29, kT0 + 9 * 20 * 60'000'000LL);  // unchanged: no new instance
+  ASSERT_TRUE(store_->SyncDurable().ok());
+  Reopen();
+  auto got = Read("urn:r1", kTemp);
+  ASSERT_EQ(got.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(got[i].first, kT0 + i * 20 * 60'000'000LL);
+    EXPECT_EQ(got[i].second, 20 + i);
+  }
+  auto entity = store_->ReadTemporal("")->Entity("urn:r1");
+  ASSERT_TRUE(entity.ok());
+  ASSERT_TRUE(entity->has_value());
+  EXPECT_EQ((*entity)->types, std::vector<std::string>{"https://example.org/Room"});
+  ASSERT_EQ((*entity)->series.size(), 1u);
+  EXPECT_EQ((*entity)->series[0].attr, kTemp);
+}
+
+TEST_F(TemporalStoreTest, DeletingTheEntityKeepsHistoryDeleteHistoryRemovesIt) {
+  PutObserved("urn:r1", 1, kT0);
+  std::string id = "urn:r1";
+  ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+    m.Delete(id);
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(Read(id, kTemp).size(), 1u);
+  ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+    m.DeleteHistory(id);
+    return Status::Ok();
+  }).ok());
+  EXPECT_TRUE(Read(id, kTemp).empty());
+  auto entity = store_->ReadTemporal("")->Entity(id);
+  ASSERT_TRUE(entity.ok());
+  EXPECT_FALSE(entity->has_value());
+}
+
+TEST_F(TemporalStoreTest, OutOfOrderAndDuplicatesLandInPlace) {
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 5 * kHour, 5}}).ok());
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 1 * kHour, 1}, {kT0 + 7 * kHour, 7}}).ok());
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 5 * kHour, 55}}).ok());  // folded duplicate
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 7 * kHour, 77}}).ok());  // pending duplicate
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 3 * kHour + 1, 3}}).ok());
+  std::vector<std::pair<int64_t, double>> want = {{kT0 + kHour, 1},
+                                                  {kT0 + 3 * kHour + 1, 3},
+                                                  {kT0 + 5 * kHour, 55},
+                                                  {kT0 + 7 * kHour, 77}};
+  EXPECT_EQ(Read("urn:a", kTemp), want);
+  Reopen();
+  EXPECT_EQ(Read("urn:a", kTemp), want);
+  EXPECT_EQ(Read("urn:a", kTemp, kT0 + kHour + 1, kT0 + 5 * kHour + 1),
+            (std::vector<std::pair<int64_t, double>>{{kT0 + 3 * kHour + 1, 3}, {kT0 + 5 * kHour, 55}}));
+}
+
+TEST_F(TemporalStoreTest, RemovesSingleInstancesFromChunksAndPending) {
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0, 1}, {kT0 + 1, 2}, {kT0 + kHour, 3}, {kT0 + kHour + 1, 4}}).ok());
+  std::string id = "urn:a";
+  auto remove = [&](int64_t t) {
+    ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+      m.DeleteHistoryInstance(id, kTemp, "", t);
+      return Status::Ok();
+    }).ok());
+  };
+  remove(kT0 + 1);           // in a chunk
+  remove(kT0 + kHour);       // pending
+  remove(kT0 + 5 * kHour);   // absent
+  EXPECT_EQ(Read(id, kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + kHour + 1, 4}}));
+  remove(kT0);  // the chunk becomes empty
+  ASSERT_TRUE(AddNumbers(id, kTemp, {{kT0 + 2 * kHour, 5}}).ok());  // folds the pending hour
+  Reopen();
+  EXPECT_EQ(Read(id, kTemp), (std::vector<std::pair<int64_t, double>>{{kT0 + kHour + 1, 4}, {kT0 + 2 * kHour, 5}}));
+}
+
+TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
+  std::string id = "urn:m";
+  for (int i = 0; i < 3; ++i) {
+    model::Entity e;
+    e.id = id;
+    e.types = {"T"};
+    model::Attribute a;
+    a.name = kTemp;
+    a.value = i;
+    a.observed_at = Timestamp(std::chrono::microseconds(kT0 - i * kHour));  // late observations
+    a.modified_at = Timestamp(std::chrono::microseconds(kT0 + i * kHour));
+    e.attributes.push_back(std::move(a));
+    ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+      m.Put(e);
+      return Status::Ok();
+    }).ok());
+  }
+  Reopen();
+  auto read = [&](TimeProperty property) {
+    std::vector<std::pair<int64_t, double>> out;
+    EXPECT_TRUE(store_->ReadTemporal("")->Samples(id, {kTemp, ""}, INT64_MIN, INT64_MAX,
+                                                  [&](const Sample& s) {
+                                                    out.emplace_back(s.timestamp_us, s.number);
+                                                    return true;
+                                                  }, property).ok());
+    return out;
+  };
+  EXPECT_EQ(read(TimeProperty::kObservedAt),
+            (std::vector<std::pair<int64_t, double>>{{kT0 - 2 * kHour, 2}, {kT0 - kHour, 1}, {kT0, 0}}));
+  EXPECT_EQ(read(TimeProperty::kModifiedAt),
+            (std::vector<std::pair<int64_t, double>>{{kT0, 0}, {kT0 + kHour, 1}, {kT0 + 2 * kHour, 2}}));
+}
+
+TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
+  std::string id = "urn:t";
+  TemporalInstance i;
+  i.attr = "https://example.org/status";
+  i.kind = model::AttributeKind::kRelationship;
+  i.timestamp_us = kT0;
+  i.value_kind = SampleKind::kText;
+  i.text = "\"urn:x\"";
+  ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+    m.AddHistory(id, {}, {i});
+    return Status::Ok();
+  }).ok());
+  auto entity = store_->ReadTemporal("")->Entity(id);
+  ASSERT_TRUE(entity.ok() && entity->has_value());
+  EXPECT_EQ((*entity)->series.at(0).kind, model::AttributeKind::kRelationship);
+  std::vector<std::string> texts;
+  ASSERT_TRUE(store_->ReadTemporal("")->Samples(id, (*entity)->series[0], INT64_MIN, INT64_MAX,
+                                                [&](const Sample& s) {
+                                                  texts.emplace_back(s.text);
+                                                  return true;
+                                                }).ok());
+  EXPECT_EQ(texts, std::vector<std::string>{"\"urn:x\""});
+}
+
+// Random writes (batches spanning hours, late samples, duplicates), deletes of series and
+// reopens, checked against a std::map model with scans and hourly aggregates.
+TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
+  std::mt19937 random(7);
+  const std::vector<std::string> attrs = {"https://example.org/a", "https://example.org/b"};
+  std::map<std::pair<std::string, std::string>, std::map<int64_t, double>> model;
+  int64_t clock = kT0;
+  for (int step = 0; step < 2000; ++step) {
+    std::string id = "urn:e:" + std::to_string(random() % 4);
+    const std::string& attr = attrs[random() % 2];
+    auto& series = model[{id, attr}];
+    if (random() % 60 == 0) {
+      ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+        m.DeleteHistory(id, attr);
+        return Status::Ok();
+      }).ok());
+      series.clear();
+      continue;
+    }
+    if (random() % 8 == 0 && !series.empty()) {
+      // Remove one instance, sometimes re-adding another in the same mutation.
+      auto victim = std::next(series.begin(), static_cast<long>(random() % series.size()));
+      int64_t t = victim->first;
+      bool readd = random() % 3 == 0;
+      ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
+        m.DeleteHistoryInstance(id, attr, "", t);
+        if (readd) {
+          TemporalInstance i;
+          i.attr = attr;
+          i.timestamp_us = clock;
+          i.number = -1;
+          m.AddHistory(id, {}, {i});
+        }
+        return Status::Ok();
+      }).ok());
+      series.erase(t);
+      if (readd) series[clock] = -1;
+      continue;
+    }
+    clock += static_cast<int64_t>(random() % 600) * 1'000'000;
+    std::vector<std::pair<int64_t, double>> batch;
+    for (int n = 1 + static_cast<int>(random() % 3); n > 0; --n) {
+      int64_t t = clock;
+      if (random() % 5 == 0) t -= static_cast<int64_t>(random() % 6) * kHour / 2;  // late
+      if (random() % 10 == 0 && !series.empty()) t = series.begin()->first;        // duplicate
+      double v = static_cast<double>(random() % 1000) / 10;
+      batch.emplace_back(t, v);
+    }
+    ASSERT_TRUE(AddNumbers(id, attr, batch).ok());
+    for (auto [t, v] : batch) series[t] = v;
+    if (step % 600 == 599) {
+      ASSERT_TRUE(store_->SyncDurable().ok());
+      Reopen();
+    }
+  }
+  for (const auto& [key, series] : model) {
+    std::vector<std::pair<int64_t, double>> want(series.begin(), series.end());
+    ASSERT_EQ(Read(key.first, key.second), want) << key.first << " " << key.second;
+    int64_t from = kT0 + kHour + 123, to = clock - kHour;
+    std::vector<std::pair<int64_t, double>> ranged;
+    std::map<int64_t, std::pair<uint64_t, double>> hourly;  // bucket → count, sum
+    for (auto [t, v] : series) {
+      if (t < from || t >= to) continue;
+      ranged.emplace_back(t, v);
+      auto& b = hourly[kT0 + (t - kT0) / kHour * kHour];
+      ++b.first;
+      b.second += v;
+    }
+    EXPECT_EQ(Read(key.first, key.second, from, to), ranged);
+    AggregateBuckets buckets;
+    ASSERT_TRUE(store_->ReadTemporal("")->Aggregate(key.first, {key.second, ""}, kT0, kHour, from,
+                                                    to, buckets).ok());
+    std::map<int64_t, std::pair<uint64_t, double>> got;
+    for (const auto& [start, b] : buckets.buckets()) {
+      if (b.count > 0) got[start] = {b.count, b.sum};
+    }
+    ASSERT_EQ(got.size(), hourly.size());
+    for (const auto& [start, b] : hourly) {
+      EXPECT_EQ(got[start].first, b.first) << start;
+      EXPECT_NEAR(got[start].second, b.second, 1e-9) << start;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace civitas::store

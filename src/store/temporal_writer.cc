@@ -1,0 +1,237 @@
+#include "src/store/temporal_writer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "civitas/model/json_text.h"
+#include "src/store/rocks_store.h"
+#include "src/store/temporal_keys.h"
+
+namespace civitas::store {
+namespace tk = temporal_keys;
+
+std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attribute) {
+  std::optional<Timestamp> at = attribute.observed_at ? attribute.observed_at : attribute.modified_at;
+  if (!at) return std::nullopt;
+  TemporalInstance instance;
+  instance.attr = attribute.name;
+  instance.dataset_id = attribute.dataset_id;
+  instance.kind = attribute.kind;
+  instance.timestamp_us = at->time_since_epoch().count();
+  if (attribute.modified_at) instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
+  if (attribute.kind == model::AttributeKind::kProperty && attribute.value.is_number()) {
+    instance.value_kind = SampleKind::kNumber;
+    instance.number = attribute.value.to_number<double>();
+  } else {
+    instance.value_kind = SampleKind::kText;
+    instance.text = model::ToJsonText(attribute.value);
+  }
+  return instance;
+}
+
+std::vector<TemporalInstance> HistoryDelta(const model::Entity* before, const model::Entity& after) {
+  std::vector<TemporalInstance> out;
+  for (const auto& attribute : after.attributes) {
+    const model::Attribute* old = before ? before->Find(attribute.name, attribute.dataset_id) : nullptr;
+    if (old != nullptr && old->kind == attribute.kind && old->value == attribute.value &&
+        old->observed_at == attribute.observed_at) {
+      continue;
+    }
+    if (auto instance = TemporalInstanceOf(attribute)) out.push_back(std::move(*instance));
+  }
+  return out;
+}
+
+std::string EncodePendingValue(const TemporalWriter::Value& value) {
+  std::string out(1, static_cast<char>(value.kind));
+  if (value.kind == SampleKind::kNumber) {
+    char bits[8];
+    std::memcpy(bits, &value.number, 8);
+    out.append(bits, 8);
+  } else {
+    out.append(value.text);
+  }
+  return out;
+}
+
+bool DecodePendingValue(std::string_view bytes, Sample& sample) {
+  if (bytes.empty()) return false;
+  if (bytes[0] == static_cast<char>(SampleKind::kNumber)) {
+    if (bytes.size() != 9) return false;
+    sample.kind = SampleKind::kNumber;
+    std::memcpy(&sample.number, bytes.data() + 1, 8);
+    return true;
+  }
+  if (bytes[0] != static_cast<char>(SampleKind::kText)) return false;
+  sample.kind = SampleKind::kText;
+  sample.text = bytes.substr(1);
+  return true;
+}
+
+PendingRange::PendingRange(const std::string& prefix, char pending_tag)
+    : begin(prefix + pending_tag),
+      end(prefix + static_cast<char>(pending_tag + 1)),
+      lower(begin),
+      upper(end) {
+  options.iterate_lower_bound = &lower;
+  options.iterate_upper_bound = &upper;
+}
+
+Result<std::optional<int64_t>> PendingHour(rocksdb::Iterator& it, const PendingRange& range) {
+  // From the newest end: the deleted pending keys of folded hours all sort before the live
+  // ones, so seeking forward from the start would step over every tombstone of the history.
+  it.SeekForPrev(range.end);
+  std::optional<int64_t> hour;
+  if (it.Valid()) hour = tk::HourOf(tk::TimeAtEnd(it.key().ToStringView()));
+  CIVITAS_RETURN_IF_ERROR(FromRocks(it.status(), "read temporal pending samples"));
+  return hour;
+}
+
+void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
+                         std::vector<TemporalInstance> instances) {
+  if (!types.empty()) types_[std::string(id)] = std::move(types);
+  for (auto& instance : instances) {
+    std::string prefix = tk::SeriesPrefix(tenant_, id, instance.attr, instance.dataset_id);
+    if (instance.modified_at_us) {
+      auto& modified = series_[{prefix, TimeProperty::kModifiedAt}];
+      modified.kind = instance.kind;
+      modified.samples[*instance.modified_at_us] =
+          Value{instance.value_kind, instance.number, instance.text};
+    }
+    auto& writes = series_[{std::move(prefix), TimeProperty::kObservedAt}];
+    writes.kind = instance.kind;
+    writes.samples[instance.timestamp_us] =
+        Value{instance.value_kind, instance.number, std::move(instance.text)};
+  }
+}
+
+void TemporalWriter::Delete(std::string_view id, std::string_view attr,
+                            const std::string* dataset_id) {
+  std::string begin = attr.empty()       ? tk::EntityPrefix(tenant_, id)
+                      : dataset_id == nullptr ? tk::AttrPrefix(tenant_, id, attr)
+                                              : tk::SeriesPrefix(tenant_, id, attr, *dataset_id);
+  std::string end = begin;
+  end.back() = '\x01';  // every prefix ends with \0
+  deletes_.emplace_back(std::move(begin), std::move(end));
+}
+
+void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
+                                    std::string_view dataset_id, int64_t timestamp_us) {
+  series_[{tk::SeriesPrefix(tenant_, id, attr, dataset_id), TimeProperty::kObservedAt}]
+      .removed.insert(timestamp_us);
+}
+
+bool TemporalWriter::Deleted(std::string_view key) const {
+  return std::any_of(deletes_.begin(), deletes_.end(),
+                     [&](const auto& r) { return key >= r.first && key < r.second; });
+}
+
+Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
+  for (const auto& [begin, end] : deletes_) batch.DeleteRange(cf_, begin, end);
+  for (const auto& [id, types] : types_) {
+    std::string record;
+    for (const auto& t : types) record.append(t).push_back(tk::kSep);
+    batch.Put(cf_, tk::EntityTypesKey(tenant_, id), record);
+  }
+  for (const auto& [key, writes] : series_) {
+    CIVITAS_RETURN_IF_ERROR(StageSeries(key.first, key.second, writes, batch));
+  }
+  return Status::Ok();
+}
+
+Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timeline,
+                                   const SeriesWrites& writes, rocksdb::WriteBatch& batch) {
+  const tk::Timeline tags = tk::TimelineOf(timeline);
+  if (writes.samples.empty() && writes.removed.empty()) return Status::Ok();
+  if (!writes.samples.empty()) {
+    batch.Put(cf_, prefix + tk::kKindTag, std::string(1, static_cast<char>(writes.kind)));
+  }
+  auto removed = [&](int64_t t) {
+    return writes.removed.contains(t) && !writes.samples.contains(t);
+  };
+  // A series deleted in this mutation starts empty: the DeleteRange is in the batch, not yet in
+  // the database this reads.
+  const bool fresh = Deleted(prefix);
+  PendingRange range(prefix, tags.pending);
+  std::unique_ptr<rocksdb::Iterator> it;
+  std::optional<int64_t> pending_hour;
+  if (!fresh) {
+    it.reset(db_.NewIterator(range.options, cf_));
+    CIVITAS_ASSIGN_OR_RETURN(pending_hour, PendingHour(*it, range));
+  }
+  const int64_t newest =
+      writes.samples.empty() ? INT64_MIN : tk::HourOf(writes.samples.rbegin()->first);
+  const int64_t frontier = pending_hour ? std::max(*pending_hour, newest) : newest;
+
+  std::map<int64_t, std::map<int64_t, const Value*>> fold;  // hour → timestamp → value
+  std::vector<std::unique_ptr<Value>> folded_pending;
+  for (const auto& [t, value] : writes.samples) {
+    if (tk::HourOf(t) == frontier) {
+      batch.Put(cf_, tk::Tagged(prefix, tags.pending, t), EncodePendingValue(value));
+    } else {
+      fold[tk::HourOf(t)][t] = &value;
+    }
+  }
+  for (int64_t t : writes.removed) {
+    if (!removed(t)) continue;
+    batch.Delete(cf_, tk::Tagged(prefix, tags.pending, t));
+    // No chunk holds the frontier hour (see the invariant); older hours are rewritten.
+    if (tk::HourOf(t) != frontier) fold[tk::HourOf(t)];
+  }
+  if (pending_hour && *pending_hour < frontier) {
+    // The pending hour is complete: its samples move into its chunk (new writes win).
+    for (it->Seek(tk::Tagged(prefix, tags.pending, *pending_hour)); it->Valid(); it->Next()) {
+      std::string_view key = it->key().ToStringView();
+      Sample sample;
+      if (!DecodePendingValue(it->value().ToStringView(), sample)) {
+        return Internal("corrupt temporal pending sample");
+      }
+      int64_t t = tk::TimeAtEnd(key);
+      batch.Delete(cf_, key);
+      if (removed(t)) continue;
+      auto value = std::make_unique<Value>();
+      value->kind = sample.kind;
+      value->number = sample.number;
+      value->text = std::string(sample.text);
+      fold[tk::HourOf(t)].emplace(t, value.get());
+      folded_pending.push_back(std::move(value));
+    }
+    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal pending samples"));
+  }
+  for (auto& [hour, samples] : fold) {
+    std::string key = tk::Tagged(prefix, tags.chunk, hour);
+    std::string existing;
+    std::vector<Sample> old;
+    if (!fresh) {
+      auto s = db_.Get(rocksdb::ReadOptions(), cf_, key, &existing);
+      if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read temporal chunk");
+      if (s.ok()) {
+        CIVITAS_ASSIGN_OR_RETURN(old, DecodeTimeSeriesChunk(existing));
+      }
+    }
+    std::vector<std::unique_ptr<Value>> kept;
+    for (const auto& sample : old) {
+      if (samples.contains(sample.timestamp_us) || removed(sample.timestamp_us)) continue;
+      auto value = std::make_unique<Value>();
+      value->kind = sample.kind;
+      value->number = sample.number;
+      value->text = std::string(sample.text);
+      samples.emplace(sample.timestamp_us, value.get());
+      kept.push_back(std::move(value));
+    }
+    if (samples.empty()) {
+      batch.Delete(cf_, key);
+      continue;
+    }
+    TimeSeriesChunkBuilder builder;
+    for (const auto& [t, value] : samples) {
+      Status s = value->kind == SampleKind::kNumber ? builder.Append(t, value->number)
+                                                    : builder.Append(t, value->text);
+      CIVITAS_RETURN_IF_ERROR(s);
+    }
+    batch.Put(cf_, key, builder.Finish());
+  }
+  return Status::Ok();
+}
+
+}  // namespace civitas::store

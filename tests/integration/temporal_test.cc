@@ -1,0 +1,403 @@
+// /temporal/entities: history recorded from entity writes, queried with every temporal
+// parameter and representation, temporal writes and deletes, and persistence across restart.
+// Expected numbers are computed here from the values the test sent.
+
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "broker_fixture.h"
+
+namespace civitas::testing {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char *kId = "urn:ngsi-ld:Room:1";
+constexpr int64_t kT0 = 1'767'225'600;  // 2026-01-01T00:00:00Z, seconds
+constexpr int kN = 40;
+constexpr int64_t kStep = 17 * 60;  // one observation every 17 minutes
+
+std::string Iso(int64_t seconds) {
+  std::time_t t = seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string TemporalUrl(const std::string &id, const std::string &query = "") {
+  return std::string(kApi) + "/temporal/entities/" + id + query;
+}
+
+class TemporalTest : public BrokerTest {
+ protected:
+  void SetUp() override {
+    BrokerTest::SetUp();
+    // Observation i at kT0 + i * kStep; sent in an order with late arrivals, the last value
+    // of a repeated observedAt wins.
+    Create(json::object{{"id", kId},
+                        {"type", "Room"},
+                        {"temperature", json::object{{"type", "Property"},
+                                                     {"value", Value(0)},
+                                                     {"observedAt", Iso(kT0)}}}});
+    sent_[kT0] = Value(0);
+    for (int i = 1; i < kN; ++i) {
+      int k = (i % 5 == 0 && i + 1 < kN) ? i + 1 : (i % 5 == 1 && i > 1) ? i - 1 : i;
+      Observe(k, Value(k));
+    }
+    Observe(7, 99.5);  // correction of an earlier observation
+  }
+  static double Value(int i) { return 20 + static_cast<double>((i * 7) % 50) / 10; }
+  void Observe(int i, double value) {
+    auto r = http().Patch(EntityUrl(kId) + "/attrs/temperature",
+                          json::object{{"value", value}, {"observedAt", Iso(kT0 + i * kStep)}});
+    ASSERT_EQ(r.status, 204) << r.body;
+    sent_[kT0 + i * kStep] = value;
+  }
+  json::object Temporal(const std::string &query) {
+    auto r = http().Get(TemporalUrl(kId, query));
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    if (r.status != 200) return {};
+    return r.Json().as_object();
+  }
+  // (time, value) of the normalized instances.
+  static std::vector<std::pair<std::string, double>> Instances(const json::object &e) {
+    std::vector<std::pair<std::string, double>> out;
+    if (!e.contains("temperature")) return out;
+    for (const auto &i : e.at("temperature").as_array()) {
+      out.emplace_back(std::string(i.at("observedAt").as_string()),
+                       i.at("value").to_number<double>());
+    }
+    return out;
+  }
+  std::vector<std::pair<std::string, double>> Expected(int64_t from, int64_t to) const {
+    std::vector<std::pair<std::string, double>> out;
+    for (auto [t, v] : sent_) {
+      if (t >= from && t < to) out.emplace_back(Iso(t), v);
+    }
+    return out;
+  }
+
+  std::map<int64_t, double> sent_;  // observedAt (s) → latest value
+};
+
+TEST_F(TemporalTest, NormalizedHistoryHoldsEveryObservation) {
+  auto e = Temporal("");
+  EXPECT_EQ(e.at("id").as_string(), kId);
+  EXPECT_EQ(e.at("type").as_string(), "Room");
+  EXPECT_EQ(Instances(e), Expected(INT64_MIN, INT64_MAX));
+  std::set<std::string> ids;
+  for (const auto &i : e.at("temperature").as_array()) {
+    EXPECT_EQ(i.at("type").as_string(), "Property");
+    ids.emplace(i.at("instanceId").as_string());
+  }
+  EXPECT_EQ(ids.size(), sent_.size()) << "instanceIds are unique";
+}
+
+TEST_F(TemporalTest, TimerelSelectsTheRange) {
+  const int64_t a = kT0 + 5 * kStep + 60, b = kT0 + 23 * kStep;
+  EXPECT_EQ(Instances(Temporal("?timerel=before&timeAt=" + Iso(a))), Expected(INT64_MIN, a));
+  EXPECT_EQ(Instances(Temporal("?timerel=after&timeAt=" + Iso(a))), Expected(a, INT64_MAX));
+  EXPECT_EQ(Instances(Temporal("?timerel=between&timeAt=" + Iso(a) + "&endTimeAt=" + Iso(b))),
+            Expected(a, b));
+  EXPECT_EQ(Instances(Temporal("?timerel=after&timeAt=" + Iso(b) + "&timeproperty=observedAt")),
+            Expected(b, INT64_MAX));
+}
+
+TEST_F(TemporalTest, LastNKeepsTheNewest) {
+  auto all = Expected(INT64_MIN, INT64_MAX);
+  auto got = Instances(Temporal("?lastN=3"));
+  EXPECT_EQ(got, decltype(all)(all.end() - 3, all.end()));
+  const int64_t b = kT0 + 10 * kStep;
+  auto before = Expected(INT64_MIN, b);
+  EXPECT_EQ(Instances(Temporal("?lastN=2&timerel=before&timeAt=" + Iso(b))),
+            decltype(before)(before.end() - 2, before.end()));
+}
+
+TEST_F(TemporalTest, TemporalValuesAreValueTimePairs) {
+  auto e = Temporal("?options=temporalValues&attrs=temperature");
+  const auto &attr = e.at("temperature").as_object();
+  EXPECT_EQ(attr.at("type").as_string(), "Property");
+  std::vector<std::pair<std::string, double>> got;
+  for (const auto &pair : attr.at("values").as_array()) {
+    got.emplace_back(std::string(pair.at(1).as_string()), pair.at(0).to_number<double>());
+  }
+  EXPECT_EQ(got, Expected(INT64_MIN, INT64_MAX));
+  EXPECT_FALSE(Temporal("?attrs=humidity").contains("temperature"));
+}
+
+TEST_F(TemporalTest, HourlyAggregatesMatchValuesSent) {
+  const int64_t from = kT0, to = kT0 + 8 * 3600;
+  struct Bucket {
+    int64_t count = 0;
+    double sum = 0, sumsq = 0, min = INFINITY, max = -INFINITY;
+    std::set<double> distinct;
+  };
+  std::map<int64_t, Bucket> hourly;
+  for (auto [t, v] : sent_) {
+    if (t < from || t >= to) continue;
+    auto &b = hourly[from + (t - from) / 3600 * 3600];
+    ++b.count;
+    b.sum += v;
+    b.sumsq += v * v;
+    b.min = std::min(b.min, v);
+    b.max = std::max(b.max, v);
+    b.distinct.insert(v);
+  }
+  auto e = Temporal("?options=aggregatedValues&aggrMethods=totalCount,distinctCount,sum,avg,"
+                    "min,max,stddev,sumsq&aggrPeriodDuration=PT1H&timerel=between&timeAt=" +
+                    Iso(from) + "&endTimeAt=" + Iso(to));
+  const auto &attr = e.at("temperature").as_object();
+  auto check = [&](const char *method, auto expected) {
+    const auto &values = attr.at(method).as_array();
+    ASSERT_EQ(values.size(), hourly.size()) << method;
+    size_t i = 0;
+    for (const auto &[start, b] : hourly) {
+      const auto &row = values.at(i++).as_array();
+      EXPECT_NEAR(row.at(0).to_number<double>(), expected(b), 1e-9) << method << " " << start;
+      EXPECT_EQ(row.at(1).as_string(), Iso(start)) << method;
+      EXPECT_EQ(row.at(2).as_string(), Iso(start + 3600)) << method;
+    }
+  };
+  check("totalCount", [](const Bucket &b) { return double(b.count); });
+  check("distinctCount", [](const Bucket &b) { return double(b.distinct.size()); });
+  check("sum", [](const Bucket &b) { return b.sum; });
+  check("avg", [](const Bucket &b) { return b.sum / b.count; });
+  check("min", [](const Bucket &b) { return b.min; });
+  check("max", [](const Bucket &b) { return b.max; });
+  check("sumsq", [](const Bucket &b) { return b.sumsq; });
+  check("stddev", [](const Bucket &b) {
+    double avg = b.sum / b.count;
+    return std::sqrt(std::max(0.0, b.sumsq / b.count - avg * avg));
+  });
+}
+
+TEST_F(TemporalTest, WholeRangeAggregateWithoutPeriod) {
+  double sum = 0;
+  for (auto [t, v] : sent_) sum += v;
+  const int64_t to = kT0 + 100 * kStep;
+  auto e = Temporal("?options=aggregatedValues&aggrMethods=avg,totalCount&timerel=between&timeAt=" +
+                    Iso(kT0) + "&endTimeAt=" + Iso(to));
+  const auto &avg = e.at("temperature").at("avg").as_array();
+  ASSERT_EQ(avg.size(), 1u);
+  EXPECT_NEAR(avg.at(0).at(0).to_number<double>(), sum / sent_.size(), 1e-9);
+  EXPECT_EQ(avg.at(0).at(1).as_string(), Iso(kT0));
+  EXPECT_EQ(avg.at(0).at(2).as_string(), Iso(to));
+  EXPECT_EQ(e.at("temperature").at("totalCount").at(0).at(0).as_int64(),
+            static_cast<int64_t>(sent_.size()));
+}
+
+TEST_F(TemporalTest, QueryByTypeReturnsEachEntitysHistory) {
+  Create(json::object{{"id", "urn:ngsi-ld:Room:2"},
+                      {"type", "Room"},
+                      {"temperature", json::object{{"type", "Property"},
+                                                   {"value", 5},
+                                                   {"observedAt", Iso(kT0 + 60)}}}});
+  Create(json::object{{"id", "urn:ngsi-ld:Car:1"}, {"type", "Car"}, {"speed", Prop(3)}});
+  auto r = http().Get(std::string(kApi) + "/temporal/entities?type=Room&count=true&lastN=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::array arr = r.Json().as_array();
+  ASSERT_EQ(arr.size(), 2u);
+  EXPECT_EQ(arr.at(0).at("id").as_string(), kId);
+  EXPECT_EQ(Instances(arr.at(0).as_object()), Expected(std::prev(sent_.end())->first, INT64_MAX));
+  EXPECT_EQ(arr.at(1).at("temperature").at(0).at("value").as_int64(), 5);
+  EXPECT_EQ(r.Header("ngsild-results-count"), "2");
+
+  auto post = http().Post(
+      std::string(kApi) + "/temporal/entityOperations/query",
+      json::object{{"type", "Query"},
+                   {"entities", json::array{json::object{{"type", "Room"}}}},
+                   {"temporalQ", json::object{{"timerel", "before"}, {"timeAt", Iso(kT0 + 120)}}}});
+  ASSERT_EQ(post.status, 200) << post.body;
+  const json::value body = post.Json();
+  ASSERT_EQ(body.as_array().size(), 2u);
+  EXPECT_EQ(Instances(body.at(0).as_object()), Expected(INT64_MIN, kT0 + 120));
+}
+
+TEST_F(TemporalTest, BadParametersAreProblems) {
+  for (const std::string query :
+       {"?timerel=during&timeAt=2026-01-01T00:00:00Z", "?timerel=before", "?timerel=between&timeAt=2026-01-01T00:00:00Z",
+        "?timeAt=2026-01-01T00:00:00Z", "?timerel=before&timeAt=yesterday", "?lastN=0", "?lastN=x",
+        "?options=aggregatedValues", "?options=aggregatedValues&aggrMethods=median",
+        "?options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=1H",
+        "?timerel=between&timeAt=2026-01-02T00:00:00Z&endTimeAt=2026-01-01T00:00:00Z"}) {
+    EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(kId, query)), 400, "BadRequestData")) << query;
+  }
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl("urn:ngsi-ld:Room:404")), 404, "ResourceNotFound"));
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl("not-a-uri")), 400, "BadRequestData"));
+}
+
+TEST_F(TemporalTest, DeletingTheEntityKeepsItsHistory) {
+  ASSERT_EQ(http().Delete(EntityUrl(kId)).status, 204);
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  ASSERT_EQ(http().Delete(TemporalUrl(kId)).status, 204);
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(kId)), 404, "ResourceNotFound"));
+  EXPECT_TRUE(IsProblem(http().Delete(TemporalUrl(kId)), 404, "ResourceNotFound"));
+}
+
+TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
+  const std::string id = "urn:ngsi-ld:Sensor:9";
+  auto instances = [](std::initializer_list<std::pair<int64_t, double>> list) {
+    json::array arr;
+    for (auto [t, v] : list) {
+      arr.push_back(json::object{{"type", "Property"}, {"value", v}, {"observedAt", Iso(t)}});
+    }
+    return arr;
+  };
+  auto created = http().Post(std::string(kApi) + "/temporal/entities",
+                             json::object{{"id", id},
+                                          {"type", "Sensor"},
+                                          {"level", instances({{kT0, 1}, {kT0 + 7200, 3}})},
+                                          {"state", json::array{json::object{
+                                                        {"type", "Relationship"},
+                                                        {"object", "urn:ngsi-ld:Mode:on"},
+                                                        {"observedAt", Iso(kT0)}}}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.Header("location"), "/ngsi-ld/v1/temporal/entities/" + id);
+  auto again = http().Post(std::string(kApi) + "/temporal/entities",
+                           json::object{{"id", id}, {"type", "Sensor"},
+                                        {"level", instances({{kT0 + 3600, 2}})}});
+  ASSERT_EQ(again.status, 204) << again.body;
+  auto appended = http().Post(TemporalUrl(id, "/attrs"),
+                              json::object{{"level", instances({{kT0 + 7200, 4}})}});
+  ASSERT_EQ(appended.status, 204) << appended.body;
+  auto r = http().Get(TemporalUrl(id, "?options=temporalValues"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object e = r.Json().as_object();
+  EXPECT_EQ(e.at("type").as_string(), "Sensor");
+  EXPECT_EQ(e.at("level").at("values"),
+            (json::value(json::array{json::array{1, Iso(kT0)}, json::array{2, Iso(kT0 + 3600)},
+                                     json::array{4, Iso(kT0 + 7200)}})));
+  EXPECT_EQ(e.at("state").at("objects"),
+            json::value(json::array{json::array{"urn:ngsi-ld:Mode:on", Iso(kT0)}}));
+  EXPECT_TRUE(IsProblem(http().Post(TemporalUrl("urn:ngsi-ld:Sensor:none", "/attrs"),
+                                    json::object{{"level", instances({{kT0, 1}})}}),
+                        404, "ResourceNotFound"));
+
+  ASSERT_EQ(http().Delete(TemporalUrl(id, "/attrs/level")).status, 204);
+  EXPECT_TRUE(IsProblem(http().Delete(TemporalUrl(id, "/attrs/level")), 404, "ResourceNotFound"));
+  const json::object after = http().Get(TemporalUrl(id)).Json().as_object();
+  EXPECT_FALSE(after.contains("level"));
+  EXPECT_TRUE(after.contains("state"));
+}
+
+TEST_F(TemporalTest, PatchAndDeleteOneInstance) {
+  auto first = Temporal("").at("temperature").at(3).as_object();
+  const std::string instance(first.at("instanceId").as_string());
+  const std::string url = TemporalUrl(kId, "/attrs/temperature/" + instance);
+  auto r = http().Patch(url, json::object{{"value", 55.5}});
+  ASSERT_EQ(r.status, 204) << r.body;
+  const int64_t t3 = std::next(sent_.begin(), 3)->first;
+  sent_[t3] = 55.5;
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  // Moving the instance in time.
+  r = http().Patch(url, json::object{{"value", 1.5}, {"observedAt", Iso(kT0 - 3600)}});
+  ASSERT_EQ(r.status, 204) << r.body;
+  sent_.erase(t3);
+  sent_[kT0 - 3600] = 1.5;
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  EXPECT_TRUE(IsProblem(http().Patch(url, json::object{{"value", 2}}), 404, "ResourceNotFound"));
+  auto moved = Temporal("?lastN=100").at("temperature").at(0).at("instanceId");
+  ASSERT_EQ(http().Delete(TemporalUrl(kId, "/attrs/temperature/" +
+                                               std::string(moved.as_string())))
+                .status,
+            204);
+  sent_.erase(kT0 - 3600);
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  EXPECT_TRUE(IsProblem(http().Delete(TemporalUrl(kId, "/attrs/temperature/urn:x")), 404,
+                        "ResourceNotFound"));
+}
+
+TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
+  const std::string id = "urn:ngsi-ld:Counter:1";
+  Create(json::object{{"id", id}, {"type", "Counter"}, {"count", Prop(0)}});
+  std::vector<std::string> modified;
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_EQ(http().Patch(EntityUrl(id) + "/attrs/count", json::object{{"value", i}}).status, 204);
+  }
+  // Instances come in time order, so the values 0..3 say the writes were recorded in order.
+  auto by_modified = http().Get(TemporalUrl(id, "?timeproperty=modifiedAt"));
+  ASSERT_EQ(by_modified.status, 200) << by_modified.body;
+  const json::array instances = by_modified.Json().at("count").as_array();
+  ASSERT_EQ(instances.size(), 4u);
+  for (size_t i = 0; i < instances.size(); ++i) {
+    EXPECT_EQ(instances[i].at("value").as_int64(), static_cast<int64_t>(i));
+    modified.emplace_back(instances[i].at("modifiedAt").as_string());
+  }
+  auto entity = Fetch(id, "?options=sysAttrs");
+  EXPECT_EQ(entity.at("count").at("modifiedAt").as_string(), modified.back());
+  auto last = http().Get(TemporalUrl(id, "?timeproperty=modifiedAt&timerel=before&timeAt=" +
+                                             modified.back()));
+  EXPECT_EQ(last.Json().at("count").as_array().size(), 3u);
+  auto observed = http().Get(TemporalUrl(id)).Json();
+  EXPECT_EQ(observed.at("count").at(3).at("observedAt").as_string(), modified.back());
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(id, "?timeproperty=createdAt")), 422,
+                        "OperationNotSupported"));
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(id, "?timeproperty=whenever")), 400,
+                        "BadRequestData"));
+}
+
+// A broker capped at 5 instances per attribute pages temporal answers with 206.
+class TemporalPagingTest : public BrokerTest {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(dir_.path(),
+                                              std::vector<std::string>{"--max-temporal-instances", "5"});
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+};
+
+TEST_F(TemporalPagingTest, LongHistoriesAreCutWithContentRange) {
+  json::array instances;
+  for (int i = 0; i < 12; ++i) {
+    instances.push_back(json::object{{"type", "Property"}, {"value", i}, {"observedAt", Iso(kT0 + i * 60)}});
+  }
+  ASSERT_EQ(http().Post(std::string(kApi) + "/temporal/entities",
+                        json::object{{"id", kId}, {"type", "Room"}, {"level", instances}})
+                .status,
+            201);
+  auto r = http().Get(TemporalUrl(kId, "?options=temporalValues"));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("values").as_array().size(), 5u);
+  // The range ends (exclusive) just after the last instance returned...
+  const std::string range = r.Header("content-range");
+  EXPECT_EQ(range, "date-time " + Iso(kT0) + "-2026-01-01T00:04:00.000001Z/*");
+  // ...so the next page starts there, with no instance repeated or skipped.
+  const std::string end = range.substr(range.find("Z-") + 2, range.size() - 2 - range.find("Z-") - 2);
+  r = http().Get(TemporalUrl(kId, "?options=temporalValues&timerel=after&timeAt=" + end));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("values").at(0).at(0).as_int64(), 5);
+  r = http().Get(TemporalUrl(kId, "?options=temporalValues&lastN=3"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("values").at(0).at(0).as_int64(), 9);
+  r = http().Get(TemporalUrl(kId, "?options=temporalValues&lastN=8"));
+  ASSERT_EQ(r.status, 206) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("values").at(0).at(0).as_int64(), 7);
+  EXPECT_EQ(r.Header("content-range").substr(0, 30), "date-time " + Iso(kT0 + 7 * 60));
+  EXPECT_EQ(r.Header("content-range").back(), '8');
+  // Aggregates are never cut.
+  r = http().Get(TemporalUrl(kId, "?options=aggregatedValues&aggrMethods=totalCount"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("level").at("totalCount").at(0).at(0).as_int64(), 12);
+}
+
+TEST_F(TemporalTest, HistorySurvivesRestart) {
+  auto before = Temporal("");
+  auto aggregated_query = "?options=aggregatedValues&aggrMethods=avg,max&aggrPeriodDuration=PT1H"
+                          "&timerel=after&timeAt=" + Iso(kT0);
+  auto aggregated = Temporal(aggregated_query);
+  Restart();
+  EXPECT_EQ(Temporal(""), before);
+  EXPECT_EQ(Temporal(aggregated_query), aggregated);
+  Observe(kN + 3, 42);  // and history keeps growing after the restart
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+}
+
+}  // namespace
+}  // namespace civitas::testing
