@@ -3,7 +3,6 @@
 //
 //   build/<preset>/bench/temporal_store_bench
 #include <benchmark/benchmark.h>
-
 #include <unistd.h>
 
 #include <cmath>

@@ -3,11 +3,10 @@
 
 #include "src/api/temporal.h"
 
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <deque>
-
-#include <boost/json.hpp>
 
 #include "src/api/iso_duration.h"
 
@@ -15,7 +14,7 @@ namespace civitas::api {
 namespace json = boost::json;
 namespace {
 
-constexpr std::string_view kMethods[] = {"totalCount", "distinctCount", "sum",   "avg",
+constexpr std::string_view kMethods[] = {"totalCount", "distinctCount", "sum",    "avg",
                                          "min",        "max",           "stddev", "sumsq"};
 
 Result<int64_t> ParseTimeParam(const RequestScope& scope, std::string_view name) {
@@ -54,13 +53,20 @@ json::value SampleJson(const store::Sample& sample) {
 
 std::string_view ValueMember(model::AttributeKind kind) {
   switch (kind) {
-    case model::AttributeKind::kRelationship: return "object";
-    case model::AttributeKind::kLanguageProperty: return "languageMap";
-    case model::AttributeKind::kListProperty: return "valueList";
-    case model::AttributeKind::kListRelationship: return "objectList";
-    case model::AttributeKind::kVocabProperty: return "vocab";
-    case model::AttributeKind::kJsonProperty: return "json";
-    default: return "value";
+    case model::AttributeKind::kRelationship:
+      return "object";
+    case model::AttributeKind::kLanguageProperty:
+      return "languageMap";
+    case model::AttributeKind::kListProperty:
+      return "valueList";
+    case model::AttributeKind::kListRelationship:
+      return "objectList";
+    case model::AttributeKind::kVocabProperty:
+      return "vocab";
+    case model::AttributeKind::kJsonProperty:
+      return "json";
+    default:
+      return "value";
   }
 }
 
@@ -95,10 +101,13 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
       // Periods are aligned to the epoch; without aggrPeriodDuration the one period starts at
       // the first sample.
       std::optional<int64_t> first;
-      CIVITAS_RETURN_IF_ERROR(reader.Samples(id, series, from, to, [&](const store::Sample& s) {
-        first = s.timestamp_us;
-        return false;
-      }, p.time_property));
+      CIVITAS_RETURN_IF_ERROR(reader.Samples(
+          id, series, from, to,
+          [&](const store::Sample& s) {
+            first = s.timestamp_us;
+            return false;
+          },
+          p.time_property));
       if (!first) return json::value(nullptr);
       from = p.period_us > 0 ? FloorTo(*first, p.period_us) : *first;
     }
@@ -129,15 +138,18 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
   const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
   std::deque<std::pair<int64_t, json::value>> samples;
   bool cut = false;
-  CIVITAS_RETURN_IF_ERROR(reader.Samples(id, series, p.from, p.to, [&](const store::Sample& s) {
-    if (samples.size() == keep) {
-      cut = p.last_n == 0 || p.last_n > cap;
-      if (p.last_n == 0) return false;
-      samples.pop_front();
-    }
-    samples.emplace_back(s.timestamp_us, SampleJson(s));
-    return true;
-  }, p.time_property));
+  CIVITAS_RETURN_IF_ERROR(reader.Samples(
+      id, series, p.from, p.to,
+      [&](const store::Sample& s) {
+        if (samples.size() == keep) {
+          cut = p.last_n == 0 || p.last_n > cap;
+          if (p.last_n == 0) return false;
+          samples.pop_front();
+        }
+        samples.emplace_back(s.timestamp_us, SampleJson(s));
+        return true;
+      },
+      p.time_property));
   if (samples.empty()) return json::value(nullptr);
   page.first_us = std::min(page.first_us, samples.front().first);
   if (cut) {
@@ -287,7 +299,8 @@ Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
 }
 
 Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id) {
-  if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
+  if (!model::IsUri(id))
+    return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
   CIVITAS_ASSIGN_OR_RETURN_REPLY(TemporalParams params, ParseTemporalParams(scope));
   params.max_instances = options.max_temporal_instances;
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
@@ -309,7 +322,8 @@ Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
 Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& params,
                                      const query::EntityQuery& query) {
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
-  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto page, query::RunEntityQuery(*store.Read(scope.tenant), query));
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto page,
+                                 query::RunEntityQuery(*store.Read(scope.tenant), query));
   auto reader = store.ReadTemporal(scope.tenant);
   int64_t now_us = clock.Now().time_since_epoch().count();
   json::array out;
@@ -317,9 +331,9 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   TemporalParams capped = params;
   capped.max_instances = options.max_temporal_instances;
   for (const auto& entity : page.entities) {
-    CIVITAS_ASSIGN_OR_RETURN_REPLY(auto rendered,
-                                   RenderTemporalEntity(*reader, entity.id, capped, *scope.context,
-                                                        now_us, instances));
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(
+        auto rendered,
+        RenderTemporalEntity(*reader, entity.id, capped, *scope.context, now_us, instances));
     if (rendered) out.push_back(std::move(*rendered));
   }
   Reply reply = TemporalReply(scope, capped, instances, std::move(out));

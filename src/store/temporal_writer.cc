@@ -11,14 +11,16 @@ namespace civitas::store {
 namespace tk = temporal_keys;
 
 std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attribute) {
-  std::optional<Timestamp> at = attribute.observed_at ? attribute.observed_at : attribute.modified_at;
+  std::optional<Timestamp> at =
+      attribute.observed_at ? attribute.observed_at : attribute.modified_at;
   if (!at) return std::nullopt;
   TemporalInstance instance;
   instance.attr = attribute.name;
   instance.dataset_id = attribute.dataset_id;
   instance.kind = attribute.kind;
   instance.timestamp_us = at->time_since_epoch().count();
-  if (attribute.modified_at) instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
+  if (attribute.modified_at)
+    instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
   if (attribute.kind == model::AttributeKind::kProperty && attribute.value.is_number()) {
     instance.value_kind = SampleKind::kNumber;
     instance.number = attribute.value.to_number<double>();
@@ -29,10 +31,12 @@ std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attri
   return instance;
 }
 
-std::vector<TemporalInstance> HistoryDelta(const model::Entity* before, const model::Entity& after) {
+std::vector<TemporalInstance> HistoryDelta(const model::Entity* before,
+                                           const model::Entity& after) {
   std::vector<TemporalInstance> out;
   for (const auto& attribute : after.attributes) {
-    const model::Attribute* old = before ? before->Find(attribute.name, attribute.dataset_id) : nullptr;
+    const model::Attribute* old =
+        before ? before->Find(attribute.name, attribute.dataset_id) : nullptr;
     if (old != nullptr && old->kind == attribute.kind && old->value == attribute.value &&
         old->observed_at == attribute.observed_at) {
       continue;
@@ -107,7 +111,7 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
 
 void TemporalWriter::Delete(std::string_view id, std::string_view attr,
                             const std::string* dataset_id) {
-  std::string begin = attr.empty()       ? tk::EntityPrefix(tenant_, id)
+  std::string begin = attr.empty()            ? tk::EntityPrefix(tenant_, id)
                       : dataset_id == nullptr ? tk::AttrPrefix(tenant_, id, attr)
                                               : tk::SeriesPrefix(tenant_, id, attr, *dataset_id);
   std::string end = begin;

@@ -3,14 +3,14 @@
 // Stages the history writes of one mutation (docs/formats/temporal-store.md). Internal to
 // store/.
 
-#include <map>
-#include <set>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "civitas/store/store.h"
 
@@ -61,8 +61,8 @@ class TemporalWriter {
   rocksdb::ColumnFamilyHandle* cf_;
   Tenant tenant_;
   std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
-  std::map<std::string, std::vector<std::string>> types_;  // by entity id
-  std::vector<std::pair<std::string, std::string>> deletes_;  // [begin, end) key ranges
+  std::map<std::string, std::vector<std::string>> types_;                // by entity id
+  std::vector<std::pair<std::string, std::string>> deletes_;             // [begin, end) key ranges
 };
 
 // Read options bounded to the pending keys of the series with this prefix. Not copyable (the
