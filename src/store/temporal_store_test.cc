@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "civitas/store/store.h"
 
@@ -232,6 +233,28 @@ TEST_F(TemporalStoreTest, OpensADataDirWithoutTheTemporalColumnFamily) {
   Reopen();
   PutObserved("urn:old", 1, kT0);
   EXPECT_EQ(Read("urn:old", kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 1}}));
+}
+
+// Writers of one series serialise on the entity's lock, so concurrent folds lose no sample.
+TEST_F(TemporalStoreTest, ConcurrentWritersOfOneSeriesLoseNothing) {
+  constexpr int kThreads = 4, kPerThread = 300;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Interleaved timestamps 10 minutes apart: hours complete while other threads write.
+        int64_t t = kT0 + (static_cast<int64_t>(i) * kThreads + w) * 600'000'000;
+        EXPECT_TRUE(AddNumbers("urn:c", kTemp, {{t, static_cast<double>(w)}}).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto got = Read("urn:c", kTemp);
+  ASSERT_EQ(got.size(), static_cast<size_t>(kThreads * kPerThread));
+  for (size_t k = 0; k < got.size(); ++k) {
+    EXPECT_EQ(got[k].first, kT0 + static_cast<int64_t>(k) * 600'000'000);
+    EXPECT_EQ(got[k].second, static_cast<double>(k % kThreads));
+  }
 }
 
 TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
