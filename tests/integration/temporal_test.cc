@@ -342,6 +342,33 @@ TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
                         "BadRequestData"));
 }
 
+TEST_F(TemporalTest, TenantsHaveSeparateHistories) {
+  const std::map<std::string, std::string> city{{"NGSILD-Tenant", "city-a"}};
+  Create(json::object{{"id", kId},
+                      {"type", "Room"},
+                      {"temperature", json::object{{"type", "Property"},
+                                                   {"value", 7},
+                                                   {"observedAt", Iso(kT0)}}}},
+         city);
+  auto r = http().Get(TemporalUrl(kId), city);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Instances(r.Json().as_object()),
+            (std::vector<std::pair<std::string, double>>{{Iso(kT0), 7}}));
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));  // default tenant
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(kId), {{"NGSILD-Tenant", "city-b"}}), 404,
+                        "NonexistentTenant"));
+  ASSERT_EQ(http().Delete(TemporalUrl(kId), city).status, 204);
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+}
+
+TEST_F(TemporalTest, LdJsonCarriesTheContext) {
+  auto r = http().Get(TemporalUrl(kId, "?lastN=1"), {{"Accept", "application/ld+json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "application/ld+json");
+  EXPECT_TRUE(r.Json().as_object().contains("@context"));
+  EXPECT_EQ(r.Json().at("temperature").as_array().size(), 1u);
+}
+
 // A broker capped at 5 instances per attribute pages temporal answers with 206.
 class TemporalPagingTest : public BrokerTest {
  protected:
