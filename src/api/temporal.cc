@@ -319,21 +319,91 @@ Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
   return RunTemporalQuery(scope, params, query);
 }
 
+namespace {
+
+struct IdPage {
+  std::vector<std::string> ids;
+  std::optional<int64_t> total;
+};
+
+// The page of entities with history that pass the query's id, idPattern, type and attrs
+// filters, judged on what history holds (its types, its attributes), in id order. Entities
+// created by POST /temporal/entities or deleted since are found too. Scans every entity with
+// history unless the query names ids.
+Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQuery& query) {
+  IdPage page;
+  int64_t total = 0;
+  size_t skipped = 0;
+  Status status = Status::Ok();
+  auto consider = [&](std::string_view id) {
+    auto entity = reader.Entity(id);
+    if (!entity.ok()) {
+      status = entity.status();
+      return false;
+    }
+    if (!entity->has_value()) return true;
+    model::Entity shape;
+    shape.id = std::string(id);
+    shape.types = (*entity)->types;
+    for (const auto& series : (*entity)->series) {
+      model::Attribute a;
+      a.name = series.attr;
+      a.dataset_id = series.dataset_id;
+      shape.attributes.push_back(std::move(a));
+    }
+    shape.SortAttributes();
+    if (!query::MatchesEntityQuery(shape, query)) return true;
+    ++total;
+    if (skipped < query.offset) {
+      ++skipped;
+      return true;
+    }
+    if (page.ids.size() < query.limit) {
+      page.ids.push_back(shape.id);
+      return true;
+    }
+    return query.count;  // past the page: keep going only to count
+  };
+  if (!query.ids.empty()) {
+    std::vector<std::string> ids = query.ids;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (const auto& id : ids) {
+      if (id > query.after && !consider(id)) break;
+    }
+  } else {
+    CIVITAS_RETURN_IF_ERROR(reader.ScanEntities(query.after, consider));
+  }
+  CIVITAS_RETURN_IF_ERROR(status);
+  if (query.count) page.total = total;
+  return page;
+}
+
+}  // namespace
+
 Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& params,
                                      const query::EntityQuery& query) {
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
-  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto page,
-                                 query::RunEntityQuery(*store.Read(scope.tenant), query));
   auto reader = store.ReadTemporal(scope.tenant);
+  IdPage page;
+  if (query.q || query.geo) {
+    // q and geo-queries are about the current state: only current entities can match.
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(auto current,
+                                   query::RunEntityQuery(*store.Read(scope.tenant), query));
+    for (const auto& e : current.entities) page.ids.push_back(e.id);
+    page.total = current.total;
+  } else {
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(page, HistoryIdPage(*reader, query));
+  }
   int64_t now_us = clock.Now().time_since_epoch().count();
   json::array out;
   TemporalPage instances;
   TemporalParams capped = params;
   capped.max_instances = options.max_temporal_instances;
-  for (const auto& entity : page.entities) {
+  for (const auto& id : page.ids) {
     CIVITAS_ASSIGN_OR_RETURN_REPLY(
         auto rendered,
-        RenderTemporalEntity(*reader, entity.id, capped, *scope.context, now_us, instances));
+        RenderTemporalEntity(*reader, id, capped, *scope.context, now_us, instances));
     if (rendered) out.push_back(std::move(*rendered));
   }
   Reply reply = TemporalReply(scope, capped, instances, std::move(out));

@@ -61,6 +61,27 @@ class RocksTemporalReader final : public TemporalReader {
     return std::optional<TemporalEntity>(std::move(entity));
   }
 
+  Status ScanEntities(std::string_view after, const IdVisitor& visit) override {
+    std::string prefix = tenant_;
+    prefix.push_back(tk::kSep);
+    std::string upper = tenant_;
+    upper.push_back('\x01');
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
+    // Ids never hold \0 or \x01, so prefix + id + \x01 is past every key of that id.
+    std::string target = prefix;
+    if (!after.empty()) target.append(after).push_back('\x01');
+    for (it->Seek(target); it->Valid();) {
+      std::string_view rest = it->key().ToStringView().substr(prefix.size());
+      std::string id(rest.substr(0, rest.find(tk::kSep)));
+      if (!visit(id)) break;
+      it->Seek(prefix + id + '\x01');
+    }
+    return FromRocks(it->status(), "scan temporal entities");
+  }
+
   Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us, int64_t to_us,
                  const SampleVisitor& visit, TimeProperty time_property) override {
     const tk::Timeline tags = tk::TimelineOf(time_property);

@@ -257,6 +257,36 @@ TEST_F(TemporalStoreTest, ConcurrentWritersOfOneSeriesLoseNothing) {
   }
 }
 
+TEST_F(TemporalStoreTest, ScanEntitiesListsIdsWithHistoryInOrder) {
+  for (const char* id : {"urn:b", "urn:a", "urn:ab"}) {
+    ASSERT_TRUE(AddNumbers(id, kTemp, {{kT0, 1}, {kT0 + 2 * kHour, 2}}).ok());
+  }
+  ASSERT_TRUE(store_->Mutate("other", {}, [](Mutation&) { return Status::Ok(); }).ok());
+  auto scan = [&](std::string_view after) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_->ReadTemporal("")
+                    ->ScanEntities(after,
+                                   [&](std::string_view id) {
+                                     ids.emplace_back(id);
+                                     return true;
+                                   })
+                    .ok());
+    return ids;
+  };
+  EXPECT_EQ(scan(""), (std::vector<std::string>{"urn:a", "urn:ab", "urn:b"}));
+  EXPECT_EQ(scan("urn:a"), (std::vector<std::string>{"urn:ab", "urn:b"}));
+  EXPECT_EQ(scan("urn:b"), std::vector<std::string>{});
+  std::vector<std::string> none;
+  ASSERT_TRUE(store_->ReadTemporal("other")
+                  ->ScanEntities("",
+                                 [&](std::string_view id) {
+                                   none.emplace_back(id);
+                                   return true;
+                                 })
+                  .ok());
+  EXPECT_TRUE(none.empty());
+}
+
 TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
   std::string id = "urn:t";
   TemporalInstance i;

@@ -235,6 +235,10 @@ TEST_F(TemporalTest, BadParametersAreProblems) {
 TEST_F(TemporalTest, DeletingTheEntityKeepsItsHistory) {
   ASSERT_EQ(http().Delete(EntityUrl(kId)).status, 204);
   EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  auto query = http().Get(std::string(kApi) + "/temporal/entities?type=Room&idPattern=.*Room.*");
+  ASSERT_EQ(query.status, 200) << query.body;
+  ASSERT_EQ(query.Json().as_array().size(), 1u);
+  EXPECT_EQ(Instances(query.Json().at(0).as_object()), Expected(INT64_MIN, INT64_MAX));
   ASSERT_EQ(http().Delete(TemporalUrl(kId)).status, 204);
   EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(kId)), 404, "ResourceNotFound"));
   EXPECT_TRUE(IsProblem(http().Delete(TemporalUrl(kId)), 404, "ResourceNotFound"));
@@ -275,6 +279,13 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
                                      json::array{4, Iso(kT0 + 7200)}})));
   EXPECT_EQ(e.at("state").at("objects"),
             json::value(json::array{json::array{"urn:ngsi-ld:Mode:on", Iso(kT0)}}));
+  // An entity that exists only in history is found by temporal queries.
+  auto query = http().Get(std::string(kApi) + "/temporal/entities?type=Sensor&attrs=level");
+  ASSERT_EQ(query.status, 200) << query.body;
+  ASSERT_EQ(query.Json().as_array().size(), 1u);
+  EXPECT_EQ(query.Json().at(0).at("id").as_string(), id);
+  query = http().Get(std::string(kApi) + "/temporal/entities?type=Sensor&attrs=humidity");
+  EXPECT_EQ(query.Json().as_array().size(), 0u);
   EXPECT_TRUE(IsProblem(http().Post(TemporalUrl("urn:ngsi-ld:Sensor:none", "/attrs"),
                                     json::object{{"level", instances({{kT0, 1}})}}),
                         404, "ResourceNotFound"));

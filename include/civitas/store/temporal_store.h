@@ -72,6 +72,11 @@ class TemporalReader {
   // The entity's series, or nullopt when it has no history. kIoError on storage failure.
   virtual Result<std::optional<TemporalEntity>> Entity(std::string_view id) = 0;
 
+  // Calls `visit` with the id of each entity that has history, in ascending id order, starting
+  // after `after` ("" = from the first), until it returns false. kIoError on storage failure.
+  using IdVisitor = std::function<bool(std::string_view id)>;
+  virtual Status ScanEntities(std::string_view after, const IdVisitor& visit) = 0;
+
   // Calls `visit` for each sample of the series in [from_us, to_us) in ascending timestamp
   // order until it returns false. Text samples point into buffers valid during the call only.
   // kInternal on a corrupt chunk, kIoError on storage failure.
