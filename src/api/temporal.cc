@@ -119,6 +119,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
         reader.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
     json::object out{{"type", kind}};
     if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
+    if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
     for (const auto& method : p.methods) {
       json::array values;
       for (const auto& [start, b] : buckets.buckets()) {
@@ -161,6 +162,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
     for (auto& [t, v] : samples) values.push_back(json::array{std::move(v), FormatUs(t)});
     json::object out{{"type", kind}};
     if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
+    if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
     out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"] =
         std::move(values);
     return json::value(std::move(out));
@@ -173,6 +175,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
         FormatUs(t);
     instance["instanceId"] = InstanceIdOf(t);
     if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
+    if (!series.unit_code.empty()) instance["unitCode"] = series.unit_code;
     instances.push_back(std::move(instance));
   }
   return json::value(std::move(instances));

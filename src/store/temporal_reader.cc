@@ -48,8 +48,9 @@ class RocksTemporalReader final : public TemporalReader {
       std::string series_prefix(key.substr(0, prefix.size() + dataset_end + 1));
       std::string kind;
       auto ks = db_.Get(rocksdb::ReadOptions(), cf_, series_prefix + tk::kKindTag, &kind);
-      if (ks.ok() && kind.size() == 1) {
+      if (ks.ok() && !kind.empty()) {
         series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(kind[0]));
+        series.unit_code = kind.substr(1);
       }
       entity.series.push_back(std::move(series));
       found = true;

@@ -18,6 +18,12 @@ constexpr int64_t kHour = 3'600'000'000;
 constexpr int64_t kT0 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
 constexpr const char* kTemp = "https://example.org/temperature";
 
+TemporalSeries SeriesOf(const std::string& attr) {
+  TemporalSeries series;
+  series.attr = attr;
+  return series;
+}
+
 class TemporalStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,7 +80,7 @@ class TemporalStoreTest : public ::testing::Test {
   std::vector<std::pair<int64_t, double>> Read(const std::string& id, const std::string& attr,
                                                int64_t from = INT64_MIN, int64_t to = INT64_MAX) {
     std::vector<std::pair<int64_t, double>> out;
-    TemporalSeries series{attr, "", model::AttributeKind::kProperty};
+    TemporalSeries series = SeriesOf(attr);
     auto s = store_->ReadTemporal("")->Samples(id, series, from, to, [&](const Sample& sample) {
       out.emplace_back(sample.timestamp_us, sample.number);
       return true;
@@ -197,7 +203,7 @@ TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
     std::vector<std::pair<int64_t, double>> out;
     EXPECT_TRUE(store_->ReadTemporal("")
                     ->Samples(
-                        id, {kTemp, ""}, INT64_MIN, INT64_MAX,
+                        id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
                         [&](const Sample& s) {
                           out.emplace_back(s.timestamp_us, s.number);
                           return true;
@@ -393,7 +399,7 @@ TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
     EXPECT_EQ(Read(key.first, key.second, from, to), ranged);
     AggregateBuckets buckets;
     ASSERT_TRUE(store_->ReadTemporal("")
-                    ->Aggregate(key.first, {key.second, ""}, kT0, kHour, from, to, buckets)
+                    ->Aggregate(key.first, SeriesOf(key.second), kT0, kHour, from, to, buckets)
                     .ok());
     std::map<int64_t, std::pair<uint64_t, double>> got;
     for (const auto& [start, b] : buckets.buckets()) {

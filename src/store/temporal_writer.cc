@@ -18,6 +18,7 @@ std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attri
   instance.attr = attribute.name;
   instance.dataset_id = attribute.dataset_id;
   instance.kind = attribute.kind;
+  instance.unit_code = attribute.unit_code;
   instance.timestamp_us = at->time_since_epoch().count();
   if (attribute.modified_at)
     instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
@@ -99,11 +100,13 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
     if (instance.modified_at_us) {
       auto& modified = series_[{prefix, TimeProperty::kModifiedAt}];
       modified.kind = instance.kind;
+      modified.unit_code = instance.unit_code;
       modified.samples[*instance.modified_at_us] =
           Value{instance.value_kind, instance.number, instance.text};
     }
     auto& writes = series_[{std::move(prefix), TimeProperty::kObservedAt}];
     writes.kind = instance.kind;
+    writes.unit_code = instance.unit_code;
     writes.samples[instance.timestamp_us] =
         Value{instance.value_kind, instance.number, std::move(instance.text)};
   }
@@ -148,7 +151,8 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
   const tk::Timeline tags = tk::TimelineOf(timeline);
   if (writes.samples.empty() && writes.removed.empty()) return Status::Ok();
   if (!writes.samples.empty()) {
-    batch.Put(cf_, prefix + tk::kKindTag, std::string(1, static_cast<char>(writes.kind)));
+    batch.Put(cf_, prefix + tk::kKindTag,
+              std::string(1, static_cast<char>(writes.kind)) + writes.unit_code);
   }
   auto removed = [&](int64_t t) {
     return writes.removed.contains(t) && !writes.samples.contains(t);

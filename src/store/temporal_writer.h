@@ -50,6 +50,7 @@ class TemporalWriter {
  private:
   struct SeriesWrites {
     model::AttributeKind kind = model::AttributeKind::kProperty;
+    std::string unit_code;
     std::map<int64_t, Value> samples;  // by timestamp; a later Add replaces
     std::set<int64_t> removed;         // timestamps to remove, unless in `samples`
   };

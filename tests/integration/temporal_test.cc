@@ -253,10 +253,14 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
     }
     return arr;
   };
+  auto WithUnit = [](json::array arr) {
+    for (auto& i : arr) i.as_object()["unitCode"] = "MTR";
+    return arr;
+  };
   auto created = http().Post(std::string(kApi) + "/temporal/entities",
                              json::object{{"id", id},
                                           {"type", "Sensor"},
-                                          {"level", instances({{kT0, 1}, {kT0 + 7200, 3}})},
+                                          {"level", WithUnit(instances({{kT0, 1}, {kT0 + 7200, 3}}))},
                                           {"state", json::array{json::object{
                                                         {"type", "Relationship"},
                                                         {"object", "urn:ngsi-ld:Mode:on"},
@@ -265,10 +269,10 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
   EXPECT_EQ(created.Header("location"), "/ngsi-ld/v1/temporal/entities/" + id);
   auto again = http().Post(std::string(kApi) + "/temporal/entities",
                            json::object{{"id", id}, {"type", "Sensor"},
-                                        {"level", instances({{kT0 + 3600, 2}})}});
+                                        {"level", WithUnit(instances({{kT0 + 3600, 2}}))}});
   ASSERT_EQ(again.status, 204) << again.body;
   auto appended = http().Post(TemporalUrl(id, "/attrs"),
-                              json::object{{"level", instances({{kT0 + 7200, 4}})}});
+                              json::object{{"level", WithUnit(instances({{kT0 + 7200, 4}}))}});
   ASSERT_EQ(appended.status, 204) << appended.body;
   auto r = http().Get(TemporalUrl(id, "?options=temporalValues"));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -277,6 +281,8 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
   EXPECT_EQ(e.at("level").at("values"),
             (json::value(json::array{json::array{1, Iso(kT0)}, json::array{2, Iso(kT0 + 3600)},
                                      json::array{4, Iso(kT0 + 7200)}})));
+  EXPECT_EQ(e.at("level").at("unitCode").as_string(), "MTR");
+  EXPECT_EQ(http().Get(TemporalUrl(id)).Json().at("level").at(0).at("unitCode").as_string(), "MTR");
   EXPECT_EQ(e.at("state").at("objects"),
             json::value(json::array{json::array{"urn:ngsi-ld:Mode:on", Iso(kT0)}}));
   // An entity that exists only in history is found by temporal queries.

@@ -32,6 +32,7 @@ struct TemporalInstance {
   std::string attr;        // expanded IRI
   std::string dataset_id;  // "" for the default instance
   model::AttributeKind kind = model::AttributeKind::kProperty;
+  std::string unit_code;     // "" when absent; kept per series (the latest write's)
   int64_t timestamp_us = 0;  // observedAt, else modifiedAt; µs since the Unix epoch, UTC
   SampleKind value_kind = SampleKind::kNumber;
   double number = 0;  // when value_kind == kNumber
@@ -54,6 +55,7 @@ struct TemporalSeries {
   std::string attr;
   std::string dataset_id;
   model::AttributeKind kind = model::AttributeKind::kProperty;  // of the latest write
+  std::string unit_code;                                        // of the latest write
 };
 
 // What history holds about one entity.
