@@ -3,7 +3,6 @@
 //
 //   build/<preset>/bench/temporal_store_bench
 #include <benchmark/benchmark.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -24,6 +23,12 @@ constexpr const char* kAttr = "https://example.org/temperature";
 
 double Temperature(int64_t i) {
   return std::round((20 + 5 * std::sin(static_cast<double>(i) / 229.0)) * 10) / 10;
+}
+
+TemporalSeries SeriesOf() {
+  TemporalSeries series;
+  series.attr = kAttr;
+  return series;
 }
 
 struct BenchStore {
@@ -81,8 +86,11 @@ class ThirtyDays : public benchmark::Fixture {
       std::vector<TemporalInstance> instances;
       for (int64_t m = 0; m < 60; ++m) {
         int64_t i = hour * 60 + m;
-        instances.push_back({kAttr, "", model::AttributeKind::kProperty, kEpoch + i * kMinute,
-                             SampleKind::kNumber, Temperature(i), "", std::nullopt});
+        TemporalInstance instance;
+        instance.attr = kAttr;
+        instance.timestamp_us = kEpoch + i * kMinute;
+        instance.number = Temperature(i);
+        instances.push_back(std::move(instance));
       }
       (void)bench_->store->Mutate("", {&id_, 1}, [&](Mutation& mu) {
         mu.AddHistory(id_, {"https://example.org/Room"}, std::move(instances));
@@ -98,7 +106,7 @@ BenchStore* ThirtyDays::bench_ = nullptr;
 BENCHMARK_F(ThirtyDays, HourlyAverage30Days)(benchmark::State& state) {
   for (auto _ : state) {
     AggregateBuckets buckets;
-    auto s = bench_->store->ReadTemporal("")->Aggregate(id_, {kAttr, ""}, kEpoch, kHour, kEpoch,
+    auto s = bench_->store->ReadTemporal("")->Aggregate(id_, SeriesOf(), kEpoch, kHour, kEpoch,
                                                         kEpoch + 30 * kDay, buckets);
     if (!s.ok() || buckets.buckets().size() != 720) state.SkipWithError("wrong aggregate");
     benchmark::DoNotOptimize(buckets);
@@ -109,7 +117,7 @@ BENCHMARK_F(ThirtyDays, ScanSamples30Days)(benchmark::State& state) {
   for (auto _ : state) {
     double sum = 0;
     int64_t n = 0;
-    auto s = bench_->store->ReadTemporal("")->Samples(id_, {kAttr, ""}, kEpoch, kEpoch + 30 * kDay,
+    auto s = bench_->store->ReadTemporal("")->Samples(id_, SeriesOf(), kEpoch, kEpoch + 30 * kDay,
                                                       [&](const Sample& sample) {
                                                         sum += sample.number;
                                                         ++n;

@@ -6,7 +6,8 @@ namespace civitas::api {
 
 Result<int64_t> ParseIsoDurationUs(std::string_view text) {
   auto bad = [&] {
-    return BadRequestData("'" + std::string(text) + "' is not an ISO 8601 duration (e.g. PT1H, P1D)");
+    return BadRequestData("'" + std::string(text) +
+                          "' is not an ISO 8601 duration (e.g. PT1H, P1D)");
   };
   constexpr int64_t kSecond = 1'000'000;
   constexpr int64_t kDay = 86'400 * kSecond;

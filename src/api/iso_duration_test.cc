@@ -21,9 +21,9 @@ TEST(IsoDurationTest, ParsesEveryUnit) {
 }
 
 TEST(IsoDurationTest, RejectsMalformed) {
-  for (const char* text : {"", "P", "PT", "1H", "PT1", "P1H", "PT1D", "P1DT", "PT1M1H", "P1D1D",
-                           "PT0S", "P0D", "P1.5D", "PT1.S", "PT.5S", "PT1.0000001S", "pt1h",
-                           "P99999999999999999999D", "P1DT1H "}) {
+  for (const char* text :
+       {"", "P", "PT", "1H", "PT1", "P1H", "PT1D", "P1DT", "PT1M1H", "P1D1D", "PT0S", "P0D",
+        "P1.5D", "PT1.S", "PT.5S", "PT1.0000001S", "pt1h", "P99999999999999999999D", "P1DT1H "}) {
     auto parsed = ParseIsoDurationUs(text);
     EXPECT_FALSE(parsed.ok()) << text;
     if (!parsed.ok()) {

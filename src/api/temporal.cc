@@ -3,11 +3,10 @@
 
 #include "src/api/temporal.h"
 
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <deque>
-
-#include <boost/json.hpp>
 
 #include "src/api/iso_duration.h"
 
@@ -15,7 +14,7 @@ namespace civitas::api {
 namespace json = boost::json;
 namespace {
 
-constexpr std::string_view kMethods[] = {"totalCount", "distinctCount", "sum",   "avg",
+constexpr std::string_view kMethods[] = {"totalCount", "distinctCount", "sum",    "avg",
                                          "min",        "max",           "stddev", "sumsq"};
 
 Result<int64_t> ParseTimeParam(const RequestScope& scope, std::string_view name) {
@@ -54,13 +53,20 @@ json::value SampleJson(const store::Sample& sample) {
 
 std::string_view ValueMember(model::AttributeKind kind) {
   switch (kind) {
-    case model::AttributeKind::kRelationship: return "object";
-    case model::AttributeKind::kLanguageProperty: return "languageMap";
-    case model::AttributeKind::kListProperty: return "valueList";
-    case model::AttributeKind::kListRelationship: return "objectList";
-    case model::AttributeKind::kVocabProperty: return "vocab";
-    case model::AttributeKind::kJsonProperty: return "json";
-    default: return "value";
+    case model::AttributeKind::kRelationship:
+      return "object";
+    case model::AttributeKind::kLanguageProperty:
+      return "languageMap";
+    case model::AttributeKind::kListProperty:
+      return "valueList";
+    case model::AttributeKind::kListRelationship:
+      return "objectList";
+    case model::AttributeKind::kVocabProperty:
+      return "vocab";
+    case model::AttributeKind::kJsonProperty:
+      return "json";
+    default:
+      return "value";
   }
 }
 
@@ -95,10 +101,13 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
       // Periods are aligned to the epoch; without aggrPeriodDuration the one period starts at
       // the first sample.
       std::optional<int64_t> first;
-      CIVITAS_RETURN_IF_ERROR(reader.Samples(id, series, from, to, [&](const store::Sample& s) {
-        first = s.timestamp_us;
-        return false;
-      }, p.time_property));
+      CIVITAS_RETURN_IF_ERROR(reader.Samples(
+          id, series, from, to,
+          [&](const store::Sample& s) {
+            first = s.timestamp_us;
+            return false;
+          },
+          p.time_property));
       if (!first) return json::value(nullptr);
       from = p.period_us > 0 ? FloorTo(*first, p.period_us) : *first;
     }
@@ -110,6 +119,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
         reader.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
     json::object out{{"type", kind}};
     if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
+    if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
     for (const auto& method : p.methods) {
       json::array values;
       for (const auto& [start, b] : buckets.buckets()) {
@@ -129,15 +139,18 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
   const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
   std::deque<std::pair<int64_t, json::value>> samples;
   bool cut = false;
-  CIVITAS_RETURN_IF_ERROR(reader.Samples(id, series, p.from, p.to, [&](const store::Sample& s) {
-    if (samples.size() == keep) {
-      cut = p.last_n == 0 || p.last_n > cap;
-      if (p.last_n == 0) return false;
-      samples.pop_front();
-    }
-    samples.emplace_back(s.timestamp_us, SampleJson(s));
-    return true;
-  }, p.time_property));
+  CIVITAS_RETURN_IF_ERROR(reader.Samples(
+      id, series, p.from, p.to,
+      [&](const store::Sample& s) {
+        if (samples.size() == keep) {
+          cut = p.last_n == 0 || p.last_n > cap;
+          if (p.last_n == 0) return false;
+          samples.pop_front();
+        }
+        samples.emplace_back(s.timestamp_us, SampleJson(s));
+        return true;
+      },
+      p.time_property));
   if (samples.empty()) return json::value(nullptr);
   page.first_us = std::min(page.first_us, samples.front().first);
   if (cut) {
@@ -149,6 +162,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
     for (auto& [t, v] : samples) values.push_back(json::array{std::move(v), FormatUs(t)});
     json::object out{{"type", kind}};
     if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
+    if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
     out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"] =
         std::move(values);
     return json::value(std::move(out));
@@ -161,6 +175,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
         FormatUs(t);
     instance["instanceId"] = InstanceIdOf(t);
     if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
+    if (!series.unit_code.empty()) instance["unitCode"] = series.unit_code;
     instances.push_back(std::move(instance));
   }
   return json::value(std::move(instances));
@@ -287,7 +302,8 @@ Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
 }
 
 Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id) {
-  if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
+  if (!model::IsUri(id))
+    return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
   CIVITAS_ASSIGN_OR_RETURN_REPLY(TemporalParams params, ParseTemporalParams(scope));
   params.max_instances = options.max_temporal_instances;
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
@@ -306,20 +322,91 @@ Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
   return RunTemporalQuery(scope, params, query);
 }
 
+namespace {
+
+struct IdPage {
+  std::vector<std::string> ids;
+  std::optional<int64_t> total;
+};
+
+// The page of entities with history that pass the query's id, idPattern, type and attrs
+// filters, judged on what history holds (its types, its attributes), in id order. Entities
+// created by POST /temporal/entities or deleted since are found too. Scans every entity with
+// history unless the query names ids.
+Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQuery& query) {
+  IdPage page;
+  int64_t total = 0;
+  size_t skipped = 0;
+  Status status = Status::Ok();
+  auto consider = [&](std::string_view id) {
+    auto entity = reader.Entity(id);
+    if (!entity.ok()) {
+      status = entity.status();
+      return false;
+    }
+    if (!entity->has_value()) return true;
+    model::Entity shape;
+    shape.id = std::string(id);
+    shape.types = (*entity)->types;
+    for (const auto& series : (*entity)->series) {
+      model::Attribute a;
+      a.name = series.attr;
+      a.dataset_id = series.dataset_id;
+      shape.attributes.push_back(std::move(a));
+    }
+    shape.SortAttributes();
+    if (!query::MatchesEntityQuery(shape, query)) return true;
+    ++total;
+    if (skipped < query.offset) {
+      ++skipped;
+      return true;
+    }
+    if (page.ids.size() < query.limit) {
+      page.ids.push_back(shape.id);
+      return true;
+    }
+    return query.count;  // past the page: keep going only to count
+  };
+  if (!query.ids.empty()) {
+    std::vector<std::string> ids = query.ids;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (const auto& id : ids) {
+      if (id > query.after && !consider(id)) break;
+    }
+  } else {
+    CIVITAS_RETURN_IF_ERROR(reader.ScanEntities(query.after, consider));
+  }
+  CIVITAS_RETURN_IF_ERROR(status);
+  if (query.count) page.total = total;
+  return page;
+}
+
+}  // namespace
+
 Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& params,
                                      const query::EntityQuery& query) {
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
-  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto page, query::RunEntityQuery(*store.Read(scope.tenant), query));
   auto reader = store.ReadTemporal(scope.tenant);
+  IdPage page;
+  if (query.q || query.geo) {
+    // q and geo-queries are about the current state: only current entities can match.
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(auto current,
+                                   query::RunEntityQuery(*store.Read(scope.tenant), query));
+    for (const auto& e : current.entities) page.ids.push_back(e.id);
+    page.total = current.total;
+  } else {
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(page, HistoryIdPage(*reader, query));
+  }
   int64_t now_us = clock.Now().time_since_epoch().count();
   json::array out;
   TemporalPage instances;
   TemporalParams capped = params;
   capped.max_instances = options.max_temporal_instances;
-  for (const auto& entity : page.entities) {
-    CIVITAS_ASSIGN_OR_RETURN_REPLY(auto rendered,
-                                   RenderTemporalEntity(*reader, entity.id, capped, *scope.context,
-                                                        now_us, instances));
+  for (const auto& id : page.ids) {
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(
+        auto rendered,
+        RenderTemporalEntity(*reader, id, capped, *scope.context, now_us, instances));
     if (rendered) out.push_back(std::move(*rendered));
   }
   Reply reply = TemporalReply(scope, capped, instances, std::move(out));

@@ -3,13 +3,12 @@
 // Shared parts of the temporal endpoints (temporal.cc reads, temporal_write.cc writes).
 // Internal to api/.
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "src/api/broker_impl.h"
 
@@ -24,11 +23,11 @@ struct TemporalParams {
   int64_t to = int64_t{1} << 61;
   bool bounded_from = false;
   bool bounded_to = false;
-  size_t last_n = 0;           // 0: every instance
+  size_t last_n = 0;            // 0: every instance
   std::set<std::string> attrs;  // expanded; empty: all
   TemporalFormat format = TemporalFormat::kNormalized;
   std::vector<std::string> methods;  // aggrMethods, validated
-  int64_t period_us = 0;            // aggrPeriodDuration; 0: one period over the range
+  int64_t period_us = 0;             // aggrPeriodDuration; 0: one period over the range
   store::TimeProperty time_property = store::TimeProperty::kObservedAt;
   size_t max_instances = 10000;  // per attribute (BrokerOptions::max_temporal_instances)
 };

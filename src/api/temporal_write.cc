@@ -2,12 +2,10 @@
 // DELETE /temporal/entities/{id}[/attrs/{attrId}], PATCH / DELETE
 // /temporal/entities/{id}/attrs/{attrId}/{instanceId}, and POST /temporal/entityOperations/query.
 
+#include <boost/json.hpp>
 #include <charconv>
 
-#include <boost/json.hpp>
-
 #include "civitas/model/json_text.h"
-
 #include "src/api/temporal.h"
 
 namespace civitas::api {
@@ -99,7 +97,8 @@ Reply Broker::Impl::CreateTemporal(RequestScope& scope) {
 }
 
 Reply Broker::Impl::AppendTemporal(RequestScope& scope, const std::string& id) {
-  if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
+  if (!model::IsUri(id))
+    return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   const auto* body = scope.body.if_object();
   if (body == nullptr) return ErrorReply(scope, BadRequestData("the body must be a JSON object"));
@@ -121,7 +120,8 @@ Reply Broker::Impl::AppendTemporal(RequestScope& scope, const std::string& id) {
 }
 
 Reply Broker::Impl::DeleteTemporal(RequestScope& scope, const std::string& id) {
-  if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
+  if (!model::IsUri(id))
+    return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   auto status = store.Mutate(scope.tenant, {&id, 1}, [&](store::Mutation& m) -> Status {
     CIVITAS_ASSIGN_OR_RETURN(auto existing, store.ReadTemporal(scope.tenant)->Entity(id));
@@ -135,7 +135,8 @@ Reply Broker::Impl::DeleteTemporal(RequestScope& scope, const std::string& id) {
 
 Reply Broker::Impl::DeleteTemporalAttr(RequestScope& scope, const std::string& id,
                                        const std::string& attr) {
-  if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
+  if (!model::IsUri(id))
+    return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   std::string name = scope.Expand(attr);
   const std::string* dataset = scope.Param("datasetId");
@@ -177,8 +178,8 @@ Reply Broker::Impl::QueryTemporalPost(RequestScope& scope) {
           } else if (value.is_int64()) {
             scope.params[std::string(key)] = std::to_string(value.get_int64());
           } else {
-            return ErrorReply(scope, BadRequestData("temporalQ." + std::string(key) +
-                                                    " must be a string"));
+            return ErrorReply(
+                scope, BadRequestData("temporalQ." + std::string(key) + " must be a string"));
           }
         }
       }
@@ -209,9 +210,10 @@ std::optional<int64_t> InstanceTime(std::string_view instance_id) {
 }  // namespace
 
 Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string& id,
-                                          const std::string& attr,
-                                          const std::string& instance_id, bool remove) {
-  if (!model::IsUri(id)) return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
+                                          const std::string& attr, const std::string& instance_id,
+                                          bool remove) {
+  if (!model::IsUri(id))
+    return ErrorReply(scope, BadRequestData("entity id '" + id + "' is not a URI"));
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   if (auto s = model::ValidateAttributeName(attr); !s.ok()) return ErrorReply(scope, s);
   std::string name = scope.Expand(attr);
@@ -222,7 +224,8 @@ Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string
   std::string dataset;
   if (const auto* d = scope.Param("datasetId")) dataset = *d;
   if (const auto* obj = fragment.if_object()) {
-    if (const auto* d = obj->if_contains("datasetId"); d && d->is_string()) dataset = d->get_string();
+    if (const auto* d = obj->if_contains("datasetId"); d && d->is_string())
+      dataset = d->get_string();
   }
   auto not_found = [&] {
     return NotFound("entity '" + id + "' has no instance '" + instance_id + "' of attribute '" +
@@ -241,9 +244,8 @@ Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string
     if (series == nullptr) return not_found();
     std::optional<std::string> old_text;
     CIVITAS_RETURN_IF_ERROR(reader->Samples(id, *series, *t, *t + 1, [&](const store::Sample& s) {
-      old_text = s.kind == store::SampleKind::kNumber
-                     ? model::ToJsonText(json::value(s.number))
-                     : std::string(s.text);
+      old_text = s.kind == store::SampleKind::kNumber ? model::ToJsonText(json::value(s.number))
+                                                      : std::string(s.text);
       return false;
     }));
     if (!old_text) return not_found();

@@ -51,8 +51,8 @@ inline std::string EntityTypesKey(std::string_view tenant, std::string_view id) 
 inline std::string AttrPrefix(std::string_view tenant, std::string_view id, std::string_view attr) {
   return EntityPrefix(tenant, id).append(attr).append(1, kSep);
 }
-inline std::string SeriesPrefix(std::string_view tenant, std::string_view id,
-                                std::string_view attr, std::string_view dataset_id) {
+inline std::string SeriesPrefix(std::string_view tenant, std::string_view id, std::string_view attr,
+                                std::string_view dataset_id) {
   return AttrPrefix(tenant, id, attr).append(dataset_id).append(1, kSep);
 }
 

@@ -39,9 +39,8 @@ class RocksTemporalReader final : public TemporalReader {
       std::string_view key = it->key().ToStringView();
       std::string_view rest = key.substr(prefix.size());
       size_t attr_end = rest.find(tk::kSep);
-      size_t dataset_end = attr_end == std::string_view::npos
-                               ? std::string_view::npos
-                               : rest.find(tk::kSep, attr_end + 1);
+      size_t dataset_end = attr_end == std::string_view::npos ? std::string_view::npos
+                                                              : rest.find(tk::kSep, attr_end + 1);
       if (dataset_end == std::string_view::npos) return Internal("corrupt temporal key");
       TemporalSeries series;
       series.attr = std::string(rest.substr(0, attr_end));
@@ -49,8 +48,9 @@ class RocksTemporalReader final : public TemporalReader {
       std::string series_prefix(key.substr(0, prefix.size() + dataset_end + 1));
       std::string kind;
       auto ks = db_.Get(rocksdb::ReadOptions(), cf_, series_prefix + tk::kKindTag, &kind);
-      if (ks.ok() && kind.size() == 1) {
+      if (ks.ok() && !kind.empty()) {
         series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(kind[0]));
+        series.unit_code = kind.substr(1);
       }
       entity.series.push_back(std::move(series));
       found = true;
@@ -62,23 +62,47 @@ class RocksTemporalReader final : public TemporalReader {
     return std::optional<TemporalEntity>(std::move(entity));
   }
 
+  Status ScanEntities(std::string_view after, const IdVisitor& visit) override {
+    std::string prefix = tenant_;
+    prefix.push_back(tk::kSep);
+    std::string upper = tenant_;
+    upper.push_back('\x01');
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
+    // Ids never hold \0 or \x01, so prefix + id + \x01 is past every key of that id.
+    std::string target = prefix;
+    if (!after.empty()) target.append(after).push_back('\x01');
+    for (it->Seek(target); it->Valid();) {
+      std::string_view rest = it->key().ToStringView().substr(prefix.size());
+      std::string id(rest.substr(0, rest.find(tk::kSep)));
+      if (!visit(id)) break;
+      it->Seek(prefix + id + '\x01');
+    }
+    return FromRocks(it->status(), "scan temporal entities");
+  }
+
   Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us, int64_t to_us,
                  const SampleVisitor& visit, TimeProperty time_property) override {
     const tk::Timeline tags = tk::TimelineOf(time_property);
     if (from_us >= to_us) return Status::Ok();
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     bool more = true;
-    CIVITAS_RETURN_IF_ERROR(ScanChunks(prefix, tags, from_us, to_us, [&](std::string_view chunk) -> Status {
-      CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
-      Sample sample;
-      while (more && reader.Next(sample)) {
-        if (sample.timestamp_us < from_us) continue;
-        if (sample.timestamp_us >= to_us) break;
-        more = visit(sample);
-      }
-      if (!more) return Status::Ok();
-      return reader.status();
-    }, more));
+    CIVITAS_RETURN_IF_ERROR(ScanChunks(
+        prefix, tags, from_us, to_us,
+        [&](std::string_view chunk) -> Status {
+          CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
+          Sample sample;
+          while (more && reader.Next(sample)) {
+            if (sample.timestamp_us < from_us) continue;
+            if (sample.timestamp_us >= to_us) break;
+            more = visit(sample);
+          }
+          if (!more) return Status::Ok();
+          return reader.status();
+        },
+        more));
     if (!more) return Status::Ok();
     return ScanPending(prefix, tags, from_us, to_us, [&](const Sample& sample) {
       more = visit(sample);
@@ -87,8 +111,8 @@ class RocksTemporalReader final : public TemporalReader {
   }
 
   Status Aggregate(std::string_view id, const TemporalSeries& series, int64_t period_start_us,
-                   int64_t period_len_us, int64_t from_us, int64_t to_us,
-                   AggregateBuckets& buckets, TimeProperty time_property) override {
+                   int64_t period_len_us, int64_t from_us, int64_t to_us, AggregateBuckets& buckets,
+                   TimeProperty time_property) override {
     const tk::Timeline tags = tk::TimelineOf(time_property);
     if (period_len_us <= 0 || period_start_us > from_us) {
       return Status(StatusCode::kInvalidRequest, "bad aggregation period");
@@ -96,15 +120,19 @@ class RocksTemporalReader final : public TemporalReader {
     if (from_us >= to_us) return Status::Ok();
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     bool more = true;
-    CIVITAS_RETURN_IF_ERROR(ScanChunks(prefix, tags, from_us, to_us, [&](std::string_view chunk) {
-      return AggregateChunk(chunk, period_start_us, period_len_us, from_us, to_us, buckets);
-    }, more));
+    CIVITAS_RETURN_IF_ERROR(ScanChunks(
+        prefix, tags, from_us, to_us,
+        [&](std::string_view chunk) {
+          return AggregateChunk(chunk, period_start_us, period_len_us, from_us, to_us, buckets);
+        },
+        more));
     // Pending samples (one hour at most) go through the same code path as a chunk.
     TimeSeriesChunkBuilder builder;
     Status append = Status::Ok();
     CIVITAS_RETURN_IF_ERROR(ScanPending(prefix, tags, from_us, to_us, [&](const Sample& sample) {
-      append = sample.kind == SampleKind::kNumber ? builder.Append(sample.timestamp_us, sample.number)
-                                                  : builder.Append(sample.timestamp_us, sample.text);
+      append = sample.kind == SampleKind::kNumber
+                   ? builder.Append(sample.timestamp_us, sample.number)
+                   : builder.Append(sample.timestamp_us, sample.text);
       return append.ok();
     }));
     CIVITAS_RETURN_IF_ERROR(append);

@@ -1,11 +1,13 @@
 #include "civitas/store/temporal_store.h"
 
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <random>
-
-#include <gtest/gtest.h>
+#include <thread>
 
 #include "civitas/store/store.h"
 
@@ -15,6 +17,12 @@ namespace {
 constexpr int64_t kHour = 3'600'000'000;
 constexpr int64_t kT0 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
 constexpr const char* kTemp = "https://example.org/temperature";
+
+TemporalSeries SeriesOf(const std::string& attr) {
+  TemporalSeries series;
+  series.attr = attr;
+  return series;
+}
 
 class TemporalStoreTest : public ::testing::Test {
  protected:
@@ -46,10 +54,13 @@ class TemporalStoreTest : public ::testing::Test {
     a.observed_at = Timestamp(std::chrono::microseconds(t));
     a.modified_at = Timestamp(std::chrono::microseconds(kT0));
     e.attributes.push_back(std::move(a));
-    ASSERT_TRUE(store_->Mutate("", {&e.id, 1}, [&](Mutation& m) {
-      m.Put(e);
-      return Status::Ok();
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Mutate("", {&e.id, 1},
+                             [&](Mutation& m) {
+                               m.Put(e);
+                               return Status::Ok();
+                             })
+                    .ok());
   }
   Status AddNumbers(const std::string& id, const std::string& attr,
                     const std::vector<std::pair<int64_t, double>>& samples) {
@@ -69,7 +80,7 @@ class TemporalStoreTest : public ::testing::Test {
   std::vector<std::pair<int64_t, double>> Read(const std::string& id, const std::string& attr,
                                                int64_t from = INT64_MIN, int64_t to = INT64_MAX) {
     std::vector<std::pair<int64_t, double>> out;
-    TemporalSeries series{attr, "", model::AttributeKind::kProperty};
+    TemporalSeries series = SeriesOf(attr);
     auto s = store_->ReadTemporal("")->Samples(id, series, from, to, [&](const Sample& sample) {
       out.emplace_back(sample.timestamp_us, sample.number);
       return true;
@@ -104,15 +115,21 @@ TEST_F(TemporalStoreTest, EntityWritesRecordHistoryThatSurvivesReopen) {
 TEST_F(TemporalStoreTest, DeletingTheEntityKeepsHistoryDeleteHistoryRemovesIt) {
   PutObserved("urn:r1", 1, kT0);
   std::string id = "urn:r1";
-  ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
-    m.Delete(id);
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Mutate("", {&id, 1},
+                           [&](Mutation& m) {
+                             m.Delete(id);
+                             return Status::Ok();
+                           })
+                  .ok());
   EXPECT_EQ(Read(id, kTemp).size(), 1u);
-  ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
-    m.DeleteHistory(id);
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Mutate("", {&id, 1},
+                           [&](Mutation& m) {
+                             m.DeleteHistory(id);
+                             return Status::Ok();
+                           })
+                  .ok());
   EXPECT_TRUE(Read(id, kTemp).empty());
   auto entity = store_->ReadTemporal("")->Entity(id);
   ASSERT_TRUE(entity.ok());
@@ -125,34 +142,40 @@ TEST_F(TemporalStoreTest, OutOfOrderAndDuplicatesLandInPlace) {
   ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 5 * kHour, 55}}).ok());  // folded duplicate
   ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 7 * kHour, 77}}).ok());  // pending duplicate
   ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 3 * kHour + 1, 3}}).ok());
-  std::vector<std::pair<int64_t, double>> want = {{kT0 + kHour, 1},
-                                                  {kT0 + 3 * kHour + 1, 3},
-                                                  {kT0 + 5 * kHour, 55},
-                                                  {kT0 + 7 * kHour, 77}};
+  std::vector<std::pair<int64_t, double>> want = {
+      {kT0 + kHour, 1}, {kT0 + 3 * kHour + 1, 3}, {kT0 + 5 * kHour, 55}, {kT0 + 7 * kHour, 77}};
   EXPECT_EQ(Read("urn:a", kTemp), want);
   Reopen();
   EXPECT_EQ(Read("urn:a", kTemp), want);
-  EXPECT_EQ(Read("urn:a", kTemp, kT0 + kHour + 1, kT0 + 5 * kHour + 1),
-            (std::vector<std::pair<int64_t, double>>{{kT0 + 3 * kHour + 1, 3}, {kT0 + 5 * kHour, 55}}));
+  EXPECT_EQ(
+      Read("urn:a", kTemp, kT0 + kHour + 1, kT0 + 5 * kHour + 1),
+      (std::vector<std::pair<int64_t, double>>{{kT0 + 3 * kHour + 1, 3}, {kT0 + 5 * kHour, 55}}));
 }
 
 TEST_F(TemporalStoreTest, RemovesSingleInstancesFromChunksAndPending) {
-  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0, 1}, {kT0 + 1, 2}, {kT0 + kHour, 3}, {kT0 + kHour + 1, 4}}).ok());
+  ASSERT_TRUE(
+      AddNumbers("urn:a", kTemp, {{kT0, 1}, {kT0 + 1, 2}, {kT0 + kHour, 3}, {kT0 + kHour + 1, 4}})
+          .ok());
   std::string id = "urn:a";
   auto remove = [&](int64_t t) {
-    ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
-      m.DeleteHistoryInstance(id, kTemp, "", t);
-      return Status::Ok();
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Mutate("", {&id, 1},
+                             [&](Mutation& m) {
+                               m.DeleteHistoryInstance(id, kTemp, "", t);
+                               return Status::Ok();
+                             })
+                    .ok());
   };
-  remove(kT0 + 1);           // in a chunk
-  remove(kT0 + kHour);       // pending
-  remove(kT0 + 5 * kHour);   // absent
-  EXPECT_EQ(Read(id, kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + kHour + 1, 4}}));
-  remove(kT0);  // the chunk becomes empty
+  remove(kT0 + 1);          // in a chunk
+  remove(kT0 + kHour);      // pending
+  remove(kT0 + 5 * kHour);  // absent
+  EXPECT_EQ(Read(id, kTemp),
+            (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + kHour + 1, 4}}));
+  remove(kT0);                                                      // the chunk becomes empty
   ASSERT_TRUE(AddNumbers(id, kTemp, {{kT0 + 2 * kHour, 5}}).ok());  // folds the pending hour
   Reopen();
-  EXPECT_EQ(Read(id, kTemp), (std::vector<std::pair<int64_t, double>>{{kT0 + kHour + 1, 4}, {kT0 + 2 * kHour, 5}}));
+  EXPECT_EQ(Read(id, kTemp),
+            (std::vector<std::pair<int64_t, double>>{{kT0 + kHour + 1, 4}, {kT0 + 2 * kHour, 5}}));
 }
 
 TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
@@ -167,25 +190,107 @@ TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
     a.observed_at = Timestamp(std::chrono::microseconds(kT0 - i * kHour));  // late observations
     a.modified_at = Timestamp(std::chrono::microseconds(kT0 + i * kHour));
     e.attributes.push_back(std::move(a));
-    ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
-      m.Put(e);
-      return Status::Ok();
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Mutate("", {&id, 1},
+                             [&](Mutation& m) {
+                               m.Put(e);
+                               return Status::Ok();
+                             })
+                    .ok());
   }
   Reopen();
   auto read = [&](TimeProperty property) {
     std::vector<std::pair<int64_t, double>> out;
-    EXPECT_TRUE(store_->ReadTemporal("")->Samples(id, {kTemp, ""}, INT64_MIN, INT64_MAX,
-                                                  [&](const Sample& s) {
-                                                    out.emplace_back(s.timestamp_us, s.number);
-                                                    return true;
-                                                  }, property).ok());
+    EXPECT_TRUE(store_->ReadTemporal("")
+                    ->Samples(
+                        id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+                        [&](const Sample& s) {
+                          out.emplace_back(s.timestamp_us, s.number);
+                          return true;
+                        },
+                        property)
+                    .ok());
     return out;
   };
-  EXPECT_EQ(read(TimeProperty::kObservedAt),
-            (std::vector<std::pair<int64_t, double>>{{kT0 - 2 * kHour, 2}, {kT0 - kHour, 1}, {kT0, 0}}));
-  EXPECT_EQ(read(TimeProperty::kModifiedAt),
-            (std::vector<std::pair<int64_t, double>>{{kT0, 0}, {kT0 + kHour, 1}, {kT0 + 2 * kHour, 2}}));
+  EXPECT_EQ(
+      read(TimeProperty::kObservedAt),
+      (std::vector<std::pair<int64_t, double>>{{kT0 - 2 * kHour, 2}, {kT0 - kHour, 1}, {kT0, 0}}));
+  EXPECT_EQ(
+      read(TimeProperty::kModifiedAt),
+      (std::vector<std::pair<int64_t, double>>{{kT0, 0}, {kT0 + kHour, 1}, {kT0 + 2 * kHour, 2}}));
+}
+
+// A data dir from before the temporal column family existed opens, and keeps its entities.
+TEST_F(TemporalStoreTest, OpensADataDirWithoutTheTemporalColumnFamily) {
+  store_.reset();
+  std::filesystem::remove_all(dir_);
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"entities", {}}, {"index", {}}, {"meta", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), families, &handles, &db).ok());
+    std::unique_ptr<rocksdb::DB> owned(db);
+    for (auto* h : handles) ASSERT_TRUE(owned->DestroyColumnFamilyHandle(h).ok());
+  }
+  Reopen();
+  PutObserved("urn:old", 1, kT0);
+  EXPECT_EQ(Read("urn:old", kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 1}}));
+}
+
+// Writers of one series serialise on the entity's lock, so concurrent folds lose no sample.
+TEST_F(TemporalStoreTest, ConcurrentWritersOfOneSeriesLoseNothing) {
+  constexpr int kThreads = 4, kPerThread = 300;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Interleaved timestamps 10 minutes apart: hours complete while other threads write.
+        int64_t t = kT0 + (static_cast<int64_t>(i) * kThreads + w) * 600'000'000;
+        EXPECT_TRUE(AddNumbers("urn:c", kTemp, {{t, static_cast<double>(w)}}).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto got = Read("urn:c", kTemp);
+  ASSERT_EQ(got.size(), static_cast<size_t>(kThreads * kPerThread));
+  for (size_t k = 0; k < got.size(); ++k) {
+    EXPECT_EQ(got[k].first, kT0 + static_cast<int64_t>(k) * 600'000'000);
+    EXPECT_EQ(got[k].second, static_cast<double>(k % kThreads));
+  }
+}
+
+TEST_F(TemporalStoreTest, ScanEntitiesListsIdsWithHistoryInOrder) {
+  for (const char* id : {"urn:b", "urn:a", "urn:ab"}) {
+    ASSERT_TRUE(AddNumbers(id, kTemp, {{kT0, 1}, {kT0 + 2 * kHour, 2}}).ok());
+  }
+  ASSERT_TRUE(store_->Mutate("other", {}, [](Mutation&) { return Status::Ok(); }).ok());
+  auto scan = [&](std::string_view after) {
+    std::vector<std::string> ids;
+    EXPECT_TRUE(store_->ReadTemporal("")
+                    ->ScanEntities(after,
+                                   [&](std::string_view id) {
+                                     ids.emplace_back(id);
+                                     return true;
+                                   })
+                    .ok());
+    return ids;
+  };
+  EXPECT_EQ(scan(""), (std::vector<std::string>{"urn:a", "urn:ab", "urn:b"}));
+  EXPECT_EQ(scan("urn:a"), (std::vector<std::string>{"urn:ab", "urn:b"}));
+  EXPECT_EQ(scan("urn:b"), std::vector<std::string>{});
+  std::vector<std::string> none;
+  ASSERT_TRUE(store_->ReadTemporal("other")
+                  ->ScanEntities("",
+                                 [&](std::string_view id) {
+                                   none.emplace_back(id);
+                                   return true;
+                                 })
+                  .ok());
+  EXPECT_TRUE(none.empty());
 }
 
 TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
@@ -196,19 +301,24 @@ TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
   i.timestamp_us = kT0;
   i.value_kind = SampleKind::kText;
   i.text = "\"urn:x\"";
-  ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
-    m.AddHistory(id, {}, {i});
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Mutate("", {&id, 1},
+                           [&](Mutation& m) {
+                             m.AddHistory(id, {}, {i});
+                             return Status::Ok();
+                           })
+                  .ok());
   auto entity = store_->ReadTemporal("")->Entity(id);
   ASSERT_TRUE(entity.ok() && entity->has_value());
   EXPECT_EQ((*entity)->series.at(0).kind, model::AttributeKind::kRelationship);
   std::vector<std::string> texts;
-  ASSERT_TRUE(store_->ReadTemporal("")->Samples(id, (*entity)->series[0], INT64_MIN, INT64_MAX,
-                                                [&](const Sample& s) {
-                                                  texts.emplace_back(s.text);
-                                                  return true;
-                                                }).ok());
+  ASSERT_TRUE(store_->ReadTemporal("")
+                  ->Samples(id, (*entity)->series[0], INT64_MIN, INT64_MAX,
+                            [&](const Sample& s) {
+                              texts.emplace_back(s.text);
+                              return true;
+                            })
+                  .ok());
   EXPECT_EQ(texts, std::vector<std::string>{"\"urn:x\""});
 }
 
@@ -224,10 +334,13 @@ TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
     const std::string& attr = attrs[random() % 2];
     auto& series = model[{id, attr}];
     if (random() % 60 == 0) {
-      ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
-        m.DeleteHistory(id, attr);
-        return Status::Ok();
-      }).ok());
+      ASSERT_TRUE(store_
+                      ->Mutate("", {&id, 1},
+                               [&](Mutation& m) {
+                                 m.DeleteHistory(id, attr);
+                                 return Status::Ok();
+                               })
+                      .ok());
       series.clear();
       continue;
     }
@@ -236,17 +349,20 @@ TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
       auto victim = std::next(series.begin(), static_cast<long>(random() % series.size()));
       int64_t t = victim->first;
       bool readd = random() % 3 == 0;
-      ASSERT_TRUE(store_->Mutate("", {&id, 1}, [&](Mutation& m) {
-        m.DeleteHistoryInstance(id, attr, "", t);
-        if (readd) {
-          TemporalInstance i;
-          i.attr = attr;
-          i.timestamp_us = clock;
-          i.number = -1;
-          m.AddHistory(id, {}, {i});
-        }
-        return Status::Ok();
-      }).ok());
+      ASSERT_TRUE(store_
+                      ->Mutate("", {&id, 1},
+                               [&](Mutation& m) {
+                                 m.DeleteHistoryInstance(id, attr, "", t);
+                                 if (readd) {
+                                   TemporalInstance i;
+                                   i.attr = attr;
+                                   i.timestamp_us = clock;
+                                   i.number = -1;
+                                   m.AddHistory(id, {}, {i});
+                                 }
+                                 return Status::Ok();
+                               })
+                      .ok());
       series.erase(t);
       if (readd) series[clock] = -1;
       continue;
@@ -282,8 +398,9 @@ TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
     }
     EXPECT_EQ(Read(key.first, key.second, from, to), ranged);
     AggregateBuckets buckets;
-    ASSERT_TRUE(store_->ReadTemporal("")->Aggregate(key.first, {key.second, ""}, kT0, kHour, from,
-                                                    to, buckets).ok());
+    ASSERT_TRUE(store_->ReadTemporal("")
+                    ->Aggregate(key.first, SeriesOf(key.second), kT0, kHour, from, to, buckets)
+                    .ok());
     std::map<int64_t, std::pair<uint64_t, double>> got;
     for (const auto& [start, b] : buckets.buckets()) {
       if (b.count > 0) got[start] = {b.count, b.sum};

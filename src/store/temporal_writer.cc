@@ -11,14 +11,17 @@ namespace civitas::store {
 namespace tk = temporal_keys;
 
 std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attribute) {
-  std::optional<Timestamp> at = attribute.observed_at ? attribute.observed_at : attribute.modified_at;
+  std::optional<Timestamp> at =
+      attribute.observed_at ? attribute.observed_at : attribute.modified_at;
   if (!at) return std::nullopt;
   TemporalInstance instance;
   instance.attr = attribute.name;
   instance.dataset_id = attribute.dataset_id;
   instance.kind = attribute.kind;
+  instance.unit_code = attribute.unit_code;
   instance.timestamp_us = at->time_since_epoch().count();
-  if (attribute.modified_at) instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
+  if (attribute.modified_at)
+    instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
   if (attribute.kind == model::AttributeKind::kProperty && attribute.value.is_number()) {
     instance.value_kind = SampleKind::kNumber;
     instance.number = attribute.value.to_number<double>();
@@ -29,10 +32,12 @@ std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attri
   return instance;
 }
 
-std::vector<TemporalInstance> HistoryDelta(const model::Entity* before, const model::Entity& after) {
+std::vector<TemporalInstance> HistoryDelta(const model::Entity* before,
+                                           const model::Entity& after) {
   std::vector<TemporalInstance> out;
   for (const auto& attribute : after.attributes) {
-    const model::Attribute* old = before ? before->Find(attribute.name, attribute.dataset_id) : nullptr;
+    const model::Attribute* old =
+        before ? before->Find(attribute.name, attribute.dataset_id) : nullptr;
     if (old != nullptr && old->kind == attribute.kind && old->value == attribute.value &&
         old->observed_at == attribute.observed_at) {
       continue;
@@ -95,11 +100,13 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
     if (instance.modified_at_us) {
       auto& modified = series_[{prefix, TimeProperty::kModifiedAt}];
       modified.kind = instance.kind;
+      modified.unit_code = instance.unit_code;
       modified.samples[*instance.modified_at_us] =
           Value{instance.value_kind, instance.number, instance.text};
     }
     auto& writes = series_[{std::move(prefix), TimeProperty::kObservedAt}];
     writes.kind = instance.kind;
+    writes.unit_code = instance.unit_code;
     writes.samples[instance.timestamp_us] =
         Value{instance.value_kind, instance.number, std::move(instance.text)};
   }
@@ -107,7 +114,7 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
 
 void TemporalWriter::Delete(std::string_view id, std::string_view attr,
                             const std::string* dataset_id) {
-  std::string begin = attr.empty()       ? tk::EntityPrefix(tenant_, id)
+  std::string begin = attr.empty()            ? tk::EntityPrefix(tenant_, id)
                       : dataset_id == nullptr ? tk::AttrPrefix(tenant_, id, attr)
                                               : tk::SeriesPrefix(tenant_, id, attr, *dataset_id);
   std::string end = begin;
@@ -144,7 +151,8 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
   const tk::Timeline tags = tk::TimelineOf(timeline);
   if (writes.samples.empty() && writes.removed.empty()) return Status::Ok();
   if (!writes.samples.empty()) {
-    batch.Put(cf_, prefix + tk::kKindTag, std::string(1, static_cast<char>(writes.kind)));
+    batch.Put(cf_, prefix + tk::kKindTag,
+              std::string(1, static_cast<char>(writes.kind)) + writes.unit_code);
   }
   auto removed = [&](int64_t t) {
     return writes.removed.contains(t) && !writes.samples.contains(t);

@@ -3,14 +3,14 @@
 // Stages the history writes of one mutation (docs/formats/temporal-store.md). Internal to
 // store/.
 
-#include <map>
-#include <set>
-#include <memory>
-#include <string>
-#include <vector>
-
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "civitas/store/store.h"
 
@@ -50,6 +50,7 @@ class TemporalWriter {
  private:
   struct SeriesWrites {
     model::AttributeKind kind = model::AttributeKind::kProperty;
+    std::string unit_code;
     std::map<int64_t, Value> samples;  // by timestamp; a later Add replaces
     std::set<int64_t> removed;         // timestamps to remove, unless in `samples`
   };
@@ -61,8 +62,8 @@ class TemporalWriter {
   rocksdb::ColumnFamilyHandle* cf_;
   Tenant tenant_;
   std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
-  std::map<std::string, std::vector<std::string>> types_;  // by entity id
-  std::vector<std::pair<std::string, std::string>> deletes_;  // [begin, end) key ranges
+  std::map<std::string, std::vector<std::string>> types_;                // by entity id
+  std::vector<std::pair<std::string, std::string>> deletes_;             // [begin, end) key ranges
 };
 
 // Read options bounded to the pending keys of the series with this prefix. Not copyable (the

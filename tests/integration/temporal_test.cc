@@ -235,6 +235,10 @@ TEST_F(TemporalTest, BadParametersAreProblems) {
 TEST_F(TemporalTest, DeletingTheEntityKeepsItsHistory) {
   ASSERT_EQ(http().Delete(EntityUrl(kId)).status, 204);
   EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+  auto query = http().Get(std::string(kApi) + "/temporal/entities?type=Room&idPattern=.*Room.*");
+  ASSERT_EQ(query.status, 200) << query.body;
+  ASSERT_EQ(query.Json().as_array().size(), 1u);
+  EXPECT_EQ(Instances(query.Json().at(0).as_object()), Expected(INT64_MIN, INT64_MAX));
   ASSERT_EQ(http().Delete(TemporalUrl(kId)).status, 204);
   EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(kId)), 404, "ResourceNotFound"));
   EXPECT_TRUE(IsProblem(http().Delete(TemporalUrl(kId)), 404, "ResourceNotFound"));
@@ -249,10 +253,14 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
     }
     return arr;
   };
+  auto WithUnit = [](json::array arr) {
+    for (auto& i : arr) i.as_object()["unitCode"] = "MTR";
+    return arr;
+  };
   auto created = http().Post(std::string(kApi) + "/temporal/entities",
                              json::object{{"id", id},
                                           {"type", "Sensor"},
-                                          {"level", instances({{kT0, 1}, {kT0 + 7200, 3}})},
+                                          {"level", WithUnit(instances({{kT0, 1}, {kT0 + 7200, 3}}))},
                                           {"state", json::array{json::object{
                                                         {"type", "Relationship"},
                                                         {"object", "urn:ngsi-ld:Mode:on"},
@@ -261,10 +269,10 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
   EXPECT_EQ(created.Header("location"), "/ngsi-ld/v1/temporal/entities/" + id);
   auto again = http().Post(std::string(kApi) + "/temporal/entities",
                            json::object{{"id", id}, {"type", "Sensor"},
-                                        {"level", instances({{kT0 + 3600, 2}})}});
+                                        {"level", WithUnit(instances({{kT0 + 3600, 2}}))}});
   ASSERT_EQ(again.status, 204) << again.body;
   auto appended = http().Post(TemporalUrl(id, "/attrs"),
-                              json::object{{"level", instances({{kT0 + 7200, 4}})}});
+                              json::object{{"level", WithUnit(instances({{kT0 + 7200, 4}}))}});
   ASSERT_EQ(appended.status, 204) << appended.body;
   auto r = http().Get(TemporalUrl(id, "?options=temporalValues"));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -273,8 +281,17 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
   EXPECT_EQ(e.at("level").at("values"),
             (json::value(json::array{json::array{1, Iso(kT0)}, json::array{2, Iso(kT0 + 3600)},
                                      json::array{4, Iso(kT0 + 7200)}})));
+  EXPECT_EQ(e.at("level").at("unitCode").as_string(), "MTR");
+  EXPECT_EQ(http().Get(TemporalUrl(id)).Json().at("level").at(0).at("unitCode").as_string(), "MTR");
   EXPECT_EQ(e.at("state").at("objects"),
             json::value(json::array{json::array{"urn:ngsi-ld:Mode:on", Iso(kT0)}}));
+  // An entity that exists only in history is found by temporal queries.
+  auto query = http().Get(std::string(kApi) + "/temporal/entities?type=Sensor&attrs=level");
+  ASSERT_EQ(query.status, 200) << query.body;
+  ASSERT_EQ(query.Json().as_array().size(), 1u);
+  EXPECT_EQ(query.Json().at(0).at("id").as_string(), id);
+  query = http().Get(std::string(kApi) + "/temporal/entities?type=Sensor&attrs=humidity");
+  EXPECT_EQ(query.Json().as_array().size(), 0u);
   EXPECT_TRUE(IsProblem(http().Post(TemporalUrl("urn:ngsi-ld:Sensor:none", "/attrs"),
                                     json::object{{"level", instances({{kT0, 1}})}}),
                         404, "ResourceNotFound"));
@@ -340,6 +357,33 @@ TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
                         "OperationNotSupported"));
   EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(id, "?timeproperty=whenever")), 400,
                         "BadRequestData"));
+}
+
+TEST_F(TemporalTest, TenantsHaveSeparateHistories) {
+  const std::map<std::string, std::string> city{{"NGSILD-Tenant", "city-a"}};
+  Create(json::object{{"id", kId},
+                      {"type", "Room"},
+                      {"temperature", json::object{{"type", "Property"},
+                                                   {"value", 7},
+                                                   {"observedAt", Iso(kT0)}}}},
+         city);
+  auto r = http().Get(TemporalUrl(kId), city);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Instances(r.Json().as_object()),
+            (std::vector<std::pair<std::string, double>>{{Iso(kT0), 7}}));
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));  // default tenant
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(kId), {{"NGSILD-Tenant", "city-b"}}), 404,
+                        "NonexistentTenant"));
+  ASSERT_EQ(http().Delete(TemporalUrl(kId), city).status, 204);
+  EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
+}
+
+TEST_F(TemporalTest, LdJsonCarriesTheContext) {
+  auto r = http().Get(TemporalUrl(kId, "?lastN=1"), {{"Accept", "application/ld+json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "application/ld+json");
+  EXPECT_TRUE(r.Json().as_object().contains("@context"));
+  EXPECT_EQ(r.Json().at("temperature").as_array().size(), 1u);
 }
 
 // A broker capped at 5 instances per attribute pages temporal answers with 206.

@@ -32,6 +32,7 @@ struct TemporalInstance {
   std::string attr;        // expanded IRI
   std::string dataset_id;  // "" for the default instance
   model::AttributeKind kind = model::AttributeKind::kProperty;
+  std::string unit_code;     // "" when absent; kept per series (the latest write's)
   int64_t timestamp_us = 0;  // observedAt, else modifiedAt; µs since the Unix epoch, UTC
   SampleKind value_kind = SampleKind::kNumber;
   double number = 0;  // when value_kind == kNumber
@@ -54,6 +55,7 @@ struct TemporalSeries {
   std::string attr;
   std::string dataset_id;
   model::AttributeKind kind = model::AttributeKind::kProperty;  // of the latest write
+  std::string unit_code;                                        // of the latest write
 };
 
 // What history holds about one entity.
@@ -71,6 +73,11 @@ class TemporalReader {
 
   // The entity's series, or nullopt when it has no history. kIoError on storage failure.
   virtual Result<std::optional<TemporalEntity>> Entity(std::string_view id) = 0;
+
+  // Calls `visit` with the id of each entity that has history, in ascending id order, starting
+  // after `after` ("" = from the first), until it returns false. kIoError on storage failure.
+  using IdVisitor = std::function<bool(std::string_view id)>;
+  virtual Status ScanEntities(std::string_view after, const IdVisitor& visit) = 0;
 
   // Calls `visit` for each sample of the series in [from_us, to_us) in ascending timestamp
   // order until it returns false. Text samples point into buffers valid during the call only.
