@@ -15,8 +15,8 @@ constexpr std::array<std::string_view, 7> kGeoJsonTypes = {
     "GeometryCollection"};
 
 // Members of an attribute object that are not sub-attributes.
-constexpr std::array<std::string_view, 17> kAttributeKeywords = {
-    "type",      "value",      "object",  "languageMap", "valueList", "objectList",
+constexpr std::array<std::string_view, 18> kAttributeKeywords = {
+    "type",      "@type",      "value",   "object",  "languageMap", "valueList", "objectList",
     "vocab",     "json",       "observedAt", "unitCode", "datasetId", "createdAt",
     "modifiedAt", "@context",  "instanceId", "deletedAt", "lang"};
 
@@ -163,7 +163,9 @@ Result<Attribute> ParseInstance(const std::string& name, const json::value& inpu
     return attr;
   }
   std::optional<AttributeKind> kind;
-  if (const auto* type = obj->if_contains("type")) {
+  const json::value* type = obj->if_contains("type");
+  if (type == nullptr) type = obj->if_contains("@type");  // the keyword "type" aliases
+  if (type != nullptr) {
     if (!type->is_string()) return AttributeError(name, "\"type\" must be a string");
     kind = KindFromTypeMember(type->get_string());
     if (!kind) {
@@ -290,6 +292,9 @@ bool IsUri(std::string_view text) {
 
 Status ValidateAttributeName(std::string_view name) {
   if (name.empty()) return BadRequestData("attribute names must not be empty");
+  if (name.front() == '@') {
+    return BadRequestData("attribute name " + Quoted(name) + " is a JSON-LD keyword");
+  }
   for (char c : name) {
     if (static_cast<unsigned char>(c) < 0x20 || c == '<' || c == '>' || c == '"' || c == '\'' ||
         c == '=' || c == ';' || c == '(' || c == ')' || c == ' ' || c == '[' || c == ']') {
