@@ -19,18 +19,6 @@ Result<size_t> ParseCount(const std::string& text, std::string_view name) {
   return value;
 }
 
-std::vector<std::string> SplitList(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    size_t comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 Status CompileIdPattern(const std::string& pattern, query::EntityQuery& query) {
   if (pattern.size() > 256) return BadRequestData("idPattern is longer than 256 characters");
   try {

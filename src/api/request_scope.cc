@@ -268,6 +268,18 @@ Reply ErrorReply(const RequestScope& scope, const Status& status) {
   return ErrorReply(*scope.http, status);
 }
 
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 model::RenderOptions RenderOptionsOf(const RequestScope& scope) {
   model::RenderOptions options;
   if (scope.HasOption("keyValues") || scope.HasOption("simplified")) {

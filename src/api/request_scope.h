@@ -49,6 +49,9 @@ Reply EmptyReply(const RequestScope& scope, http::status status);
 Reply ErrorReply(const RequestScope& scope, const Status& status);
 Reply ErrorReply(const HttpRequest& request, const Status& status);
 
+// The non-empty items of a comma-separated parameter ("a,,b" → a, b).
+std::vector<std::string> SplitList(std::string_view text);
+
 // Rendering options from attrs, options (keyValues/concise/sysAttrs) and lang.
 model::RenderOptions RenderOptionsOf(const RequestScope& scope);
 

@@ -24,18 +24,6 @@ Result<int64_t> ParseTimeParam(const RequestScope& scope, std::string_view name)
   return t.time_since_epoch().count();
 }
 
-std::vector<std::string> SplitComma(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    size_t comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 json::value NumberJson(double v) {
   if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9007199254740992.0) {
     return json::value(static_cast<int64_t>(v));
@@ -227,14 +215,14 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
     }
   }
   if (const auto* attrs = scope.Param("attrs")) {
-    for (const auto& a : SplitComma(*attrs)) p.attrs.insert(scope.Expand(a));
+    for (const auto& a : SplitList(*attrs)) p.attrs.insert(scope.Expand(a));
   }
   if (scope.HasOption("temporalValues")) p.format = TemporalFormat::kValues;
   if (scope.HasOption("aggregatedValues")) {
     p.format = TemporalFormat::kAggregated;
     const auto* methods = scope.Param("aggrMethods");
     if (methods == nullptr) return BadRequestData("aggregatedValues needs aggrMethods");
-    for (const auto& m : SplitComma(*methods)) {
+    for (const auto& m : SplitList(*methods)) {
       if (std::find(std::begin(kMethods), std::end(kMethods), m) == std::end(kMethods)) {
         return BadRequestData("unknown aggregation method '" + m + "'");
       }
