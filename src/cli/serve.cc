@@ -97,7 +97,8 @@ int Serve(const ServeOptions& options) {
       spdlog::error("--mqtt: {}", mqtt_address.status().message());
       return 2;
     }
-    mqtt = std::make_unique<ingest::MqttBridge>(devices, **store, **contexts, Clock::System());
+    mqtt = std::make_unique<ingest::MqttBridge>(devices, **store, **contexts, Clock::System(),
+                                                ingest::MqttBridge::Options{});
     if (auto started = mqtt->Start(mqtt_address->first, mqtt_address->second); !started.ok()) {
       spdlog::error("{}", started.message());
       return 2;

@@ -6,7 +6,7 @@
 // Internal to store/.
 
 #include <absl/base/thread_annotations.h>
-#include <absl/container/btree_map.h>
+#include <absl/container/flat_hash_map.h>
 
 #include <array>
 #include <functional>
@@ -44,14 +44,14 @@ class CommittedCache {
     }
     shard.values.insert_or_assign(std::string(key), std::move(value));
   }
-  // Drops every entry whose key starts with `prefix`.
+  // Drops every entry whose key starts with `prefix`. Visits every entry: history deletions
+  // are rare next to the lookups, which a hash map makes one hash and one compare.
   void ErasePrefix(std::string_view prefix) {
     for (Shard& shard : shards_) {
       std::lock_guard lock(shard.mu);
-      auto it = shard.values.lower_bound(AbslView(prefix));
-      while (it != shard.values.end() && std::string_view(it->first).starts_with(prefix)) {
-        it = shard.values.erase(it);
-      }
+      absl::erase_if(shard.values, [&](const auto& entry) {
+        return std::string_view(entry.first).starts_with(prefix);
+      });
     }
   }
 
@@ -60,7 +60,7 @@ class CommittedCache {
   static constexpr size_t kShardCapacity = 8192;
   struct Shard {
     mutable std::mutex mu;
-    absl::btree_map<std::string, Value> values ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, Value> values ABSL_GUARDED_BY(mu);
   };
   // Debian's Abseil has its own string_view, which heterogeneous lookup needs.
   static absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
