@@ -130,6 +130,7 @@ wait_disk_stable "$DIR/data"
 SETTLE_S=$(elapsed "$s0" "$(now)")
 DISK=$(disk_bytes "$DIR/data")
 SST=$(find "$DIR/data" -name '*.sst' -printf '%s\n' | awk '{s+=$1} END{print s+0}')
+SST_FILES=$(find "$DIR/data" -name '*.sst' | wc -l)
 log "$SYS: data dir ${DISK_LIVE} B live after the load (WAL), ${DISK} B after restart (${SST} B in SST files)"
 
 # count check: totalCount of every attribute's history over the whole range, summed over sensors
@@ -156,6 +157,10 @@ Q3_SERIES=$(jq '[.[] | (.pm25, .no2, .temperature) | select(.value != null)] | l
 # current state = the last write applied; with concurrent streams a sensor's last two batches can
 # arrive out of order, so count the sensors whose state is the newest reading
 Q3_NEWEST=$(jq --arg t "$LAST_ISO" '[.[] | select(.pm25.observedAt == $t)] | length' "$DIR/q3.json")
+# the same question answered from the history (lastN=1), which orders by observedAt: extra field
+Q3H=(--data-urlencode "type=$TYPE" --data-urlencode "attrs=pm25,no2,temperature" --data-urlencode lastN=1)
+walk /temporal/entities "$DIR/q3h.json" "${Q3H[@]}" >/dev/null
+Q3H_NEWEST=$(jq --arg t "$LAST_ISO" '[.[] | select(.pm25[0].observedAt == $t)] | length' "$DIR/q3h.json")
 walk /entities "$DIR/q4.json" "${Q4[@]}" >/dev/null
 Q4_ROWS=$(jq length "$DIR/q4.json")
 log "$SYS: q1 check $Q1_CHECK; q2 sensors with 24 buckets $Q2_SERIES; q3 values $Q3_SERIES (3 per sensor), $Q3_NEWEST sensors at the newest reading; q4 sensors $Q4_ROWS"
@@ -163,7 +168,8 @@ Q1_MS=$(http_median_ms "$API/temporal/entities" -H "$LINK" "${Q1[@]}")
 Q2_MS=$(walk_median_ms /temporal/entities "$DIR/q2.json" "${Q2[@]}")
 Q3_MS=$(walk_median_ms /entities "$DIR/q3.json" "${Q3[@]}")
 Q4_MS=$(walk_median_ms /entities "$DIR/q4.json" "${Q4[@]}")
-log "$SYS: q1 ${Q1_MS} ms, q2 ${Q2_MS} ms, q3 ${Q3_MS} ms, q4 ${Q4_MS} ms"
+Q3H_MS=$(walk_median_ms /temporal/entities "$DIR/q3h.json" "${Q3H[@]}")
+log "$SYS: q1 ${Q1_MS} ms, q2 ${Q2_MS} ms, q3 ${Q3_MS} ms, q4 ${Q4_MS} ms; q3 from the history (lastN=1) ${Q3H_MS} ms, $Q3H_NEWEST sensors at the newest reading"
 
 stop_server
 RSS=$(cat "$DIR/rss.1" "$DIR/rss.2" | sort -n | tail -1)
@@ -172,10 +178,10 @@ VERSION="civitas ${CIVITAS_COMMIT:-(commit unknown)} ($(sha256sum "$(command -v 
 write_result "$SYS" version="$VERSION" bg_busy_pct="$BG" rows="$ROWS" values="$VALUES" load_s="$LOAD_S" \
   values_per_s="$(awk -v v="$VALUES" -v s="$LOAD_S" 'BEGIN{printf "%.0f", v/s}')" \
   srv_cpu_s="$(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.2f", b-a}')" \
-  settle_s="$SETTLE_S" disk_bytes="$DISK" disk_live_bytes="$DISK_LIVE" sst_bytes="$SST" \
+  settle_s="$SETTLE_S" disk_bytes="$DISK" disk_live_bytes="$DISK_LIVE" sst_bytes="$SST" sst_files="$SST_FILES" \
   bytes_per_value="$(awk -v d="$DISK" -v v="$VALUES" 'BEGIN{printf "%.3f", d/v}')" \
   rss_peak_bytes="$RSS" q1_ms="$Q1_MS" q2_ms="$Q2_MS" q3_ms="$Q3_MS" q4_ms="$Q4_MS" \
-  count_check="$COUNT_OK" q1_check="$Q1_CHECK" q2_series="$Q2_SERIES" q3_series="$Q3_SERIES" q3_newest="$Q3_NEWEST" q4_rows="$Q4_ROWS" \
+  count_check="$COUNT_OK" q1_check="$Q1_CHECK" q2_series="$Q2_SERIES" q3_series="$Q3_SERIES" q3_newest="$Q3_NEWEST" q3_lastn_ms="$Q3H_MS" q3_lastn_newest="$Q3H_NEWEST" q4_rows="$Q4_ROWS" \
   write_path="HTTP POST /ngsi-ld/v1/entityOperations/upsert, one ngsild.ndjson line (<= 1000 entities x 3 Properties) per request, $WORKERS keep-alive connections; load ends at the last 2xx (= in the WAL and visible)" \
   disk_scope="whole --data-dir after a clean SIGTERM stop and restart (recovery flushes the WAL into SSTs); disk_live_bytes = the same dir just after the load (mostly WAL)" \
-  q_note="q2-q4: one GET per 1000-entity page, ms summed over the pages (q2: offset paging; q3/q4: Link rel=next)"
+  q_note="q2-q4: one GET per 1000-entity page, ms summed over the pages (q2: offset paging; q3/q4: Link rel=next); q3 reads the current entities (= the last write applied, not necessarily the newest observedAt: q3_newest counts the sensors at the newest reading); q3_lastn_* = the same from the history with lastN=1"
