@@ -117,9 +117,9 @@ LAST=$(curl -sS -f -G "$API/temporal/entities/$IDP$(printf 's%05d' "$S")" -H "$L
 log "$SYS: load took ${LOAD_S}s ($(awk -v a="$c0" -v b="$c1" 'BEGIN{printf "%.1f", b-a}') server CPU-s); waiting for flush/compaction, then a clean restart"
 rm -rf "$DIR/batches"
 
-# Disk: RocksDB keeps the load in memtables + WAL and a clean shutdown does not flush them, so the
-# live data dir is mostly WAL. Record it, then stop (SIGTERM) and restart: recovery flushes the WAL
-# into SST files and deletes it. The reported size is the whole data dir after that (SST + empty
+# Disk: the newest writes live in memtables + WAL and a clean shutdown does not flush them, so the
+# live data dir holds them only as WAL (beside the SSTs flushed during the load). Record it, then
+# stop (SIGTERM) and restart: recovery flushes the WAL into SST files and deletes it. The reported size is the whole data dir after that (SST + empty
 # WAL + MANIFEST/OPTIONS/LOG), settled; the queries run on the restarted server.
 s0=$(now)
 wait_disk_stable "$DIR/data"
@@ -131,7 +131,7 @@ SETTLE_S=$(elapsed "$s0" "$(now)")
 DISK=$(disk_bytes "$DIR/data")
 SST=$(find "$DIR/data" -name '*.sst' -printf '%s\n' | awk '{s+=$1} END{print s+0}')
 SST_FILES=$(find "$DIR/data" -name '*.sst' | wc -l)
-log "$SYS: data dir ${DISK_LIVE} B live after the load (WAL), ${DISK} B after restart (${SST} B in SST files)"
+log "$SYS: data dir ${DISK_LIVE} B live after the load (SSTs + WAL), ${DISK} B after restart (${SST} B in SST files)"
 
 # count check: totalCount of every attribute's history over the whole range, summed over sensors
 RANGE=(--data-urlencode timerel=between --data-urlencode "timeAt=$(iso "$S_EPOCH")" --data-urlencode "endTimeAt=$(iso "$E_EPOCH")")
@@ -183,5 +183,5 @@ write_result "$SYS" version="$VERSION" bg_busy_pct="$BG" rows="$ROWS" values="$V
   rss_peak_bytes="$RSS" q1_ms="$Q1_MS" q2_ms="$Q2_MS" q3_ms="$Q3_MS" q4_ms="$Q4_MS" \
   count_check="$COUNT_OK" q1_check="$Q1_CHECK" q2_series="$Q2_SERIES" q3_series="$Q3_SERIES" q3_newest="$Q3_NEWEST" q3_lastn_ms="$Q3H_MS" q3_lastn_newest="$Q3H_NEWEST" q4_rows="$Q4_ROWS" \
   write_path="HTTP POST /ngsi-ld/v1/entityOperations/upsert, one ngsild.ndjson line (<= 1000 entities x 3 Properties) per request, $WORKERS keep-alive connections; load ends at the last 2xx (= in the WAL and visible)" \
-  disk_scope="whole --data-dir after a clean SIGTERM stop and restart (recovery flushes the WAL into SSTs); disk_live_bytes = the same dir just after the load (mostly WAL)" \
+  disk_scope="whole --data-dir after a clean SIGTERM stop and restart (recovery flushes the WAL into SSTs); disk_live_bytes = the same dir just after the load (SSTs flushed so far + WAL)" \
   q_note="q2-q4: one GET per 1000-entity page, ms summed over the pages (q2: offset paging; q3/q4: Link rel=next); q3 reads the current entities (= the last write applied, not necessarily the newest observedAt: q3_newest counts the sensors at the newest reading); q3_lastn_* = the same from the history with lastN=1"
