@@ -1,7 +1,8 @@
-// The civitas command line: `civitas serve ...`.
+// The civitas command line: `civitas serve ...`, `civitas demo ...`.
 
 #include <CLI/CLI.hpp>
 
+#include "demo.h"
 #include "serve.h"
 
 int main(int argc, char** argv) {
@@ -21,14 +22,41 @@ int main(int argc, char** argv) {
                         "Directory of extra @context files (see docs/formats/jsonld-contexts.md)");
   serve_cmd->add_option("--mqtt", serve.mqtt,
                         "MQTT broker HOST:PORT for device measures (FIWARE IoT Agent topics)");
-  serve_cmd->add_option("--max-temporal-instances", serve.max_temporal_instances,
-                        "Instances per attribute in a temporal response; more → 206")
+  serve_cmd
+      ->add_option("--max-temporal-instances", serve.max_temporal_instances,
+                   "Instances per attribute in a temporal response; more → 206")
       ->check(CLI::Range(1, 100000000))
       ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
 
+  civitas::cli::DemoOptions demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Run a synthetic city streaming into a server");
+  demo_cmd->add_option("--data-dir", demo.data_dir, "Directory of the store")
+      ->capture_default_str();
+  demo_cmd->add_option("--http", demo.http, "Listen address HOST:PORT (port 0 = any free)")
+      ->capture_default_str();
+  demo_cmd->add_option("--threads", demo.threads, "HTTP and backfill threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  demo_cmd->add_option("--seed", demo.seed, "Seed of the city: same seed, same city and data")
+      ->capture_default_str();
+  demo_cmd->add_option("--districts", demo.districts, "Number of districts")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  demo_cmd->add_option("--sensors", demo.sensors, "Approximate number of devices")
+      ->check(CLI::Range(40, 200000))
+      ->capture_default_str();
+  demo_cmd->add_option("--speed", demo.speed, "Simulated seconds per second (60: a minute/s)")
+      ->check(CLI::Range(0.1, 100000.0))
+      ->capture_default_str();
+  demo_cmd->add_option("--backfill", demo.backfill, "History written at start: 0, 90m, 2h, 7d")
+      ->capture_default_str();
+  demo_cmd->add_option("--log-level", demo.log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   if (serve_cmd->parsed()) return civitas::cli::Serve(serve);
+  if (demo_cmd->parsed()) return civitas::cli::Demo(demo);
   return 0;
 }

@@ -29,7 +29,12 @@ double DistrictTraffic(const City& city, int district, const CivilTime& c) {
   return std::clamp(TrafficDemand(c) * factor, 0.0, 1.0);
 }
 
-double Round(double value, double step) { return std::round(value / step) * step; }
+// Rounds to `decimals` places; dividing by a power of ten gives the nearest double to the
+// decimal (multiplying by 0.1 would not).
+double Round(double value, int decimals) {
+  double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
 
 void Push(std::vector<Reading>& out, const DeviceKindInfo& info, size_t i, double number) {
   out.push_back({&info.measurements[i], number, {}});
@@ -59,11 +64,11 @@ void AirQuality(const City& city, const Device& d, int64_t t, std::vector<Readin
   // Ozone forms in sunlight and is consumed by fresh NO.
   double o3 = 25 + 0.12 * w.solar_w_m2 * std::max(0.3, w.temperature_c / 20) - 0.25 * no2 +
               3 * Normal(d.stream, slot, 4);
-  Push(out, info, 0, Round(std::max(1.0, pm25), 0.1));
-  Push(out, info, 1, Round(std::max(2.0, pm10), 0.1));
-  Push(out, info, 2, Round(std::max(1.0, no2), 0.1));
-  Push(out, info, 3, Round(std::max(2.0, o3), 0.1));
-  Push(out, info, 4, Round(w.temperature_c + 0.3 * Normal(d.stream, slot, 5), 0.1));
+  Push(out, info, 0, Round(std::max(1.0, pm25), 1));
+  Push(out, info, 1, Round(std::max(2.0, pm10), 1));
+  Push(out, info, 2, Round(std::max(1.0, no2), 1));
+  Push(out, info, 3, Round(std::max(2.0, o3), 1));
+  Push(out, info, 4, Round(w.temperature_c + 0.3 * Normal(d.stream, slot, 5), 1));
 }
 
 void Noise(const City& city, const Device& d, int64_t t, std::vector<Reading>& out) {
@@ -78,8 +83,8 @@ void Noise(const City& city, const Device& d, int64_t t, std::vector<Reading>& o
   double laeq =
       42 + (arterial ? 4 : 0) + 10 * std::log10(1 + 40 * demand) + 1.5 * Normal(d.stream, slot, 1);
   double lamax = laeq + 8 + 3 * std::fabs(Normal(d.stream, slot, 2));
-  Push(out, info, 0, Round(laeq, 0.1));
-  Push(out, info, 1, Round(lamax, 0.1));
+  Push(out, info, 0, Round(laeq, 1));
+  Push(out, info, 1, Round(lamax, 1));
 }
 
 void Traffic(const City& city, const Device& d, int64_t t, std::vector<Reading>& out) {
@@ -95,8 +100,8 @@ void Traffic(const City& city, const Device& d, int64_t t, std::vector<Reading>&
   double speed = road.speed_limit_kmh * rain * (1.05 - 0.7 * std::max(0.0, demand - 0.5) / 0.5) *
                  (1 + 0.05 * Normal(d.stream, slot, 3));
   Push(out, info, 0, std::max(0.0, std::round(intensity)));
-  Push(out, info, 1, Round(std::max(3.0, speed), 0.1));
-  Push(out, info, 2, Round(occupancy, 0.001));
+  Push(out, info, 1, Round(std::max(3.0, speed), 1));
+  Push(out, info, 2, Round(occupancy, 3));
   Push(out, info, 3, occupancy > 0.5 ? 1 : 0);
 }
 
@@ -118,7 +123,7 @@ void Streetlight(const Device& d, int64_t t, std::vector<Reading>& out) {
   double power = on ? rating * level * (1 + 0.02 * Normal(d.stream, t / kMinuteUs, 1)) : 1.5;
   PushText(out, info, 0, on ? "on" : "off");
   Push(out, info, 1, level);
-  Push(out, info, 2, Round(power, 0.1));
+  Push(out, info, 2, Round(power, 1));
 }
 
 void Waste(const Device& d, int64_t t, std::vector<Reading>& out) {
@@ -165,12 +170,12 @@ void WeatherStation(const City& city, const Device& d, int64_t t, std::vector<Re
   const auto& info = InfoOf(d.kind);
   Weather w = WeatherAt(city.options.seed, t);
   uint64_t slot = static_cast<uint64_t>(t / kMinuteUs);
-  Push(out, info, 0, Round(w.temperature_c + 0.2 * Normal(d.stream, slot, 1), 0.1));
-  Push(out, info, 1, Round(w.relative_humidity, 0.01));
-  Push(out, info, 2, Round(std::max(0.0, w.wind_speed_ms + 0.3 * Normal(d.stream, slot, 2)), 0.1));
+  Push(out, info, 0, Round(w.temperature_c + 0.2 * Normal(d.stream, slot, 1), 1));
+  Push(out, info, 1, Round(w.relative_humidity, 2));
+  Push(out, info, 2, Round(std::max(0.0, w.wind_speed_ms + 0.3 * Normal(d.stream, slot, 2)), 1));
   Push(out, info, 3, std::round(w.wind_direction_deg));
-  Push(out, info, 4, Round(w.precipitation_mm, 0.1));
-  Push(out, info, 5, Round(w.pressure_hpa, 0.1));
+  Push(out, info, 4, Round(w.precipitation_mm, 1));
+  Push(out, info, 5, Round(w.pressure_hpa, 1));
   Push(out, info, 6, std::round(w.solar_w_m2));
 }
 
