@@ -34,9 +34,9 @@ fuzz-smoke: deps
 	  echo "fuzz $$t: ok ($(FUZZ_SECONDS)s)"; \
 	done
 
+# The demo city (data in data/demo; a second run resumes it). Options: DEMO_ARGS="--speed 600".
 demo: build
-	mkdir -p data
-	$(BUILD_DIR)/civitas serve --data-dir data/serve --http 127.0.0.1:8080
+	$(BUILD_DIR)/civitas demo $(DEMO_ARGS)
 
 bench: build
 	./bench/run.sh $(BUILD_DIR)
