@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "civitas/core/time.h"
+#include "civitas/model/json_text.h"
 
 namespace civitas::cli {
 namespace {
@@ -150,7 +151,7 @@ std::string MeasurePayload(const std::vector<demo::Reading>& readings, int64_t t
   json::object payload;
   for (const demo::Reading& r : readings) payload[r.spec->name] = ValueOf(r);
   payload["TimeInstant"] = Iso(t_us);
-  return json::serialize(payload);
+  return model::ToJsonText(payload);
 }
 
 std::string MeasureTopic(const demo::Device& device) {

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bulk.h"
 #include "demo.h"
 #include "serve.h"
 
@@ -55,7 +56,29 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--log-level", demo.log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
 
+  civitas::cli::ImportOptions import;
+  auto* import_cmd = app.add_subcommand(
+      "import", "Import NGSI-LD entities (JSON, JSON-LD, JSON Lines; .gz; directories)");
+  import_cmd->add_option("paths", import.paths, "Files or directories")->required();
+  import_cmd->add_option("--data-dir", import.data_dir, "Store to import into (no server on it)")
+      ->capture_default_str();
+  import_cmd->add_option("--tenant", import.tenant, "NGSI-LD tenant (default: the default one)");
+  import_cmd->add_flag("--restart", import.restart, "Ignore the progress of earlier imports");
+
+  civitas::cli::ExportOptions export_options;
+  auto* export_cmd = app.add_subcommand("export", "Export entities as JSON Lines or GeoJSON");
+  export_cmd->add_option("--data-dir", export_options.data_dir, "Store to export (no server on it)")
+      ->capture_default_str();
+  export_cmd->add_option("--tenant", export_options.tenant, "NGSI-LD tenant");
+  export_cmd->add_option("--format", export_options.format, "jsonl or geojson")
+      ->capture_default_str();
+  export_cmd->add_option("--type", export_options.type, "Only entities of this type");
+  export_cmd->add_option("--output,-o", export_options.output, "File to write, - for stdout")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (import_cmd->parsed()) return civitas::cli::Import(import);
+  if (export_cmd->parsed()) return civitas::cli::Export(export_options);
   if (serve_cmd->parsed()) return civitas::cli::Serve(serve);
   if (demo_cmd->parsed()) return civitas::cli::Demo(demo);
   return 0;

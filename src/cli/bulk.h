@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace civitas::cli {
+
+struct ImportOptions {
+  std::vector<std::string> paths;  // files or directories (searched recursively)
+  std::string data_dir = "data/serve";
+  std::string tenant;
+  bool restart = false;  // ignore what an earlier, interrupted import of a file recorded
+};
+
+// `civitas import`: reads NGSI-LD entities from JSON / JSON-LD documents (*.json, *.jsonld: one
+// entity or an array) and JSON Lines (*.jsonl, *.ndjson), each optionally gzip-compressed (.gz),
+// and upserts them into the store of a data dir that no server has open. Batches of 500 are
+// made durable before the file's progress is recorded in the store's metadata, so an
+// interrupted import resumes after the last durable batch. Progress on stderr, then a summary
+// of records accepted and rejected with the reasons. Exit 0 when everything was accepted, 1
+// when records were rejected or a file could not be read, 2 for bad options or a store that
+// cannot be opened.
+int Import(const ImportOptions& options);
+
+struct ExportOptions {
+  std::string data_dir = "data/serve";
+  std::string tenant;
+  std::string format = "jsonl";  // jsonl | geojson
+  std::string type;              // short type name (core context) or IRI; empty = every entity
+  std::string output = "-";      // file, or "-" for stdout
+};
+
+// `civitas export`: streams the entities of a data dir (in id order, a page of 500 at a time, so
+// memory stays constant) as JSON Lines (one normalized entity with its @context per line, the
+// format `civitas import` reads) or as a GeoJSON FeatureCollection. Progress on stderr. Exit 0,
+// 1 on a read or write error, 2 for bad options or a store that cannot be opened.
+int Export(const ExportOptions& options);
+
+}  // namespace civitas::cli
