@@ -143,7 +143,7 @@ class DemoRun {
   }
 
   int Start();
-  int Backfill(int64_t backfill_us);
+  int Backfill(int64_t backfill_us, const std::atomic<bool>& stop);
   int Live(const std::atomic<bool>& stop);
 
  private:
@@ -188,7 +188,7 @@ int DemoRun::Start() {
   return 0;
 }
 
-int DemoRun::Backfill(int64_t backfill_us) {
+int DemoRun::Backfill(int64_t backfill_us, const std::atomic<bool>& stop) {
   const int64_t now = NowUs();
   auto loaded = LoadState(server_->store());
   if (!loaded.ok()) {
@@ -237,8 +237,8 @@ int DemoRun::Backfill(int64_t backfill_us) {
     Status written = Status::Ok();
     std::atomic<bool> done{false};
     std::thread writer([&] {
-      written =
-          BackfillCity(server_->store(), *core_, city_, from, now, options_.threads, progress);
+      written = BackfillCity(server_->store(), *core_, city_, from, now, options_.threads, progress,
+                             stop);
       done.store(true, std::memory_order_release);
     });
     const auto total = static_cast<int64_t>(city_.devices.size());
@@ -251,6 +251,11 @@ int DemoRun::Backfill(int64_t backfill_us) {
     if (!written.ok()) {
       spdlog::error("backfill failed: {}", written.message());
       return 1;
+    }
+    if (stop.load(std::memory_order_acquire)) {
+      // Not recorded as written: the next run writes the whole range again (idempotent).
+      bar.Finish("interrupted; the next run over this data dir completes it");
+      return 0;
     }
     double seconds = elapsed();
     int64_t values = progress.values.load(std::memory_order_relaxed);
@@ -367,7 +372,7 @@ int Demo(const DemoOptions& options) {
   {
     DemoRun run(options);
     code = run.Start();
-    if (code == 0) code = run.Backfill(*backfill_us);
+    if (code == 0) code = run.Backfill(*backfill_us, stop);
     if (code == 0 && !stop.load(std::memory_order_acquire)) code = run.Live(stop);
   }
   // Wake the signal thread if the demo ended for another reason.

@@ -90,14 +90,15 @@ Status WriteIncidents(store::Store& store, const model::Context& core, const dem
 }
 
 Status BackfillCity(store::Store& store, const model::Context& core, const demo::City& city,
-                    int64_t from_us, int64_t to_us, int threads, BackfillProgress& progress) {
+                    int64_t from_us, int64_t to_us, int threads, BackfillProgress& progress,
+                    const std::atomic<bool>& stop) {
   CIVITAS_RETURN_IF_ERROR(PutEntities(store, core, CityEntities(city)));
   CIVITAS_RETURN_IF_ERROR(WriteIncidents(store, core, city, from_us, to_us));
   std::atomic<size_t> next{0};  // relaxed: only hands out batch numbers
   std::mutex mu;
   Status first_error = Status::Ok();
   auto work = [&] {
-    for (;;) {
+    while (!stop.load(std::memory_order_acquire)) {
       size_t first = next.fetch_add(kDevicesPerBatch, std::memory_order_relaxed);
       if (first >= city.devices.size()) return;
       size_t last = std::min(first + kDevicesPerBatch, city.devices.size());

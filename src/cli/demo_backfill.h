@@ -20,9 +20,12 @@ struct BackfillProgress {
 // the city's own entities, each device's history in [from_us, to_us) and its state at its last
 // sample before to_us, and the incident reports of the range. Batches of devices go in one
 // Mutate each, on `threads` threads; returns once everything is durable (one group-committed
-// fsync). Idempotent: writing a range again replaces the same instances. Errors: the store's.
+// fsync). Idempotent: writing a range again replaces the same instances. Once `stop` is true
+// no new batch starts and it returns early (OK): what was written stays, and writing the range
+// again completes it. Errors: the store's.
 Status BackfillCity(store::Store& store, const model::Context& core, const demo::City& city,
-                    int64_t from_us, int64_t to_us, int threads, BackfillProgress& progress);
+                    int64_t from_us, int64_t to_us, int threads, BackfillProgress& progress,
+                    const std::atomic<bool>& stop);
 
 // Writes the incident reports made in [from_us, to_us) as Alert entities (not yet durable).
 Status WriteIncidents(store::Store& store, const model::Context& core, const demo::City& city,
