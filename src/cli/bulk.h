@@ -25,7 +25,9 @@ int Import(const ImportOptions& options);
 struct ExportOptions {
   std::string data_dir = "data/serve";
   std::string tenant;
-  std::string format = "jsonl";  // jsonl | geojson
+  std::string format = "jsonl";  // jsonl | geojson; for --history: jsonl | csv
+  bool history = false;          // attribute history instead of the current entities
+  std::string from, to;          // --history: ISO 8601 bounds [from, to) on observedAt
   std::string type;              // short type name (core context) or IRI; empty = every entity
   std::string output = "-";      // file, or "-" for stdout
 };
@@ -33,7 +35,8 @@ struct ExportOptions {
 // `civitas export`: streams the entities of a data dir (in id order, a page of 500 at a time, so
 // memory stays constant) as JSON Lines (one normalized entity with its @context per line, the
 // format `civitas import` reads) or as a GeoJSON FeatureCollection. Progress on stderr. Exit 0,
-// 1 on a read or write error, 2 for bad options or a store that cannot be opened.
+// 1 on a read or write error, 2 for bad options or a store that cannot be opened. With history,
+// the attribute history instead (bulk_history.h), as JSON Lines or CSV.
 int Export(const ExportOptions& options);
 
 }  // namespace civitas::cli

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "bulk.h"
+#include "bulk_history.h"
 #include "civitas/core/log.h"
 #include "civitas/ingest/bulk.h"
 #include "civitas/store/store.h"
@@ -24,9 +25,24 @@ struct FileCloser {
 int Export(const ExportOptions& options) {
   log::Init("warn");
   const bool geojson = options.format == "geojson";
-  if (!geojson && options.format != "jsonl") {
-    std::fprintf(stderr, "export: --format must be jsonl or geojson\n");
+  if (options.history ? options.format != "jsonl" && options.format != "csv"
+                      : !geojson && options.format != "jsonl") {
+    std::fprintf(stderr, options.history ? "export: --format must be jsonl or csv with --history\n"
+                                         : "export: --format must be jsonl or geojson\n");
     return 2;
+  }
+  HistoryExport history;
+  history.tenant = options.tenant;
+  history.csv = options.format == "csv";
+  for (auto [text, bound] :
+       {std::pair{&options.from, &history.from_us}, std::pair{&options.to, &history.to_us}}) {
+    if (text->empty()) continue;
+    auto t = ParseTimestamp(*text);
+    if (!t.ok()) {
+      std::fprintf(stderr, "export: --from/--to: %s\n", t.status().message().c_str());
+      return 2;
+    }
+    *bound = t->time_since_epoch().count();
   }
   auto store = store::Store::Open({.data_dir = options.data_dir});
   if (!store.ok()) {
@@ -47,6 +63,24 @@ int Export(const ExportOptions& options) {
     return 1;
   }
   const std::string type = options.type.empty() ? "" : core->ExpandTerm(options.type);
+  if (options.history) {
+    history.type = type;
+    ProgressBar bar("export history");
+    auto started = std::chrono::steady_clock::now();
+    int64_t records = 0;
+    Status written = WriteHistory(**store, *core, history, out.get(), [&](int64_t n) {
+      records = n;
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      bar.Update(0, 0, n, s);
+    });
+    if (!written.ok() || std::fflush(out.get()) != 0 || std::ferror(out.get())) {
+      std::fprintf(stderr, "export: %s\n",
+                   written.ok() ? "write error" : written.message().c_str());
+      return 1;
+    }
+    bar.Finish(std::to_string(records) + " instances");
+    return 0;
+  }
   int64_t total = 0;
   for (const auto& t : (*store)->Types(options.tenant)) {
     if (type.empty() || t.name == type) total += t.count;

@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   import_cmd->add_flag("--restart", import.restart, "Ignore the progress of earlier imports");
 
   civitas::cli::ExportOptions export_options;
-  auto* export_cmd = app.add_subcommand("export", "Export entities as JSON Lines or GeoJSON");
+  auto* export_cmd = app.add_subcommand(
+      "export", "Export entities (JSON Lines, GeoJSON) or history (JSON Lines, CSV)");
   export_cmd->add_option("--data-dir", export_options.data_dir, "Store to export (no server on it)")
       ->capture_default_str();
   export_cmd->add_option("--tenant", export_options.tenant, "NGSI-LD tenant");
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--type", export_options.type, "Only entities of this type");
   export_cmd->add_option("--output,-o", export_options.output, "File to write, - for stdout")
       ->capture_default_str();
+  export_cmd->add_flag("--history", export_options.history,
+                       "Attribute history (JSON Lines or CSV) instead of entities");
+  export_cmd->add_option("--from", export_options.from, "--history: from this instant (ISO 8601)");
+  export_cmd->add_option("--to", export_options.to, "--history: before this instant (ISO 8601)");
 
   CLI11_PARSE(app, argc, argv);
   if (import_cmd->parsed()) return civitas::cli::Import(import);

@@ -153,6 +153,25 @@ TEST_F(BulkCommandTest, ExportImportExportRoundTripsExactly) {
 
   EXPECT_EQ(Civitas(dir_.path(), {"export", "--data-dir", Data("d2"), "--format", "xml"}).exit_code,
             2);
+
+  // History as CSV, filtered by type and time.
+  CommandRun csv = Civitas(
+      dir_.path(), {"export", "--data-dir", Data("d1"), "--history", "--format", "csv", "--type",
+                    "Thing", "--from", "2025-12-31T00:00:00Z", "--to", "2026-01-02T00:00:00Z"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out,
+            "id,type,attribute,datasetId,observedAt,value,unitCode\n"
+            "urn:ngsi-ld:Thing:1,Thing,temperature,,2026-01-01T00:00:00Z,21.5,CEL\n");
+  CommandRun lines = Civitas(dir_.path(), {"export", "--data-dir", Data("d1"), "--history",
+                                           "--type", "Thing", "--to", "2026-01-02T00:00:00Z"});
+  ASSERT_EQ(lines.exit_code, 0) << lines.err;
+  auto record = boost::json::parse(lines.out).as_object();
+  EXPECT_EQ(record.at("value"), 21.5);
+  EXPECT_EQ(record.at("unitCode"), "CEL");
+  EXPECT_EQ(
+      Civitas(dir_.path(), {"export", "--data-dir", Data("d1"), "--history", "--from", "soon"})
+          .exit_code,
+      2);
 }
 
 }  // namespace
