@@ -12,6 +12,7 @@
 #include "bulk.h"
 #include "civitas/core/log.h"
 #include "civitas/ingest/bulk.h"
+#include "civitas/ingest/csv_mapping.h"
 #include "civitas/model/entity_ops.h"
 #include "civitas/store/store.h"
 #include "demo_terminal.h"
@@ -37,10 +38,16 @@ bool IsLines(const fs::path& path) {
   return name.ends_with(".jsonl") || name.ends_with(".ndjson");
 }
 
+bool IsCsv(const fs::path& path) {
+  std::string name = path.filename().string();
+  if (name.ends_with(".gz")) name.resize(name.size() - 3);
+  return name.ends_with(".csv");
+}
+
 bool Importable(const fs::path& path) {
   std::string name = path.filename().string();
   if (name.ends_with(".gz")) name.resize(name.size() - 3);
-  return IsLines(path) || name.ends_with(".json") || name.ends_with(".jsonld");
+  return IsLines(path) || IsCsv(path) || name.ends_with(".json") || name.ends_with(".jsonld");
 }
 
 // A file read through zlib: gzip-compressed or plain (zlib reads both).
@@ -110,8 +117,9 @@ std::optional<FileProgress> LoadProgress(store::Store& store, const std::string&
 
 class Importer {
  public:
-  Importer(store::Store& store, model::ContextStore& contexts, std::string tenant)
-      : store_(store), contexts_(contexts), tenant_(std::move(tenant)) {}
+  Importer(store::Store& store, model::ContextStore& contexts, std::string tenant,
+           const ingest::CsvMapping* mapping)
+      : store_(store), contexts_(contexts), tenant_(std::move(tenant)), mapping_(mapping) {}
 
   // Imports one file; false when it could not be read or written.
   bool ImportFile(const fs::path& path, bool restart, ProgressBar& bar, int64_t total_bytes);
@@ -119,21 +127,31 @@ class Importer {
   int64_t rejected() const { return rejected_; }
 
  private:
-  void Add(const std::string& where, int64_t position, Result<model::Entity> entity);
+  // Queues an accepted entity (replacing, or with `merge` updating, an earlier one of the same
+  // id) or counts a rejection.
+  void Add(const std::string& where, int64_t position, Result<model::Entity> entity,
+           bool merge = false);
   Status Flush();
 
   store::Store& store_;
   model::ContextStore& contexts_;
   std::string tenant_;
-  std::vector<model::Entity> batch_;
-  std::set<std::string> batch_ids_;
+  const ingest::CsvMapping* mapping_;  // null without --mapping
+  struct Pending {
+    model::Entity entity;
+    std::vector<store::TemporalInstance> history;  // of every record merged into it
+    bool merge = false;  // CSV rows update the entity; JSON records replace it
+  };
+  std::vector<Pending> batch_;
+  std::map<std::string, size_t> index_;  // entity id → position in batch_
   int64_t accepted_ = 0, rejected_ = 0, bytes_done_ = 0;
   std::vector<std::string> examples_;       // the first rejections, "file:position: reason"
   std::map<std::string, int64_t> reasons_;  // rejection message → count
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
-void Importer::Add(const std::string& where, int64_t position, Result<model::Entity> entity) {
+void Importer::Add(const std::string& where, int64_t position, Result<model::Entity> entity,
+                   bool merge) {
   if (!entity.ok()) {
     ++rejected_;
     ++reasons_[std::string(entity.status().message())];
@@ -144,26 +162,58 @@ void Importer::Add(const std::string& where, int64_t position, Result<model::Ent
     return;
   }
   ++accepted_;
-  batch_ids_.insert(entity->id);
-  batch_.push_back(std::move(*entity));
+  // Every record's observations go to history, also when a later record of the same entity in
+  // this batch replaces them in the entity's current state.
+  std::vector<store::TemporalInstance> history;
+  for (const model::Attribute& attribute : entity->attributes) {
+    if (!attribute.observed_at) continue;
+    if (auto instance = store::TemporalInstanceOf(attribute))
+      history.push_back(std::move(*instance));
+  }
+  auto [it, added] = index_.emplace(entity->id, batch_.size());
+  if (added) {
+    batch_.push_back({std::move(*entity), std::move(history), merge});
+    return;
+  }
+  Pending& pending = batch_[it->second];
+  if (merge) {
+    std::vector<model::NotUpdated> ignored;
+    model::WriteAttributes(pending.entity, std::move(entity->attributes),
+                           model::AttributeWriteMode::kAppendOverwrite, Clock::System().Now(),
+                           ignored);
+  } else {
+    pending.entity = std::move(*entity);
+  }
+  for (auto& instance : history) pending.history.push_back(std::move(instance));
 }
 
 Status Importer::Flush() {
   if (batch_.empty()) return Status::Ok();
-  std::vector<std::string> ids(batch_ids_.begin(), batch_ids_.end());
+  std::vector<std::string> ids;
+  for (const auto& [id, index] : index_) ids.push_back(id);
   const Timestamp now = Clock::System().Now();
   CIVITAS_RETURN_IF_ERROR(store_.Mutate(tenant_, ids, [&](store::Mutation& m) -> Status {
-    for (auto& entity : batch_) {
-      // An upsert: an entity that exists keeps its creation time.
-      auto existing = m.Get(entity.id);
-      model::StampNew(entity, now);
-      if (existing.ok()) entity.created_at = existing->created_at;
+    for (Pending& pending : batch_) {
+      auto existing = m.Get(pending.entity.id);
+      model::Entity entity;
+      if (pending.merge && existing.ok()) {
+        entity = std::move(*existing);
+        std::vector<model::NotUpdated> ignored;
+        model::WriteAttributes(entity, std::move(pending.entity.attributes),
+                               model::AttributeWriteMode::kAppendOverwrite, now, ignored);
+      } else {
+        // A replace: an entity that exists keeps its creation time.
+        entity = std::move(pending.entity);
+        model::StampNew(entity, now);
+        if (existing.ok()) entity.created_at = existing->created_at;
+      }
+      m.AddHistory(entity.id, entity.types, std::move(pending.history));
       m.Put(std::move(entity));
     }
     return Status::Ok();
   }));
   batch_.clear();
-  batch_ids_.clear();
+  index_.clear();
   return store_.SyncDurable();
 }
 
@@ -210,7 +260,33 @@ bool Importer::ImportFile(const fs::path& path, bool restart, ProgressBar& bar,
     return true;
   };
   const std::string where = path.string();
-  if (IsLines(path)) {
+  if (IsCsv(path)) {
+    if (mapping_ == nullptr) {
+      std::fprintf(stderr, "import: %s is CSV: pass --mapping FILE\n", path.c_str());
+      return false;
+    }
+    std::string line;
+    auto header = file.ReadLine(line)
+                      ? ingest::ParseCsvRecord(line)
+                      : Result<std::vector<std::string>>(BadRequestData("no header line"));
+    Status usable = header.ok() ? ingest::CheckCsvHeader(*mapping_, *header) : header.status();
+    if (!usable.ok()) {
+      std::fprintf(stderr, "import: %s: %s\n", path.c_str(), usable.message().c_str());
+      return false;
+    }
+    auto core = contexts_.Core();
+    int64_t position = 1;
+    while (file.ReadLine(line)) {
+      ++position;
+      if (position <= skip || ingest::IsBlankLine(line)) continue;
+      auto row = ingest::ParseCsvRecord(line);
+      Add(where, position,
+          row.ok() ? ingest::CsvRowToEntity(*mapping_, *header, *row, *core)
+                   : Result<model::Entity>(row.status()),
+          /*merge=*/true);
+      if (!record_done(position)) return false;
+    }
+  } else if (IsLines(path)) {
     std::string line;
     int64_t position = 0;
     while (file.ReadLine(line)) {
@@ -294,7 +370,20 @@ int Import(const ImportOptions& options) {
   }
   int64_t total_bytes = 0;
   for (const auto& f : files) total_bytes += static_cast<int64_t>(fs::file_size(f));
-  Importer importer(**store, **contexts, options.tenant);
+  std::optional<ingest::CsvMapping> mapping;
+  if (!options.mapping.empty()) {
+    std::string text;
+    InputFile file(options.mapping);
+    auto parsed = file.ok() && file.ReadAll(text)
+                      ? ingest::ParseCsvMapping(text)
+                      : Result<ingest::CsvMapping>(IoError("cannot read " + options.mapping));
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "import: --mapping: %s\n", parsed.status().message().c_str());
+      return 2;
+    }
+    mapping = std::move(*parsed);
+  }
+  Importer importer(**store, **contexts, options.tenant, mapping ? &*mapping : nullptr);
   ProgressBar bar("import");
   bool all_read = true;
   for (const auto& f : files)

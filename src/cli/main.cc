@@ -58,12 +58,13 @@ int main(int argc, char** argv) {
 
   civitas::cli::ImportOptions import;
   auto* import_cmd = app.add_subcommand(
-      "import", "Import NGSI-LD entities (JSON, JSON-LD, JSON Lines; .gz; directories)");
+      "import", "Import NGSI-LD entities (JSON, JSON-LD, JSON Lines, CSV; .gz; directories)");
   import_cmd->add_option("paths", import.paths, "Files or directories")->required();
   import_cmd->add_option("--data-dir", import.data_dir, "Store to import into (no server on it)")
       ->capture_default_str();
   import_cmd->add_option("--tenant", import.tenant, "NGSI-LD tenant (default: the default one)");
   import_cmd->add_flag("--restart", import.restart, "Ignore the progress of earlier imports");
+  import_cmd->add_option("--mapping", import.mapping, "Column mapping (JSON) for CSV files");
 
   civitas::cli::ExportOptions export_options;
   auto* export_cmd = app.add_subcommand(

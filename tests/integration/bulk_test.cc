@@ -174,5 +174,48 @@ TEST_F(BulkCommandTest, ExportImportExportRoundTripsExactly) {
       2);
 }
 
+TEST_F(BulkCommandTest, CsvRowsBecomeEntitiesWithHistoryThroughTheMapping) {
+  std::ofstream(dir_.path() / "weather.csv")
+      << "station,time,lon,lat,t,note\n"
+      << "ws-1,2026-01-01T00:00:00Z,7.6,45.0,21.5,\"calm, dry\"\n"
+      << "ws-1,2026-01-01T01:00:00Z,7.6,45.0,20.5,\n"
+      << "ws-2,2026-01-01T00:00:00Z,7.7,45.1,warm,\n"
+      << "ws-3,\"open\n";
+  std::ofstream(dir_.path() / "mapping.json")
+      << R"({"type":"WeatherObserved","id":"station","observedAt":"time","longitude":"lon",
+             "latitude":"lat","attributes":{"t":{"name":"temperature","unitCode":"CEL"},
+             "note":{"type":"text"}}})";
+  CommandRun without =
+      Civitas(dir_.path(), {"import", Data("weather.csv"), "--data-dir", Data("d3")});
+  EXPECT_EQ(without.exit_code, 1);
+  EXPECT_NE(without.err.find("pass --mapping"), std::string::npos) << without.err;
+
+  CommandRun run = Civitas(dir_.path(), {"import", Data("weather.csv"), "--mapping",
+                                         Data("mapping.json"), "--data-dir", Data("d3")});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("2 accepted, 2 rejected"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("weather.csv:4: column 't': not a number"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("weather.csv:5: field 2: unterminated quote"), std::string::npos)
+      << run.err;
+
+  CommandRun csv = Civitas(dir_.path(), {"export", "--data-dir", Data("d3"), "--history",
+                                         "--format", "csv", "--type", "WeatherObserved"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_NE(csv.out.find("urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
+                         "2026-01-01T00:00:00Z,21.5,CEL\n"
+                         "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
+                         "2026-01-01T01:00:00Z,20.5,CEL\n"),
+            std::string::npos)
+      << csv.out;
+  EXPECT_NE(csv.out.find(",note,,2026-01-01T00:00:00Z,\"calm, dry\","), std::string::npos)
+      << csv.out;
+
+  std::ofstream(dir_.path() / "bad-mapping.json") << R"({"type":"T"})";
+  EXPECT_EQ(Civitas(dir_.path(), {"import", Data("weather.csv"), "--mapping",
+                                  Data("bad-mapping.json"), "--data-dir", Data("d4")})
+                .exit_code,
+            2);
+}
+
 }  // namespace
 }  // namespace civitas::testing
