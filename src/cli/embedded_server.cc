@@ -10,6 +10,7 @@
 #include "civitas/ingest/device_registry.h"
 #include "civitas/model/context.h"
 #include "civitas/store/store.h"
+#include "server_config.h"
 
 namespace civitas::cli {
 namespace {
@@ -77,8 +78,12 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
   if (ec) return IoError("cannot create data dir " + options.data_dir + ": " + ec.message());
   auto parts = std::make_unique<Parts>();
   parts->host = address.first;
-  CIVITAS_ASSIGN_OR_RETURN(parts->store, store::Store::Open({.data_dir = options.data_dir}));
   CIVITAS_ASSIGN_OR_RETURN(parts->contexts, model::OpenContextStore(options.context_dir));
+  auto config = LoadServerConfig(options.config, *parts->contexts);
+  // A configuration that cannot be used is a bad option (exit code 2), whatever its cause.
+  if (!config.ok()) return InvalidRequest(std::string(config.status().message()));
+  CIVITAS_ASSIGN_OR_RETURN(parts->store, store::Store::Open({.data_dir = options.data_dir,
+                                                             .retention = config->retention}));
   RestoreHostedContexts(*parts->store, *parts->contexts);
   parts->devices = std::make_unique<ingest::DeviceRegistry>(*parts->store);
   CIVITAS_RETURN_IF_ERROR(parts->devices->Load());
@@ -87,8 +92,9 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
       api::BrokerOptions{.max_temporal_instances = options.max_temporal_instances},
       parts->devices.get());
   if (mqtt_address) {
-    parts->mqtt = std::make_unique<ingest::MqttBridge>(*parts->devices, *parts->store,
-                                                       *parts->contexts, Clock::System());
+    parts->mqtt =
+        std::make_unique<ingest::MqttBridge>(*parts->devices, *parts->store, *parts->contexts,
+                                             Clock::System(), ingest::MqttBridge::Options{});
     CIVITAS_RETURN_IF_ERROR(parts->mqtt->Start(mqtt_address->first, mqtt_address->second));
     parts->broker->SetReadinessCheck([bridge = parts->mqtt.get()] { return bridge->subscribed(); });
   }
