@@ -10,6 +10,19 @@ namespace {
 
 namespace json = boost::json;
 
+// An inline @context can expand a term to an IRI the API would refuse as a name; such an
+// entity could be stored but not exported and imported back, nor queried with q.
+Status CheckExpandedNames(const std::vector<model::Attribute>& attributes) {
+  for (const model::Attribute& attribute : attributes) {
+    if (Status valid = model::ValidateAttributeName(attribute.name); !valid.ok()) {
+      return BadRequestData("the @context expands an attribute name to an unusable IRI: " +
+                            std::string(valid.message()));
+    }
+    CIVITAS_RETURN_IF_ERROR(CheckExpandedNames(attribute.sub_attributes));
+  }
+  return Status::Ok();
+}
+
 Result<model::Entity> EntityFromValue(json::value& value, model::ContextStore& contexts) {
   json::object* object = value.if_object();
   if (object == nullptr) return BadRequestData("an entity must be a JSON object");
@@ -18,7 +31,9 @@ Result<model::Entity> EntityFromValue(json::value& value, model::ContextStore& c
     CIVITAS_ASSIGN_OR_RETURN(context, contexts.Resolve(*ld));
     object->erase("@context");
   }
-  return model::ParseEntity(*object, *context);
+  CIVITAS_ASSIGN_OR_RETURN(model::Entity entity, model::ParseEntity(*object, *context));
+  CIVITAS_RETURN_IF_ERROR(CheckExpandedNames(entity.attributes));
+  return entity;
 }
 
 Result<json::value> ParseJson(std::string_view text) {

@@ -43,6 +43,9 @@ TEST_F(BulkTest, RejectsMalformedRecordsWithReasons) {
       {R"([1,2])", StatusCode::kBadRequestData, "object"},
       {R"({"id":"urn:ngsi-ld:T:1","type":"T","@context":"https://example.org/unknown.jsonld"})",
        StatusCode::kLdContextNotAvailable, "example.org"},
+      // Found by bulk_fuzz: such a name could not be exported and imported back.
+      {R"({"id":"urn:ngsi-ld:T:1","type":"T","@context":{"a":"http:(/example.org/a"},"a":1})",
+       StatusCode::kBadRequestData, "unusable IRI"},
   };
   for (const auto& c : cases) {
     auto entity = ParseImportEntity(c.text, *contexts_);
