@@ -117,6 +117,24 @@ TEST(DemoTest, CityComesAliveWithHistoryLiveMeasuresAndAnomalies) {
   ASSERT_TRUE(
       WaitFor([&] { return LatestObservedAtSeconds(client, "ParkingSpot") > started + 600; }));
 
+  // Backfilled and live measures land in the same series: one ParkingSpot's `status` history
+  // holds instances from before the start and from the live period.
+  auto spot = client.Get(
+      "/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:ParkingSpot:demo-d1-parking-001"
+      "?attrs=status");
+  ASSERT_EQ(spot.status, 200) << spot.body;
+  json::value spot_history = spot.Json();
+  int before = 0, live = 0;
+  for (const auto& instance : spot_history.at("status").as_array()) {
+    std::tm tm{};
+    strptime(std::string(instance.at("observedAt").as_string()).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    int64_t at = timegm(&tm);
+    before += at < started ? 1 : 0;
+    live += at > started + 300 ? 1 : 0;
+  }
+  EXPECT_GE(before, 20) << spot.body;
+  EXPECT_GE(live, 1) << spot.body;
+
   // Backfill: two hours of 5-minute noise samples per sensor.
   History noise = NumericHistory(client, "NoiseLevelObserved", "LAeq");
   ASSERT_FALSE(noise["LAeq"].empty());
