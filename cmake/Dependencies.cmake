@@ -10,6 +10,7 @@ find_package(CLI11 REQUIRED)
 find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
 find_package(OpenSSL REQUIRED)
+find_package(ZLIB REQUIRED)  # gzip files for civitas import
 find_package(yaml-cpp REQUIRED)
 
 # libs2 ships no CMake config on Debian.
@@ -18,3 +19,6 @@ add_library(s2 INTERFACE)
 target_link_libraries(s2 INTERFACE ${S2_LIBRARY} absl::base absl::strings absl::flat_hash_map
   absl::flat_hash_set absl::btree absl::log_severity absl::raw_logging_internal
   OpenSSL::Crypto)
+
+# libsodium (keyed BLAKE2b for the demo's Wi-Fi sessions) ships no CMake config.
+find_library(SODIUM_LIBRARY sodium REQUIRED)

@@ -1,8 +1,10 @@
-// The civitas command line: `civitas serve ...`.
+// The civitas command line: `civitas serve ...`, `civitas demo ...`.
 
 #include <CLI/CLI.hpp>
 
+#include "bulk.h"
 #include "compact.h"
+#include "demo.h"
 #include "serve.h"
 
 int main(int argc, char** argv) {
@@ -42,8 +44,62 @@ int main(int argc, char** argv) {
   compact_cmd->add_option("--context-dir", compact.context_dir,
                           "Directory of extra @context files");
 
+  civitas::cli::DemoOptions demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Run a synthetic city streaming into a server");
+  demo_cmd->add_option("--data-dir", demo.data_dir, "Directory of the store")
+      ->capture_default_str();
+  demo_cmd->add_option("--http", demo.http, "Listen address HOST:PORT (port 0 = any free)")
+      ->capture_default_str();
+  demo_cmd->add_option("--threads", demo.threads, "HTTP and backfill threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  demo_cmd->add_option("--seed", demo.seed, "Seed of the city: same seed, same city and data")
+      ->capture_default_str();
+  demo_cmd->add_option("--districts", demo.districts, "Number of districts")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  demo_cmd->add_option("--sensors", demo.sensors, "Approximate number of devices")
+      ->check(CLI::Range(40, 200000))
+      ->capture_default_str();
+  demo_cmd->add_option("--speed", demo.speed, "Simulated seconds per second (60: a minute/s)")
+      ->check(CLI::Range(0.1, 100000.0))
+      ->capture_default_str();
+  demo_cmd->add_option("--backfill", demo.backfill, "History written at start: 0, 90m, 2h, 7d")
+      ->capture_default_str();
+  demo_cmd->add_option("--log-level", demo.log_level, "trace, debug, info, warn, error, off")
+      ->capture_default_str();
+
+  civitas::cli::ImportOptions import;
+  auto* import_cmd = app.add_subcommand(
+      "import", "Import NGSI-LD entities (JSON, JSON-LD, JSON Lines, CSV; .gz; directories)");
+  import_cmd->add_option("paths", import.paths, "Files or directories")->required();
+  import_cmd->add_option("--data-dir", import.data_dir, "Store to import into (no server on it)")
+      ->capture_default_str();
+  import_cmd->add_option("--tenant", import.tenant, "NGSI-LD tenant (default: the default one)");
+  import_cmd->add_flag("--restart", import.restart, "Ignore the progress of earlier imports");
+  import_cmd->add_option("--mapping", import.mapping, "Column mapping (JSON) for CSV files");
+
+  civitas::cli::ExportOptions export_options;
+  auto* export_cmd = app.add_subcommand(
+      "export", "Export entities (JSON Lines, GeoJSON) or history (JSON Lines, CSV)");
+  export_cmd->add_option("--data-dir", export_options.data_dir, "Store to export (no server on it)")
+      ->capture_default_str();
+  export_cmd->add_option("--tenant", export_options.tenant, "NGSI-LD tenant");
+  export_cmd->add_option("--format", export_options.format, "jsonl or geojson")
+      ->capture_default_str();
+  export_cmd->add_option("--type", export_options.type, "Only entities of this type");
+  export_cmd->add_option("--output,-o", export_options.output, "File to write, - for stdout")
+      ->capture_default_str();
+  export_cmd->add_flag("--history", export_options.history,
+                       "Attribute history (JSON Lines or CSV) instead of entities");
+  export_cmd->add_option("--from", export_options.from, "--history: from this instant (ISO 8601)");
+  export_cmd->add_option("--to", export_options.to, "--history: before this instant (ISO 8601)");
+
   CLI11_PARSE(app, argc, argv);
+  if (import_cmd->parsed()) return civitas::cli::Import(import);
+  if (export_cmd->parsed()) return civitas::cli::Export(export_options);
   if (serve_cmd->parsed()) return civitas::cli::Serve(serve);
   if (compact_cmd->parsed()) return civitas::cli::Compact(compact);
+  if (demo_cmd->parsed()) return civitas::cli::Demo(demo);
   return 0;
 }

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <csignal>
 #include <string>
+
+#include "civitas/core/status.h"
 
 namespace civitas::cli {
 
@@ -18,5 +21,11 @@ struct ServeOptions {
 // `civitas serve`: opens the store, serves the API until SIGINT/SIGTERM. Exit code 0 on a clean
 // shutdown, 1 when the store or listener cannot be opened, 2 for bad options.
 int Serve(const ServeOptions& options);
+
+// Blocks SIGINT and SIGTERM in the calling thread (and every thread it starts later), for one
+// thread to take them with sigwait; returns that set. Call before starting any thread.
+sigset_t BlockShutdownSignals();
+// The exit code for a failed start: 2 for bad options (kInvalidRequest), 1 otherwise.
+int ExitCodeOf(const Status& status);
 
 }  // namespace civitas::cli

@@ -125,13 +125,14 @@ std::string CivitasBinary() {
   return path != nullptr ? path : "civitas";
 }
 
-ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args) {
+ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
+                             std::string command) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) {
     ADD_FAILURE() << "pipe failed";
     return;
   }
-  std::vector<std::string> args = {CivitasBinary(), "serve", "--data-dir", data_dir.string(),
+  std::vector<std::string> args = {CivitasBinary(), command, "--data-dir", data_dir.string(),
                                    "--http", "127.0.0.1:0", "--log-level", "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;

@@ -53,8 +53,11 @@ class HttpClient {
 // The civitas server as a child process.
 class ServerProcess {
  public:
-  // Starts `civitas serve` on a free port with `data_dir`; waits for its "listening" line.
-  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  // Starts `civitas <command>` (serve, or demo: anything that takes --data-dir, --http and
+  // --log-level and prints the "listening" line) on a free port with `data_dir`; waits for its
+  // "listening" line.
+  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
+                         std::string command = "serve");
   ~ServerProcess();  // SIGTERM, then wait
 
   int port() const { return port_; }

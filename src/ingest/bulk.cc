@@ -1,0 +1,100 @@
+#include "civitas/ingest/bulk.h"
+
+#include <boost/json.hpp>
+
+#include "civitas/model/entity_json.h"
+#include "civitas/model/json_text.h"
+
+namespace civitas::ingest {
+namespace {
+
+namespace json = boost::json;
+
+// An inline @context can expand a term to an IRI the API would refuse as a name; such an
+// entity could be stored but not exported and imported back, nor queried with q.
+Status CheckExpandedNames(const std::vector<model::Attribute>& attributes) {
+  for (const model::Attribute& attribute : attributes) {
+    if (Status valid = model::ValidateAttributeName(attribute.name); !valid.ok()) {
+      return BadRequestData("the @context expands an attribute name to an unusable IRI: " +
+                            std::string(valid.message()));
+    }
+    CIVITAS_RETURN_IF_ERROR(CheckExpandedNames(attribute.sub_attributes));
+  }
+  return Status::Ok();
+}
+
+Result<model::Entity> EntityFromValue(json::value& value, model::ContextStore& contexts) {
+  json::object* object = value.if_object();
+  if (object == nullptr) return BadRequestData("an entity must be a JSON object");
+  std::shared_ptr<const model::Context> context = contexts.Core();
+  if (const json::value* ld = object->if_contains("@context")) {
+    CIVITAS_ASSIGN_OR_RETURN(context, contexts.Resolve(*ld));
+    object->erase("@context");
+  }
+  CIVITAS_ASSIGN_OR_RETURN(model::Entity entity, model::ParseEntity(*object, *context));
+  CIVITAS_RETURN_IF_ERROR(CheckExpandedNames(entity.attributes));
+  return entity;
+}
+
+Result<json::value> ParseJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec) return BadRequestData("not valid JSON: " + ec.message());
+  return value;
+}
+
+}  // namespace
+
+Result<model::Entity> ParseImportEntity(std::string_view json_text, model::ContextStore& contexts) {
+  CIVITAS_ASSIGN_OR_RETURN(json::value value, ParseJson(json_text));
+  return EntityFromValue(value, contexts);
+}
+
+std::vector<ImportRecord> ParseImportDocument(std::string_view json_text,
+                                              model::ContextStore& contexts) {
+  std::vector<ImportRecord> records;
+  auto value = ParseJson(json_text);
+  if (!value.ok()) {
+    records.push_back({1, value.status()});
+    return records;
+  }
+  if (json::array* array = value->if_array()) {
+    int64_t position = 0;
+    for (json::value& element : *array)
+      records.push_back({++position, EntityFromValue(element, contexts)});
+    return records;
+  }
+  if (value->is_object()) {
+    records.push_back({1, EntityFromValue(*value, contexts)});
+    return records;
+  }
+  records.push_back({1, BadRequestData("a JSON document must hold an entity or an array of them")});
+  return records;
+}
+
+bool IsBlankLine(std::string_view line) {
+  return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+std::string EntityJsonLine(const model::Entity& entity, const model::Context& context,
+                           std::string_view context_url) {
+  json::object rendered = model::RenderEntity(entity, context, {});
+  rendered["@context"] = context_url;
+  return model::ToJsonText(rendered);
+}
+
+std::string EntityGeoJsonFeature(const model::Entity& entity, const model::Context& context) {
+  json::object feature{{"type", "Feature"}, {"id", entity.id}};
+  const model::Attribute* geo = entity.Find(model::iri::kLocation);
+  feature["geometry"] = geo != nullptr && geo->kind == model::AttributeKind::kGeoProperty
+                            ? geo->value
+                            : json::value(nullptr);
+  model::RenderOptions key_values;
+  key_values.representation = model::Representation::kKeyValues;
+  json::object properties = model::RenderEntity(entity, context, key_values);
+  properties.erase("location");
+  feature["properties"] = std::move(properties);
+  return model::ToJsonText(feature);
+}
+
+}  // namespace civitas::ingest
