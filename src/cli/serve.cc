@@ -12,6 +12,7 @@
 #include "civitas/core/log.h"
 #include "civitas/ingest/device_registry.h"
 #include "civitas/ingest/mqtt_bridge.h"
+#include "civitas/notify/notifier.h"
 
 namespace civitas::cli {
 namespace {
@@ -82,8 +83,17 @@ int Serve(const ServeOptions& options) {
     spdlog::error("{}", loaded.message());
     return 1;
   }
+  // Subscriptions: loaded before any write, so no change goes unmatched.
+  notify::Notifier notifier(**store, **contexts, Clock::System());
+  if (auto loaded = notifier.Load(); !loaded.ok()) {
+    spdlog::error("{}", loaded.message());
+    return 1;
+  }
+  (*store)->SetChangeListener(&notifier);
+  notifier.Start();
   api::Broker broker(**store, **contexts, Clock::System(),
-                     {.max_temporal_instances = options.max_temporal_instances}, &devices);
+                     {.max_temporal_instances = options.max_temporal_instances}, &devices,
+                     &notifier);
   std::unique_ptr<ingest::MqttBridge> mqtt;
   if (!options.mqtt.empty()) {
     auto mqtt_address = SplitHostPort(options.mqtt);
@@ -135,6 +145,8 @@ int Serve(const ServeOptions& options) {
   signal_thread.join();
   broker.SetReady(false);
   if (mqtt) mqtt->Stop();
+  (*store)->SetChangeListener(nullptr);
+  notifier.Stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -81,6 +81,24 @@ class ReadView {
                          std::span<const uint64_t> cells, const IdVisitor& visit) = 0;
 };
 
+// One entity written by a committed mutation: its state before and after the write.
+struct EntityChange {
+  std::optional<model::Entity> before;  // nullopt: the entity was created
+  std::optional<model::Entity> after;   // nullopt: the entity was deleted
+};
+
+// The change feed: told about every committed Mutate (HTTP writes, batches, MQTT ingest alike),
+// e.g. to match subscriptions. Implementations must be thread-safe.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Called on the writing thread right after the mutation's WriteBatch is applied (visible, not
+  // yet fsync'ed) and while its ids are still locked, so the changes of one entity arrive in
+  // commit order. `changes` lists every entity the mutation Put or Deleted (history-only writes
+  // are not reported). Must not block or call back into the store: enqueue and return.
+  virtual void OnCommitted(Tenant tenant, std::vector<EntityChange> changes) = 0;
+};
+
 // Counts kept for the discovery endpoints (/types, /attributes).
 struct NameCount {
   std::string name;  // expanded IRI, or attribute kind name for AttributeKinds
@@ -126,8 +144,14 @@ class Store {
   virtual std::vector<NameCount> AttributeTypes(Tenant tenant, std::string_view attr) const = 0;
   virtual std::vector<NameCount> AttributeKinds(Tenant tenant, std::string_view attr) const = 0;
 
-  // Small named blobs of server metadata (hosted contexts, later subscriptions).
+  // Installs the change feed (null removes it). Set once at start-up before writes begin; the
+  // listener must outlive the store or be removed first.
+  virtual void SetChangeListener(ChangeListener* listener) = 0;
+
+  // Small named blobs of server metadata (hosted contexts, subscriptions). Durable on return.
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+  // Several PutMeta in one atomic write and one fsync.
+  virtual Status PutMetas(std::span<const std::pair<std::string, std::string>> entries) = 0;
   virtual Status DeleteMeta(std::string_view key) = 0;
   virtual std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const = 0;
 };

@@ -1,0 +1,24 @@
+#pragma once
+
+// A real mosquitto broker for integration tests, on a free 127.0.0.1 port, stopped with the
+// object.
+
+#include <sys/types.h>
+
+#include <filesystem>
+
+namespace civitas::testing {
+
+class Mosquitto {
+ public:
+  // Writes its config into `dir` and waits (up to 10 s) until it accepts connections.
+  explicit Mosquitto(const std::filesystem::path& dir);
+  ~Mosquitto();  // SIGTERM, then wait
+  int port() const { return port_; }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace civitas::testing
