@@ -82,6 +82,10 @@ struct Notifier::Impl {
   bool wake_dispatcher_ = false;        // guarded by changes_mu_: timers changed
   bool stopping_ = false;               // guarded by changes_mu_ and mu_
 
+  // Serialises writes of subscription records (CRUD and status flushes), so a flush never
+  // resurrects a deleted subscription or overwrites a newer version. Taken before mu_.
+  std::mutex persist_mu_;
+
   mutable std::mutex mu_;
   std::condition_variable ready_cv_;
   std::map<std::string, std::shared_ptr<SubscriptionState>> states_;  // by Key(tenant, id)
@@ -102,12 +106,11 @@ struct Notifier::Impl {
   Impl(store::Store& s, model::ContextStore& c, const Clock& k, NotifierOptions o)
       : store(s), contexts(c), clock(k), options(o) {}
 
-  std::string Record(const SubscriptionState& state) const {
-    const auto& sub = *state.subscription;
+  std::string Record(const Subscription& sub, const DeliveryStatus& delivery) const {
     json::object record{{"v", 1},
                         {"tenant", sub.tenant},
                         {"context", sub.context->Source()},
-                        {"subscription", RenderSubscription(sub, state.delivery, *sub.context,
+                        {"subscription", RenderSubscription(sub, delivery, *sub.context,
                                                             clock.Now())}};
     return json::serialize(record);
   }
@@ -244,16 +247,26 @@ void Notifier::Impl::FireTimers(SteadyTime now,
 }
 
 void Notifier::Impl::FlushStatus() {
-  std::vector<std::pair<std::string, std::string>> records;
+  struct Dirty {
+    std::string key;
+    std::shared_ptr<const Subscription> subscription;
+    DeliveryStatus delivery;
+  };
+  std::lock_guard persist(persist_mu_);
+  std::vector<Dirty> dirty;
   {
     std::lock_guard lock(mu_);
     for (auto& [key, state] : states_) {
       if (!state->dirty) continue;
       state->dirty = false;
-      records.emplace_back(std::string(kMetaPrefix) + key, Record(*state));
+      dirty.push_back({std::string(kMetaPrefix) + key, state->subscription, state->delivery});
     }
   }
-  if (records.empty()) return;
+  if (dirty.empty()) return;
+  // Rendered without the lock, so workers and the dispatcher are not held up.
+  std::vector<std::pair<std::string, std::string>> records;
+  records.reserve(dirty.size());
+  for (auto& d : dirty) records.emplace_back(std::move(d.key), Record(*d.subscription, d.delivery));
   if (auto s = store.PutMetas(records); !s.ok()) {
     spdlog::warn("cannot persist subscription status: {}", s.message());
   }
@@ -441,16 +454,23 @@ void Notifier::OnCommitted(store::Tenant tenant, std::vector<store::EntityChange
   impl.changes_cv_.notify_one();
 }
 
+// Each CRUD call writes its record holding persist_mu_ only (an fsync must not stall delivery),
+// then applies the change in memory under mu_.
 Status Notifier::Create(std::shared_ptr<const Subscription> subscription) {
   auto& impl = *impl_;
   std::string key = Key(subscription->tenant, subscription->id);
   auto state = std::make_shared<SubscriptionState>();
   state->subscription = std::move(subscription);
-  std::lock_guard lock(impl.mu_);
-  if (impl.states_.contains(key)) {
-    return AlreadyExists("subscription '" + state->subscription->id + "' already exists");
+  std::lock_guard persist(impl.persist_mu_);
+  {
+    std::lock_guard lock(impl.mu_);
+    if (impl.states_.contains(key)) {
+      return AlreadyExists("subscription '" + state->subscription->id + "' already exists");
+    }
   }
-  CIVITAS_RETURN_IF_ERROR(impl.store.PutMeta(std::string(kMetaPrefix) + key, impl.Record(*state)));
+  CIVITAS_RETURN_IF_ERROR(impl.store.PutMeta(std::string(kMetaPrefix) + key,
+                                             impl.Record(*state->subscription, state->delivery)));
+  std::lock_guard lock(impl.mu_);
   impl.matcher_.Add(state->subscription);
   impl.states_[key] = state;
   impl.StartPeriodic(state, std::chrono::steady_clock::now());
@@ -460,18 +480,22 @@ Status Notifier::Create(std::shared_ptr<const Subscription> subscription) {
 Status Notifier::Replace(std::shared_ptr<const Subscription> subscription) {
   auto& impl = *impl_;
   std::string key = Key(subscription->tenant, subscription->id);
+  std::lock_guard persist(impl.persist_mu_);
+  DeliveryStatus delivery;
+  {
+    std::lock_guard lock(impl.mu_);
+    auto it = impl.states_.find(key);
+    if (it == impl.states_.end()) {
+      return NotFound("subscription '" + subscription->id + "' not found");
+    }
+    delivery = it->second->delivery;
+  }
+  CIVITAS_RETURN_IF_ERROR(
+      impl.store.PutMeta(std::string(kMetaPrefix) + key, impl.Record(*subscription, delivery)));
   std::lock_guard lock(impl.mu_);
-  auto it = impl.states_.find(key);
-  if (it == impl.states_.end()) {
-    return NotFound("subscription '" + subscription->id + "' not found");
-  }
-  auto& state = it->second;
+  auto& state = impl.states_.at(key);  // only CRUD removes states, and it holds persist_mu_
   bool was_periodic = state->subscription->time_interval.has_value();
-  auto previous = std::exchange(state->subscription, std::move(subscription));
-  if (auto s = impl.store.PutMeta(std::string(kMetaPrefix) + key, impl.Record(*state)); !s.ok()) {
-    state->subscription = std::move(previous);
-    return s;
-  }
+  state->subscription = std::move(subscription);
   impl.matcher_.Add(state->subscription);
   if (!was_periodic) impl.StartPeriodic(state, std::chrono::steady_clock::now());
   return Status::Ok();
@@ -480,10 +504,16 @@ Status Notifier::Replace(std::shared_ptr<const Subscription> subscription) {
 Status Notifier::Delete(std::string_view tenant, std::string_view id) {
   auto& impl = *impl_;
   std::string key = Key(tenant, id);
+  std::lock_guard persist(impl.persist_mu_);
+  {
+    std::lock_guard lock(impl.mu_);
+    if (!impl.states_.contains(key)) {
+      return NotFound("subscription '" + std::string(id) + "' not found");
+    }
+  }
+  CIVITAS_RETURN_IF_ERROR(impl.store.DeleteMeta(std::string(kMetaPrefix) + key));
   std::lock_guard lock(impl.mu_);
   auto it = impl.states_.find(key);
-  if (it == impl.states_.end()) return NotFound("subscription '" + std::string(id) + "' not found");
-  CIVITAS_RETURN_IF_ERROR(impl.store.DeleteMeta(std::string(kMetaPrefix) + key));
   it->second->removed = true;
   impl.matcher_.Remove(tenant, id);
   impl.states_.erase(it);

@@ -96,6 +96,13 @@ std::string SubscriptionMatcher::TypeKey(std::string_view tenant, std::string_vi
   return key;
 }
 
+std::string SubscriptionMatcher::IdKey(std::string_view tenant, std::string_view id) {
+  std::string key(tenant);
+  key += "\nI";
+  key += id;
+  return key;
+}
+
 std::string SubscriptionMatcher::AttributeKey(std::string_view tenant, std::string_view attr) {
   std::string key(tenant);
   key += "\nA";
@@ -106,7 +113,11 @@ std::string SubscriptionMatcher::AttributeKey(std::string_view tenant, std::stri
 std::vector<std::string> SubscriptionMatcher::KeysOf(const Subscription& sub) const {
   std::vector<std::string> keys;
   if (!sub.entities.empty()) {
-    for (const auto& e : sub.entities) keys.push_back(TypeKey(sub.tenant, e.type));
+    // A selector naming one id is filed under the id: many per-entity subscriptions on one
+    // type then cost a change nothing but its own.
+    for (const auto& e : sub.entities) {
+      keys.push_back(e.id.empty() ? TypeKey(sub.tenant, e.type) : IdKey(sub.tenant, e.id));
+    }
   } else {
     for (const auto& a : sub.watched_attributes) keys.push_back(AttributeKey(sub.tenant, a));
   }
@@ -147,6 +158,7 @@ std::vector<std::shared_ptr<const Subscription>> SubscriptionMatcher::Match(
   for (const auto* entity : {change.before ? &*change.before : nullptr,
                              change.after ? &*change.after : nullptr}) {
     if (entity == nullptr) continue;
+    consider(IdKey(tenant, entity->id));
     for (const auto& type : entity->types) consider(TypeKey(tenant, type));
     for (const auto& attr : entity->attributes) consider(AttributeKey(tenant, attr.name));
   }

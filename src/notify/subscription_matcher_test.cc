@@ -115,8 +115,9 @@ TEST(SubscriptionMatcherTest, IndexFindsByTypeOrWatchedAttributeWithinTheTenant)
   auto humidity = Sub(R"("watchedAttributes": ["humidity"])", "city");
   auto other_tenant = Sub(R"("entities": [{"type": "Room"}])", "other");
   auto paused = Sub(R"("entities": [{"type": "Room"}], "isActive": false)", "city");
-  for (const auto& s : {rooms, humidity, other_tenant, paused}) matcher.Add(s);
-  EXPECT_EQ(matcher.size(), 4u);
+  auto room_two = Sub(R"("entities": [{"type": "Room", "id": "urn:r:2"}])", "city");
+  for (const auto& s : {rooms, humidity, other_tenant, paused, room_two}) matcher.Add(s);
+  EXPECT_EQ(matcher.size(), 5u);
   Timestamp now = *ParseTimestamp("2024-01-01T00:00:00Z");
 
   auto matched = matcher.Match("city", Created(Room("urn:r:1", 20)), now);
@@ -126,6 +127,9 @@ TEST(SubscriptionMatcherTest, IndexFindsByTypeOrWatchedAttributeWithinTheTenant)
   ASSERT_EQ(matched.size(), 1u);
   EXPECT_EQ(matched[0], humidity);
   EXPECT_EQ(matcher.Match("city", Created(WithHumidity(Room("urn:r:1", 1), 3)), now).size(), 2u);
+
+  matched = matcher.Match("city", Created(Room("urn:r:2", 20)), now);
+  EXPECT_EQ(matched.size(), 2u) << "by type and by id";
 
   matcher.Remove("city", rooms->id);
   EXPECT_TRUE(matcher.Match("city", Created(Room("urn:r:1", 20)), now).empty());

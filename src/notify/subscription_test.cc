@@ -81,8 +81,11 @@ TEST(SubscriptionTest, RenderParsesBackToTheSameSubscription) {
       "q": "temperature>30", "timeInterval": 1.5,
       "notification": {"format": "concise", "endpoint": {"uri": "http://h:80/x"}}})");
   ASSERT_TRUE(sub.ok()) << sub.status().message();
-  DeliveryStatus delivery{.failed = true, .times_sent = 3, .times_failed = 1,
-                          .last_notification = ParseTimestamp("2024-01-01T00:00:00Z").value()};
+  DeliveryStatus delivery;
+  delivery.failed = true;
+  delivery.times_sent = 3;
+  delivery.times_failed = 1;
+  delivery.last_notification = ParseTimestamp("2024-01-01T00:00:00Z").value();
   Timestamp now = *ParseTimestamp("2024-01-02T00:00:00Z");
   auto rendered = RenderSubscription(*sub, delivery, *Core(), now);
   EXPECT_EQ(rendered.at("status"), json::value("active"));

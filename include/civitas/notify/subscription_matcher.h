@@ -13,8 +13,9 @@
 namespace civitas::notify {
 
 // Which subscriptions a committed entity change notifies. Subscriptions are indexed by (tenant,
-// expanded entity type) and, for those without `entities`, by (tenant, watched attribute), so a
-// change only looks at subscriptions that could match it. Periodic subscriptions (timeInterval)
+// entity id) for selectors naming an id, else (tenant, expanded entity type), and for those
+// without `entities` by (tenant, watched attribute), so a change only looks at subscriptions
+// that could match it. Periodic subscriptions (timeInterval)
 // never match changes. Not thread-safe: the owner serialises calls.
 class SubscriptionMatcher {
  public:
@@ -39,11 +40,12 @@ class SubscriptionMatcher {
  private:
   using Entry = std::shared_ptr<const Subscription>;
   static std::string TypeKey(std::string_view tenant, std::string_view type);
+  static std::string IdKey(std::string_view tenant, std::string_view id);
   static std::string AttributeKey(std::string_view tenant, std::string_view attr);
   std::vector<std::string> KeysOf(const Subscription& subscription) const;
 
   std::unordered_map<std::string, Entry> by_id_;                  // tenant '\n' id
-  std::unordered_map<std::string, std::vector<Entry>> by_key_;    // TypeKey / AttributeKey
+  std::unordered_map<std::string, std::vector<Entry>> by_key_;    // TypeKey / IdKey / AttributeKey
 };
 
 }  // namespace civitas::notify
