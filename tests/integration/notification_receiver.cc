@@ -53,7 +53,7 @@ struct HttpReceiver::Impl {
   HttpReceiver* log = nullptr;
 
   struct Session : std::enable_shared_from_this<Session> {
-    Session(Impl& impl, tcp::socket socket) : impl(impl), stream(std::move(socket)) {}
+    Session(Impl& owner, tcp::socket socket) : impl(owner), stream(std::move(socket)) {}
     void Read() {
       request = {};
       http::async_read(stream, buffer, request,

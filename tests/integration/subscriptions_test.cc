@@ -44,14 +44,18 @@ json::object RoomSubscription(const std::string& uri, json::object members = {})
 }
 
 // The values of `attr` in every data item of the notifications, in arrival order (keyValues).
-std::vector<json::value> Values(const std::vector<ReceivedNotification>& received,
-                                const std::string& attr) {
-  std::vector<json::value> out;
+std::vector<double> Values(const std::vector<ReceivedNotification>& received,
+                           const std::string& attr) {
+  std::vector<double> out;
   for (const auto& n : received) {
-    for (const auto& item : n.body.at("data").as_array()) out.push_back(item.at(attr));
+    for (const auto& item : n.body.at("data").as_array()) {
+      out.push_back(item.at(attr).to_number<double>());
+    }
   }
   return out;
 }
+
+double Number(const json::value& value) { return value.to_number<double>(); }
 
 size_t DataItems(const std::vector<ReceivedNotification>& received) {
   size_t items = 0;
@@ -178,7 +182,7 @@ TEST_F(SubscriptionsTest, BadInputIsAProblemAndChangesNothing) {
       400, "BadRequestData"));
   EXPECT_TRUE(IsProblem(http().Post(base, RoomSubscription(receiver_.Url(), {{"id", id}})), 409,
                         "AlreadyExists"));
-  EXPECT_TRUE(IsProblem(http().Get(SubscriptionUrl("not a uri")), 400, "BadRequestData"));
+  EXPECT_TRUE(IsProblem(http().Get(SubscriptionUrl("not-a-uri")), 400, "BadRequestData"));
   EXPECT_TRUE(IsProblem(http().Get(base + "?limit=5000"), 403, "TooManyResults"));
   auto before = GetSubscription(id);
   EXPECT_TRUE(IsProblem(http().Patch(SubscriptionUrl(id), json::parse(R"({"throttling": -1})")),
@@ -205,7 +209,7 @@ TEST_F(SubscriptionsTest, NotifiesCreationAndUpdatesInTheRequestedFormat) {
   auto received = WaitForItems(receiver_, 3);
   ASSERT_EQ(DataItems(received), 3u);
   EXPECT_EQ(Values(received, "temperature"),
-            (std::vector<json::value>{json::value(20), json::value(21), json::value(22)}))
+            (std::vector<double>{20, 21, 22}))
       << "one subscription's notifications arrive in order";
   const auto& first = received.front();
   EXPECT_EQ(first.target, "/hook?from=civitas");
@@ -269,8 +273,8 @@ TEST_F(SubscriptionsTest, WatchedAttributesAndQDecideWhatNotifies) {
   auto received = receiver_.WaitFor(1);
   ASSERT_FALSE(received.empty());
   const auto& entity = received[0].body.at("data").at(0).as_object();
-  EXPECT_EQ(entity.at("temperature"), json::value(35)) << "concise: bare value";
-  EXPECT_EQ(entity.at("humidity"), json::value(90));
+  EXPECT_EQ(Number(entity.at("temperature")), 35) << "concise: bare value";
+  EXPECT_EQ(Number(entity.at("humidity")), 90);
 }
 
 TEST_F(SubscriptionsTest, PausedAndExpiredSubscriptionsDoNotNotify) {
@@ -284,7 +288,7 @@ TEST_F(SubscriptionsTest, PausedAndExpiredSubscriptionsDoNotNotify) {
   UpdateTemperature("urn:ngsi-ld:Room:1", 21);
   auto received = receiver_.WaitFor(1);
   ASSERT_FALSE(received.empty());
-  EXPECT_EQ(received[0].body.at("data").at(0).at("temperature").at("value"), json::value(21))
+  EXPECT_EQ(Number(received[0].body.at("data").at(0).at("temperature").at("value")), 21)
       << "the change made while paused was not notified";
 
   std::string expiring = Subscribe(RoomSubscription(
@@ -307,7 +311,7 @@ TEST_F(SubscriptionsTest, ThrottlingSpacesNotificationsWithoutLosingChanges) {
   for (int i = 1; i <= 5; ++i) UpdateTemperature("urn:ngsi-ld:Room:1", i);
   auto received = WaitForItems(receiver_, 5);
   ASSERT_EQ(Values(received, "temperature"),
-            (std::vector<json::value>{1, 2, 3, 4, 5}));
+            (std::vector<double>{1, 2, 3, 4, 5}));
   ASSERT_GE(received.size(), 2u) << "five quick updates cannot all go out in the first notification";
   for (size_t i = 1; i < received.size(); ++i) {
     // Tolerance: 50 ms of scheduling slack below the 1 s minimum gap.
@@ -354,7 +358,7 @@ TEST_F(SubscriptionsTest, FailingEndpointIsRetriedAndRecovers) {
             n.at("timesFailed").to_number<int64_t>() + 1);
   auto all = receiver_.All();
   for (const auto& r : all) {
-    EXPECT_EQ(r.body.at("data").at(0).at("temperature").at("value"), json::value(20))
+    EXPECT_EQ(Number(r.body.at("data").at(0).at("temperature").at("value")), 20)
         << "every attempt carries the same change";
   }
 
@@ -390,7 +394,7 @@ TEST_F(SubscriptionsTest, MqttEndpointPublishesWithMetadata) {
   const auto& message = received[0].body.as_object();
   EXPECT_EQ(message.at("metadata").at("Content-Type"), json::value("application/json"));
   EXPECT_EQ(message.at("body").at("subscriptionId"), json::value(id));
-  EXPECT_EQ(message.at("body").at("data").at(0).at("temperature"), json::value(20));
+  EXPECT_EQ(Number(message.at("body").at("data").at(0).at("temperature")), 20);
   EXPECT_FALSE(message.at("metadata").as_object().contains("NGSILD-Tenant"))
       << "the subscription lives in the default tenant; tenant city's entity is not seen";
 }
