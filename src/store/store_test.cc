@@ -104,9 +104,9 @@ TEST_F(StoreTest, ChangeFeedReportsBeforeAndAfterOfEachCommittedWrite) {
   ASSERT_EQ(listener.seen.size(), 3u) << "two puts and a delete";
   EXPECT_EQ(listener.seen[0].first, "t1");
   EXPECT_FALSE(listener.seen[0].second.before);
-  EXPECT_EQ(listener.seen[0].second.after->attributes.at(0).value.as_double(), 1);
-  EXPECT_EQ(listener.seen[1].second.before->attributes.at(0).value.as_double(), 1);
-  EXPECT_EQ(listener.seen[1].second.after->attributes.at(0).value.as_double(), 2);
+  EXPECT_EQ(listener.seen[0].second.after->attributes.at(0).value.to_number<double>(), 1);
+  EXPECT_EQ(listener.seen[1].second.before->attributes.at(0).value.to_number<double>(), 1);
+  EXPECT_EQ(listener.seen[1].second.after->attributes.at(0).value.to_number<double>(), 2);
   EXPECT_EQ(listener.seen[2].second.before->id, "urn:a");
   EXPECT_FALSE(listener.seen[2].second.after);
 }
