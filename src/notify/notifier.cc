@@ -99,8 +99,15 @@ struct Notifier::Impl {
   NotifierCounters counters_;
   uint64_t dropped_changes_ = 0;  // guarded by changes_mu_
 
+  // The status thread persists delivery status; its own wait, so a slow write never delays
+  // matching or delivery.
+  std::mutex status_mu_;
+  std::condition_variable status_cv_;
+  bool status_stopping_ = false;  // guarded by status_mu_
+
   MqttDelivery mqtt_;
   std::thread dispatcher_;
+  std::thread status_thread_;
   std::vector<std::thread> workers_;
 
   Impl(store::Store& s, model::ContextStore& c, const Clock& k, NotifierOptions o)
@@ -163,6 +170,7 @@ struct Notifier::Impl {
   void FireTimers(SteadyTime now, std::vector<std::shared_ptr<SubscriptionState>>& periodic);
   void FlushStatus();
   void DispatcherLoop();
+  void StatusLoop();
   void WorkerLoop();
   void Deliver(HttpDelivery& http, const std::shared_ptr<SubscriptionState>& state);
 };
@@ -272,11 +280,20 @@ void Notifier::Impl::FlushStatus() {
   }
 }
 
+void Notifier::Impl::StatusLoop() {
+  std::unique_lock lock(status_mu_);
+  while (!status_stopping_) {
+    status_cv_.wait_for(lock, options.status_flush_interval, [&] { return status_stopping_; });
+    lock.unlock();
+    FlushStatus();
+    lock.lock();
+  }
+}
+
 void Notifier::Impl::DispatcherLoop() {
-  SteadyTime next_flush = std::chrono::steady_clock::now() + options.status_flush_interval;
   while (true) {
     std::vector<TenantChanges> batch;
-    SteadyTime wake = next_flush;
+    SteadyTime wake = SteadyTime::max();
     {
       // A timer armed after this sets wake_dispatcher_, so the wait below cannot miss it.
       std::lock_guard lock(mu_);
@@ -284,7 +301,12 @@ void Notifier::Impl::DispatcherLoop() {
     }
     {
       std::unique_lock lock(changes_mu_);
-      changes_cv_.wait_until(lock, wake, [&] { return stopping_ || wake_dispatcher_ || !changes_.empty(); });
+      auto pending = [&] { return stopping_ || wake_dispatcher_ || !changes_.empty(); };
+      if (wake == SteadyTime::max()) {
+        changes_cv_.wait(lock, pending);
+      } else {
+        changes_cv_.wait_until(lock, wake, pending);
+      }
       if (stopping_) return;
       wake_dispatcher_ = false;
       batch.swap(changes_);
@@ -298,10 +320,6 @@ void Notifier::Impl::DispatcherLoop() {
       FireTimers(now, periodic);
     }
     for (const auto& state : periodic) RunPeriodic(state);
-    if (now >= next_flush) {
-      FlushStatus();
-      next_flush = now + options.status_flush_interval;
-    }
   }
 }
 
@@ -420,6 +438,7 @@ void Notifier::Start() {
     for (auto& [key, state] : impl.states_) impl.StartPeriodic(state, now);
   }
   impl.dispatcher_ = std::thread([&impl] { impl.DispatcherLoop(); });
+  impl.status_thread_ = std::thread([&impl] { impl.StatusLoop(); });
   for (size_t i = 0; i < std::max<size_t>(1, impl.options.workers); ++i) {
     impl.workers_.emplace_back([&impl] { impl.WorkerLoop(); });
   }
@@ -434,10 +453,19 @@ void Notifier::Stop() {
   }
   impl.changes_cv_.notify_all();
   impl.ready_cv_.notify_all();
+  {
+    std::lock_guard lock(impl.status_mu_);
+    impl.status_stopping_ = true;
+  }
+  impl.status_cv_.notify_all();
   impl.dispatcher_.join();
   for (auto& worker : impl.workers_) worker.join();
   impl.workers_.clear();
+  impl.status_thread_.join();
   impl.FlushStatus();
+  if (auto s = impl.store.SyncDurable(); !s.ok()) {
+    spdlog::warn("cannot sync subscription status: {}", s.message());
+  }
 }
 
 void Notifier::OnCommitted(store::Tenant tenant, std::vector<store::EntityChange> changes) {

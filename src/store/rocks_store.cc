@@ -431,7 +431,7 @@ Status RocksStore::PutMetas(std::span<const std::pair<std::string, std::string>>
   rocksdb::WriteBatch batch;
   for (const auto& [key, value] : entries) batch.Put(meta_, keys::MetaKey(key), value);
   rocksdb::WriteOptions options;
-  options.sync = true;
+  options.sync = false;  // see the contract: an fsync here would stall concurrent entity writes
   return FromRocks(db_->Write(options, &batch), "write metadata");
 }
 

@@ -111,9 +111,11 @@ TEST_F(StoreTest, ChangeFeedReportsBeforeAndAfterOfEachCommittedWrite) {
   EXPECT_FALSE(listener.seen[2].second.after);
 }
 
-TEST_F(StoreTest, PutMetasWritesAllEntriesDurably) {
+TEST_F(StoreTest, PutMetasWritesAllEntriesDurablyAfterSync) {
   std::vector<std::pair<std::string, std::string>> entries = {{"x/1", "a"}, {"x/2", "b"}};
   ASSERT_TRUE(store_->PutMetas(entries).ok());
+  EXPECT_EQ(store_->ScanMeta("x/"), entries);
+  ASSERT_TRUE(store_->SyncDurable().ok());
   Reopen();
   EXPECT_EQ(store_->ScanMeta("x/"), entries);
 }

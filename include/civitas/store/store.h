@@ -150,7 +150,9 @@ class Store {
 
   // Small named blobs of server metadata (hosted contexts, subscriptions). Durable on return.
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
-  // Several PutMeta in one atomic write and one fsync.
+  // Several PutMeta in one atomic write, visible on return but, unlike PutMeta, not fsync'ed:
+  // durable once a later WhenDurable / SyncDurable completes (for frequently rewritten,
+  // loss-tolerant metadata such as delivery counters).
   virtual Status PutMetas(std::span<const std::pair<std::string, std::string>> entries) = 0;
   virtual Status DeleteMeta(std::string_view key) = 0;
   virtual std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const = 0;
