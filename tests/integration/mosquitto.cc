@@ -1,5 +1,6 @@
 #include "mosquitto.h"
 
+#include <mosquitto.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -70,6 +71,25 @@ Mosquitto::~Mosquitto() {
     kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
   }
+}
+
+// Publishes one message with QoS 1 and returns once the broker acknowledged it.
+bool Publish(int port, const std::string& topic, const std::string& payload) {
+  mosquitto_lib_init();
+  struct Acked {
+    bool done = false;
+  } acked;
+  mosquitto* client = mosquitto_new(nullptr, true, &acked);
+  mosquitto_publish_callback_set(client, [](mosquitto*, void* user, int) {
+    static_cast<Acked*>(user)->done = true;
+  });
+  bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS &&
+            mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                              payload.data(), 1, false) == MOSQ_ERR_SUCCESS;
+  for (int i = 0; ok && !acked.done && i < 100; ++i) mosquitto_loop(client, 100, 1);
+  mosquitto_disconnect(client);
+  mosquitto_destroy(client);
+  return ok && acked.done;
 }
 
 }  // namespace civitas::testing

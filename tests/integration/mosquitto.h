@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <string>
 
 namespace civitas::testing {
 
@@ -20,5 +21,8 @@ class Mosquitto {
   int port_;
   pid_t pid_ = -1;
 };
+
+// Publishes one message with QoS 1 to the broker on 127.0.0.1:port; true once acknowledged.
+bool Publish(int port, const std::string& topic, const std::string& payload);
 
 }  // namespace civitas::testing

@@ -399,6 +399,29 @@ TEST_F(SubscriptionsTest, MqttEndpointPublishesWithMetadata) {
       << "the subscription lives in the default tenant; tenant city's entity is not seen";
 }
 
+TEST_F(SubscriptionsTest, MqttDeviceIngestNotifies) {
+  Mosquitto broker(dir_.path());
+  ServerProcess server(dir_.path() / "ingest",
+                       {"--mqtt", "127.0.0.1:" + std::to_string(broker.port())});
+  HttpClient client(server.port());
+  ASSERT_EQ(client.Post("/iot/services", json::parse(R"({"services": [{"apikey": "k",
+      "entity_type": "AirQualityObserved", "resource": "/iot/d"}]})")).status, 201);
+  ASSERT_EQ(client.Post("/iot/devices", json::parse(R"({"devices": [{"device_id": "aq-1",
+      "apikey": "k", "protocol": "IoTA-UL", "entity_name": "urn:ngsi-ld:AirQualityObserved:aq-1",
+      "attributes": [{"object_id": "n", "name": "no2", "type": "Number"}]}]})")).status, 201);
+  json::object sub{{"type", "Subscription"},
+                   {"watchedAttributes", json::array{"no2"}},
+                   {"notification", json::object{{"format", "keyValues"},
+                                                 {"endpoint", json::object{{"uri", receiver_.Url()}}}}}};
+  ASSERT_EQ(client.Post(std::string(kApi) + "/subscriptions", sub).status, 201);
+  ASSERT_TRUE(Publish(broker.port(), "/ul/k/aq-1/attrs", "n|41"));
+  auto received = receiver_.WaitFor(1);
+  ASSERT_FALSE(received.empty());
+  const auto& entity = received[0].body.at("data").at(0).as_object();
+  EXPECT_EQ(entity.at("id"), json::value("urn:ngsi-ld:AirQualityObserved:aq-1"));
+  EXPECT_EQ(Number(entity.at("no2")), 41);
+}
+
 TEST_F(SubscriptionsTest, BatchOperationsAndTenantsNotify) {
   std::map<std::string, std::string> tenant = {{"NGSILD-Tenant", "north"}};
   std::string id = Subscribe(RoomSubscription(receiver_.Url()), tenant);

@@ -45,14 +45,16 @@ struct NotifierCounters {
 // queue drops the change and counts it, the writer never waits). One dispatcher thread matches
 // changes (SubscriptionMatcher), renders the entities in each subscription's format and queues
 // them per subscription (bounded, oldest dropped); it also runs periodic subscriptions
-// (timeInterval), throttling and retry timers, and persists delivery status. `workers` threads
+// (timeInterval), throttling and retry timers. A status thread persists delivery status
+// every status_flush_interval. `workers` threads
 // deliver, one notification per subscription at a time, so each subscription's notifications
 // arrive in order: HTTP POST (keep-alive per endpoint and worker) or MQTT publish. A failed
 // delivery is retried with exponential backoff (initial_backoff doubling up to max_backoff) and
 // marks the subscription's notification status "failed" until one succeeds.
 //
 // Subscriptions are persisted in the store's metadata (docs/formats/subscription.md): CRUD is
-// durable on return; delivery status is written every status_flush_interval and on Stop.
+// durable on return; delivery status is written every status_flush_interval without an fsync
+// of its own (durable with the store's next group commit) and synced on Stop.
 // Thread-safe. The store, contexts and clock must outlive it.
 class Notifier final : public store::ChangeListener {
  public:
