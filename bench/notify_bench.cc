@@ -5,20 +5,19 @@
 //
 //   build/release/bench/notify_bench --rate 10000 --seconds 5 --subscriptions 1000
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 
 #include "civitas/model/context.h"
 #include "civitas/notify/notifier.h"
@@ -59,10 +58,10 @@ class Webhook {
     Session(Webhook& w, net::ip::tcp::socket s) : webhook(w), stream(std::move(s)) {}
     void Read() {
       request = {};
-      http::async_read(stream, buffer, request, [self = shared_from_this()](beast::error_code ec,
-                                                                             size_t) {
-        if (!ec) self->Answer();
-      });
+      http::async_read(stream, buffer, request,
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         if (!ec) self->Answer();
+                       });
     }
     void Answer() {
       auto now = Clock::now();
@@ -148,9 +147,10 @@ int main(int argc, char** argv) {
   }
   const size_t total = static_cast<size_t>(rate) * seconds;
   Webhook webhook(total);
-  civitas::notify::Notifier notifier(**store, **contexts, civitas::Clock::System(),
-                                     {.workers = static_cast<size_t>(workers),
-                                      .status_flush_interval = std::chrono::milliseconds(flush_ms)});
+  civitas::notify::Notifier notifier(
+      **store, **contexts, civitas::Clock::System(),
+      {.workers = static_cast<size_t>(workers),
+       .status_flush_interval = std::chrono::milliseconds(flush_ms)});
   for (int i = 0; i < subscriptions; ++i) {
     auto body = json::parse(R"({"type": "Subscription", "entities": [{"type": "Sensor", "id": ")" +
                             EntityId(i) +
@@ -159,9 +159,9 @@ int main(int argc, char** argv) {
                             std::to_string(webhook.port()) + R"(/notify"}}})");
     auto sub = civitas::notify::ParseSubscription(body, (*contexts)->Core(),
                                                   civitas::notify::NewSubscriptionId());
-    if (!sub.ok() || !notifier.Create(std::make_shared<const civitas::notify::Subscription>(
-                                          std::move(*sub)))
-                          .ok()) {
+    if (!sub.ok() ||
+        !notifier.Create(std::make_shared<const civitas::notify::Subscription>(std::move(*sub)))
+             .ok()) {
       std::fprintf(stderr, "cannot create subscription %d\n", i);
       return 1;
     }

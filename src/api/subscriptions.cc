@@ -1,9 +1,8 @@
 // Subscriptions: /ngsi-ld/v1/subscriptions[/{id}] (§5.8). The subscriptions themselves and their
 // delivery live in notify/; this file turns requests into Notifier calls.
 
-#include <charconv>
-
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "broker_impl.h"
 #include "civitas/notify/notifier.h"
@@ -41,7 +40,8 @@ Status CheckId(const std::string& id) {
 Reply Broker::Impl::CreateSubscription(RequestScope& scope) {
   Timestamp now = clock.Now();
   CIVITAS_ASSIGN_OR_RETURN_REPLY(
-      auto parsed, notify::ParseSubscription(scope.body, scope.context, notify::NewSubscriptionId()));
+      auto parsed,
+      notify::ParseSubscription(scope.body, scope.context, notify::NewSubscriptionId()));
   if (auto s = CheckExpiry(parsed, now); !s.ok()) return ErrorReply(scope, s);
   parsed.tenant = scope.tenant;
   parsed.created_at = parsed.modified_at = now;
@@ -60,10 +60,10 @@ Reply Broker::Impl::QuerySubscriptions(RequestScope& scope) {
                                  CountParam(scope, "limit", options.default_page_size));
   CIVITAS_ASSIGN_OR_RETURN_REPLY(size_t offset, CountParam(scope, "offset", 0));
   if (limit > options.max_page_size) {
-    return ErrorReply(scope, Status(StatusCode::kTooManyResults,
-                                    "limit " + std::to_string(limit) +
-                                        " exceeds the maximum page size " +
-                                        std::to_string(options.max_page_size)));
+    return ErrorReply(
+        scope, Status(StatusCode::kTooManyResults, "limit " + std::to_string(limit) +
+                                                       " exceeds the maximum page size " +
+                                                       std::to_string(options.max_page_size)));
   }
   const std::string* count = scope.Param("count");
   bool with_count = count != nullptr && *count == "true";
@@ -85,9 +85,9 @@ Reply Broker::Impl::QuerySubscriptions(RequestScope& scope) {
 Reply Broker::Impl::RetrieveSubscription(RequestScope& scope, const std::string& id) {
   if (auto s = CheckId(id); !s.ok()) return ErrorReply(scope, s);
   CIVITAS_ASSIGN_OR_RETURN_REPLY(auto view, notifier->Get(scope.tenant, id));
-  return JsonReply(scope, http::status::ok,
-                   notify::RenderSubscription(*view.subscription, view.delivery, *scope.context,
-                                              clock.Now()));
+  return JsonReply(
+      scope, http::status::ok,
+      notify::RenderSubscription(*view.subscription, view.delivery, *scope.context, clock.Now()));
 }
 
 Reply Broker::Impl::UpdateSubscription(RequestScope& scope, const std::string& id) {
@@ -118,8 +118,7 @@ Reply Broker::Impl::UpdateSubscription(RequestScope& scope, const std::string& i
       merged[key] = value;
     }
   }
-  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto parsed,
-                                 notify::ParseSubscription(merged, scope.context, id));
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto parsed, notify::ParseSubscription(merged, scope.context, id));
   if (auto s = CheckExpiry(parsed, now); !s.ok()) return ErrorReply(scope, s);
   parsed.tenant = scope.tenant;
   parsed.created_at = view.subscription->created_at;

@@ -2,6 +2,8 @@
 
 // The transports of the Notifier: HTTP POST and MQTT publish. Internal to notify/.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -9,9 +11,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include "civitas/core/status.h"
 #include "civitas/notify/subscription.h"

@@ -44,7 +44,8 @@ Status HttpDelivery::Exchange(beast::tcp_stream& stream, const Endpoint& endpoin
   answered = true;
   keep_alive = response.keep_alive();
   unsigned code = response.result_int();
-  if (code < 200 || code > 299) return IoError("the endpoint answered HTTP " + std::to_string(code));
+  if (code < 200 || code > 299)
+    return IoError("the endpoint answered HTTP " + std::to_string(code));
   return Status::Ok();
 }
 

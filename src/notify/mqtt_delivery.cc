@@ -35,9 +35,9 @@ Status MqttDelivery::Publish(const Endpoint& endpoint, const std::string& payloa
       client = it->second;
     }
   }
-  int rc = mosquitto_publish(client, nullptr, endpoint.target.c_str(),
-                             static_cast<int>(payload.size()), payload.data(), endpoint.mqtt_qos,
-                             false);
+  int rc =
+      mosquitto_publish(client, nullptr, endpoint.target.c_str(), static_cast<int>(payload.size()),
+                        payload.data(), endpoint.mqtt_qos, false);
   if (rc != MOSQ_ERR_SUCCESS) {
     return IoError("MQTT publish failed: " + std::string(mosquitto_strerror(rc)));
   }

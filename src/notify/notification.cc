@@ -25,8 +25,7 @@ json::object RenderNotifiedEntity(const Subscription& sub, const store::EntityCh
 }
 
 OutgoingNotification BuildNotification(const Subscription& sub, json::array data,
-                                       const std::string& notification_id,
-                                       Timestamp notified_at) {
+                                       const std::string& notification_id, Timestamp notified_at) {
   json::object notification{{"id", notification_id},
                             {"type", "Notification"},
                             {"subscriptionId", sub.id},
@@ -53,8 +52,8 @@ OutgoingNotification BuildNotification(const Subscription& sub, json::array data
     // MQTT 3.1.1 has no headers: they travel as "metadata" beside the notification "body".
     json::object metadata;
     for (const auto& [name, value] : out.headers) metadata[name] = value;
-    out.body = json::serialize(json::object{{"metadata", std::move(metadata)},
-                                            {"body", std::move(notification)}});
+    out.body = json::serialize(
+        json::object{{"metadata", std::move(metadata)}, {"body", std::move(notification)}});
   }
   return out;
 }

@@ -2,10 +2,9 @@
 
 // Rendering of Notification messages (ETSI GS CIM 009 §5.3.1). Internal to notify/; pure.
 
-#include <string>
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <string>
 
 #include "civitas/core/time.h"
 #include "civitas/notify/subscription.h"

@@ -1,6 +1,7 @@
 #include "civitas/notify/notifier.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -9,8 +10,6 @@
 #include <random>
 #include <set>
 #include <thread>
-
-#include <boost/json.hpp>
 
 #include "civitas/core/log.h"
 #include "civitas/notify/subscription_matcher.h"
@@ -35,12 +34,12 @@ std::string Key(std::string_view tenant, std::string_view id) {
 std::string NewUrn(std::string_view kind) {
   thread_local std::mt19937_64 random(std::random_device{}());
   uint64_t high = random(), low = random();
-  high = (high & ~0xF000ull) | 0x4000ull;                   // version 4
+  high = (high & ~0xF000ull) | 0x4000ull;                       // version 4
   low = (low & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // RFC 4122 variant
   char text[37];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
-                static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
+                static_cast<unsigned>(low >> 48),
                 static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFull));
   return "urn:ngsi-ld:" + std::string(kind) + ":" + text;
 }
@@ -114,11 +113,11 @@ struct Notifier::Impl {
       : store(s), contexts(c), clock(k), options(o) {}
 
   std::string Record(const Subscription& sub, const DeliveryStatus& delivery) const {
-    json::object record{{"v", 1},
-                        {"tenant", sub.tenant},
-                        {"context", sub.context->Source()},
-                        {"subscription", RenderSubscription(sub, delivery, *sub.context,
-                                                            clock.Now())}};
+    json::object record{
+        {"v", 1},
+        {"tenant", sub.tenant},
+        {"context", sub.context->Source()},
+        {"subscription", RenderSubscription(sub, delivery, *sub.context, clock.Now())}};
     return json::serialize(record);
   }
 

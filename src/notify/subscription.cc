@@ -1,9 +1,8 @@
 #include "civitas/notify/subscription.h"
 
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
-
-#include <boost/json.hpp>
 
 namespace civitas::notify {
 namespace json = boost::json;
@@ -194,7 +193,8 @@ Status ParseEntities(const json::value* value, Subscription& sub) {
   for (size_t i = 0; i < array->size(); ++i) {
     std::string where = "entities[" + std::to_string(i) + "].";
     const auto* item = (*array)[i].if_object();
-    if (item == nullptr) return BadRequestData(where.substr(0, where.size() - 1) + " must be an object");
+    if (item == nullptr)
+      return BadRequestData(where.substr(0, where.size() - 1) + " must be an object");
     EntitySelector selector;
     CIVITAS_ASSIGN_OR_RETURN(auto type, StringMember(*item, "type", where));
     if (type.empty()) return BadRequestData(where + "type is required");
@@ -232,9 +232,10 @@ Result<uint32_t> ParseTriggers(const json::value* value) {
     auto it = std::find_if(std::begin(kTriggerNames), std::end(kTriggerNames),
                            [&](const auto& t) { return name && t.first == *name; });
     if (it == std::end(kTriggerNames)) {
-      return BadRequestData("notificationTrigger items must be one of entityCreated, "
-                            "entityUpdated, entityDeleted, attributeCreated, attributeUpdated, "
-                            "attributeDeleted");
+      return BadRequestData(
+          "notificationTrigger items must be one of entityCreated, "
+          "entityUpdated, entityDeleted, attributeCreated, attributeUpdated, "
+          "attributeDeleted");
     }
     triggers |= it->second;
   }

@@ -1,11 +1,10 @@
 // Fuzzes the Subscription parser. Invariants: no crash or exception, every error has a message,
 // and whatever parses renders to JSON that parses back and renders identically.
 
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-
-#include <boost/json.hpp>
 
 #include "civitas/notify/subscription.h"
 

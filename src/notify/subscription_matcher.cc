@@ -69,7 +69,8 @@ uint32_t RaisedTriggers(const Subscription& sub, const store::EntityChange& chan
       ++j;
     }
   }
-  if (change.before->types != change.after->types || change.before->scopes != change.after->scopes) {
+  if (change.before->types != change.after->types ||
+      change.before->scopes != change.after->scopes) {
     if (sub.watched_attributes.empty()) raised |= kEntityUpdated;
   }
   return raised;
@@ -155,8 +156,8 @@ std::vector<std::shared_ptr<const Subscription>> SubscriptionMatcher::Match(
       if (sub->Notifies(now) && Triggers(*sub, change)) matched.push_back(sub);
     }
   };
-  for (const auto* entity : {change.before ? &*change.before : nullptr,
-                             change.after ? &*change.after : nullptr}) {
+  for (const auto* entity :
+       {change.before ? &*change.before : nullptr, change.after ? &*change.after : nullptr}) {
     if (entity == nullptr) continue;
     consider(IdKey(tenant, entity->id));
     for (const auto& type : entity->types) consider(TypeKey(tenant, type));

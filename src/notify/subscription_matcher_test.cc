@@ -2,8 +2,9 @@
 
 #include "civitas/notify/subscription_matcher.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 namespace civitas::notify {
 namespace {
@@ -13,7 +14,8 @@ constexpr std::string_view kVocab = "https://uri.etsi.org/ngsi-ld/default-contex
 
 std::shared_ptr<const Subscription> Sub(std::string_view members, std::string tenant = "") {
   static auto contexts = model::OpenContextStore("");
-  std::string text = R"({"type": "Subscription", "notification": {"endpoint": {"uri": "http://h/"}})";
+  std::string text =
+      R"({"type": "Subscription", "notification": {"endpoint": {"uri": "http://h/"}})";
   if (!members.empty()) text += ", " + std::string(members);
   text += "}";
   auto parsed = ParseSubscription(json::parse(text), (*contexts)->Core(),
@@ -52,8 +54,10 @@ store::EntityChange Deleted(model::Entity e) { return {std::move(e), std::nullop
 TEST(SubscriptionMatcherTest, DefaultTriggersNotifyCreationAndUpdatesButNotDeletion) {
   auto sub = Sub(R"("entities": [{"type": "Room"}])");
   EXPECT_TRUE(SubscriptionMatcher::Triggers(*sub, Created(Room("urn:r:1", 20))));
-  EXPECT_TRUE(SubscriptionMatcher::Triggers(*sub, Updated(Room("urn:r:1", 20), Room("urn:r:1", 21))));
-  EXPECT_FALSE(SubscriptionMatcher::Triggers(*sub, Updated(Room("urn:r:1", 20), Room("urn:r:1", 20))))
+  EXPECT_TRUE(
+      SubscriptionMatcher::Triggers(*sub, Updated(Room("urn:r:1", 20), Room("urn:r:1", 21))));
+  EXPECT_FALSE(
+      SubscriptionMatcher::Triggers(*sub, Updated(Room("urn:r:1", 20), Room("urn:r:1", 20))))
       << "nothing changed";
   EXPECT_FALSE(SubscriptionMatcher::Triggers(*sub, Deleted(Room("urn:r:1", 20))));
   EXPECT_FALSE(SubscriptionMatcher::Triggers(*sub, Created(Room("urn:b:1", 20, "Building"))));
@@ -80,8 +84,8 @@ TEST(SubscriptionMatcherTest, EachTriggerFiresOnItsOwnKindOfChange) {
   cases.push_back({"attributeDeleted", Updated(with_humidity, before), true});
   cases.push_back({"attributeDeleted", Updated(before, with_humidity), false});
   for (const auto& c : cases) {
-    auto sub = Sub(R"("entities": [{"type": "Room"}], "notificationTrigger": [")" + c.trigger +
-                   R"("])");
+    auto sub =
+        Sub(R"("entities": [{"type": "Room"}], "notificationTrigger": [")" + c.trigger + R"("])");
     EXPECT_EQ(SubscriptionMatcher::Triggers(*sub, c.change), c.fires) << c.trigger;
   }
 }

@@ -2,8 +2,9 @@
 
 #include "civitas/notify/subscription.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 namespace civitas::notify {
 namespace {

@@ -1,7 +1,8 @@
 #include "mosquitto.h"
 
-#include <mosquitto.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <mosquitto.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -14,8 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -48,23 +47,24 @@ bool CanConnect(int port) {
 }  // namespace
 
 Mosquitto::Mosquitto(const std::filesystem::path& dir) : port_(FreePort()) {
-    auto conf = dir / "mosquitto.conf";
-    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\nlog_dest none\n";
-    std::string binary = "/usr/sbin/mosquitto";
-    std::vector<std::string> args = {binary, "-c", conf.string()};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
-      ADD_FAILURE() << "cannot start mosquitto";
-      pid_ = -1;
-      return;
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!CanConnect(port_) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
+  auto conf = dir / "mosquitto.conf";
+  std::ofstream(conf) << "listener " << port_
+                      << " 127.0.0.1\nallow_anonymous true\nlog_dest none\n";
+  std::string binary = "/usr/sbin/mosquitto";
+  std::vector<std::string> args = {binary, "-c", conf.string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    ADD_FAILURE() << "cannot start mosquitto";
+    pid_ = -1;
+    return;
   }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!CanConnect(port_) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+}
 
 Mosquitto::~Mosquitto() {
   if (pid_ > 0) {
@@ -80,9 +80,8 @@ bool Publish(int port, const std::string& topic, const std::string& payload) {
     bool done = false;
   } acked;
   mosquitto* client = mosquitto_new(nullptr, true, &acked);
-  mosquitto_publish_callback_set(client, [](mosquitto*, void* user, int) {
-    static_cast<Acked*>(user)->done = true;
-  });
+  mosquitto_publish_callback_set(
+      client, [](mosquitto*, void* user, int) { static_cast<Acked*>(user)->done = true; });
   bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS &&
             mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
                               payload.data(), 1, false) == MOSQ_ERR_SUCCESS;

@@ -1,13 +1,12 @@
 #include "notification_receiver.h"
 
+#include <gtest/gtest.h>
 #include <mosquitto.h>
 
 #include <atomic>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
 
 namespace civitas::testing {
 namespace net = boost::asio;
@@ -33,8 +32,8 @@ void NotificationLog::Add(ReceivedNotification notification) {
   cv_.notify_all();
 }
 
-std::vector<ReceivedNotification> NotificationLog::WaitFor(size_t n,
-                                                           std::chrono::milliseconds timeout) const {
+std::vector<ReceivedNotification> NotificationLog::WaitFor(
+    size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, timeout, [&] { return received_.size() >= n; });
   return received_;
@@ -75,9 +74,10 @@ struct HttpReceiver::Impl {
       response = {static_cast<http::status>(impl.status.load()), request.version()};
       response.keep_alive(request.keep_alive());
       response.prepare_payload();
-      http::async_write(stream, response, [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (!ec && self->response.keep_alive()) self->Read();
-      });
+      http::async_write(stream, response,
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          if (!ec && self->response.keep_alive()) self->Read();
+                        });
     }
     Impl& impl;
     beast::tcp_stream stream;
@@ -154,8 +154,6 @@ MqttReceiver::~MqttReceiver() {
   mosquitto_destroy(client_);
 }
 
-bool MqttReceiver::subscribed() const {
-  return state_->subscribed.load();
-}
+bool MqttReceiver::subscribed() const { return state_->subscribed.load(); }
 
 }  // namespace civitas::testing

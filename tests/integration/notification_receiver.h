@@ -4,6 +4,7 @@
 // request, and a real MQTT subscriber on a mosquitto broker. Tests wait for N notifications with
 // a deadline instead of sleeping.
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -12,8 +13,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/json.hpp>
 
 struct mosquitto;
 
@@ -31,8 +30,8 @@ class NotificationLog {
  public:
   void Add(ReceivedNotification notification);
   // Waits until at least `n` were received or `timeout` passed; the received ones (maybe fewer).
-  std::vector<ReceivedNotification> WaitFor(size_t n, std::chrono::milliseconds timeout =
-                                                          std::chrono::seconds(10)) const;
+  std::vector<ReceivedNotification> WaitFor(
+      size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   std::vector<ReceivedNotification> All() const;
 
  private:

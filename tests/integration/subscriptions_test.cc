@@ -2,11 +2,11 @@
 // HTTP receiver and a real mosquitto broker run by the test, throttling and periodic timing,
 // retries against a failing endpoint, and persistence across restarts.
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <ctime>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "broker_fixture.h"
 #include "mosquitto.h"
@@ -24,8 +24,8 @@ std::string SubscriptionUrl(const std::string& id) {
 }
 
 json::object RoomEntity(const std::string& id, double temperature) {
-  return json::object{{"id", id}, {"type", "Room"}, {"temperature", Prop(temperature)},
-                      {"humidity", Prop(40)}};
+  return json::object{
+      {"id", id}, {"type", "Room"}, {"temperature", Prop(temperature)}, {"humidity", Prop(40)}};
 }
 
 // A subscription to Rooms notifying `uri`, plus `members`.
@@ -116,8 +116,8 @@ class SubscriptionsTest : public BrokerTest {
   }
   void UpdateTemperature(const std::string& id, double value,
                          const std::map<std::string, std::string>& headers = {}) {
-    auto r = http().Patch(EntityUrl(id) + "/attrs",
-                          json::object{{"temperature", Prop(value)}}, headers);
+    auto r =
+        http().Patch(EntityUrl(id) + "/attrs", json::object{{"temperature", Prop(value)}}, headers);
     ASSERT_EQ(r.status, 204) << r.body;
   }
 
@@ -197,19 +197,18 @@ TEST_F(SubscriptionsTest, NotifiesCreationAndUpdatesInTheRequestedFormat) {
   std::string id = Subscribe(RoomSubscription(
       receiver_.Url("/hook?from=civitas"),
       {{"notification",
-        json::object{{"format", "keyValues"},
-                     {"attributes", json::array{"temperature"}},
-                     {"endpoint",
-                      json::object{{"uri", receiver_.Url("/hook?from=civitas")},
-                                   {"receiverInfo", json::parse(R"([{"key": "X-City-Token",
+        json::object{
+            {"format", "keyValues"},
+            {"attributes", json::array{"temperature"}},
+            {"endpoint", json::object{{"uri", receiver_.Url("/hook?from=civitas")},
+                                      {"receiverInfo", json::parse(R"([{"key": "X-City-Token",
                                                                      "value": "t-42"}])")}}}}}}));
   Create(RoomEntity("urn:ngsi-ld:Room:1", 20));
   UpdateTemperature("urn:ngsi-ld:Room:1", 21);
   UpdateTemperature("urn:ngsi-ld:Room:1", 22);
   auto received = WaitForItems(receiver_, 3);
   ASSERT_EQ(DataItems(received), 3u);
-  EXPECT_EQ(Values(received, "temperature"),
-            (std::vector<double>{20, 21, 22}))
+  EXPECT_EQ(Values(received, "temperature"), (std::vector<double>{20, 21, 22}))
       << "one subscription's notifications arrive in order";
   const auto& first = received.front();
   EXPECT_EQ(first.target, "/hook?from=civitas");
@@ -261,14 +260,16 @@ TEST_F(SubscriptionsTest, LdJsonNormalizedAndDeletionTriggers) {
 // notifications arrive in order, the first one received proves the earlier change was skipped.
 TEST_F(SubscriptionsTest, WatchedAttributesAndQDecideWhatNotifies) {
   Create(RoomEntity("urn:ngsi-ld:Room:1", 20));
-  Subscribe(RoomSubscription(receiver_.Url(),
-                             {{"watchedAttributes", json::array{"temperature"}},
-                              {"q", "temperature>30"},
-                              {"notification", json::object{{"format", "concise"}}}}));
+  Subscribe(
+      RoomSubscription(receiver_.Url(), {{"watchedAttributes", json::array{"temperature"}},
+                                         {"q", "temperature>30"},
+                                         {"notification", json::object{{"format", "concise"}}}}));
   UpdateTemperature("urn:ngsi-ld:Room:1", 25);  // q false
-  ASSERT_EQ(http().Patch(EntityUrl("urn:ngsi-ld:Room:1") + "/attrs",
-                         json::object{{"humidity", Prop(90)}}).status,
-            204);  // not watched
+  ASSERT_EQ(
+      http()
+          .Patch(EntityUrl("urn:ngsi-ld:Room:1") + "/attrs", json::object{{"humidity", Prop(90)}})
+          .status,
+      204);  // not watched
   UpdateTemperature("urn:ngsi-ld:Room:1", 35);
   auto received = receiver_.WaitFor(1);
   ASSERT_FALSE(received.empty());
@@ -291,12 +292,11 @@ TEST_F(SubscriptionsTest, PausedAndExpiredSubscriptionsDoNotNotify) {
   EXPECT_EQ(Number(received[0].body.at("data").at(0).at("temperature").at("value")), 21)
       << "the change made while paused was not notified";
 
-  std::string expiring = Subscribe(RoomSubscription(
-      receiver_.Url("/expiring"),
-      {{"expiresAt", IsoTime(std::chrono::system_clock::now() + seconds(2))}}));
-  WaitForSubscription(expiring, [](const json::object& s) {
-    return s.at("status") == json::value("expired");
-  });
+  std::string expiring = Subscribe(
+      RoomSubscription(receiver_.Url("/expiring"),
+                       {{"expiresAt", IsoTime(std::chrono::system_clock::now() + seconds(2))}}));
+  WaitForSubscription(
+      expiring, [](const json::object& s) { return s.at("status") == json::value("expired"); });
   size_t sentinel_before = sentinel.All().size();
   UpdateTemperature("urn:ngsi-ld:Room:1", 22);
   ASSERT_GT(sentinel.WaitFor(sentinel_before + 1).size(), sentinel_before);
@@ -306,13 +306,14 @@ TEST_F(SubscriptionsTest, PausedAndExpiredSubscriptionsDoNotNotify) {
 
 TEST_F(SubscriptionsTest, ThrottlingSpacesNotificationsWithoutLosingChanges) {
   Create(RoomEntity("urn:ngsi-ld:Room:1", 0));
-  Subscribe(RoomSubscription(receiver_.Url(),
-                             {{"throttling", 1}, {"notification", json::object{{"format", "keyValues"}}}}));
+  Subscribe(RoomSubscription(
+      receiver_.Url(),
+      {{"throttling", 1}, {"notification", json::object{{"format", "keyValues"}}}}));
   for (int i = 1; i <= 5; ++i) UpdateTemperature("urn:ngsi-ld:Room:1", i);
   auto received = WaitForItems(receiver_, 5);
-  ASSERT_EQ(Values(received, "temperature"),
-            (std::vector<double>{1, 2, 3, 4, 5}));
-  ASSERT_GE(received.size(), 2u) << "five quick updates cannot all go out in the first notification";
+  ASSERT_EQ(Values(received, "temperature"), (std::vector<double>{1, 2, 3, 4, 5}));
+  ASSERT_GE(received.size(), 2u)
+      << "five quick updates cannot all go out in the first notification";
   for (size_t i = 1; i < received.size(); ++i) {
     // Tolerance: 50 ms of scheduling slack below the 1 s minimum gap.
     EXPECT_GE(received[i].received_at - received[i - 1].received_at, milliseconds(950));
@@ -354,8 +355,7 @@ TEST_F(SubscriptionsTest, FailingEndpointIsRetriedAndRecovers) {
   });
   const auto& n = recovered.at("notification").as_object();
   EXPECT_TRUE(n.contains("lastSuccess"));
-  EXPECT_EQ(n.at("timesSent").to_number<int64_t>(),
-            n.at("timesFailed").to_number<int64_t>() + 1);
+  EXPECT_EQ(n.at("timesSent").to_number<int64_t>(), n.at("timesFailed").to_number<int64_t>() + 1);
   auto all = receiver_.All();
   for (const auto& r : all) {
     EXPECT_EQ(Number(r.body.at("data").at(0).at("temperature").at("value")), 20)
@@ -380,11 +380,11 @@ TEST_F(SubscriptionsTest, MqttEndpointPublishesWithMetadata) {
   MqttReceiver mqtt(broker.port(), "city/rooms");
   std::string uri = "mqtt://127.0.0.1:" + std::to_string(broker.port()) + "/city/rooms";
   std::string id = Subscribe(RoomSubscription(
-      uri, {{"notification",
-             json::object{{"format", "keyValues"},
-                          {"endpoint",
-                           json::object{{"uri", uri},
-                                        {"notifierInfo", json::parse(R"([{"key": "MQTT-QoS",
+      uri,
+      {{"notification",
+        json::object{{"format", "keyValues"},
+                     {"endpoint", json::object{{"uri", uri},
+                                               {"notifierInfo", json::parse(R"([{"key": "MQTT-QoS",
                                                                         "value": "1"}])")}}}}}}));
   Create(RoomEntity("urn:ngsi-ld:Room:1", 20), {{"NGSILD-Tenant", "city"}});
   Create(RoomEntity("urn:ngsi-ld:Room:1", 20));
@@ -404,15 +404,22 @@ TEST_F(SubscriptionsTest, MqttDeviceIngestNotifies) {
   ServerProcess server(dir_.path() / "ingest",
                        {"--mqtt", "127.0.0.1:" + std::to_string(broker.port())});
   HttpClient client(server.port());
-  ASSERT_EQ(client.Post("/iot/services", json::parse(R"({"services": [{"apikey": "k",
-      "entity_type": "AirQualityObserved", "resource": "/iot/d"}]})")).status, 201);
-  ASSERT_EQ(client.Post("/iot/devices", json::parse(R"({"devices": [{"device_id": "aq-1",
+  ASSERT_EQ(client
+                .Post("/iot/services", json::parse(R"({"services": [{"apikey": "k",
+      "entity_type": "AirQualityObserved", "resource": "/iot/d"}]})"))
+                .status,
+            201);
+  ASSERT_EQ(client
+                .Post("/iot/devices", json::parse(R"({"devices": [{"device_id": "aq-1",
       "apikey": "k", "protocol": "IoTA-UL", "entity_name": "urn:ngsi-ld:AirQualityObserved:aq-1",
-      "attributes": [{"object_id": "n", "name": "no2", "type": "Number"}]}]})")).status, 201);
-  json::object sub{{"type", "Subscription"},
-                   {"watchedAttributes", json::array{"no2"}},
-                   {"notification", json::object{{"format", "keyValues"},
-                                                 {"endpoint", json::object{{"uri", receiver_.Url()}}}}}};
+      "attributes": [{"object_id": "n", "name": "no2", "type": "Number"}]}]})"))
+                .status,
+            201);
+  json::object sub{
+      {"type", "Subscription"},
+      {"watchedAttributes", json::array{"no2"}},
+      {"notification", json::object{{"format", "keyValues"},
+                                    {"endpoint", json::object{{"uri", receiver_.Url()}}}}}};
   ASSERT_EQ(client.Post(std::string(kApi) + "/subscriptions", sub).status, 201);
   ASSERT_TRUE(Publish(broker.port(), "/ul/k/aq-1/attrs", "n|41"));
   auto received = receiver_.WaitFor(1);

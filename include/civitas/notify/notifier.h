@@ -19,10 +19,10 @@ struct NotifierOptions {
   size_t change_queue_capacity = 65536;  // committed changes waiting to be matched
   size_t queue_capacity = 1024;          // pending entity notifications per subscription
   size_t max_entities_per_notification = 100;
-  size_t workers = 4;                    // delivery threads
+  size_t workers = 4;                              // delivery threads
   std::chrono::milliseconds initial_backoff{100};  // doubles per consecutive failure
   std::chrono::milliseconds max_backoff{30000};
-  std::chrono::milliseconds timeout{5000};          // one delivery: connect, send, response
+  std::chrono::milliseconds timeout{5000};  // one delivery: connect, send, response
   std::chrono::milliseconds status_flush_interval{1000};
   size_t max_periodic_entities = 1000;  // entities in one periodic notification
 };

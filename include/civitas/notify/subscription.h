@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -8,8 +9,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "civitas/core/result.h"
 #include "civitas/core/time.h"
@@ -49,7 +48,7 @@ struct Endpoint {
   std::string host;
   uint16_t port = 0;
   std::string target;  // HTTP request target ("/path?query") or MQTT topic (no leading '/')
-  std::string accept = "application/json";  // or "application/ld+json"
+  std::string accept = "application/json";                         // or "application/ld+json"
   std::vector<std::pair<std::string, std::string>> receiver_info;  // HTTP headers
   std::vector<std::pair<std::string, std::string>> notifier_info;  // as given
   int mqtt_qos = 0;                                                // notifierInfo MQTT-QoS

@@ -44,8 +44,8 @@ class SubscriptionMatcher {
   static std::string AttributeKey(std::string_view tenant, std::string_view attr);
   std::vector<std::string> KeysOf(const Subscription& subscription) const;
 
-  std::unordered_map<std::string, Entry> by_id_;                  // tenant '\n' id
-  std::unordered_map<std::string, std::vector<Entry>> by_key_;    // TypeKey / IdKey / AttributeKey
+  std::unordered_map<std::string, Entry> by_id_;                // tenant '\n' id
+  std::unordered_map<std::string, std::vector<Entry>> by_key_;  // TypeKey / IdKey / AttributeKey
 };
 
 }  // namespace civitas::notify
