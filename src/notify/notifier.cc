@@ -70,7 +70,7 @@ struct Notifier::Impl {
   NotifierOptions options;
 
   // The change queue: the write path only ever takes changes_mu_, briefly.
-  std::mutex changes_mu_;
+  mutable std::mutex changes_mu_;
   std::condition_variable changes_cv_;
   struct TenantChanges {
     std::string tenant;
@@ -162,6 +162,17 @@ struct Notifier::Impl {
     if (state->subscription->time_interval) {
       ArmTimer(state, now + *state->subscription->time_interval, /*periodic=*/true);
     }
+  }
+
+  NotifierCounters Counters() const {
+    NotifierCounters counters;
+    {
+      std::lock_guard lock(mu_);
+      counters = counters_;
+    }
+    std::lock_guard lock(changes_mu_);
+    counters.dropped_changes = dropped_changes_;
+    return counters;
   }
 
   void DispatchChanges(std::vector<TenantChanges> batch);
@@ -280,11 +291,20 @@ void Notifier::Impl::FlushStatus() {
 }
 
 void Notifier::Impl::StatusLoop() {
+  NotifierCounters reported;
   std::unique_lock lock(status_mu_);
   while (!status_stopping_) {
     status_cv_.wait_for(lock, options.status_flush_interval, [&] { return status_stopping_; });
     lock.unlock();
     FlushStatus();
+    // Drops are counted on the hot path and reported here, at most once per interval.
+    NotifierCounters now = Counters();
+    if (now.dropped_changes != reported.dropped_changes ||
+        now.dropped_notifications != reported.dropped_notifications) {
+      spdlog::warn("notifier queues full: dropped {} changes and {} notifications so far",
+                   now.dropped_changes, now.dropped_notifications);
+      reported = now;
+    }
     lock.lock();
   }
 }
@@ -567,11 +587,6 @@ std::vector<SubscriptionView> Notifier::List(std::string_view tenant) const {
   return out;
 }
 
-NotifierCounters Notifier::counters() const {
-  std::scoped_lock lock(impl_->changes_mu_, impl_->mu_);
-  NotifierCounters counters = impl_->counters_;
-  counters.dropped_changes = impl_->dropped_changes_;
-  return counters;
-}
+NotifierCounters Notifier::counters() const { return impl_->Counters(); }
 
 }  // namespace civitas::notify

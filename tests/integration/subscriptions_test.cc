@@ -175,6 +175,8 @@ TEST_F(SubscriptionsTest, BadInputIsAProblemAndChangesNothing) {
   EXPECT_TRUE(IsProblem(http().Post(base, json::parse(R"({"type": "Subscription"})")), 400,
                         "BadRequestData"));
   EXPECT_TRUE(IsProblem(http().Post(base, RoomSubscription("ftp://x/")), 400, "BadRequestData"));
+  EXPECT_TRUE(IsProblem(http().Post(base, RoomSubscription("https://example.org/hook")), 422,
+                        "OperationNotSupported"));
   EXPECT_TRUE(IsProblem(http().Post(base, RoomSubscription(receiver_.Url(), {{"q", "a=="}})), 400,
                         "InvalidRequest"));
   EXPECT_TRUE(IsProblem(
