@@ -332,11 +332,14 @@ TEST_F(SubscriptionsTest, PeriodicNotificationsCarryTheMatchingEntities) {
     ASSERT_EQ(n.body.at("data").as_array().size(), 1u);
     EXPECT_EQ(n.body.at("data").at(0).at("id"), json::value("urn:ngsi-ld:Room:2"));
   }
+  // Tolerance: a delivery can be late by scheduling delays on a loaded machine, which shortens
+  // the next gap; the span of three intervals is still bounded both ways.
   for (size_t i = 1; i < received.size(); ++i) {
-    auto gap = received[i].received_at - received[i - 1].received_at;
-    EXPECT_GE(gap, milliseconds(400));
-    EXPECT_LE(gap, milliseconds(1000));
+    EXPECT_GE(received[i].received_at - received[i - 1].received_at, milliseconds(200));
   }
+  auto span = received.back().received_at - received.front().received_at;
+  EXPECT_GE(span, milliseconds(1000));
+  EXPECT_LE(span, milliseconds(4000));
 }
 
 TEST_F(SubscriptionsTest, FailingEndpointIsRetriedAndRecovers) {
