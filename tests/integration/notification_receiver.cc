@@ -136,6 +136,7 @@ MqttReceiver::MqttReceiver(int port, const std::string& topic) {
   mosquitto_message_callback_set(client_, [](mosquitto*, void* user, const mosquitto_message* m) {
     ReceivedNotification got;
     got.target = m->topic;
+    got.qos = m->qos;
     got.body = ParseOrNull(
         std::string_view(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen)));
     got.received_at = std::chrono::steady_clock::now();

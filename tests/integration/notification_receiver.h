@@ -22,6 +22,7 @@ struct ReceivedNotification {
   std::string target;                          // HTTP request target, or the MQTT topic
   std::map<std::string, std::string> headers;  // lower-case names (HTTP only)
   boost::json::value body;                     // parsed JSON (null when not JSON)
+  int qos = -1;                                // MQTT QoS of the delivered message
   std::chrono::steady_clock::time_point received_at;
 };
 

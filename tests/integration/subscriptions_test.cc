@@ -280,6 +280,29 @@ TEST_F(SubscriptionsTest, WatchedAttributesAndQDecideWhatNotifies) {
   EXPECT_EQ(Number(entity.at("humidity")), 90);
 }
 
+TEST_F(SubscriptionsTest, GeoQAndLangApply) {
+  json::object far = RoomEntity("urn:ngsi-ld:Room:far", 20);
+  far["location"] = Geo(Point(2.35, 48.85));  // Paris
+  far["name"] = json::parse(R"({"type": "LanguageProperty",
+                                "languageMap": {"en": "Far room", "es": "Sala lejana"}})");
+  json::object near = far;
+  near["id"] = "urn:ngsi-ld:Room:near";
+  near["location"] = Geo(Point(-3.7038, 40.4168));  // Madrid, Puerta del Sol
+  Subscribe(RoomSubscription(
+      receiver_.Url(),
+      {{"geoQ", json::parse(R"({"georel": "near;maxDistance==2000", "geometry": "Point",
+                                "coordinates": [-3.70, 40.42]})")},
+       {"lang", "es"},
+       {"notification", json::object{{"format", "keyValues"}}}}));
+  Create(far);
+  Create(near);
+  auto received = receiver_.WaitFor(1);
+  ASSERT_FALSE(received.empty());
+  const auto& entity = received[0].body.at("data").at(0).as_object();
+  EXPECT_EQ(entity.at("id"), json::value("urn:ngsi-ld:Room:near")) << "the far room is not near";
+  EXPECT_EQ(entity.at("name"), json::value("Sala lejana"));
+}
+
 TEST_F(SubscriptionsTest, PausedAndExpiredSubscriptionsDoNotNotify) {
   HttpReceiver sentinel;
   std::string paused = Subscribe(RoomSubscription(receiver_.Url(), {{"isActive", false}}));
@@ -396,6 +419,7 @@ TEST_F(SubscriptionsTest, MqttEndpointPublishesWithMetadata) {
   auto received = mqtt.WaitFor(1);
   ASSERT_EQ(received.size(), 1u);
   EXPECT_EQ(received[0].target, "city/rooms");
+  EXPECT_EQ(received[0].qos, 1) << "published with notifierInfo MQTT-QoS 1";
   const auto& message = received[0].body.as_object();
   EXPECT_EQ(message.at("metadata").at("Content-Type"), json::value("application/json"));
   EXPECT_EQ(message.at("body").at("subscriptionId"), json::value(id));
