@@ -32,8 +32,14 @@ bool Watched(const Subscription& sub, std::string_view attr) {
 bool SelectorMatches(const EntitySelector& selector, const model::Entity& entity) {
   if (!std::binary_search(entity.types.begin(), entity.types.end(), selector.type)) return false;
   if (!selector.id.empty() && selector.id != entity.id) return false;
-  if (selector.pattern && !std::regex_match(entity.id, *selector.pattern)) return false;
-  return true;
+  if (!selector.pattern) return true;
+  try {
+    return std::regex_match(entity.id, *selector.pattern);
+  } catch (const std::regex_error&) {
+    // error_complexity / error_stack on a pathological id: treat as no match rather than let
+    // the dispatcher thread die.
+    return false;
+  }
 }
 
 // The trigger bits a change raises among the watched attributes. Attributes are sorted by
