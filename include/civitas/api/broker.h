@@ -7,8 +7,11 @@
 #include "civitas/api/http_server.h"
 #include "civitas/ingest/device_registry.h"
 #include "civitas/model/context.h"
-#include "civitas/notify/notifier.h"
 #include "civitas/store/store.h"
+
+namespace civitas::notify {
+class Notifier;  // civitas/notify/notifier.h
+}  // namespace civitas::notify
 
 namespace civitas::api {
 
