@@ -24,8 +24,9 @@ Status MethodNotAllowed(const HttpRequest& request) {
 }  // namespace
 
 Broker::Broker(store::Store& store, model::ContextStore& contexts, const Clock& clock,
-               BrokerOptions options, ingest::DeviceRegistry* devices)
-    : impl_(new Impl{store, contexts, clock, options, devices}) {}
+               BrokerOptions options, ingest::DeviceRegistry* devices,
+               notify::Notifier* notifier)
+    : impl_(new Impl{store, contexts, clock, options, devices, notifier}) {}
 
 Broker::~Broker() = default;
 
@@ -122,8 +123,8 @@ Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready,
     }
     return ErrorReply(scope, NotFound("no NGSI-LD resource at " + std::string(path)));
   }
-  if (root == "subscriptions" || root == "csourceRegistrations" ||
-      root == "csourceSubscriptions") {
+  if (root == "subscriptions") return SubscriptionsEndpoint(scope);
+  if (root == "csourceRegistrations" || root == "csourceSubscriptions") {
     return ErrorReply(scope, Status(StatusCode::kOperationNotSupported,
                                     "/ngsi-ld/v1/" + root + " is not implemented yet"));
   }

@@ -16,6 +16,7 @@ struct Broker::Impl {
   const Clock& clock;
   BrokerOptions options;
   ingest::DeviceRegistry* devices;  // null: no provisioning API
+  notify::Notifier* notifier;       // null: no subscriptions API
 
   Reply Route(HttpRequest& request, const std::atomic<bool>& ready,
               const std::function<bool()>& readiness_check);
@@ -58,6 +59,14 @@ struct Broker::Impl {
 
   // contexts_api.cc
   Reply ContextsEndpoint(RequestScope& scope);
+
+  // subscriptions.cc
+  Reply SubscriptionsEndpoint(RequestScope& scope);
+  Reply CreateSubscription(RequestScope& scope);
+  Reply QuerySubscriptions(RequestScope& scope);
+  Reply RetrieveSubscription(RequestScope& scope, const std::string& id);
+  Reply UpdateSubscription(RequestScope& scope, const std::string& id);
+  Reply DeleteSubscription(RequestScope& scope, const std::string& id);
 
   // provisioning.cc: the IoT Agent API /iot/services and /iot/devices[/{id}]
   Reply Provisioning(HttpRequest& request, std::string_view path);

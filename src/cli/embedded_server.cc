@@ -9,6 +9,7 @@
 #include "civitas/core/log.h"
 #include "civitas/ingest/device_registry.h"
 #include "civitas/model/context.h"
+#include "civitas/notify/notifier.h"
 #include "civitas/store/store.h"
 #include "server_config.h"
 
@@ -55,6 +56,7 @@ struct EmbeddedServer::Parts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<model::ContextStore> contexts;
   std::unique_ptr<ingest::DeviceRegistry> devices;
+  std::unique_ptr<notify::Notifier> notifier;
   std::unique_ptr<api::Broker> broker;
   std::unique_ptr<ingest::MqttBridge> mqtt;
   std::unique_ptr<api::HttpServer> server;
@@ -65,6 +67,10 @@ EmbeddedServer::EmbeddedServer(std::unique_ptr<Parts> parts) : parts_(std::move(
 EmbeddedServer::~EmbeddedServer() {
   if (parts_->broker) parts_->broker->SetReady(false);
   if (parts_->mqtt) parts_->mqtt->Stop();
+  if (parts_->notifier) {
+    parts_->store->SetChangeListener(nullptr);
+    parts_->notifier->Stop();
+  }
 }
 
 Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions& options) {
@@ -87,10 +93,16 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
   RestoreHostedContexts(*parts->store, *parts->contexts);
   parts->devices = std::make_unique<ingest::DeviceRegistry>(*parts->store);
   CIVITAS_RETURN_IF_ERROR(parts->devices->Load());
+  // Subscriptions: loaded before any write, so no change goes unmatched.
+  parts->notifier =
+      std::make_unique<notify::Notifier>(*parts->store, *parts->contexts, Clock::System());
+  CIVITAS_RETURN_IF_ERROR(parts->notifier->Load());
+  parts->store->SetChangeListener(parts->notifier.get());
+  parts->notifier->Start();
   parts->broker = std::make_unique<api::Broker>(
       *parts->store, *parts->contexts, Clock::System(),
       api::BrokerOptions{.max_temporal_instances = options.max_temporal_instances},
-      parts->devices.get());
+      parts->devices.get(), parts->notifier.get());
   if (mqtt_address) {
     parts->mqtt =
         std::make_unique<ingest::MqttBridge>(*parts->devices, *parts->store, *parts->contexts,

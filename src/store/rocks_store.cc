@@ -143,6 +143,19 @@ class RocksMutation final : public Mutation {
   bool empty() const { return pending_.empty() && history_.empty(); }
   void Committed() { history_.Committed(); }
 
+  // The committed entity changes, moved out (call after the batch is written; Stage cached
+  // every original).
+  std::vector<EntityChange> TakeChanges() {
+    std::vector<EntityChange> changes;
+    changes.reserve(pending_.size());
+    for (auto& [id, updated] : pending_) {
+      auto original = originals_.find(id);
+      changes.push_back({original != originals_.end() ? std::move(original->second) : std::nullopt,
+                         std::move(updated)});
+    }
+    return changes;
+  }
+
  private:
   // The entity as stored before this mutation (cached: the ids are locked, so it cannot change).
   Result<std::optional<model::Entity>> Original(std::string_view id) {
@@ -351,6 +364,11 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
     std::lock_guard lock(tenants_mu_);
     tenants_.emplace(tenant);
   }
+  // Still under the stripe locks, so one entity's changes reach the listener in commit order.
+  if (auto* listener = listener_.load(std::memory_order_acquire); listener != nullptr) {
+    auto changes = mutation.TakeChanges();
+    if (!changes.empty()) listener->OnCommitted(tenant, std::move(changes));
+  }
   return Status::Ok();
 }
 
@@ -461,6 +479,14 @@ Status RocksStore::PutMeta(std::string_view key, std::string_view value) {
   options.sync = true;
   return FromRocks(db_->Put(options, meta_, keys::MetaKey(key), rocksdb::Slice(value.data(), value.size())),
                    "write metadata");
+}
+
+Status RocksStore::PutMetas(std::span<const std::pair<std::string, std::string>> entries) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : entries) batch.Put(meta_, keys::MetaKey(key), value);
+  rocksdb::WriteOptions options;
+  options.sync = false;  // see the contract: an fsync here would stall concurrent entity writes
+  return FromRocks(db_->Write(options, &batch), "write metadata");
 }
 
 Status RocksStore::DeleteMeta(std::string_view key) {

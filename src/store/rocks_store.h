@@ -3,6 +3,7 @@
 // The RocksDB implementation of Store. Internal to store/.
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -41,7 +42,11 @@ class RocksStore final : public Store {
   std::vector<NameCount> AttributeTypes(Tenant tenant, std::string_view attr) const override;
   std::vector<NameCount> AttributeKinds(Tenant tenant, std::string_view attr) const override;
 
+  void SetChangeListener(ChangeListener* listener) override {
+    listener_.store(listener, std::memory_order_release);
+  }
   Status PutMeta(std::string_view key, std::string_view value) override;
+  Status PutMetas(std::span<const std::pair<std::string, std::string>> entries) override;
   Status DeleteMeta(std::string_view key) override;
   std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const override;
 
@@ -80,6 +85,9 @@ class RocksStore final : public Store {
   std::deque<std::function<void(Status)>> sync_waiters_;  // guarded by sync_mu_
   bool stopping_ = false;                                  // guarded by sync_mu_
   std::thread sync_thread_;
+
+  // Acquire/release: a listener set at start-up is seen fully built by every writer.
+  std::atomic<ChangeListener*> listener_{nullptr};
 };
 
 }  // namespace civitas::store

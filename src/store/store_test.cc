@@ -77,6 +77,49 @@ TEST_F(StoreTest, SurvivesCloseAndReopen) {
   EXPECT_EQ(IdsOfType("", "T"), std::vector<std::string>{"urn:a"});
 }
 
+// Records what the change feed reports.
+class RecordingListener final : public ChangeListener {
+ public:
+  void OnCommitted(Tenant tenant, std::vector<EntityChange> changes) override {
+    for (auto& c : changes) seen.emplace_back(std::string(tenant), std::move(c));
+  }
+  std::vector<std::pair<std::string, EntityChange>> seen;
+};
+
+TEST_F(StoreTest, ChangeFeedReportsBeforeAndAfterOfEachCommittedWrite) {
+  RecordingListener listener;
+  store_->SetChangeListener(&listener);
+  ASSERT_TRUE(Put("t1", MakeEntity("urn:a", "T", 1)).ok());
+  ASSERT_TRUE(Put("t1", MakeEntity("urn:a", "T", 2)).ok());
+  ASSERT_TRUE(Remove("t1", "urn:a").ok());
+  std::string id = "urn:b";
+  // A failed mutation writes nothing and reports nothing.
+  EXPECT_FALSE(store_->Mutate("t1", {&id, 1}, [&](Mutation& m) {
+    m.Put(MakeEntity(id, "T", 3));
+    return Status(StatusCode::kBadRequestData, "refused");
+  }).ok());
+  store_->SetChangeListener(nullptr);
+  ASSERT_TRUE(Put("t1", MakeEntity("urn:c", "T", 1)).ok());
+
+  ASSERT_EQ(listener.seen.size(), 3u) << "two puts and a delete";
+  EXPECT_EQ(listener.seen[0].first, "t1");
+  EXPECT_FALSE(listener.seen[0].second.before);
+  EXPECT_EQ(listener.seen[0].second.after->attributes.at(0).value.to_number<double>(), 1);
+  EXPECT_EQ(listener.seen[1].second.before->attributes.at(0).value.to_number<double>(), 1);
+  EXPECT_EQ(listener.seen[1].second.after->attributes.at(0).value.to_number<double>(), 2);
+  EXPECT_EQ(listener.seen[2].second.before->id, "urn:a");
+  EXPECT_FALSE(listener.seen[2].second.after);
+}
+
+TEST_F(StoreTest, PutMetasWritesAllEntriesDurablyAfterSync) {
+  std::vector<std::pair<std::string, std::string>> entries = {{"x/1", "a"}, {"x/2", "b"}};
+  ASSERT_TRUE(store_->PutMetas(entries).ok());
+  EXPECT_EQ(store_->ScanMeta("x/"), entries);
+  ASSERT_TRUE(store_->SyncDurable().ok());
+  Reopen();
+  EXPECT_EQ(store_->ScanMeta("x/"), entries);
+}
+
 TEST_F(StoreTest, TenantsAreSeparateKeySpaces) {
   ASSERT_TRUE(Put("city1", MakeEntity("urn:x", "T", 1)).ok());
   EXPECT_TRUE(store_->TenantExists("city1"));

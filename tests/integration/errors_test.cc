@@ -21,8 +21,10 @@ TEST_F(ErrorsTest, UnknownResourcesAndMethods) {
   EXPECT_TRUE(
       IsProblem(http().Send("POST", EntityUrl("urn:ngsi-ld:T:1"), "{}", {}),
                 400, "InvalidRequest"));
-  EXPECT_TRUE(IsProblem(http().Get(std::string(kApi) + "/subscriptions"), 422,
+  EXPECT_TRUE(IsProblem(http().Get(std::string(kApi) + "/csourceSubscriptions"), 422,
                         "OperationNotSupported"));
+  EXPECT_TRUE(IsProblem(http().Put(std::string(kApi) + "/subscriptions", boost::json::object{}),
+                        400, "InvalidRequest"));
   EXPECT_TRUE(IsProblem(http().Delete(std::string(kApi) + "/temporal/entities"), 400,
                         "InvalidRequest"));
 }

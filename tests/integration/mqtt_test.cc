@@ -1,128 +1,18 @@
 // MQTT device ingest through a real mosquitto broker: provisioning over HTTP, UltraLight and
 // JSON measures published with libmosquitto, entities checked over the NGSI-LD API.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <mosquitto.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 #include "harness.h"
-
-extern char** environ;
+#include "mosquitto.h"
 
 namespace civitas::testing {
 namespace {
 
 namespace json = boost::json;
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool CanConnect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
-
-// A real mosquitto broker on a free loopback port.
-class Mosquitto {
- public:
-  explicit Mosquitto(const std::filesystem::path& dir) : port_(FreePort()) {
-    auto conf = dir / "mosquitto.conf";
-    std::ofstream(conf) << "listener " << port_
-                        << " 127.0.0.1\nallow_anonymous true\nlog_dest none\n";
-    std::string binary = "/usr/sbin/mosquitto";
-    std::vector<std::string> args = {binary, "-c", conf.string()};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
-      ADD_FAILURE() << "cannot start mosquitto";
-      pid_ = -1;
-      return;
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!CanConnect(port_) && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-  }
-  ~Mosquitto() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-
- private:
-  int port_;
-  pid_t pid_ = -1;
-};
-
-// Publishes one message with QoS 1 and returns once the broker acknowledged it.
-bool Publish(int port, const std::string& topic, const std::string& payload) {
-  mosquitto_lib_init();
-  struct Acked {
-    bool done = false;
-  } acked;
-  mosquitto* client = mosquitto_new(nullptr, true, &acked);
-  mosquitto_publish_callback_set(
-      client, [](mosquitto*, void* user, int) { static_cast<Acked*>(user)->done = true; });
-  bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS &&
-            mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                              payload.data(), 1, false) == MOSQ_ERR_SUCCESS;
-  for (int i = 0; ok && !acked.done && i < 100; ++i) mosquitto_loop(client, 100, 1);
-  mosquitto_disconnect(client);
-  mosquitto_destroy(client);
-  return ok && acked.done;
-}
-
-// Publishes every (topic, payload) in order on one connection with QoS 1; true once the broker
-// acknowledged them all.
-bool PublishAll(int port, const std::vector<std::pair<std::string, std::string>>& messages) {
-  mosquitto_lib_init();
-  struct Acked {
-    size_t count = 0;
-  } acked;
-  mosquitto* client = mosquitto_new(nullptr, true, &acked);
-  mosquitto_publish_callback_set(
-      client, [](mosquitto*, void* user, int) { ++static_cast<Acked*>(user)->count; });
-  bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS;
-  for (const auto& [topic, payload] : messages) {
-    ok = ok && mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                                 payload.data(), 1, false) == MOSQ_ERR_SUCCESS;
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (ok && acked.count < messages.size() && std::chrono::steady_clock::now() < deadline) {
-    mosquitto_loop(client, 100, 1);
-  }
-  mosquitto_disconnect(client);
-  mosquitto_destroy(client);
-  return ok && acked.count == messages.size();
-}
 
 class MqttIngestTest : public ::testing::Test {
  protected:

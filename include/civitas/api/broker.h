@@ -9,6 +9,10 @@
 #include "civitas/model/context.h"
 #include "civitas/store/store.h"
 
+namespace civitas::notify {
+class Notifier;  // civitas/notify/notifier.h
+}  // namespace civitas::notify
+
 namespace civitas::api {
 
 struct BrokerOptions {
@@ -25,9 +29,11 @@ struct BrokerOptions {
 // threads. Never throws for bad input: every error is a ProblemDetails reply.
 class Broker {
  public:
-  // `devices`, when given, serves the IoT Agent provisioning API (/iot/services, /iot/devices).
+  // `devices`, when given, serves the IoT Agent provisioning API (/iot/services, /iot/devices);
+  // `notifier`, when given, the subscriptions API (/ngsi-ld/v1/subscriptions).
   Broker(store::Store& store, model::ContextStore& contexts, const Clock& clock,
-         BrokerOptions options = {}, ingest::DeviceRegistry* devices = nullptr);
+         BrokerOptions options = {}, ingest::DeviceRegistry* devices = nullptr,
+         notify::Notifier* notifier = nullptr);
   ~Broker();
 
   Reply Handle(HttpRequest& request);

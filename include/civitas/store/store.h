@@ -88,6 +88,24 @@ class ReadView {
                          std::span<const uint64_t> cells, const IdVisitor& visit) = 0;
 };
 
+// One entity written by a committed mutation: its state before and after the write.
+struct EntityChange {
+  std::optional<model::Entity> before;  // nullopt: the entity was created
+  std::optional<model::Entity> after;   // nullopt: the entity was deleted
+};
+
+// The change feed: told about every committed Mutate (HTTP writes, batches, MQTT ingest alike),
+// e.g. to match subscriptions. Implementations must be thread-safe.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Called on the writing thread right after the mutation's WriteBatch is applied (visible, not
+  // yet fsync'ed) and while its ids are still locked, so the changes of one entity arrive in
+  // commit order. `changes` lists every entity the mutation Put or Deleted (history-only writes
+  // are not reported). Must not block or call back into the store: enqueue and return.
+  virtual void OnCommitted(Tenant tenant, std::vector<EntityChange> changes) = 0;
+};
+
 // Counts kept for the discovery endpoints (/types, /attributes).
 struct NameCount {
   std::string name;  // expanded IRI, or attribute kind name for AttributeKinds
@@ -139,8 +157,16 @@ class Store {
   // on meanwhile. kIoError on failure.
   virtual Status Compact() = 0;
 
-  // Small named blobs of server metadata (hosted contexts, later subscriptions).
+  // Installs the change feed (null removes it). Set once at start-up before writes begin; the
+  // listener must outlive the store or be removed first.
+  virtual void SetChangeListener(ChangeListener* listener) = 0;
+
+  // Small named blobs of server metadata (hosted contexts, subscriptions). Durable on return.
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+  // Several PutMeta in one atomic write, visible on return but, unlike PutMeta, not fsync'ed:
+  // durable once a later WhenDurable / SyncDurable completes (for frequently rewritten,
+  // loss-tolerant metadata such as delivery counters).
+  virtual Status PutMetas(std::span<const std::pair<std::string, std::string>> entries) = 0;
   virtual Status DeleteMeta(std::string_view key) = 0;
   virtual std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const = 0;
 };

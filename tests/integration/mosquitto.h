@@ -1,0 +1,33 @@
+#pragma once
+
+// A real mosquitto broker for integration tests, on a free 127.0.0.1 port, stopped with the
+// object.
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace civitas::testing {
+
+class Mosquitto {
+ public:
+  // Writes its config into `dir` and waits (up to 10 s) until it accepts connections.
+  explicit Mosquitto(const std::filesystem::path& dir);
+  ~Mosquitto();  // SIGTERM, then wait
+  int port() const { return port_; }
+
+ private:
+  int port_;
+  pid_t pid_ = -1;
+};
+
+// Publishes one message with QoS 1 to the broker on 127.0.0.1:port; true once acknowledged.
+bool Publish(int port, const std::string& topic, const std::string& payload);
+// Publishes every (topic, payload) in order on one connection with QoS 1; true once the broker
+// acknowledged them all (bounded by 10 s).
+bool PublishAll(int port, const std::vector<std::pair<std::string, std::string>>& messages);
+
+}  // namespace civitas::testing
