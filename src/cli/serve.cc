@@ -1,12 +1,18 @@
 #include "serve.h"
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
 #include <thread>
 
 #include <boost/json.hpp>
 
+#include "civitas/api/access_control.h"
 #include "civitas/api/broker.h"
 #include "civitas/api/http_server.h"
 #include "civitas/core/log.h"
@@ -41,6 +47,63 @@ void RestoreHostedContexts(store::Store& store, model::ContextStore& contexts) {
     if (!restored.ok()) spdlog::warn("cannot restore hosted context {}: {}", key, restored.message());
   }
 }
+
+Result<std::string> ReadFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidRequest("cannot read " + std::string(what) + " " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Result<std::unique_ptr<security::JwtVerifier>> MakeJwtVerifier(const ServeOptions& o) {
+  if (o.jwt_hs256_secret_file.empty() && o.jwt_public_key.empty() && o.jwks_file.empty()) {
+    return std::unique_ptr<security::JwtVerifier>();
+  }
+  security::JwtOptions jwt{.issuer = o.jwt_issuer, .audience = o.jwt_audience};
+  if (!o.jwt_hs256_secret_file.empty()) {
+    CIVITAS_ASSIGN_OR_RETURN(jwt.hs256_secret, ReadFile(o.jwt_hs256_secret_file, "JWT secret"));
+    while (!jwt.hs256_secret.empty() && jwt.hs256_secret.back() == '\n') jwt.hs256_secret.pop_back();
+    if (jwt.hs256_secret.size() < 32) return InvalidRequest("the HS256 secret needs 32+ bytes");
+  }
+  if (!o.jwt_public_key.empty()) {
+    CIVITAS_ASSIGN_OR_RETURN(jwt.public_key_pem, ReadFile(o.jwt_public_key, "JWT public key"));
+  }
+  if (!o.jwks_file.empty()) {
+    CIVITAS_ASSIGN_OR_RETURN(jwt.jwks, ReadFile(o.jwks_file, "JWKS"));
+  }
+  return security::JwtVerifier::Create(std::move(jwt));
+}
+
+// --insecure-no-auth must not go unnoticed: a warning at start and then every minute.
+class InsecureWarning {
+ public:
+  InsecureWarning() {
+    Warn();
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stop_; })) Warn();
+    });
+  }
+  ~InsecureWarning() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  static void Warn() {
+    spdlog::warn("INSECURE: --insecure-no-auth is set; every request acts as admin. Never use "
+                 "this outside a local experiment.");
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -84,6 +147,38 @@ int Serve(const ServeOptions& options) {
   }
   api::Broker broker(**store, **contexts, Clock::System(),
                      {.max_temporal_instances = options.max_temporal_instances}, &devices);
+  auto tokens = security::TokenStore::Open(**store, std::filesystem::path(options.data_dir) /
+                                                        "token.key",
+                                           Clock::System());
+  if (!tokens.ok()) {
+    spdlog::error("{}", tokens.status().message());
+    return 1;
+  }
+  auto jwt = MakeJwtVerifier(options);
+  if (!jwt.ok()) {
+    spdlog::error("{}", jwt.status().message());
+    return 2;
+  }
+  api::Credentials credentials{.tokens = tokens->get(), .jwt = jwt->get()};
+  if (const char* admin = std::getenv("CIVITAS_ADMIN_TOKEN"); admin != nullptr && *admin) {
+    if (std::string_view(admin).size() < 16) {
+      spdlog::error("CIVITAS_ADMIN_TOKEN must be at least 16 characters");
+      return 2;
+    }
+    credentials.admin_token_hash = (*tokens)->Hash(admin);
+  }
+  security::AuditLog audit(**store, Clock::System());
+  const double refill_failures = options.auth_failures_per_minute / 60.0;
+  api::AccessControl gate(
+      broker, credentials, audit, Clock::System(),
+      {.insecure_no_auth = options.insecure_no_auth,
+       .metrics_public = options.metrics_public,
+       .per_address = {.capacity = options.rate_burst, .refill_per_second = options.rate_limit},
+       .per_principal = {.capacity = options.rate_burst, .refill_per_second = options.rate_limit},
+       .auth_failures = {.capacity = options.auth_failures_per_minute,
+                         .refill_per_second = refill_failures}});
+  std::optional<InsecureWarning> insecure_warning;
+  if (options.insecure_no_auth) insecure_warning.emplace();
   std::unique_ptr<ingest::MqttBridge> mqtt;
   if (!options.mqtt.empty()) {
     auto mqtt_address = SplitHostPort(options.mqtt);
@@ -100,8 +195,16 @@ int Serve(const ServeOptions& options) {
   }
   store::Store& store_ref = **store;
   api::HttpServer server(
-      {.host = address->first, .port = address->second, .threads = options.threads},
-      [&broker](api::HttpRequest& request) { return broker.Handle(request); },
+      {.host = address->first,
+       .port = address->second,
+       .threads = options.threads,
+       .body_limit_bytes = options.max_body_bytes,
+       .request_timeout = std::chrono::seconds(options.request_timeout_seconds),
+       .tls_cert_file = options.tls_cert,
+       .tls_key_file = options.tls_key},
+      [&gate](api::HttpRequest& request, const api::Peer& peer) {
+        return gate.Handle(request, peer);
+      },
       [&store_ref](std::function<void(Status)> done) { store_ref.WhenDurable(std::move(done)); });
   auto port = server.Listen();
   if (!port.ok()) {
@@ -118,9 +221,10 @@ int Serve(const ServeOptions& options) {
     }
     if (!mqtt->subscribed()) spdlog::warn("MQTT bridge not subscribed yet; /readyz reports 503");
   }
-  std::printf("civitas listening on http://%s:%u\n", address->first.c_str(), *port);
+  const char* scheme = options.tls_cert.empty() ? "http" : "https";
+  std::printf("civitas listening on %s://%s:%u\n", scheme, address->first.c_str(), *port);
   std::fflush(stdout);
-  spdlog::info("serving NGSI-LD on http://{}:{} with data in {}", address->first, *port,
+  spdlog::info("serving NGSI-LD on {}://{}:{} with data in {}", scheme, address->first, *port,
                options.data_dir);
 
   std::thread signal_thread([&server, signals] {

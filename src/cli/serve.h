@@ -12,6 +12,23 @@ struct ServeOptions {
   std::string log_level = "info";
   int threads = 2;
   size_t max_temporal_instances = 10000;  // per attribute in a temporal response
+
+  // Security (src/security/README.md). The admin bootstrap token comes from the environment
+  // (CIVITAS_ADMIN_TOKEN), never from a flag, so it stays out of `ps`.
+  bool insecure_no_auth = false;
+  bool metrics_public = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string jwt_hs256_secret_file;
+  std::string jwt_public_key;  // PEM file
+  std::string jwks_file;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  double rate_limit = 5000;  // requests per second, per token and per source address
+  double rate_burst = 10000;
+  double auth_failures_per_minute = 10;  // then the address is locked out (429)
+  size_t max_body_bytes = 64u << 20;
+  int request_timeout_seconds = 30;
 };
 
 // `civitas serve`: opens the store, serves the API until SIGINT/SIGTERM. Exit code 0 on a clean

@@ -2,9 +2,8 @@
 
 #include <sodium.h>
 
-#include <cstdio>
-
 #include <boost/json.hpp>
+#include <cstdio>
 
 namespace civitas::security {
 namespace json = boost::json;

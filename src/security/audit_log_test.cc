@@ -13,8 +13,10 @@ TEST(AuditLogTest, EventsComeBackInTimeOrderWithinBounds) {
   AuditLog log(db.store(), clock);
   const Timestamp start = clock.Now();
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(log.Append({.kind = "write", .principal = "p" + std::to_string(i),
-                            .action = "POST /x", .outcome = 201})
+    ASSERT_TRUE(log.Append({.kind = "write",
+                            .principal = "p" + std::to_string(i),
+                            .action = "POST /x",
+                            .outcome = 201})
                     .ok());
     clock.Advance(std::chrono::seconds(10));
   }
@@ -24,8 +26,8 @@ TEST(AuditLogTest, EventsComeBackInTimeOrderWithinBounds) {
   EXPECT_EQ(all[4].principal, "p4");
   EXPECT_EQ(all[2].time, start + std::chrono::seconds(20));
   EXPECT_EQ(all[2].outcome, 201);
-  auto window = log.Read({.from = start + std::chrono::seconds(10),
-                          .to = start + std::chrono::seconds(30)});
+  auto window =
+      log.Read({.from = start + std::chrono::seconds(10), .to = start + std::chrono::seconds(30)});
   ASSERT_EQ(window.size(), 2u);
   EXPECT_EQ(window[0].principal, "p1");
   EXPECT_EQ(window[1].principal, "p2");

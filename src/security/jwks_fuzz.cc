@@ -9,7 +9,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace civitas::security;
-  auto verifier = JwtVerifier::Create({.jwks = std::string(reinterpret_cast<const char*>(data), size)});
+  auto verifier =
+      JwtVerifier::Create({.jwks = std::string(reinterpret_cast<const char*>(data), size)});
   if (!verifier.ok() && verifier.status().message().empty()) __builtin_trap();
   return 0;
 }

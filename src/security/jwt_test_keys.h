@@ -104,7 +104,7 @@ inline std::string MakeJwt(std::string_view alg, const std::string& claims, cons
   if (!kid.empty()) header += R"(,"kid":")" + std::string(kid) + "\"";
   header += "}";
   std::string signed_part = B64(header) + "." + B64(claims);
-  std::string sig = alg == "HS256" ? HmacSha256(secret, signed_part)
+  std::string sig = alg == "HS256"   ? HmacSha256(secret, signed_part)
                     : key != nullptr ? key->Sign(signed_part)
                                      : std::string();
   return signed_part + "." + B64(sig);

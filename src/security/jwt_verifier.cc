@@ -115,11 +115,10 @@ std::optional<std::string> EcdsaDer(std::string_view raw) {
 
 bool VerifyWithKey(EVP_PKEY* pkey, std::string_view data, std::string_view signature) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr &&
-            EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, pkey) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const uint8_t*>(signature.data()),
-                             signature.size(), reinterpret_cast<const uint8_t*>(data.data()),
-                             data.size()) == 1;
+  bool ok =
+      ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, pkey) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const uint8_t*>(signature.data()), signature.size(),
+                       reinterpret_cast<const uint8_t*>(data.data()), data.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
@@ -156,7 +155,8 @@ Result<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(JwtOptions options) {
     parse_options.max_depth = 8;
     boost::system::error_code ec;
     json::value doc = json::parse(o.jwks, ec, {}, parse_options);
-    const json::value* keys = !ec && doc.is_object() ? doc.as_object().if_contains("keys") : nullptr;
+    const json::value* keys =
+        !ec && doc.is_object() ? doc.as_object().if_contains("keys") : nullptr;
     if (keys == nullptr || !keys->is_array()) {
       return InvalidRequest("the JWKS is not a JSON object with a 'keys' array");
     }
@@ -180,8 +180,7 @@ Result<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(JwtOptions options) {
 }
 
 Status JwtVerifier::CheckSignature(std::string_view alg, std::string_view kid,
-                                   std::string_view signed_part,
-                                   std::string_view signature) const {
+                                   std::string_view signed_part, std::string_view signature) const {
   if (alg == "HS256") {
     if (options_.hs256_secret.empty()) return Refused("alg HS256 is not configured");
     crypto_auth_hmacsha256_state state;
@@ -248,8 +247,7 @@ Result<Principal> JwtVerifier::Verify(std::string_view token, Timestamp now) con
   }
   CIVITAS_RETURN_IF_ERROR(
       CheckSignature(alg->as_string(), kid, token.substr(0, second), *signature));
-  CIVITAS_ASSIGN_OR_RETURN(Principal principal,
-                           PrincipalFromClaims(*claims_text, options_, now));
+  CIVITAS_ASSIGN_OR_RETURN(Principal principal, PrincipalFromClaims(*claims_text, options_, now));
   std::lock_guard lock(mu_);
   // Crude bound: an attacker needs valid signed tokens to fill it; dropping all is safe.
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();

@@ -49,9 +49,9 @@ TEST_F(JwtVerifierTest, Hs256TokenYieldsItsClaims) {
   EXPECT_EQ(who->role, Role::kAnalyst);
   EXPECT_TRUE(who->Has(Permission::kReadHistory));
   EXPECT_EQ(who->tenants, std::vector<std::string>{"north"});
-  EXPECT_FALSE(v->Verify(MakeJwt("HS256", Claims(), nullptr, "another-secret-of-32-bytes-xxxxx"),
-                         kNow)
-                   .ok());
+  EXPECT_FALSE(
+      v->Verify(MakeJwt("HS256", Claims(), nullptr, "another-secret-of-32-bytes-xxxxx"), kNow)
+          .ok());
 }
 
 TEST_F(JwtVerifierTest, Rs256AndEs256WithPemKeys) {

@@ -53,10 +53,10 @@ std::string_view RoleName(Role role) { return Table()[static_cast<size_t>(role)]
 
 std::string_view PermissionName(Permission permission) {
   static constexpr std::array<std::string_view, 16> kNames = {
-      "read entities", "write entities", "write own entities", "read history",
-      "manage contexts", "subscriptions", "provisioning", "commands",
-      "alerts", "export", "read open data", "submit reports",
-      "read metrics", "manage tokens", "read audit", "administration"};
+      "read entities",   "write entities", "write own entities", "read history",
+      "manage contexts", "subscriptions",  "provisioning",       "commands",
+      "alerts",          "export",         "read open data",     "submit reports",
+      "read metrics",    "manage tokens",  "read audit",         "administration"};
   return kNames[static_cast<size_t>(permission)];
 }
 

@@ -15,7 +15,8 @@ TEST(RoleTableTest, AdminHoldsEveryPermission) {
 
 TEST(RoleTableTest, PublicReadsOnlyOpenData) {
   for (int p = 0; p <= static_cast<int>(P::kAdministration); ++p) {
-    EXPECT_EQ(PermissionsOf(Role::kPublic).Has(static_cast<P>(p)), static_cast<P>(p) == P::kReadOpenData)
+    EXPECT_EQ(PermissionsOf(Role::kPublic).Has(static_cast<P>(p)),
+              static_cast<P>(p) == P::kReadOpenData)
         << PermissionName(static_cast<P>(p));
   }
 }

@@ -6,7 +6,8 @@
 namespace civitas::security {
 
 RateLimiter::RateLimiter(Options options, Clock now)
-    : options_(options), now_(now ? std::move(now) : [] { return std::chrono::steady_clock::now(); }) {}
+    : options_(options),
+      now_(now ? std::move(now) : [] { return std::chrono::steady_clock::now(); }) {}
 
 RateLimiter::Bucket& RateLimiter::Refilled(std::string_view key) {
   const auto now = now_();

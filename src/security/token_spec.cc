@@ -1,8 +1,7 @@
 // Parsers of token requests: the POST /api/v1/tokens body and expiry texts.
 
-#include <charconv>
-
 #include <boost/json.hpp>
+#include <charconv>
 
 #include "civitas/security/token_store.h"
 
@@ -44,15 +43,18 @@ Result<Timestamp> ParseExpiry(std::string_view text, Timestamp now) {
         count > 36500 * 86400LL) {
       return BadRequestData("expiry '" + std::string(text) + "' is not a positive duration");
     }
-    const int64_t unit = text.back() == 'd' ? 86400 : text.back() == 'h' ? 3600
-                         : text.back() == 'm' ? 60 : 1;
+    const int64_t unit = text.back() == 'd'   ? 86400
+                         : text.back() == 'h' ? 3600
+                         : text.back() == 'm' ? 60
+                                              : 1;
     if (count > 36500 * 86400LL / unit) return BadRequestData("expiry is more than 100 years");
     return now + std::chrono::seconds(count * unit);
   }
   auto at = ParseTimestamp(text);
   if (!at.ok()) {
-    return BadRequestData("expires must be a duration like 30d, 12h, 90m, 3600s or an RFC 3339 "
-                          "instant");
+    return BadRequestData(
+        "expires must be a duration like 30d, 12h, 90m, 3600s or an RFC 3339 "
+        "instant");
   }
   if (*at <= now) return BadRequestData("expires lies in the past");
   return *at;

@@ -49,8 +49,8 @@ Result<std::array<uint8_t, 32>> LoadOrCreateKey(const std::filesystem::path& pat
   randombytes_buf(key.data(), key.size());
   fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return IoError("cannot create token hash key " + path.string());
-  bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) return IoError("cannot write token hash key " + path.string());
   return key;
@@ -93,8 +93,8 @@ Result<std::pair<TokenRecord, TokenStore::Digest>> Decode(std::string_view text)
   const auto* hash_hex = o.if_contains("hash");
   const auto* tenants = o.if_contains("tenants");
   if (id == nullptr || !id->is_string() || role == nullptr || !role->is_string() ||
-      hash_hex == nullptr || !hash_hex->is_string() || tenants == nullptr ||
-      !tenants->is_array() || !FromHex(hash_hex->as_string(), hash.data(), hash.size())) {
+      hash_hex == nullptr || !hash_hex->is_string() || tenants == nullptr || !tenants->is_array() ||
+      !FromHex(hash_hex->as_string(), hash.data(), hash.size())) {
     return Internal("token record misses id, role, tenants or hash");
   }
   r.id = id->as_string();

@@ -1,8 +1,7 @@
 #include "civitas/security/token_store.h"
 
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "src/security/test_support.h"
 
@@ -64,7 +63,7 @@ TEST_F(TokenStoreTest, SecretNeverReachesTheStore) {
     EXPECT_EQ(value.find(secret), std::string::npos) << key;
     EXPECT_EQ(value.find(issued->token), std::string::npos) << key;
   }
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat((db_.dir() / "token.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }

@@ -4,11 +4,10 @@
 // actuator commands and exports (docs/formats/audit-log.md).
 
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "civitas/core/result.h"
 #include "civitas/core/time.h"
@@ -19,15 +18,16 @@ namespace civitas::security {
 // One audited event. Callers must not put secrets or personal data in any field: principals
 // are token ids or JWT subjects, actions are a method and a path without its query string.
 struct AuditEvent {
-  Timestamp time{};         // set by Append
-  std::string kind{};       // "auth_failure", "token_create", "token_revoke", "write", "command", "export"
+  Timestamp time{};  // set by Append
+  std::string
+      kind{};  // "auth_failure", "token_create", "token_revoke", "write", "command", "export"
   std::string principal{};  // who ("anonymous" when no credential verified)
   std::string role{};
-  std::string source{};     // peer IP address
-  std::string tenant{};     // NGSILD-Tenant, "" for the default
-  std::string action{};     // e.g. "PATCH /ngsi-ld/v1/entities/urn:ngsi-ld:Lamp:1/attrs"
-  int outcome = 0;        // the HTTP status answered
-  std::string detail{};     // why it failed, or the token id created/revoked
+  std::string source{};  // peer IP address
+  std::string tenant{};  // NGSILD-Tenant, "" for the default
+  std::string action{};  // e.g. "PATCH /ngsi-ld/v1/entities/urn:ngsi-ld:Lamp:1/attrs"
+  int outcome = 0;       // the HTTP status answered
+  std::string detail{};  // why it failed, or the token id created/revoked
 };
 
 struct AuditQuery {

@@ -17,11 +17,11 @@
 namespace civitas::security {
 
 struct JwtOptions {
-  std::string hs256_secret{};    // empty: HS256 tokens are refused
-  std::string public_key_pem{};  // an RSA (RS256) or P-256 (ES256) public key; may be empty
-  std::string jwks{};            // a JWKS document (RFC 7517) of RSA / P-256 keys; may be empty
-  std::string issuer{};          // when set, `iss` must equal it
-  std::string audience{};        // when set, `aud` (string or array) must contain it
+  std::string hs256_secret{};       // empty: HS256 tokens are refused
+  std::string public_key_pem{};     // an RSA (RS256) or P-256 (ES256) public key; may be empty
+  std::string jwks{};               // a JWKS document (RFC 7517) of RSA / P-256 keys; may be empty
+  std::string issuer{};             // when set, `iss` must equal it
+  std::string audience{};           // when set, `aud` (string or array) must contain it
   std::chrono::seconds leeway{30};  // clock skew allowed on exp and nbf
 };
 

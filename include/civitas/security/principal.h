@@ -17,22 +17,22 @@ enum class Role : uint8_t { kAdmin, kOperator, kAnalyst, kDevice, kPartner, kCit
 
 // One right, checked per request; the route → permission table is in api/.
 enum class Permission : uint8_t {
-  kReadEntities,       // current state: entities, types, attributes, @contexts
-  kWriteEntities,      // create, update, delete any entity (and its history)
-  kWriteOwnEntities,   // write only entities matching the principal's entity patterns
-  kReadHistory,        // temporal queries
-  kManageContexts,     // POST/DELETE /jsonldContexts
-  kSubscriptions,      // /subscriptions
-  kProvisioning,       // IoT Agent /iot/services, /iot/devices
-  kCommands,           // actuator commands
-  kAlerts,             // alert rules and acknowledgements
-  kExport,             // bulk export of a tenant's data
-  kReadOpenData,       // open data, published KPIs, the portal's public views
-  kSubmitReports,      // Open311 service requests
-  kReadMetrics,        // /metrics
-  kManageTokens,       // /api/v1/tokens
-  kReadAudit,          // /api/v1/audit
-  kAdministration,     // anything not classified (new routes default to admin only)
+  kReadEntities,      // current state: entities, types, attributes, @contexts
+  kWriteEntities,     // create, update, delete any entity (and its history)
+  kWriteOwnEntities,  // write only entities matching the principal's entity patterns
+  kReadHistory,       // temporal queries
+  kManageContexts,    // POST/DELETE /jsonldContexts
+  kSubscriptions,     // /subscriptions
+  kProvisioning,      // IoT Agent /iot/services, /iot/devices
+  kCommands,          // actuator commands
+  kAlerts,            // alert rules and acknowledgements
+  kExport,            // bulk export of a tenant's data
+  kReadOpenData,      // open data, published KPIs, the portal's public views
+  kSubmitReports,     // Open311 service requests
+  kReadMetrics,       // /metrics
+  kManageTokens,      // /api/v1/tokens
+  kReadAudit,         // /api/v1/audit
+  kAdministration,    // anything not classified (new routes default to admin only)
 };
 
 // A set of permissions as bits; cheap to copy and test on every request.
@@ -66,7 +66,7 @@ inline constexpr std::string_view kAllTenants = "*";
 
 // A verified caller. Immutable once built by TokenStore, JwtVerifier or the anonymous default.
 struct Principal {
-  std::string id;    // token id, "jwt:<sub>", "admin-env" or "anonymous"; never a secret
+  std::string id;             // token id, "jwt:<sub>", "admin-env" or "anonymous"; never a secret
   Role role = Role::kPublic;  // the most privileged role held (for display and audit)
   PermissionSet permissions;  // union over every role held
   std::vector<std::string> tenants;   // tenant names, or "*"

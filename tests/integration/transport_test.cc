@@ -1,0 +1,64 @@
+// Transport rules against the real server: TLS 1.2+ with a certificate the test generates,
+// slow-client timeouts and request size limits.
+
+#include <gtest/gtest.h>
+
+#include "auth_support.h"
+#include "broker_fixture.h"
+
+namespace civitas::testing {
+namespace {
+
+TEST(TransportTest, ServesHttpsWithTheConfiguredCertificate) {
+  TempDir certs;
+  ASSERT_TRUE(MakeTestCertificate(certs.path())) << "openssl req failed";
+  const std::string cert = (certs.path() / "cert.pem").string();
+  TempDir data;
+  ServerProcess server(data.path(),
+                       {"--tls-cert", cert, "--tls-key", (certs.path() / "key.pem").string()});
+  ASSERT_GT(server.port(), 0);
+  auto health = HttpsGet(server.port(), cert, "/healthz", "");
+  ASSERT_TRUE(health.handshake_ok);
+  EXPECT_EQ(health.status, 200);
+  auto types = HttpsGet(server.port(), cert, std::string(kApi) + "/types", kTestAdminToken);
+  EXPECT_EQ(types.status, 200) << types.body;
+  EXPECT_EQ(HttpsGet(server.port(), cert, std::string(kApi) + "/types", "").status, 401);
+  // TLS 1.1 is refused, and so is plain HTTP on the TLS port.
+  EXPECT_FALSE(HttpsGet(server.port(), cert, "/healthz", "", /*tls11_only=*/true).handshake_ok);
+  HttpClient plain(server.port(), /*tolerate_disconnects=*/true);
+  EXPECT_NE(plain.Get("/healthz").status, 200);
+  // A client that does not trust the certificate does not connect.
+  TempDir other;
+  ASSERT_TRUE(MakeTestCertificate(other.path()));
+  EXPECT_FALSE(
+      HttpsGet(server.port(), (other.path() / "cert.pem").string(), "/healthz", "").handshake_ok);
+}
+
+TEST(TransportTest, SlowClientsAreCutOff) {
+  TempDir data;
+  ServerProcess server(data.path(), {"--request-timeout", "1"});
+  // Half a request, never finished: the server closes the connection after the timeout.
+  EXPECT_TRUE(ServerClosesWithin(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n",
+                                 std::chrono::seconds(20)));
+  HttpClient client(server.port());
+  EXPECT_EQ(client.Get("/healthz").status, 200) << "other clients are still served";
+}
+
+TEST(TransportTest, OversizedBodiesAndHeadersAreRefused) {
+  TempDir data;
+  ServerProcess server(data.path(), {"--max-body-bytes", "2048"});
+  HttpClient client(server.port());
+  std::string big(4096, ' ');
+  auto r = client.Send("POST", std::string(kApi) + "/entities", "{" + big + "}");
+  EXPECT_TRUE(IsProblem(r, 413, "BadRequestData"));
+  HttpClient headers(server.port(), /*tolerate_disconnects=*/true);
+  auto h = headers.Send(
+      "GET", "/healthz", "",
+      {{"X-Padding-1", std::string(40000, 'a')}, {"X-Padding-2", std::string(40000, 'b')}});
+  EXPECT_TRUE(IsProblem(h, 431, "BadRequestData"));
+  HttpClient after(server.port());
+  EXPECT_EQ(after.Get("/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace civitas::testing
