@@ -18,7 +18,8 @@ test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 300
 	$(MAKE) fuzz-smoke
 
-FUZZ_TARGETS := entity_fuzz q_fuzz context_fuzz geometry_fuzz geo_query_fuzz time_series_chunk_fuzz ultralight_fuzz iota_json_fuzz provisioning_fuzz jwt_fuzz token_spec_fuzz jwks_fuzz
+FUZZ_TARGETS := entity_fuzz q_fuzz context_fuzz geometry_fuzz geo_query_fuzz time_series_chunk_fuzz ultralight_fuzz iota_json_fuzz provisioning_fuzz config_fuzz
+FUZZ_TARGETS += jwt_fuzz token_spec_fuzz jwks_fuzz
 FUZZ_SECONDS ?= 10
 
 # A short libFuzzer run (clang, ASan + UBSan) of every parser, seeded from its corpus.

@@ -10,6 +10,7 @@ find_package(CLI11 REQUIRED)
 find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
 find_package(OpenSSL REQUIRED)
+find_package(yaml-cpp REQUIRED)
 
 # libs2 ships no CMake config on Debian.
 find_library(S2_LIBRARY s2 REQUIRED)

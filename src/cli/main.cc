@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--context-dir", serve.context_dir,
                         "Directory of extra @context files (see docs/formats/jsonld-contexts.md)");
+  serve_cmd->add_option("--config", serve.config,
+                        "Configuration file (default: ./civitas.yaml when present; see "
+                        "docs/formats/civitas-yaml.md)");
   serve_cmd->add_option("--mqtt", serve.mqtt,
                         "MQTT broker HOST:PORT for device measures (FIWARE IoT Agent topics)");
   serve_cmd->add_option("--max-temporal-instances", serve.max_temporal_instances,

@@ -18,6 +18,7 @@
 #include "civitas/core/log.h"
 #include "civitas/ingest/device_registry.h"
 #include "civitas/ingest/mqtt_bridge.h"
+#include "server_config.h"
 
 namespace civitas::cli {
 namespace {
@@ -128,14 +129,19 @@ int Serve(const ServeOptions& options) {
     spdlog::error("cannot create data dir {}: {}", options.data_dir, ec.message());
     return 1;
   }
-  auto store = store::Store::Open({.data_dir = options.data_dir});
-  if (!store.ok()) {
-    spdlog::error("{}", store.status().message());
-    return 1;
-  }
   auto contexts = model::OpenContextStore(options.context_dir);
   if (!contexts.ok()) {
     spdlog::error("{}", contexts.status().message());
+    return 1;
+  }
+  auto config = LoadServerConfig(options.config, **contexts);
+  if (!config.ok()) {
+    spdlog::error("{}", config.status().message());
+    return 2;
+  }
+  auto store = store::Store::Open({.data_dir = options.data_dir, .retention = config->retention});
+  if (!store.ok()) {
+    spdlog::error("{}", store.status().message());
     return 1;
   }
   RestoreHostedContexts(**store, **contexts);

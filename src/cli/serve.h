@@ -8,6 +8,7 @@ struct ServeOptions {
   std::string data_dir = "data/serve";
   std::string http = "127.0.0.1:8080";
   std::string context_dir;
+  std::string config;  // civitas.yaml path; empty: ./civitas.yaml when present
   std::string mqtt;  // HOST:PORT of an MQTT broker for device ingest; empty: none
   std::string log_level = "info";
   int threads = 2;

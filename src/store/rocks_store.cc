@@ -69,8 +69,12 @@ class RocksMutation final : public Mutation {
  public:
   RocksMutation(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
                 rocksdb::ColumnFamilyHandle* temporal, Tenant tenant,
-                std::span<const std::string> ids)
-      : db_(db), entities_(entities), tenant_(tenant), ids_(ids), history_(db, temporal, tenant) {}
+                std::span<const std::string> ids, RetentionIndex& retention)
+      : db_(db),
+        entities_(entities),
+        tenant_(tenant),
+        ids_(ids),
+        history_(db, temporal, tenant, retention) {}
 
   Result<model::Entity> Get(std::string_view id) override {
     if (auto it = pending_.find(id); it != pending_.end()) {
@@ -179,7 +183,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
 }
 
 Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options) {
+  CIVITAS_RETURN_IF_ERROR(ValidateRetentionRules(options.retention));
   std::unique_ptr<RocksStore> store(new RocksStore());
+  store->retention_ = std::make_unique<RetentionIndex>(options.retention);
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -195,13 +201,20 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   cf.OptimizeLevelStyleCompaction(64u << 20);
   rocksdb::ColumnFamilyOptions meta_cf = cf;
   meta_cf.merge_operator = std::make_shared<CounterAddOperator>();
+  rocksdb::ColumnFamilyOptions temporal_cf = cf;
+  if (!store->retention_->empty()) {
+    temporal_cf.compaction_filter_factory = MakeRetentionFilterFactory(
+        *store->retention_, options.clock != nullptr ? *options.clock : Clock::System());
+    // Files untouched by writes are still recompacted, so expired hours go within a day.
+    temporal_cf.periodic_compaction_seconds = 12 * 3600;
+  }
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf},
       {"entities", cf},
       {"index", cf},
       {"meta", meta_cf},
-      {"temporal", cf},
+      {"temporal", temporal_cf},
   };
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.data_dir, families, &store->handles_, &raw);
@@ -214,12 +227,46 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
 
   CIVITAS_RETURN_IF_ERROR(store->CheckFormatVersion());
   CIVITAS_RETURN_IF_ERROR(store->names_.Load(*store->db_, store->meta_));
+  CIVITAS_RETURN_IF_ERROR(store->LoadRetentionIndex());
   std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions(), store->meta_));
   for (it->Seek("N"); it->Valid() && it->key().starts_with("N"); it->Next()) {
     store->tenants_.insert(it->key().ToString().substr(1));
   }
   store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
   return std::unique_ptr<Store>(std::move(store));
+}
+
+// The retention index lives in memory: rebuilt from every entity's history types key.
+Status RocksStore::LoadRetentionIndex() {
+  if (retention_->empty()) return Status::Ok();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), temporal_));
+  std::vector<std::string> types;
+  for (it->SeekToFirst(); it->Valid();) {
+    std::string_view key = it->key().ToStringView();
+    size_t tenant_end = key.find('\0');
+    size_t id_end = tenant_end == std::string_view::npos ? tenant_end : key.find('\0', tenant_end + 1);
+    if (id_end == std::string_view::npos) return Internal("corrupt temporal key");
+    std::string prefix(key.substr(0, id_end + 1));
+    // The types key (prefix \0) sorts first among the entity's keys.
+    if (key.size() == prefix.size() + 1) {
+      types.clear();
+      std::string_view record = it->value().ToStringView();
+      for (size_t end; (end = record.find('\0')) != std::string_view::npos;) {
+        types.emplace_back(record.substr(0, end));
+        record.remove_prefix(end + 1);
+      }
+      retention_->SetTypes(prefix, types);
+    }
+    prefix.back() = '\x01';  // past every key of this entity
+    it->Seek(prefix);
+  }
+  return FromRocks(it->status(), "load retention index");
+}
+
+Status RocksStore::EnforceRetention() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocks(db_->CompactRange(options, temporal_, nullptr, nullptr), "enforce retention");
 }
 
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
@@ -277,7 +324,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
     }
   } unlock{this, stripes};
 
-  RocksMutation mutation(*db_, entities_, temporal_, tenant, ids);
+  RocksMutation mutation(*db_, entities_, temporal_, tenant, ids, *retention_);
   CIVITAS_RETURN_IF_ERROR(body(mutation));
   if (mutation.empty()) return Status::Ok();
   rocksdb::WriteBatch batch;

@@ -13,6 +13,7 @@
 
 #include "civitas/store/store.h"
 #include "name_dictionary.h"
+#include "src/store/retention.h"
 
 namespace civitas::store {
 
@@ -43,6 +44,8 @@ class RocksStore final : public Store {
   Status DeleteMeta(std::string_view key) override;
   std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const override;
 
+  Status EnforceRetention() override;
+
  private:
   RocksStore() = default;
   void SyncLoop();
@@ -50,7 +53,10 @@ class RocksStore final : public Store {
   // attribute kinds) the kind's name.
   std::vector<NameCount> Counters(std::string_view prefix, bool suffix_is_name_id) const;
   Status CheckFormatVersion();
+  Status LoadRetentionIndex();
 
+  // Read by the compaction filter, so it outlives db_ (declared before it).
+  std::unique_ptr<RetentionIndex> retention_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   rocksdb::ColumnFamilyHandle* entities_ = nullptr;

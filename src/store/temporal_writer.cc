@@ -139,6 +139,9 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
     std::string record;
     for (const auto& t : types) record.append(t).push_back(tk::kSep);
     batch.Put(cf_, tk::EntityTypesKey(tenant_, id), record);
+    // Noted before the commit: should the batch fail, the entity keeps the rule of these types
+    // until its next history write.
+    retention_.SetTypes(tk::EntityPrefix(tenant_, id), types);
   }
   for (const auto& [key, writes] : series_) {
     CIVITAS_RETURN_IF_ERROR(StageSeries(key.first, key.second, writes, batch));
@@ -214,6 +217,10 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
       auto s = db_.Get(rocksdb::ReadOptions(), cf_, key, &existing);
       if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read temporal chunk");
       if (s.ok()) {
+        CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(existing));
+        // Retention dropped this hour's raw samples: late ones are dropped too, or the hour's
+        // summary would be replaced by theirs alone.
+        if (summary.rolled_up) continue;
         CIVITAS_ASSIGN_OR_RETURN(old, DecodeTimeSeriesChunk(existing));
       }
     }

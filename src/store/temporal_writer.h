@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "civitas/store/store.h"
+#include "src/store/retention.h"
 
 namespace civitas::store {
 
@@ -27,8 +28,10 @@ namespace civitas::store {
 // samples) into their hours' chunks, re-encoding each touched chunk once.
 class TemporalWriter {
  public:
-  TemporalWriter(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal, Tenant tenant)
-      : db_(db), cf_(temporal), tenant_(tenant) {}
+  // `retention` learns the types of every entity whose history this writes.
+  TemporalWriter(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal, Tenant tenant,
+                 RetentionIndex& retention)
+      : db_(db), cf_(temporal), tenant_(tenant), retention_(retention) {}
 
   void Add(std::string_view id, std::vector<std::string> types,
            std::vector<TemporalInstance> instances);
@@ -61,6 +64,7 @@ class TemporalWriter {
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* cf_;
   Tenant tenant_;
+  RetentionIndex& retention_;
   std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
   std::map<std::string, std::vector<std::string>> types_;                // by entity id
   std::vector<std::pair<std::string, std::string>> deletes_;             // [begin, end) key ranges

@@ -280,4 +280,35 @@ std::string TimeSeriesChunkBuilder::Finish() {
   return out;
 }
 
+Result<std::string> RollUpTimeSeriesChunk(std::string_view chunk) {
+  using internal::PutFixed64;
+  using internal::PutVarint64;
+  CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(chunk));
+  if (summary.rolled_up || summary.sample_count == 0) return std::string(chunk);
+  const bool has_numbers = summary.number_count > 0;
+  const bool has_text = summary.number_count < summary.sample_count;
+  uint8_t flags = internal::kFlagRolledUp;
+  if (has_numbers) flags |= internal::kFlagNumbers;
+  if (has_text) flags |= internal::kFlagText;
+  std::string out;
+  out.push_back(static_cast<char>(internal::kChunkVersion));
+  out.push_back(static_cast<char>(flags));
+  PutVarint64(out, summary.sample_count);
+  PutVarint64(out, internal::ZigZagEncode(summary.first_timestamp_us));
+  PutVarint64(out, static_cast<uint64_t>(summary.last_timestamp_us) -
+                       static_cast<uint64_t>(summary.first_timestamp_us));
+  PutVarint64(out, 1);  // timestamp unit: no timestamps follow
+  if (has_numbers) {
+    PutVarint64(out, summary.number_count);
+    PutFixed64(out, BitsOf(summary.min));
+    PutFixed64(out, BitsOf(summary.max));
+    PutFixed64(out, BitsOf(summary.sum));
+    PutFixed64(out, BitsOf(summary.sumsq));
+  }
+  PutVarint64(out, 0);  // every section is empty
+  if (has_numbers && has_text) PutVarint64(out, 0);
+  if (has_numbers) PutVarint64(out, 0);
+  return out;
+}
+
 }  // namespace civitas::store

@@ -79,9 +79,13 @@ Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t p
   };
   const bool track_distinct = buckets.track_distinct();
 
-  if (!track_distinct && summary.first_timestamp_us >= from_us &&
-      summary.last_timestamp_us < to_us &&
-      bucket_start(summary.first_timestamp_us) == bucket_start(summary.last_timestamp_us)) {
+  const bool whole_chunk =
+      summary.rolled_up
+          ? summary.first_timestamp_us >= from_us
+          : !track_distinct && summary.first_timestamp_us >= from_us &&
+                summary.last_timestamp_us < to_us &&
+                bucket_start(summary.first_timestamp_us) == bucket_start(summary.last_timestamp_us);
+  if (whole_chunk) {
     AggregateBucket& b = buckets.BucketAt(bucket_start(summary.first_timestamp_us));
     b.count += summary.sample_count;
     if (summary.number_count > 0) {

@@ -184,6 +184,29 @@ TEST(TimeSeriesChunkAggregateTest, WholeChunkInOneBucketUsesTheSummary) {
   EXPECT_DOUBLE_EQ(b.sum, 885.0);
 }
 
+TEST(TimeSeriesChunkAggregateTest, RolledUpChunkCountsWholeInTheBucketOfItsFirstSample) {
+  TimeSeriesChunkBuilder builder;
+  for (int64_t i = 0; i < 60; ++i) {
+    ASSERT_TRUE(builder.Append(i * 60'000'000, 1.0 + static_cast<double>(i)).ok());
+  }
+  const std::string rolled = *RollUpTimeSeriesChunk(builder.Finish());
+  for (bool distinct : {false, true}) {
+    // 10-minute buckets: the samples are gone, so the hour lands whole in its first bucket.
+    AggregateBuckets buckets(distinct);
+    ASSERT_TRUE(AggregateChunk(rolled, 0, 600'000'000, 0, INT64_MAX, buckets).ok());
+    ASSERT_EQ(buckets.buckets().size(), 1u);
+    const AggregateBucket& b = buckets.buckets().at(0);
+    EXPECT_EQ(b.count, 60u);
+    EXPECT_EQ(b.sum, 60 * 61 / 2 * 1.0);
+    EXPECT_EQ(b.min, 1.0);
+    EXPECT_EQ(b.max, 60.0);
+    EXPECT_EQ(b.distinct_count(), 0u);
+  }
+  AggregateBuckets outside;
+  ASSERT_TRUE(AggregateChunk(rolled, 0, 600'000'000, 1, INT64_MAX, outside).ok());
+  EXPECT_TRUE(outside.buckets().empty());  // its first sample is before the range
+}
+
 TEST(TimeSeriesChunkAggregateTest, NaNPropagatesToSumButNotToMinMax) {
   TimeSeriesChunkBuilder builder;
   ASSERT_TRUE(builder.Append(kEpoch, 1.0).ok());

@@ -18,7 +18,9 @@ inline constexpr uint8_t kFlagNumbers = 1 << 0;     // at least one numeric samp
 inline constexpr uint8_t kFlagText = 1 << 1;        // at least one text sample
 inline constexpr uint8_t kFlagDecimal = 1 << 2;     // numbers as scaled integers, else XOR
 inline constexpr uint8_t kFlagDictionary = 1 << 3;  // text as dictionary codes, else raw
-inline constexpr uint8_t kKnownFlags = kFlagNumbers | kFlagText | kFlagDecimal | kFlagDictionary;
+inline constexpr uint8_t kFlagRolledUp = 1 << 4;    // summary only: retention dropped the samples
+inline constexpr uint8_t kKnownFlags =
+    kFlagNumbers | kFlagText | kFlagDecimal | kFlagDictionary | kFlagRolledUp;
 
 // Largest decimal scale: numbers are n / 10^scale with |n| < 2^53.
 inline constexpr int kMaxDecimalScale = 9;

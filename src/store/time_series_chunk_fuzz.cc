@@ -1,6 +1,6 @@
 // Fuzzes the time-series chunk decoder with arbitrary bytes. It must answer with a Status, never
 // crash or read out of bounds; a chunk it accepts must re-encode to the same samples (bit-exact
-// numbers) and aggregate without error.
+// numbers) and aggregate without error, and its rollup must keep its summary.
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +15,10 @@
 using civitas::Result;
 using civitas::store::AggregateBuckets;
 using civitas::store::AggregateChunk;
+using civitas::store::ChunkSummary;
 using civitas::store::DecodeTimeSeriesChunk;
+using civitas::store::ReadTimeSeriesChunkSummary;
+using civitas::store::RollUpTimeSeriesChunk;
 using civitas::store::Sample;
 using civitas::store::SampleKind;
 using civitas::store::TimeSeriesChunkBuilder;
@@ -33,6 +36,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)AggregateChunk(bytes, kMin, kMax, 0, kMax, buckets);
   }
   if (!decoded.ok()) return 0;
+
+  Result<std::string> rolled = RollUpTimeSeriesChunk(bytes);
+  CIVITAS_CHECK(rolled.ok());
+  Result<ChunkSummary> before = ReadTimeSeriesChunkSummary(bytes);
+  Result<ChunkSummary> after = ReadTimeSeriesChunkSummary(*rolled);
+  CIVITAS_CHECK(before.ok() && after.ok());
+  CIVITAS_CHECK(after->sample_count == before->sample_count &&
+                after->number_count == before->number_count &&
+                after->first_timestamp_us == before->first_timestamp_us &&
+                after->last_timestamp_us == before->last_timestamp_us &&
+                std::bit_cast<uint64_t>(after->sum) == std::bit_cast<uint64_t>(before->sum) &&
+                std::bit_cast<uint64_t>(after->sumsq) == std::bit_cast<uint64_t>(before->sumsq) &&
+                std::bit_cast<uint64_t>(after->min) == std::bit_cast<uint64_t>(before->min) &&
+                std::bit_cast<uint64_t>(after->max) == std::bit_cast<uint64_t>(before->max));
+  CIVITAS_CHECK(after->rolled_up == (before->sample_count > 0));
+  CIVITAS_CHECK(*RollUpTimeSeriesChunk(*rolled) == *rolled);
 
   TimeSeriesChunkBuilder builder;
   for (const Sample& s : *decoded) {

@@ -86,7 +86,9 @@ Status ParseHeader(std::string_view in, Header& h) {
   const bool has_text = (h.flags & internal::kFlagText) != 0;
   const bool decimal = (h.flags & internal::kFlagDecimal) != 0;
   const bool dictionary = (h.flags & internal::kFlagDictionary) != 0;
+  sum.rolled_up = (h.flags & internal::kFlagRolledUp) != 0;
   if ((decimal && !has_numbers) || (dictionary && !has_text)) return Corrupt("flags disagree");
+  if (sum.rolled_up && (decimal || dictionary)) return Corrupt("flags disagree");
 
   if (!GetVarint64(in, sum.sample_count)) return Corrupt("truncated sample count");
   if (sum.sample_count == 0) {
@@ -144,6 +146,12 @@ Status ParseHeader(std::string_view in, Header& h) {
       !TakeSection(in, kinds_length, h.kinds_section) ||
       !TakeSection(in, numbers_length, h.numbers_section)) {
     return Corrupt("section beyond the end");
+  }
+  if (sum.rolled_up) {
+    if (ts_length != 0 || kinds_length != 0 || numbers_length != 0 || !in.empty()) {
+      return Corrupt("rolled-up chunk with samples");
+    }
+    return Status::Ok();
   }
   // Every sample after the first costs at least one timestamp bit; this bounds the loop a
   // forged count can drive before the reader overruns.
@@ -222,6 +230,10 @@ bool TimeSeriesChunkReader::Finish() {
 bool TimeSeriesChunkReader::Next(Sample& sample) {
   State& st = *state_;
   if (st.finished) return false;
+  if (summary_.rolled_up) {
+    st.finished = true;  // its samples are gone; the summary is all there is
+    return false;
+  }
   if (st.decoded == summary_.sample_count) return Finish();
 
   if (st.decoded > 0) {

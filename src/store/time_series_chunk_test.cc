@@ -208,6 +208,42 @@ TEST(TimeSeriesChunkTest, SummaryDescribesTheNumbers) {
   EXPECT_TRUE(std::isnan(s.sum));
 }
 
+TEST(TimeSeriesChunkTest, RollUpKeepsTheSummaryAndDropsTheSamples) {
+  TimeSeriesChunkBuilder builder;
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(builder.Append(i * kMinute, 20.0 + i * 0.1).ok());
+  ASSERT_TRUE(builder.Append(60 * kMinute, "offline").ok());
+  const std::string chunk = builder.Finish();
+  Result<std::string> rolled = RollUpTimeSeriesChunk(chunk);
+  ASSERT_TRUE(rolled.ok()) << rolled.status().message();
+  EXPECT_LT(rolled->size(), 64u);
+
+  Result<ChunkSummary> original = ReadTimeSeriesChunkSummary(chunk);
+  Result<ChunkSummary> summary = ReadTimeSeriesChunkSummary(*rolled);
+  ASSERT_TRUE(original.ok() && summary.ok());
+  EXPECT_FALSE(original->rolled_up);
+  EXPECT_TRUE(summary->rolled_up);
+  EXPECT_EQ(summary->sample_count, 61u);
+  EXPECT_EQ(summary->number_count, 60u);
+  EXPECT_EQ(summary->first_timestamp_us, 0);
+  EXPECT_EQ(summary->last_timestamp_us, 60 * kMinute);
+  EXPECT_EQ(Bits(summary->sum), Bits(original->sum));
+  EXPECT_EQ(Bits(summary->sumsq), Bits(original->sumsq));
+  EXPECT_EQ(summary->min, 20.0);
+  EXPECT_EQ(summary->max, original->max);
+
+  Result<std::vector<Sample>> samples = DecodeTimeSeriesChunk(*rolled);
+  ASSERT_TRUE(samples.ok()) << samples.status().message();
+  EXPECT_TRUE(samples->empty());
+  EXPECT_EQ(*RollUpTimeSeriesChunk(*rolled), *rolled);  // idempotent
+}
+
+TEST(TimeSeriesChunkTest, RolledUpChunkWithSamplesIsCorrupt) {
+  std::string rolled = *RollUpTimeSeriesChunk(Encode({{0, 1.0}, {kMinute, 2.0}}));
+  EXPECT_FALSE(ReadTimeSeriesChunkSummary(rolled + "x").ok());
+  rolled.back() = 1;  // a numbers section of one byte
+  EXPECT_FALSE(ReadTimeSeriesChunkSummary(rolled + "x").ok());
+}
+
 // The storage goal of the temporal history: <= 2 bytes per value of a regular 60 s series.
 TEST(TimeSeriesChunkTest, RegularSensorSeriesCostsUnderTwoBytesPerSample) {
   std::mt19937_64 rng(42);

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "civitas/core/result.h"
+#include "civitas/core/time.h"
 #include "civitas/model/entity.h"
+#include "civitas/store/retention.h"
 #include "civitas/store/temporal_store.h"
 
 namespace civitas::store {
@@ -23,6 +25,11 @@ using Tenant = std::string_view;
 struct StoreOptions {
   std::string data_dir;
   size_t block_cache_bytes = 256u << 20;
+  // How long history is kept, per entity type (at most one rule per type, one default rule with
+  // type ""); empty: forever. Open fails with kInvalidRequest on invalid rules.
+  std::vector<RetentionRule> retention{};
+  // "Now" for retention; the system clock when null. Must outlive the store.
+  const Clock* clock = nullptr;
 };
 
 // Writes made inside Store::Mutate. Reads through it see the latest committed state of the ids
@@ -125,6 +132,11 @@ class Store {
   // Types of entities that have the attribute; attribute kinds ("Property", ...) in use.
   virtual std::vector<NameCount> AttributeTypes(Tenant tenant, std::string_view attr) const = 0;
   virtual std::vector<NameCount> AttributeKinds(Tenant tenant, std::string_view attr) const = 0;
+
+  // Compacts the history now, so every retention rule has taken effect on return. (Compaction
+  // applies them anyway as it goes, and recompacts every file at least twice a day.) Blocks for
+  // as long as the compaction takes. kIoError on failure.
+  virtual Status EnforceRetention() = 0;
 
   // Small named blobs of server metadata (hosted contexts, later subscriptions).
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;

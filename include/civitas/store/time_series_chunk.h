@@ -45,6 +45,9 @@ struct ChunkSummary {
   double max = -std::numeric_limits<double>::infinity();
   double sum = 0;
   double sumsq = 0;
+  // Retention dropped the samples and kept this summary (RollUpTimeSeriesChunk): the chunk
+  // decodes to no sample and aggregates from its header alone.
+  bool rolled_up = false;
 };
 
 // Accumulates samples in timestamp order and encodes them as one chunk. Not thread-safe.
@@ -113,6 +116,10 @@ class TimeSeriesChunkReader {
 // sample streams: tens of nanoseconds. kInternal when the header is corrupt.
 Result<ChunkSummary> ReadTimeSeriesChunkSummary(std::string_view bytes);
 
+// The chunk reduced to its header summary (flag "rolled up", no sample streams): what retention
+// keeps of an hour once its raw samples expire. Idempotent. kInternal when the chunk is corrupt.
+Result<std::string> RollUpTimeSeriesChunk(std::string_view chunk);
+
 // Decodes every sample of `bytes` (test and tooling convenience; allocates).
 Result<std::vector<Sample>> DecodeTimeSeriesChunk(std::string_view bytes);
 
@@ -159,6 +166,8 @@ class AggregateBuckets {
 
 // Adds the samples of `chunk` with from_us <= timestamp < to_us to `buckets`: a sample belongs to
 // the bucket starting at period_start_us + k * period_len_us for the k >= 0 that contains it.
+// A rolled-up chunk counts whole, in the bucket of its first timestamp, when that timestamp is
+// in range (its samples are gone, so it cannot be split), and adds nothing to distinctCount.
 // A query without aggrPeriodDuration passes period_len_us = to_us - period_start_us.
 // Preconditions, else kInvalidRequest: period_len_us > 0 and period_start_us <= from_us.
 // kInternal on a corrupt chunk, after which `buckets` may hold part of the chunk.

@@ -1,0 +1,73 @@
+#include "civitas/core/config.h"
+
+#include <gtest/gtest.h>
+
+namespace civitas {
+namespace {
+
+using std::chrono::seconds;
+
+TEST(ServerConfigTest, ParsesRetentionRules) {
+  auto config = ParseServerConfig(R"(
+retention:
+  context: https://smart-data-models.github.io/dataModel.Environment/context.jsonld
+  rules:
+    - type: AirQualityObserved
+      raw: 30d
+      hourly: 10y
+    - type: "*"
+      raw: 36h
+)");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->retention.context.size(), 1u);
+  ASSERT_EQ(config->retention.rules.size(), 2u);
+  EXPECT_EQ(config->retention.rules[0].type, "AirQualityObserved");
+  EXPECT_EQ(config->retention.rules[0].raw, seconds(30 * 86400));
+  EXPECT_EQ(config->retention.rules[0].hourly, seconds(3650LL * 86400));
+  EXPECT_EQ(config->retention.rules[1].type, "*");
+  EXPECT_EQ(config->retention.rules[1].raw, seconds(36 * 3600));
+  EXPECT_EQ(config->retention.rules[1].hourly, seconds(0));
+}
+
+TEST(ServerConfigTest, EmptyFileIsTheDefaults) {
+  auto config = ParseServerConfig("");
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE(config->retention.rules.empty());
+}
+
+TEST(ServerConfigTest, RejectsWhatWouldSilentlyKeepOrLoseData) {
+  const char* bad[] = {
+      "retention:\n  rule:\n    - {type: x, raw: 1d}\n",         // typo'd key
+      "retension: {}\n",                                         // typo'd section
+      "retention: {rules: [{type: x}]}\n",                       // no raw
+      "retention: {rules: [{raw: 1d}]}\n",                       // no type
+      "retention: {rules: [{type: x, raw: 2d, hourly: 1d}]}\n",  // rollup shorter than raw
+      "retention: {rules: [{type: x, raw: 1d}, {type: x, raw: 2d}]}\n",
+      "retention: {rules: [{type: x, raw: 30}]}\n",  // no unit
+      "retention: {rules: {type: x}}\n",             // not a list
+      "retention: [1, 2]\n",
+      "retention: {rules: [{type: x, raw: 1d}]\n",  // YAML syntax error
+  };
+  for (const char* text : bad) {
+    auto config = ParseServerConfig(text);
+    EXPECT_FALSE(config.ok()) << text;
+    if (!config.ok()) {
+      EXPECT_EQ(config.status().code(), StatusCode::kInvalidRequest) << text;
+    }
+  }
+}
+
+TEST(RetentionPeriodTest, ParsesEveryUnitAndRejectsTheRest) {
+  EXPECT_EQ(*ParseRetentionPeriod("90s"), seconds(90));
+  EXPECT_EQ(*ParseRetentionPeriod("15m"), seconds(900));
+  EXPECT_EQ(*ParseRetentionPeriod("36h"), seconds(36 * 3600));
+  EXPECT_EQ(*ParseRetentionPeriod("30d"), seconds(30 * 86400));
+  EXPECT_EQ(*ParseRetentionPeriod("2w"), seconds(14 * 86400));
+  EXPECT_EQ(*ParseRetentionPeriod("10y"), seconds(3650LL * 86400));
+  for (const char* bad : {"", "d", "0d", "-1d", "1.5d", "1x", "30", "1 d", "99999999999y"}) {
+    EXPECT_FALSE(ParseRetentionPeriod(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace civitas
