@@ -171,7 +171,19 @@ AccessControl::AccessControl(Broker& broker, Credentials credentials, security::
 AccessControl::~AccessControl() = default;
 
 Reply AccessControl::Handle(HttpRequest& request, const Peer& peer) {
-  Impl& s = *impl_;
+  std::string_view origin = impl_->AllowedOrigin(request);
+  if (origin.empty()) return impl_->Gate(request, peer);
+  if (request.method() == http::verb::options &&
+      !request[http::field::access_control_request_method].empty()) {
+    return CorsPreflight(request, origin);
+  }
+  Reply reply = impl_->Gate(request, peer);
+  AddCorsHeaders(reply, origin);
+  return reply;
+}
+
+Reply AccessControl::Impl::Gate(HttpRequest& request, const Peer& peer) {
+  Impl& s = *this;
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
   const RouteRule rule = RuleFor(request.method(), path, s.options.metrics_public);

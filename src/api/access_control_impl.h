@@ -17,6 +17,11 @@ struct AccessControl::Impl {
   security::RateLimiter per_principal;
   security::RateLimiter auth_failures;
 
+  // Everything but CORS: rate limits, authentication, authorisation, dispatch, audit.
+  Reply Gate(HttpRequest& request, const Peer& peer);
+  // The allowed Origin of a request, or "" (cors.cc).
+  std::string_view AllowedOrigin(const HttpRequest& request) const;
+
   // The principal of a request that carries an Authorization header; kUnauthenticated when
   // the header or the credential is bad.
   Result<security::Principal> Authenticate(std::string_view authorization) const;
@@ -35,5 +40,9 @@ std::string_view TenantOf(const HttpRequest& request);
 // Method and path without the query string (which may hold personal data), for the audit log.
 std::string ActionOf(const HttpRequest& request);
 Reply ProblemReply(const HttpRequest& request, const Status& status);
+
+// cors.cc: the 204 answer to a preflight, and the headers every reply to an allowed origin gets.
+Reply CorsPreflight(const HttpRequest& request, std::string_view origin);
+void AddCorsHeaders(Reply& reply, std::string_view origin);
 
 }  // namespace civitas::api

@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
 
+  serve_cmd->add_option("--cors-origin", serve.cors_origins,
+                        "Browser origin allowed to call the API (e.g. the portal's); repeatable");
+
   civitas::cli::TokenOptions token;
   auto* token_cmd = app.add_subcommand(
       "token", "Manage API keys in a store (server stopped; else use /api/v1/tokens)");

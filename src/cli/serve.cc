@@ -182,7 +182,8 @@ int Serve(const ServeOptions& options) {
        .per_address = {.capacity = options.rate_burst, .refill_per_second = options.rate_limit},
        .per_principal = {.capacity = options.rate_burst, .refill_per_second = options.rate_limit},
        .auth_failures = {.capacity = options.auth_failures_per_minute,
-                         .refill_per_second = refill_failures}});
+                         .refill_per_second = refill_failures},
+       .cors_origins = options.cors_origins});
   std::optional<InsecureWarning> insecure_warning;
   if (options.insecure_no_auth) insecure_warning.emplace();
   std::unique_ptr<ingest::MqttBridge> mqtt;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace civitas::cli {
 
@@ -30,6 +31,7 @@ struct ServeOptions {
   double auth_failures_per_minute = 10;  // then the address is locked out (429)
   size_t max_body_bytes = 64u << 20;
   int request_timeout_seconds = 30;
+  std::vector<std::string> cors_origins;  // browser origins allowed to call the API
 };
 
 // `civitas serve`: opens the store, serves the API until SIGINT/SIGTERM. Exit code 0 on a clean

@@ -60,5 +60,33 @@ TEST(TransportTest, OversizedBodiesAndHeadersAreRefused) {
   EXPECT_EQ(after.Get("/healthz").status, 200);
 }
 
+TEST(TransportTest, CorsIsOfferedToConfiguredOriginsOnly) {
+  TempDir data;
+  ServerProcess server(data.path(), {"--cors-origin", "https://portal.example"});
+  HttpClient browser(server.port());
+  browser.SetBearer("");
+  auto preflight = browser.Send("OPTIONS", std::string(kApi) + "/entities", "",
+                                {{"Origin", "https://portal.example"},
+                                 {"Access-Control-Request-Method", "POST"},
+                                 {"Access-Control-Request-Headers", "authorization"}});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.Header("access-control-allow-origin"), "https://portal.example");
+  EXPECT_NE(preflight.Header("access-control-allow-headers").find("Authorization"),
+            std::string::npos);
+  browser.SetBearer(kTestAdminToken);
+  auto get = browser.Get(std::string(kApi) + "/types", {{"Origin", "https://portal.example"}});
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.Header("access-control-allow-origin"), "https://portal.example");
+  auto other = browser.Get(std::string(kApi) + "/types", {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.Header("access-control-allow-origin"), "");
+  auto other_preflight = browser.Send("OPTIONS", std::string(kApi) + "/entities", "",
+                                      {{"Origin", "https://evil.example"},
+                                       {"Access-Control-Request-Method", "POST"},
+                                       {"Authorization", ""}});
+  EXPECT_EQ(other_preflight.Header("access-control-allow-origin"), "");
+  EXPECT_NE(other_preflight.status, 204);
+}
+
 }  // namespace
 }  // namespace civitas::testing

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "civitas/api/broker.h"
 #include "civitas/api/http_server.h"
@@ -26,6 +27,9 @@ struct AccessOptions {
   // Failed authentications per source address before it is locked out (429) until the
   // bucket refills: 10 failures, then one more attempt every 6 s.
   security::RateLimiter::Options auth_failures{.capacity = 10, .refill_per_second = 1.0 / 6};
+  // Origins (e.g. "https://portal.example") whose browsers may call the API; "*" for any.
+  // Preflights from them are answered without a token; other origins get no CORS headers.
+  std::vector<std::string> cors_origins{};
 };
 
 // The credentials the gate accepts. Borrowed; all must outlive the AccessControl.
