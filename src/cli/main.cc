@@ -65,6 +65,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
 
+  serve_cmd->add_option("--mqtt-ca-file", serve.mqtt_ca_file,
+                        "CA certificate of the MQTT broker: connect with TLS 1.2+ (mqtts)")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--mqtt-cert", serve.mqtt_cert, "Client certificate for mqtts")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--mqtt-key", serve.mqtt_key, "Client key for mqtts")
+      ->check(CLI::ExistingFile);
   serve_cmd->add_option("--cors-origin", serve.cors_origins,
                         "Browser origin allowed to call the API (e.g. the portal's); repeatable");
 

@@ -194,7 +194,10 @@ int Serve(const ServeOptions& options) {
       return 2;
     }
     mqtt = std::make_unique<ingest::MqttBridge>(devices, **store, **contexts, Clock::System());
-    if (auto started = mqtt->Start(mqtt_address->first, mqtt_address->second); !started.ok()) {
+    ingest::MqttTls tls{options.mqtt_ca_file, options.mqtt_cert, options.mqtt_key};
+    auto started = mqtt->Start(mqtt_address->first, mqtt_address->second,
+                               options.mqtt_ca_file.empty() ? nullptr : &tls);
+    if (!started.ok()) {
       spdlog::error("{}", started.message());
       return 2;
     }

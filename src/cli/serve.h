@@ -11,6 +11,9 @@ struct ServeOptions {
   std::string context_dir;
   std::string config;  // civitas.yaml path; empty: ./civitas.yaml when present
   std::string mqtt;  // HOST:PORT of an MQTT broker for device ingest; empty: none
+  std::string mqtt_ca_file;  // set: mqtts, the broker's certificate is verified against it
+  std::string mqtt_cert;     // optional client certificate and key for mqtts
+  std::string mqtt_key;
   std::string log_level = "info";
   int threads = 2;
   size_t max_temporal_instances = 10000;  // per attribute in a temporal response

@@ -66,7 +66,7 @@ MqttBridge::MqttBridge(DeviceRegistry& registry, store::Store& store,
 
 MqttBridge::~MqttBridge() { Stop(); }
 
-Status MqttBridge::Start(const std::string& host, uint16_t port) {
+Status MqttBridge::Start(const std::string& host, uint16_t port, const MqttTls* tls) {
   LibraryInit();
   client_ = mosquitto_new(nullptr, /*clean_session=*/true, this);
   if (client_ == nullptr) return Internal("cannot create an MQTT client");
@@ -74,6 +74,18 @@ Status MqttBridge::Start(const std::string& host, uint16_t port) {
   mosquitto_subscribe_callback_set(client_, OnSubscribeTrampoline);
   mosquitto_message_callback_set(client_, OnMessageTrampoline);
   mosquitto_reconnect_delay_set(client_, 1, 30, true);
+  if (tls != nullptr) {
+    auto file_or_null = [](const std::string& f) { return f.empty() ? nullptr : f.c_str(); };
+    int tls_rc = mosquitto_tls_set(client_, tls->ca_file.c_str(), nullptr,
+                                   file_or_null(tls->cert_file), file_or_null(tls->key_file),
+                                   nullptr);
+    if (tls_rc == MOSQ_ERR_SUCCESS) {
+      tls_rc = mosquitto_tls_opts_set(client_, /*SSL_VERIFY_PEER=*/1, "tlsv1.2", nullptr);
+    }
+    if (tls_rc != MOSQ_ERR_SUCCESS) {
+      return InvalidRequest(std::string("MQTT TLS settings: ") + mosquitto_strerror(tls_rc));
+    }
+  }
   int rc = mosquitto_connect_async(client_, host.c_str(), port, /*keepalive=*/30);
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
     return InvalidRequest("--mqtt " + host + ":" + std::to_string(port) + ": " +

@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "auth_support.h"
 #include "harness.h"
 
 extern char** environ;
@@ -51,9 +52,17 @@ bool CanConnect(int port) {
 // A real mosquitto broker on a free loopback port.
 class Mosquitto {
  public:
-  explicit Mosquitto(const std::filesystem::path& dir) : port_(FreePort()) {
+  // With `tls_dir` (cert.pem, key.pem from MakeTestCertificate) the listener is mqtts only.
+  explicit Mosquitto(const std::filesystem::path& dir, const std::filesystem::path& tls_dir = {})
+      : port_(FreePort()) {
     auto conf = dir / "mosquitto.conf";
-    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\nlog_dest none\n";
+    std::ofstream out(conf);
+    out << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\nlog_dest none\n";
+    if (!tls_dir.empty()) {
+      out << "certfile " << (tls_dir / "cert.pem").string() << "\nkeyfile "
+          << (tls_dir / "key.pem").string() << "\ntls_version tlsv1.2\n";
+    }
+    out.close();
     std::string binary = "/usr/sbin/mosquitto";
     std::vector<std::string> args = {binary, "-c", conf.string()};
     std::vector<char*> argv;
@@ -82,8 +91,10 @@ class Mosquitto {
   pid_t pid_ = -1;
 };
 
-// Publishes one message with QoS 1 and returns once the broker acknowledged it.
-bool Publish(int port, const std::string& topic, const std::string& payload) {
+// Publishes one message with QoS 1 and returns once the broker acknowledged it; over TLS when
+// `ca_file` is given.
+bool Publish(int port, const std::string& topic, const std::string& payload,
+             const std::string& ca_file = "") {
   mosquitto_lib_init();
   struct Acked {
     bool done = false;
@@ -92,6 +103,7 @@ bool Publish(int port, const std::string& topic, const std::string& payload) {
   mosquitto_publish_callback_set(client, [](mosquitto*, void* user, int) {
     static_cast<Acked*>(user)->done = true;
   });
+  if (!ca_file.empty()) mosquitto_tls_set(client, ca_file.c_str(), nullptr, nullptr, nullptr, nullptr);
   bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS &&
             mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
                               payload.data(), 1, false) == MOSQ_ERR_SUCCESS;
@@ -204,6 +216,43 @@ TEST_F(MqttIngestTest, ProvisioningIsValidatedListedDeletedAndPersistent) {
   // The restored registry serves measures.
   ASSERT_TRUE(Publish(broker_->port(), "/ul/city-key/aq-001/attrs", "t|5"));
   WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "temperature", json::value(5));
+}
+
+TEST(MqttsIngestTest, MeasuresFlowOverTls) {
+  TempDir dir;
+  ASSERT_TRUE(MakeTestCertificate(dir.path()));
+  const std::string ca = (dir.path() / "cert.pem").string();
+  // mosquitto started as root drops to its own user, which must read the (throwaway) key.
+  std::filesystem::permissions(dir.path() / "key.pem", std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  Mosquitto broker(dir.path(), dir.path());
+  EXPECT_FALSE(Publish(broker.port(), "/ul/k/d/attrs", "t|1")) << "plain MQTT is refused";
+  ServerProcess server(dir.path() / "data", {"--mqtt", "127.0.0.1:" + std::to_string(broker.port()),
+                                             "--mqtt-ca-file", ca});
+  HttpClient client(server.port());
+  ASSERT_EQ(client.Post("/iot/services", json::parse(R"({"services": [{"apikey": "k",
+                          "entity_type": "Lamp"}]})")).status, 201);
+  ASSERT_EQ(client.Post("/iot/devices", json::parse(R"({"devices": [{"device_id": "d",
+                          "apikey": "k", "protocol": "IoTA-UL",
+                          "attributes": [{"object_id": "t", "name": "t", "type": "Number"}]}]})"))
+                .status,
+            201);
+  // /readyz turns 200 once the bridge subscribed over TLS.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (client.Get("/readyz").status != 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(client.Get("/readyz").status, 200);
+  ASSERT_TRUE(Publish(broker.port(), "/ul/k/d/attrs", "t|7", ca));
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  HttpResult got;
+  while (std::chrono::steady_clock::now() < deadline) {
+    got = client.Get("/ngsi-ld/v1/entities/urn:ngsi-ld:Lamp:d?options=keyValues");
+    if (got.status == 200 && got.Json().as_object().contains("t")) break;
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.Json().at("t"), json::value(7));
 }
 
 }  // namespace
