@@ -352,6 +352,16 @@ TEST(AuthServerTest, FloodedClientsGet429WhileOthersAreServed) {
   for (int i = 0; i < 5; ++i) {
     EXPECT_NE(other.Get(std::string(kApi) + "/types").status, 429) << i;
   }
+  // Without any token, the per-address bucket alone stops a flood.
+  HttpClient anonymous(server.port());
+  anonymous.SetSourceAddress("127.0.0.8");
+  anonymous.SetBearer("");
+  int anonymous_limited = 0;
+  for (int i = 0; i < 100 && anonymous_limited == 0; ++i) {
+    if (anonymous.Get(std::string(kApi) + "/types").status == 429) ++anonymous_limited;
+  }
+  EXPECT_EQ(anonymous_limited, 1);
+  EXPECT_NE(other.Get(std::string(kApi) + "/types").status, 429);
 }
 
 TEST(AuthServerTest, CliManagesTokensOnAStoppedServer) {

@@ -56,8 +56,16 @@ TEST(TransportTest, OversizedBodiesAndHeadersAreRefused) {
       "GET", "/healthz", "",
       {{"X-Padding-1", std::string(40000, 'a')}, {"X-Padding-2", std::string(40000, 'b')}});
   EXPECT_TRUE(IsProblem(h, 431, "BadRequestData"));
+  // JSON nested deeper than the parser's limit is refused, not recursed into.
+  std::string deep = std::string(200, '[') + std::string(200, ']');
+  HttpClient json_client(server.port());
+  auto d = json_client.Send(
+      "POST", std::string(kApi) + "/entities",
+      R"({"id":"urn:x:1","type":"T","p":{"type":"Property","value":)" + deep + "}}");
+  EXPECT_EQ(d.status, 400) << d.body;
   HttpClient after(server.port());
   EXPECT_EQ(after.Get("/healthz").status, 200);
+  EXPECT_EQ(after.Get(std::string(kApi) + "/entities/urn:x:1").status, 404);
 }
 
 TEST(TransportTest, CorsIsOfferedToConfiguredOriginsOnly) {
