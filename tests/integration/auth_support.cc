@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cstdio>
+#include <fstream>
 
 namespace civitas::testing {
 namespace net = boost::asio;
@@ -103,30 +104,88 @@ bool ServerClosesWithin(int port, const std::string& bytes, std::chrono::seconds
   }
 }
 
-std::string SignHs256(const std::string& secret, const std::string& claims) {
-  auto b64 = [](std::string_view bytes) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (unsigned char c : bytes) {
-      acc = (acc << 8) | c;
-      bits += 8;
-      while (bits >= 6) {
-        bits -= 6;
-        out.push_back(kAlphabet[(acc >> bits) & 63]);
-      }
+std::string Base64Url(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 63]);
     }
-    if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
-    return out;
-  };
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+std::string SignHs256(const std::string& secret, const std::string& claims) {
+  auto b64 = Base64Url;
   std::string signed_part = b64(R"({"alg":"HS256","typ":"JWT"})") + "." + b64(claims);
   unsigned char mac[32];
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size(), mac, &len);
   return signed_part + "." + b64(std::string_view(reinterpret_cast<char*>(mac), len));
+}
+
+namespace {
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string Shell(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  pclose(pipe);
+  return out;
+}
+
+}  // namespace
+
+bool MakeRsaKey(const std::filesystem::path& dir) {
+  const std::string key = (dir / "rsa.pem").string();
+  if (std::system(("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out '" + key +
+                   "' >/dev/null 2>&1 && openssl pkey -in '" + key + "' -pubout -out '" +
+                   (dir / "rsa_pub.pem").string() + "' >/dev/null 2>&1")
+                      .c_str()) != 0) {
+    return false;
+  }
+  // "Modulus=<hex>" → the JWK's n; e is 65537 (AQAB), openssl's default.
+  std::string modulus = Shell("openssl rsa -in '" + key + "' -noout -modulus 2>/dev/null");
+  auto eq = modulus.find('=');
+  if (eq == std::string::npos) return false;
+  std::string hex = modulus.substr(eq + 1);
+  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r')) hex.pop_back();
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  std::ofstream(dir / "jwks.json")
+      << R"({"keys":[{"kty":"RSA","kid":"k1","n":")" << Base64Url(bytes) << R"(","e":"AQAB"}]})";
+  return true;
+}
+
+std::string SignRs256(const std::filesystem::path& dir, const std::string& claims,
+                      const std::string& kid) {
+  std::string header = R"({"alg":"RS256","typ":"JWT")";
+  if (!kid.empty()) header += R"(,"kid":")" + kid + "\"";
+  header += "}";
+  std::string signed_part = Base64Url(header) + "." + Base64Url(claims);
+  std::ofstream(dir / "signing-input", std::ios::binary) << signed_part;
+  std::system(("openssl dgst -sha256 -sign '" + (dir / "rsa.pem").string() + "' -out '" +
+               (dir / "sig.bin").string() + "' '" + (dir / "signing-input").string() + "'")
+                  .c_str());
+  return signed_part + "." + Base64Url(ReadAll(dir / "sig.bin"));
 }
 
 }  // namespace civitas::testing

@@ -38,4 +38,13 @@ bool ServerClosesWithin(int port, const std::string& bytes, std::chrono::seconds
 // An HS256 JWT over `claims` (OpenSSL HMAC in the test).
 std::string SignHs256(const std::string& secret, const std::string& claims);
 
+// Base64url without padding.
+std::string Base64Url(std::string_view bytes);
+
+// An RS256 JWT over `claims` signed by `dir`/rsa.pem with the openssl CLI; `kid` optional.
+// MakeRsaKey writes dir/rsa.pem, dir/rsa_pub.pem and dir/jwks.json (kid "k1").
+bool MakeRsaKey(const std::filesystem::path& dir);
+std::string SignRs256(const std::filesystem::path& dir, const std::string& claims,
+                      const std::string& kid = "");
+
 }  // namespace civitas::testing

@@ -251,6 +251,34 @@ TEST_F(AuthTest, JwtBearersAreVerified) {
   EXPECT_TRUE(IsProblem(client.Get(EntityUrl("urn:ngsi-ld:Lamp:1")), 401, "Unauthorized"));
 }
 
+TEST(AuthServerTest, Rs256JwtsVerifyWithAPemKeyOrAJwksFile) {
+  TempDir keys;
+  ASSERT_TRUE(MakeRsaKey(keys.path()));
+  const long long exp = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() +
+                        600;
+  const std::string claims = R"({"sub":"bob","exp":)" + std::to_string(exp) +
+                             R"(,"roles":["analyst"],"tenants":["north"]})";
+  for (const auto& flags : std::vector<std::vector<std::string>>{
+           {"--jwt-public-key", (keys.path() / "rsa_pub.pem").string()},
+           {"--jwks-file", (keys.path() / "jwks.json").string()}}) {
+    TempDir data;
+    ServerProcess server(data.path(), flags);
+    HttpClient client(server.port());
+    client.SetBearer(SignRs256(keys.path(), claims, "k1"));
+    EXPECT_EQ(client.Get(std::string(kApi) + "/types", {{"NGSILD-Tenant", "north"}}).status, 404)
+        << flags[0] << ": a valid token, a tenant without data";
+    EXPECT_TRUE(IsProblem(client.Get(std::string(kApi) + "/types", {{"NGSILD-Tenant", "south"}}),
+                          403, "Forbidden"));
+    std::string forged = SignRs256(keys.path(), claims, "k1");
+    forged[forged.size() - 5] = forged[forged.size() - 5] == 'A' ? 'B' : 'A';
+    client.SetBearer(forged);
+    EXPECT_TRUE(IsProblem(client.Get(std::string(kApi) + "/types", {{"NGSILD-Tenant", "north"}}),
+                          401, "Unauthorized"));
+  }
+}
+
 TEST_F(AuthTest, AuditRecordsWhoDidWhatWithoutSecrets) {
   auto created = CreateToken(http(), {{"role", "operator"}, {"tenants", {"default"}}});
   const std::string token(created.at("token").as_string());
