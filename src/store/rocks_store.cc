@@ -456,6 +456,14 @@ Status RocksStore::PutMeta(std::string_view key, std::string_view value) {
                    "write metadata");
 }
 
+Status RocksStore::PutMetaUnsynced(std::string_view key, std::string_view value) {
+  rocksdb::WriteOptions options;
+  options.sync = false;  // made durable by the group commit of WhenDurable / SyncDurable
+  return FromRocks(
+      db_->Put(options, meta_, keys::MetaKey(key), rocksdb::Slice(value.data(), value.size())),
+      "write metadata");
+}
+
 Status RocksStore::DeleteMeta(std::string_view key) {
   rocksdb::WriteOptions options;
   options.sync = true;

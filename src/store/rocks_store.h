@@ -41,6 +41,7 @@ class RocksStore final : public Store {
   std::vector<NameCount> AttributeKinds(Tenant tenant, std::string_view attr) const override;
 
   Status PutMeta(std::string_view key, std::string_view value) override;
+  Status PutMetaUnsynced(std::string_view key, std::string_view value) override;
   Status DeleteMeta(std::string_view key) override;
   std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const override;
 

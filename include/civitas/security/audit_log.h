@@ -42,7 +42,8 @@ class AuditLog {
  public:
   AuditLog(store::Store& store, const Clock& clock);
 
-  // Stamps the time and writes the event (synced). kIoError when the store fails.
+  // Stamps the time and writes the event. Durable with the store's next group commit (which it
+  // requests), so before any write acknowledged after it. kIoError when the store fails.
   Status Append(AuditEvent event);
   // Events in time order from `from`, at most `limit`.
   std::vector<AuditEvent> Read(const AuditQuery& query) const;

@@ -140,6 +140,10 @@ class Store {
 
   // Small named blobs of server metadata (hosted contexts, later subscriptions).
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
+  // PutMeta without its own fsync, for frequent appends (the audit log): durable once the next
+  // WhenDurable / SyncDurable completes, as the write-ahead log is shared. So a record put
+  // before a write's WhenDurable is durable when that write is acknowledged.
+  virtual Status PutMetaUnsynced(std::string_view key, std::string_view value) = 0;
   virtual Status DeleteMeta(std::string_view key) = 0;
   virtual std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const = 0;
 };
