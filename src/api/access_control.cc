@@ -146,7 +146,8 @@ Result<Principal> AccessControl::Impl::Authenticate(std::string_view authorizati
 }
 
 void AccessControl::Impl::Audit(std::string_view kind, const Principal& who, const Peer& peer,
-                                const HttpRequest& request, int outcome, std::string detail) {
+                                const HttpRequest& request, int outcome, std::string detail,
+                                bool durable_reply) {
   security::AuditEvent event;
   event.kind = kind;
   event.principal = who.id;
@@ -156,7 +157,9 @@ void AccessControl::Impl::Audit(std::string_view kind, const Principal& who, con
   event.action = ActionOf(request);
   event.outcome = outcome;
   event.detail = std::move(detail);
-  if (auto s = audit.Append(std::move(event)); !s.ok()) {
+  auto sync =
+      durable_reply ? security::AuditLog::Sync::kByCaller : security::AuditLog::Sync::kRequest;
+  if (auto s = audit.Append(std::move(event), sync); !s.ok()) {
     spdlog::error("audit log write failed: {}", s.message());
   }
 }
@@ -256,7 +259,8 @@ Reply AccessControl::Impl::Gate(HttpRequest& request, const Peer& peer) {
   }
   // Sensors' samples are not audited one by one: only people's writes, commands and exports.
   if (!rule.audit_kind.empty() && who.role != Role::kDevice) {
-    s.Audit(rule.audit_kind, who, peer, request, reply.response.result_int());
+    s.Audit(rule.audit_kind, who, peer, request, reply.response.result_int(), {},
+            reply.needs_durability);
   }
   return reply;
 }

@@ -27,8 +27,10 @@ struct AccessControl::Impl {
   Result<security::Principal> Authenticate(std::string_view authorization) const;
 
   // Appends an audit event; a failing audit write is logged, not answered (the action is done).
+  // `durable_reply`: the reply waits for a group commit, which then covers the record too.
   void Audit(std::string_view kind, const security::Principal& who, const Peer& peer,
-             const HttpRequest& request, int outcome, std::string detail = {});
+             const HttpRequest& request, int outcome, std::string detail = {},
+             bool durable_reply = false);
 
   // admin_api.cc
   Reply Tokens(HttpRequest& request, const security::Principal& who, const Peer& peer);

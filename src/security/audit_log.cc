@@ -46,15 +46,16 @@ json::object AuditLog::ToJson(const AuditEvent& e) {
   return o;
 }
 
-Status AuditLog::Append(AuditEvent event) {
+Status AuditLog::Append(AuditEvent event, Sync sync) {
   event.time = clock_.Now();
   char seq[9];
   std::snprintf(seq, sizeof seq, "%08x", sequence_.fetch_add(1, std::memory_order_relaxed));
   // No fsync of its own: an audited write's acknowledgement waits for the group commit that
-  // covers this record too, and the WhenDurable below makes any other event durable within
-  // one group commit, without blocking the request thread.
+  // covers this record too; for other events WhenDurable makes it durable within one group
+  // commit, without blocking the request thread.
   CIVITAS_RETURN_IF_ERROR(store_.PutMetaUnsynced(std::string(kPrefix) + TimeKey(event.time) + seq,
                                                  json::serialize(ToJson(event))));
+  if (sync == Sync::kByCaller) return Status::Ok();
   store_.WhenDurable([](Status synced) {
     if (!synced.ok()) spdlog::error("audit log sync failed: {}", synced.message());
   });

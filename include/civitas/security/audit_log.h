@@ -42,9 +42,14 @@ class AuditLog {
  public:
   AuditLog(store::Store& store, const Clock& clock);
 
-  // Stamps the time and writes the event. Durable with the store's next group commit (which it
-  // requests), so before any write acknowledged after it. kIoError when the store fails.
-  Status Append(AuditEvent event);
+  // Who makes an appended record durable.
+  enum class Sync {
+    kRequest,   // Append asks the store for a group commit (without waiting for it)
+    kByCaller,  // the caller calls WhenDurable afterwards anyway (an audited write's reply)
+  };
+  // Stamps the time and writes the event, durable with the next group commit: before any write
+  // acknowledged after it. kIoError when the store fails.
+  Status Append(AuditEvent event, Sync sync = Sync::kRequest);
   // Events in time order from `from`, at most `limit`.
   std::vector<AuditEvent> Read(const AuditQuery& query) const;
 
