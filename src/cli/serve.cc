@@ -193,7 +193,8 @@ int Serve(const ServeOptions& options) {
       spdlog::error("--mqtt: {}", mqtt_address.status().message());
       return 2;
     }
-    mqtt = std::make_unique<ingest::MqttBridge>(devices, **store, **contexts, Clock::System());
+    mqtt = std::make_unique<ingest::MqttBridge>(devices, **store, **contexts, Clock::System(),
+                                                ingest::MqttBridge::Options{});
     ingest::MqttTls tls{options.mqtt_ca_file, options.mqtt_cert, options.mqtt_key};
     auto started = mqtt->Start(mqtt_address->first, mqtt_address->second,
                                options.mqtt_ca_file.empty() ? nullptr : &tls);

@@ -2,6 +2,13 @@
 
 #include <mosquitto.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <iterator>
+#include <set>
+#include <thread>
+
 #include "civitas/core/log.h"
 #include "civitas/ingest/device_mapping.h"
 #include "civitas/ingest/iota_json.h"
@@ -13,7 +20,7 @@
 namespace civitas::ingest {
 namespace {
 
-constexpr const char* kTopics[] = {"/+/+/attrs",      "/+/+/attrs/+",      "/json/+/+/attrs",
+constexpr const char* kTopics[] = {"/+/+/attrs",        "/+/+/attrs/+",  "/json/+/+/attrs",
                                    "/json/+/+/attrs/+", "/ul/+/+/attrs", "/ul/+/+/attrs/+"};
 
 void LibraryInit() {
@@ -32,7 +39,19 @@ extern "C" void OnMessageTrampoline(struct mosquitto*, void* self,
   std::string_view topic = message->topic != nullptr ? message->topic : "";
   std::string_view payload(static_cast<const char*>(message->payload),
                            static_cast<size_t>(message->payloadlen));
-  (void)static_cast<MqttBridge*>(self)->HandleMessage(topic, payload);
+  static_cast<MqttBridge*>(self)->OnMessage(topic, payload);
+}
+
+// The device id segment of a measure topic, for choosing its worker; "" when there is none
+// (the worker then rejects the message with the parser's reason).
+std::string_view DeviceSegment(std::string_view topic) {
+  if (topic.starts_with('/')) topic.remove_prefix(1);
+  if (topic.starts_with("json/") || topic.starts_with("ul/"))
+    topic.remove_prefix(topic.find('/') + 1);
+  size_t apikey_end = topic.find('/');
+  if (apikey_end == std::string_view::npos) return {};
+  topic.remove_prefix(apikey_end + 1);
+  return topic.substr(0, topic.find('/'));
 }
 
 Result<std::vector<Measure>> ParseMeasures(const DeviceTopic& topic, const Device& device,
@@ -41,8 +60,8 @@ Result<std::vector<Measure>> ParseMeasures(const DeviceTopic& topic, const Devic
   if (protocol == TopicProtocol::kUnspecified) {
     auto declared = ProtocolOf(device);
     if (declared) {
-      protocol = *declared == PayloadProtocol::kJson ? TopicProtocol::kJson
-                                                     : TopicProtocol::kUltraLight;
+      protocol =
+          *declared == PayloadProtocol::kJson ? TopicProtocol::kJson : TopicProtocol::kUltraLight;
     } else {
       // Undeclared: a JSON document starts with { or [; anything else is UltraLight.
       bool json = !payload.empty() && (payload.front() == '{' || payload.front() == '[');
@@ -60,14 +79,78 @@ Result<std::vector<Measure>> ParseMeasures(const DeviceTopic& topic, const Devic
 
 }  // namespace
 
-MqttBridge::MqttBridge(DeviceRegistry& registry, store::Store& store,
-                       model::ContextStore& contexts, const Clock& clock)
-    : registry_(registry), store_(store), contexts_(contexts), clock_(clock) {}
+// One worker: a bounded queue of messages and the thread that applies them.
+class MqttBridge::Worker {
+ public:
+  explicit Worker(MqttBridge& bridge) : bridge_(bridge), thread_([this] { Run(); }) {}
+  ~Worker() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    not_empty_.notify_all();
+    not_full_.notify_all();
+    thread_.join();
+  }
+
+  void Push(Message message) {
+    std::unique_lock lock(mu_);
+    if (queue_.size() >= bridge_.options_.queue_capacity) {
+      producer_waiting_ = true;
+      not_full_.wait(lock, [&] { return queue_.size() < bridge_.options_.queue_capacity; });
+      producer_waiting_ = false;
+    }
+    queue_.push_back(std::move(message));
+    // The worker sleeps only on an empty queue: one wake-up per burst, not per message.
+    if (queue_.size() == 1) not_empty_.notify_one();
+  }
+
+ private:
+  void Run() {
+    std::vector<Message> taken;
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        not_empty_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+        if (queue_.empty()) return;  // stopping, and everything queued is applied
+        const size_t n = std::min(queue_.size(), bridge_.options_.max_batch_messages);
+        std::move(queue_.begin(), queue_.begin() + static_cast<long>(n), std::back_inserter(taken));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
+        if (producer_waiting_) not_full_.notify_one();
+      }
+      bridge_.ApplyMessages(taken);
+      taken.clear();
+    }
+  }
+
+  MqttBridge& bridge_;
+  std::mutex mu_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<Message> queue_;      // guarded by mu_
+  bool stopping_ = false;          // guarded by mu_
+  bool producer_waiting_ = false;  // guarded by mu_
+  std::thread thread_;             // last: starts once the rest is built
+};
+
+struct MqttBridge::Update {
+  std::string device_id;
+  std::string entity_id;
+  std::string entity_type;                            // expanded
+  std::vector<std::vector<model::Attribute>> groups;  // applied in order
+};
+
+MqttBridge::MqttBridge(DeviceRegistry& registry, store::Store& store, model::ContextStore& contexts,
+                       const Clock& clock, Options options)
+    : registry_(registry), store_(store), contexts_(contexts), clock_(clock), options_(options) {}
 
 MqttBridge::~MqttBridge() { Stop(); }
 
 Status MqttBridge::Start(const std::string& host, uint16_t port, const MqttTls* tls) {
   LibraryInit();
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    workers_.push_back(std::make_unique<Worker>(*this));
+  }
   client_ = mosquitto_new(nullptr, /*clean_session=*/true, this);
   if (client_ == nullptr) return Internal("cannot create an MQTT client");
   mosquitto_connect_callback_set(client_, OnConnectTrampoline);
@@ -99,12 +182,14 @@ Status MqttBridge::Start(const std::string& host, uint16_t port, const MqttTls* 
 }
 
 void MqttBridge::Stop() {
-  if (client_ == nullptr) return;
-  mosquitto_disconnect(client_);
-  mosquitto_loop_stop(client_, /*force=*/false);
-  mosquitto_destroy(client_);
-  client_ = nullptr;
-  subscribed_.store(false, std::memory_order_release);
+  if (client_ != nullptr) {
+    mosquitto_disconnect(client_);
+    mosquitto_loop_stop(client_, /*force=*/false);
+    mosquitto_destroy(client_);
+    client_ = nullptr;
+    subscribed_.store(false, std::memory_order_release);
+  }
+  workers_.clear();  // each applies what it holds, then joins
 }
 
 void MqttBridge::OnConnect(int rc) {
@@ -125,6 +210,12 @@ void MqttBridge::OnSubscribe() {
   spdlog::info("MQTT bridge subscribed to the IoT Agent measure topics");
 }
 
+void MqttBridge::OnMessage(std::string_view topic, std::string_view payload) {
+  received_.fetch_add(1, std::memory_order_relaxed);
+  const size_t worker = std::hash<std::string_view>{}(DeviceSegment(topic)) % workers_.size();
+  workers_[worker]->Push({std::string(topic), std::string(payload)});
+}
+
 MqttBridge::Counters MqttBridge::counters() const {
   return {received_.load(std::memory_order_relaxed), applied_.load(std::memory_order_relaxed),
           rejected_.load(std::memory_order_relaxed)};
@@ -143,68 +234,86 @@ void MqttBridge::LogRejection(std::string_view device_id, const Status& status) 
   spdlog::warn("MQTT message from device '{}' rejected: {}", device_id, status.message());
 }
 
-Status MqttBridge::HandleMessage(std::string_view topic_text, std::string_view payload) {
-  received_.fetch_add(1, std::memory_order_relaxed);
-  auto topic = ParseDeviceTopic(topic_text);
-  if (!topic.ok()) {
-    LogRejection("(unparsable topic)", topic.status());
-    return topic.status();
+Result<MqttBridge::Update> MqttBridge::Prepare(const Message& message) {
+  CIVITAS_ASSIGN_OR_RETURN(DeviceTopic topic, ParseDeviceTopic(message.topic));
+  Update update;
+  update.device_id = topic.device_id;
+  if (topic.kind != TopicKind::kAttrs && topic.kind != TopicKind::kAttr) return update;
+  auto device = registry_.FindDevice(topic.device_id);
+  if (!device || (!device->apikey.empty() && device->apikey != topic.apikey)) {
+    return NotFound("no device '" + topic.device_id + "' is provisioned under apikey '" +
+                    topic.apikey + "'");
   }
-  if (topic->kind != TopicKind::kAttrs && topic->kind != TopicKind::kAttr) return Status::Ok();
-  auto device = registry_.FindDevice(topic->device_id);
-  if (!device || (!device->apikey.empty() && device->apikey != topic->apikey)) {
-    Status unknown = NotFound("no device '" + topic->device_id + "' is provisioned under apikey '" +
-                              topic->apikey + "'");
-    LogRejection(topic->device_id, unknown);
-    return unknown;
+  auto service = registry_.FindService(topic.apikey);
+  CIVITAS_ASSIGN_OR_RETURN(auto measures, ParseMeasures(topic, *device, message.payload));
+  CIVITAS_ASSIGN_OR_RETURN(auto mapped, MeasuresToAttributes(*device, service ? &*service : nullptr,
+                                                             measures, clock_.Now()));
+  auto context = contexts_.Core();
+  update.entity_id = std::move(mapped.entity_id);
+  update.entity_type = context->ExpandTerm(mapped.entity_type);
+  for (const auto& fragment : mapped.fragments) {
+    CIVITAS_ASSIGN_OR_RETURN(auto attrs, model::ParseAttributes(fragment, *context, true));
+    update.groups.push_back(std::move(attrs));
   }
-  auto service = registry_.FindService(topic->apikey);
-  auto measures = ParseMeasures(*topic, *device, payload);
-  if (!measures.ok()) {
-    LogRejection(topic->device_id, measures.status());
-    return measures.status();
-  }
-  auto update = MeasuresToAttributes(*device, service ? &*service : nullptr, *measures, clock_.Now());
-  if (!update.ok()) {
-    LogRejection(topic->device_id, update.status());
-    return update.status();
-  }
-  Status applied = Apply(update->entity_id, update->entity_type, update->fragments);
-  if (!applied.ok()) {
-    LogRejection(topic->device_id, applied);
-    return applied;
-  }
-  applied_.fetch_add(1, std::memory_order_relaxed);
-  return Status::Ok();
+  return update;
 }
 
-Status MqttBridge::Apply(const std::string& entity_id, const std::string& entity_type,
-                         const std::vector<boost::json::object>& fragments) {
-  auto context = contexts_.Core();
-  std::vector<std::vector<model::Attribute>> parsed;
-  for (const auto& fragment : fragments) {
-    CIVITAS_ASSIGN_OR_RETURN(auto attrs, model::ParseAttributes(fragment, *context, true));
-    parsed.push_back(std::move(attrs));
+void MqttBridge::ApplyMessages(std::vector<Message>& messages) {
+  std::vector<Update> batch;
+  std::set<std::string, std::less<>> in_batch;
+  for (const Message& message : messages) {
+    auto update = Prepare(message);
+    if (!update.ok()) {
+      LogRejection(DeviceSegment(message.topic), update.status());
+      continue;
+    }
+    if (update->entity_id.empty()) continue;  // not a measure topic
+    // A second message for an entity waits for the next mutation: one Put per entity and
+    // mutation, so history records both measures.
+    if (in_batch.contains(update->entity_id)) {
+      ApplyBatch(batch);
+      in_batch.clear();
+    }
+    in_batch.insert(update->entity_id);
+    batch.push_back(std::move(*update));
   }
+  ApplyBatch(batch);
+}
+
+void MqttBridge::ApplyBatch(std::vector<Update>& batch) {
+  if (batch.empty()) return;
+  std::vector<std::string> ids;
+  ids.reserve(batch.size());
+  for (const auto& update : batch) ids.push_back(update.entity_id);
   const Timestamp now = clock_.Now();
-  return store_.Mutate("", {&entity_id, 1}, [&](store::Mutation& m) -> Status {
-    auto current = m.Get(entity_id);
-    model::Entity entity;
-    if (current.ok()) {
-      entity = std::move(*current);
-    } else {
-      entity.id = entity_id;
-      entity.types = {context->ExpandTerm(entity_type)};
-      model::StampNew(entity, now);
+  Status applied = store_.Mutate("", ids, [&](store::Mutation& m) -> Status {
+    for (auto& update : batch) {
+      auto current = m.Get(update.entity_id);
+      model::Entity entity;
+      if (current.ok()) {
+        entity = std::move(*current);
+      } else if (current.status().code() == StatusCode::kNotFound) {
+        entity.id = update.entity_id;
+        entity.types = {update.entity_type};
+        model::StampNew(entity, now);
+      } else {
+        return current.status();
+      }
+      std::vector<model::NotUpdated> ignored;
+      for (auto& attrs : update.groups) {
+        model::WriteAttributes(entity, std::move(attrs),
+                               model::AttributeWriteMode::kAppendOverwrite, now, ignored);
+      }
+      m.Put(std::move(entity));
     }
-    std::vector<model::NotUpdated> ignored;
-    for (auto& attrs : parsed) {
-      model::WriteAttributes(entity, std::move(attrs), model::AttributeWriteMode::kAppendOverwrite,
-                             now, ignored);
-    }
-    m.Put(std::move(entity));
     return Status::Ok();
   });
+  if (applied.ok()) {
+    applied_.fetch_add(batch.size(), std::memory_order_relaxed);
+  } else {
+    for (const auto& update : batch) LogRejection(update.device_id, applied);
+  }
+  batch.clear();
 }
 
 }  // namespace civitas::ingest

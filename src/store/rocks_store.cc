@@ -69,12 +69,13 @@ class RocksMutation final : public Mutation {
  public:
   RocksMutation(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
                 rocksdb::ColumnFamilyHandle* temporal, Tenant tenant,
-                std::span<const std::string> ids, RetentionIndex& retention)
+                std::span<const std::string> ids, RetentionIndex& retention,
+                TemporalWriteCache& history_cache)
       : db_(db),
         entities_(entities),
         tenant_(tenant),
         ids_(ids),
-        history_(db, temporal, tenant, retention) {}
+        history_(db, temporal, tenant, retention, history_cache) {}
 
   Result<model::Entity> Get(std::string_view id) override {
     if (auto it = pending_.find(id); it != pending_.end()) {
@@ -140,6 +141,7 @@ class RocksMutation final : public Mutation {
   }
 
   bool empty() const { return pending_.empty() && history_.empty(); }
+  void Committed() { history_.Committed(); }
 
  private:
   // The entity as stored before this mutation (cached: the ids are locked, so it cannot change).
@@ -324,7 +326,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
     }
   } unlock{this, stripes};
 
-  RocksMutation mutation(*db_, entities_, temporal_, tenant, ids, *retention_);
+  RocksMutation mutation(*db_, entities_, temporal_, tenant, ids, *retention_, history_cache_);
   CIVITAS_RETURN_IF_ERROR(body(mutation));
   if (mutation.empty()) return Status::Ok();
   rocksdb::WriteBatch batch;
@@ -339,6 +341,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // durability comes from WhenDurable's group fsync
   CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "write"));
+  mutation.Committed();
   names_.Committed(interned);
   if (new_tenant) {
     std::lock_guard lock(tenants_mu_);

@@ -13,6 +13,7 @@
 
 #include "civitas/store/store.h"
 #include "name_dictionary.h"
+#include "src/store/committed_cache.h"
 #include "src/store/retention.h"
 
 namespace civitas::store {
@@ -58,6 +59,7 @@ class RocksStore final : public Store {
 
   // Read by the compaction filter, so it outlives db_ (declared before it).
   std::unique_ptr<RetentionIndex> retention_;
+  TemporalWriteCache history_cache_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   rocksdb::ColumnFamilyHandle* entities_ = nullptr;

@@ -138,7 +138,7 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
   for (const auto& [id, types] : types_) {
     std::string record;
     for (const auto& t : types) record.append(t).push_back(tk::kSep);
-    batch.Put(cf_, tk::EntityTypesKey(tenant_, id), record);
+    PutIfChanged(batch, tk::EntityTypesKey(tenant_, id), std::move(record));
     // Noted before the commit: should the batch fail, the entity keeps the rule of these types
     // until its next history write.
     retention_.SetTypes(tk::EntityPrefix(tenant_, id), types);
@@ -149,13 +149,32 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
   return Status::Ok();
 }
 
+void TemporalWriter::Committed() {
+  for (const auto& [begin, end] : deletes_) {
+    cache_.pending_hours.ErasePrefix(begin);
+    cache_.values.ErasePrefix(begin);
+  }
+  for (const auto& [key, hour] : pending_after_) cache_.pending_hours.Set(key, hour);
+  for (auto& [key, value] : values_after_) cache_.values.Set(key, std::move(value));
+}
+
+void TemporalWriter::PutIfChanged(rocksdb::WriteBatch& batch, std::string key, std::string value) {
+  if (auto staged = values_after_.find(key); staged != values_after_.end()) {
+    if (staged->second == value) return;
+  } else if (!Deleted(key) && cache_.values.Get(key) == value) {
+    return;
+  }
+  batch.Put(cf_, key, value);
+  values_after_.insert_or_assign(std::move(key), std::move(value));
+}
+
 Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timeline,
                                    const SeriesWrites& writes, rocksdb::WriteBatch& batch) {
   const tk::Timeline tags = tk::TimelineOf(timeline);
   if (writes.samples.empty() && writes.removed.empty()) return Status::Ok();
   if (!writes.samples.empty()) {
-    batch.Put(cf_, prefix + tk::kKindTag,
-              std::string(1, static_cast<char>(writes.kind)) + writes.unit_code);
+    PutIfChanged(batch, prefix + tk::kKindTag,
+                 std::string(1, static_cast<char>(writes.kind)) + writes.unit_code);
   }
   auto removed = [&](int64_t t) {
     return writes.removed.contains(t) && !writes.samples.contains(t);
@@ -167,8 +186,12 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
   std::unique_ptr<rocksdb::Iterator> it;
   std::optional<int64_t> pending_hour;
   if (!fresh) {
-    it.reset(db_.NewIterator(range.options, cf_));
-    CIVITAS_ASSIGN_OR_RETURN(pending_hour, PendingHour(*it, range));
+    if (auto cached = cache_.pending_hours.Get(range.begin)) {
+      pending_hour = *cached;
+    } else {
+      it.reset(db_.NewIterator(range.options, cf_));
+      CIVITAS_ASSIGN_OR_RETURN(pending_hour, PendingHour(*it, range));
+    }
   }
   const int64_t newest =
       writes.samples.empty() ? INT64_MIN : tk::HourOf(writes.samples.rbegin()->first);
@@ -189,8 +212,11 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
     // No chunk holds the frontier hour (see the invariant); older hours are rewritten.
     if (tk::HourOf(t) != frontier) fold[tk::HourOf(t)];
   }
+  // Samples at the frontier are pending now; with no sample, the pending hour stays.
+  pending_after_.emplace_back(range.begin, writes.samples.empty() ? pending_hour : frontier);
   if (pending_hour && *pending_hour < frontier) {
     // The pending hour is complete: its samples move into its chunk (new writes win).
+    if (!it) it.reset(db_.NewIterator(range.options, cf_));
     for (it->Seek(tk::Tagged(prefix, tags.pending, *pending_hour)); it->Valid(); it->Next()) {
       std::string_view key = it->key().ToStringView();
       Sample sample;

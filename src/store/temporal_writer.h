@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "civitas/store/store.h"
+#include "src/store/committed_cache.h"
 #include "src/store/retention.h"
 
 namespace civitas::store {
@@ -28,10 +29,11 @@ namespace civitas::store {
 // samples) into their hours' chunks, re-encoding each touched chunk once.
 class TemporalWriter {
  public:
-  // `retention` learns the types of every entity whose history this writes.
+  // `retention` learns the types of every entity whose history this writes; `cache` what was
+  // committed (updated by Committed).
   TemporalWriter(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal, Tenant tenant,
-                 RetentionIndex& retention)
-      : db_(db), cf_(temporal), tenant_(tenant), retention_(retention) {}
+                 RetentionIndex& retention, TemporalWriteCache& cache)
+      : db_(db), cf_(temporal), tenant_(tenant), retention_(retention), cache_(cache) {}
 
   void Add(std::string_view id, std::vector<std::string> types,
            std::vector<TemporalInstance> instances);
@@ -43,6 +45,8 @@ class TemporalWriter {
   // Adds the deletions, then the instances, to `batch`. kInternal on a corrupt chunk,
   // kIoError on storage failure.
   Status Stage(rocksdb::WriteBatch& batch);
+  // Call once the staged batch is committed (still under the ids' locks).
+  void Committed();
 
   struct Value {
     SampleKind kind = SampleKind::kNumber;
@@ -60,11 +64,17 @@ class TemporalWriter {
   Status StageSeries(const std::string& prefix, TimeProperty timeline, const SeriesWrites& writes,
                      rocksdb::WriteBatch& batch);
   bool Deleted(std::string_view key) const;
+  // Puts `value` under `key` unless that is what the key already holds.
+  void PutIfChanged(rocksdb::WriteBatch& batch, std::string key, std::string value);
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* cf_;
   Tenant tenant_;
   RetentionIndex& retention_;
+  TemporalWriteCache& cache_;
+  // What the staged batch leaves under its keys, for the cache on Committed.
+  std::vector<std::pair<std::string, std::optional<int64_t>>> pending_after_;
+  std::map<std::string, std::string> values_after_;
   std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
   std::map<std::string, std::vector<std::string>> types_;                // by entity id
   std::vector<std::pair<std::string, std::string>> deletes_;             // [begin, end) key ranges

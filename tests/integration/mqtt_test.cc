@@ -2,6 +2,7 @@
 // JSON measures published with libmosquitto, entities checked over the NGSI-LD API.
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <mosquitto.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -13,8 +14,6 @@
 #include <chrono>
 #include <fstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "auth_support.h"
 #include "harness.h"
@@ -100,10 +99,11 @@ bool Publish(int port, const std::string& topic, const std::string& payload,
     bool done = false;
   } acked;
   mosquitto* client = mosquitto_new(nullptr, true, &acked);
-  mosquitto_publish_callback_set(client, [](mosquitto*, void* user, int) {
-    static_cast<Acked*>(user)->done = true;
-  });
-  if (!ca_file.empty()) mosquitto_tls_set(client, ca_file.c_str(), nullptr, nullptr, nullptr, nullptr);
+  mosquitto_publish_callback_set(
+      client, [](mosquitto*, void* user, int) { static_cast<Acked*>(user)->done = true; });
+  if (!ca_file.empty()) {
+    mosquitto_tls_set(client, ca_file.c_str(), nullptr, nullptr, nullptr, nullptr);
+  }
   bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS &&
             mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
                               payload.data(), 1, false) == MOSQ_ERR_SUCCESS;
@@ -111,6 +111,30 @@ bool Publish(int port, const std::string& topic, const std::string& payload,
   mosquitto_disconnect(client);
   mosquitto_destroy(client);
   return ok && acked.done;
+}
+
+// Publishes every (topic, payload) in order on one connection with QoS 1; true once the broker
+// acknowledged them all.
+bool PublishAll(int port, const std::vector<std::pair<std::string, std::string>>& messages) {
+  mosquitto_lib_init();
+  struct Acked {
+    size_t count = 0;
+  } acked;
+  mosquitto* client = mosquitto_new(nullptr, true, &acked);
+  mosquitto_publish_callback_set(
+      client, [](mosquitto*, void* user, int) { ++static_cast<Acked*>(user)->count; });
+  bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS;
+  for (const auto& [topic, payload] : messages) {
+    ok = ok && mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                                 payload.data(), 1, false) == MOSQ_ERR_SUCCESS;
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ok && acked.count < messages.size() && std::chrono::steady_clock::now() < deadline) {
+    mosquitto_loop(client, 100, 1);
+  }
+  mosquitto_disconnect(client);
+  mosquitto_destroy(client);
+  return ok && acked.count == messages.size();
 }
 
 class MqttIngestTest : public ::testing::Test {
@@ -142,7 +166,8 @@ class MqttIngestTest : public ::testing::Test {
   }
   // Polls the entity (keyValues) until `attr` equals `expected`; the bridge applies messages
   // asynchronously, so the test waits for the observable outcome, bounded by 5 s.
-  json::value WaitForValue(const std::string& id, const std::string& attr, const json::value& expected) {
+  json::value WaitForValue(const std::string& id, const std::string& attr,
+                           const json::value& expected) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     json::value last;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -177,6 +202,43 @@ TEST_F(MqttIngestTest, UltraLightMeasuresUpdateTheMappedEntity) {
   WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "pm25", json::value(14));
 }
 
+// A burst is written in batches by the bridge's workers: every measure must still reach the
+// history, in the order each device sent it.
+TEST_F(MqttIngestTest, BurstsKeepEveryMeasureInOrderPerDevice) {
+  Provision();
+  constexpr int kPerDevice = 300;
+  std::vector<std::pair<std::string, std::string>> messages;
+  for (int i = 0; i < kPerDevice; ++i) {
+    messages.emplace_back("/ul/city-key/aq-001/attrs", "p|" + std::to_string(i));
+    messages.emplace_back("/json/city-key/aq-002/attrs",
+                          R"({"n": )" + std::to_string(1000 + i) + "}");
+  }
+  ASSERT_TRUE(PublishAll(broker_->port(), messages));
+  WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "pm25", json::value(kPerDevice - 1));
+  WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-002", "no2", json::value(1000 + kPerDevice - 1));
+
+  auto history = [&](const std::string& id, const std::string& attr) {
+    auto got = client_->Get("/ngsi-ld/v1/temporal/entities/" + id + "?attrs=" + attr +
+                            "&options=temporalValues");
+    EXPECT_EQ(got.status, 200) << got.body;
+    std::vector<int64_t> values;
+    const json::value body = got.Json();  // the loop below borrows from it
+    for (const auto& pair : body.at(attr).at("values").as_array()) {
+      const auto& value = pair.as_array().at(0);
+      EXPECT_TRUE(value.is_number()) << json::serialize(pair);
+      if (value.is_number()) values.push_back(value.to_number<int64_t>());
+    }
+    return values;
+  };
+  std::vector<int64_t> expected_pm25, expected_no2;
+  for (int i = 0; i < kPerDevice; ++i) {
+    expected_pm25.push_back(i);
+    expected_no2.push_back(1000 + i);
+  }
+  EXPECT_EQ(history("urn:ngsi-ld:AirQualityObserved:aq-001", "pm25"), expected_pm25);
+  EXPECT_EQ(history("urn:ngsi-ld:AirQualityObserved:aq-002", "no2"), expected_no2);
+}
+
 TEST_F(MqttIngestTest, JsonMeasuresAndSingleAttributeTopics) {
   Provision();
   ASSERT_TRUE(Publish(broker_->port(), "/json/city-key/aq-002/attrs", R"({"n": 41})"));
@@ -191,17 +253,21 @@ TEST_F(MqttIngestTest, BadMessagesAreDroppedAndTheBridgeKeepsWorking) {
   ASSERT_TRUE(Publish(broker_->port(), "/ul/wrong-key/aq-001/attrs", "t|1"));
   ASSERT_TRUE(Publish(broker_->port(), "/json/city-key/aq-002/attrs", "{not json"));
   ASSERT_TRUE(Publish(broker_->port(), "/ul/city-key/aq-001/attrs", "t|30"));
-  auto entity = WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "temperature", json::value(30));
-  EXPECT_EQ(client_->Get("/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:unknown-device").status,
-            404);
+  auto entity =
+      WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "temperature", json::value(30));
+  EXPECT_EQ(
+      client_->Get("/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:unknown-device").status,
+      404);
   EXPECT_EQ(client_->Get("/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:aq-002").status, 404);
 }
 
 TEST_F(MqttIngestTest, ProvisioningIsValidatedListedDeletedAndPersistent) {
   Provision();
-  auto duplicate = client_->Post("/iot/devices", json::parse(R"({"devices": [{"device_id": "aq-001"}]})"));
+  auto duplicate =
+      client_->Post("/iot/devices", json::parse(R"({"devices": [{"device_id": "aq-001"}]})"));
   EXPECT_EQ(duplicate.status, 409) << duplicate.body;
-  auto invalid = client_->Post("/iot/services", json::parse(R"({"services": [{"entity_type": "X"}]})"));
+  auto invalid =
+      client_->Post("/iot/services", json::parse(R"({"services": [{"entity_type": "X"}]})"));
   EXPECT_EQ(invalid.status, 400) << invalid.body;
   EXPECT_EQ(client_->Get("/iot/devices").Json().at("count"), json::value(2));
   ASSERT_EQ(client_->Delete("/iot/devices/aq-002").status, 204);

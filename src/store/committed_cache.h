@@ -1,0 +1,82 @@
+#pragma once
+
+// What the temporal writer last committed under a key, so that repeated writes of a series
+// neither seek for its pending hour nor rewrite keys that did not change (attribute kind,
+// entity types). On an ingest-heavy store those seeks and puts were most of a history write.
+// Internal to store/.
+
+#include <absl/base/thread_annotations.h>
+#include <absl/container/flat_hash_map.h>
+
+#include <array>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace civitas::store {
+
+// A bounded map from temporal key to the value committed under it. Thread-safe. The cache only
+// saves work, never decides: a missing entry sends the writer to the database.
+//
+// Entries are set only after the write that produced them committed (TemporalWriter::Committed,
+// under the written ids' locks, so never concurrently for one key), and history deletions erase
+// the entries under the deleted prefix. Retention deletes pending samples without telling the
+// cache: a cached pending hour may therefore have lost its samples, which writers handle as an
+// empty pending hour (docs/formats/temporal-store.md, "Write cache").
+template <typename Value>
+class CommittedCache {
+ public:
+  std::optional<Value> Get(std::string_view key) const {
+    Shard& shard = ShardOf(key);
+    std::lock_guard lock(shard.mu);
+    auto it = shard.values.find(AbslView(key));
+    if (it == shard.values.end()) return std::nullopt;
+    return it->second;
+  }
+  void Set(std::string_view key, Value value) {
+    Shard& shard = ShardOf(key);
+    std::lock_guard lock(shard.mu);
+    // A full shard starts over: cheaper than an eviction order, and rare at city scale.
+    if (shard.values.size() >= kShardCapacity && !shard.values.contains(AbslView(key))) {
+      shard.values.clear();
+    }
+    shard.values.insert_or_assign(std::string(key), std::move(value));
+  }
+  // Drops every entry whose key starts with `prefix`. Visits every entry: history deletions
+  // are rare next to the lookups, which a hash map makes one hash and one compare.
+  void ErasePrefix(std::string_view prefix) {
+    for (Shard& shard : shards_) {
+      std::lock_guard lock(shard.mu);
+      absl::erase_if(shard.values, [&](const auto& entry) {
+        return std::string_view(entry.first).starts_with(prefix);
+      });
+    }
+  }
+
+ private:
+  static constexpr size_t kShards = 64;
+  static constexpr size_t kShardCapacity = 8192;
+  struct Shard {
+    mutable std::mutex mu;
+    absl::flat_hash_map<std::string, Value> values ABSL_GUARDED_BY(mu);
+  };
+  // Debian's Abseil has its own string_view, which heterogeneous lookup needs.
+  static absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
+  Shard& ShardOf(std::string_view key) const {
+    return shards_[std::hash<std::string_view>{}(key) % kShards];
+  }
+
+  mutable std::array<Shard, kShards> shards_;
+};
+
+// The temporal writer's caches, one per store.
+struct TemporalWriteCache {
+  // Series prefix + pending tag → the pending hour (nullopt: none).
+  CommittedCache<std::optional<int64_t>> pending_hours;
+  // Series prefix + kind tag, and entity types keys → the value last written there.
+  CommittedCache<std::string> values;
+};
+
+}  // namespace civitas::store
