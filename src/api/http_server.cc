@@ -167,7 +167,6 @@ void Accept(HttpServer::State& state) {
       auto remote = socket.remote_endpoint(ec);
       if (!ec) peer.address = remote.address().to_string();
       if (state.tls) {
-        peer.tls = true;
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
             state, std::move(peer), std::move(socket), *state.tls)
             ->Start();

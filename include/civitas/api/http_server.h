@@ -40,7 +40,6 @@ struct HttpServerOptions {
 // Who sent a request: what the transport knows and the request cannot forge.
 struct Peer {
   std::string address;  // the remote IP address, e.g. "127.0.0.1"
-  bool tls = false;
 };
 
 // HTTP/1.1 server on Boost.Beast/Asio: keep-alive, one strand per connection, `threads` event
