@@ -423,13 +423,48 @@ TEST(AuthServerTest, CliManagesTokensOnAStoppedServer) {
   EXPECT_EQ(client.Get(std::string(kApi) + "/types", {{"NGSILD-Tenant", "north"}}).status, 401);
 }
 
-TEST(AuthServerTest, InsecureModeNeedsNoToken) {
+TEST(AuthServerTest, InsecureModeNeedsNoTokenAndSaysSo) {
   TempDir data;
-  ServerProcess server(data.path(), {"--insecure-no-auth"});
-  HttpClient client(server.port());
-  client.SetBearer("");
-  EXPECT_EQ(client.Post(std::string(kApi) + "/entities", Lamp("urn:ngsi-ld:Lamp:1", "x")).status,
-            201);
+  const auto log = data.path() / "server.log";
+  {
+    ServerProcess server(data.path() / "db", {"--insecure-no-auth"}, log);
+    HttpClient client(server.port());
+    client.SetBearer("");
+    EXPECT_EQ(client.Post(std::string(kApi) + "/entities", Lamp("urn:ngsi-ld:Lamp:1", "x")).status,
+              201);
+  }
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("INSECURE"), std::string::npos) << text;
+}
+
+// The server's own log at debug level never holds a credential, good or bad.
+TEST(AuthServerTest, LogsNeverContainTokens) {
+  TempDir data;
+  const auto log = data.path() / "server.log";
+  std::string token;
+  const std::string bad = "cvt_0123456789abcdef_LOGLEAKLOGLEAKLOGLEAKLOGLEAKLOGLEAKLOGLEAKL";
+  {
+    ServerProcess server(data.path() / "db", {"--log-level", "debug"}, log);
+    HttpClient admin(server.port());
+    token = std::string(CreateToken(admin, {{"role", "operator"}, {"tenants", {"default"}}})
+                            .at("token")
+                            .as_string());
+    HttpClient user(server.port());
+    user.SetBearer(token);
+    EXPECT_EQ(user.Post(std::string(kApi) + "/entities", Lamp("urn:ngsi-ld:Lamp:1", "x")).status,
+              201);
+    user.SetBearer(bad);
+    EXPECT_EQ(user.Get(std::string(kApi) + "/types").status, 401);
+    user.SetBearer("not-a-token-LOGLEAK");
+    EXPECT_EQ(user.Get(std::string(kApi) + "/types").status, 401);
+  }
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(text.empty()) << "debug logging produced nothing to check";
+  EXPECT_EQ(text.find(token.substr(21)), std::string::npos);
+  EXPECT_EQ(text.find("LOGLEAK"), std::string::npos);
+  EXPECT_EQ(text.find(kTestAdminToken), std::string::npos);
 }
 
 }  // namespace

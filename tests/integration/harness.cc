@@ -1,10 +1,12 @@
 #include "harness.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -137,14 +139,19 @@ std::string CivitasBinary() {
   return path != nullptr ? path : "civitas";
 }
 
-ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args) {
+ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
+                             std::filesystem::path stderr_file) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) {
     ADD_FAILURE() << "pipe failed";
     return;
   }
   std::vector<std::string> args = {CivitasBinary(), "serve", "--data-dir", data_dir.string(),
-                                   "--http", "127.0.0.1:0", "--log-level", "warn"};
+                                   "--http", "127.0.0.1:0"};
+  // Quiet by default; a test may ask for another level.
+  if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end()) {
+    args.insert(args.end(), {"--log-level", "warn"});
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -153,6 +160,10 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  if (!stderr_file.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+  }
   // The child's environment: ours plus the admin bootstrap token (unless a test set its own).
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);

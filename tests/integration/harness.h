@@ -66,7 +66,9 @@ class HttpClient {
 class ServerProcess {
  public:
   // Starts `civitas serve` on a free port with `data_dir`; waits for its "listening" line.
-  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  // With `stderr_file`, the server's log goes there (tests that inspect it) instead of ours.
+  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
+                         std::filesystem::path stderr_file = {});
   ~ServerProcess();  // SIGTERM, then wait
 
   int port() const { return port_; }
