@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "compact.h"
 #include "serve.h"
 #include "token.h"
 
@@ -25,8 +26,9 @@ int main(int argc, char** argv) {
                         "docs/formats/civitas-yaml.md)");
   serve_cmd->add_option("--mqtt", serve.mqtt,
                         "MQTT broker HOST:PORT for device measures (FIWARE IoT Agent topics)");
-  serve_cmd->add_option("--max-temporal-instances", serve.max_temporal_instances,
-                        "Instances per attribute in a temporal response; more → 206")
+  serve_cmd
+      ->add_option("--max-temporal-instances", serve.max_temporal_instances,
+                   "Instances per attribute in a temporal response; more → 206")
       ->check(CLI::Range(1, 100000000))
       ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
@@ -94,8 +96,20 @@ int main(int argc, char** argv) {
   auto* revoke_cmd = token_cmd->add_subcommand("revoke", "Revoke a token by id");
   revoke_cmd->add_option("id", token.id, "Token id")->required();
 
+
+  civitas::cli::CompactOptions compact;
+  auto* compact_cmd = app.add_subcommand(
+      "compact", "Compact a data dir no server has open (drops dead data, applies retention)");
+  compact_cmd->add_option("--data-dir", compact.data_dir, "Directory of the store")
+      ->capture_default_str();
+  compact_cmd->add_option("--config", compact.config, "Configuration file (retention rules)");
+  compact_cmd->add_option("--context-dir", compact.context_dir,
+                          "Directory of extra @context files");
+
+
   CLI11_PARSE(app, argc, argv);
   if (serve_cmd->parsed()) return civitas::cli::Serve(serve);
+  if (compact_cmd->parsed()) return civitas::cli::Compact(compact);
   if (token_cmd->parsed()) {
     token.action = create_cmd->parsed() ? "create" : list_cmd->parsed() ? "list" : "revoke";
     return civitas::cli::Token(token);

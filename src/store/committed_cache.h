@@ -71,10 +71,19 @@ class CommittedCache {
   mutable std::array<Shard, kShards> shards_;
 };
 
+// What a write needs to know about one timeline of a series (docs/formats/temporal-store.md).
+struct PendingState {
+  std::optional<int64_t> hour;  // the hour of the pending samples; nullopt: none
+  uint64_t count = 0;           // pending samples in it (at most: retention may remove some)
+  // The chunk of that same hour, when one exists: every pending sample is later than its last.
+  std::optional<int64_t> chunk_last_us;
+  uint64_t chunk_samples = 0;
+};
+
 // The temporal writer's caches, one per store.
 struct TemporalWriteCache {
-  // Series prefix + pending tag → the pending hour (nullopt: none).
-  CommittedCache<std::optional<int64_t>> pending_hours;
+  // Series prefix + pending tag → its PendingState.
+  CommittedCache<PendingState> pending;
   // Series prefix + kind tag, and entity types keys → the value last written there.
   CommittedCache<std::string> values;
 };

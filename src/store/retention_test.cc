@@ -142,7 +142,7 @@ class RetentionTest : public ::testing::Test {
 TEST_F(RetentionTest, ExpiredHoursRollUpThenGo) {
   const auto written = Write("urn:s1", kSensor, kT0, kT0 + 30 * kDay);
   clock_.now_us = kT0 + 30 * kDay;  // the last hour ended just now
-  ASSERT_TRUE(store_->EnforceRetention().ok());
+  ASSERT_TRUE(store_->Compact().ok());
 
   const int64_t raw_from = kT0 + 28 * kDay;     // hours that ended less than 2 days ago
   const int64_t hourly_from = kT0 + 20 * kDay;  // hours that ended less than 10 days ago
@@ -154,7 +154,7 @@ TEST_F(RetentionTest, ExpiredHoursRollUpThenGo) {
 TEST_F(RetentionTest, TypesWithoutARuleTakeTheDefault) {
   const auto room = Write("urn:r1", kRoom, kT0, kT0 + 30 * kDay);
   clock_.now_us = kT0 + 30 * kDay;
-  ASSERT_TRUE(store_->EnforceRetention().ok());
+  ASSERT_TRUE(store_->Compact().ok());
   const int64_t from = kT0 + 10 * kDay;
   EXPECT_EQ(Raw("urn:r1"), Filter(room, [&](int64_t t) { return t >= from; }));
   EXPECT_EQ(Hourly("urn:r1"), Filter(HourlyOf(room), [&](int64_t h) { return h >= from; }));
@@ -174,7 +174,7 @@ TEST_F(RetentionTest, TheLongestKeepingTypeWins) {
                            })
                   .ok());
   clock_.now_us = kT0 + 30 * kDay;
-  ASSERT_TRUE(store_->EnforceRetention().ok());
+  ASSERT_TRUE(store_->Compact().ok());
   // Sensor keeps raw 2 days (summaries 10), Station 20: the entity is both, so 20 days raw.
   auto expected = Filter(both, [&](int64_t t) { return t >= kT0 + 10 * kDay; });
   expected[kT0 + 30 * kDay - 1] = -1;
@@ -185,7 +185,7 @@ TEST_F(RetentionTest, RulesSurviveReopenAndLateSamplesDoNotReplaceRollups) {
   const auto written = Write("urn:s1", kSensor, kT0, kT0 + 30 * kDay);
   Reopen();  // the index of entity types is rebuilt from the history at open
   clock_.now_us = kT0 + 30 * kDay;
-  ASSERT_TRUE(store_->EnforceRetention().ok());
+  ASSERT_TRUE(store_->Compact().ok());
   const auto rolled = Hourly("urn:s1");
   ASSERT_EQ(rolled, Filter(HourlyOf(written), [&](int64_t h) { return h >= kT0 + 20 * kDay; }));
 
@@ -208,7 +208,7 @@ TEST_F(RetentionTest, RulesSurviveReopenAndLateSamplesDoNotReplaceRollups) {
 TEST_F(RetentionTest, NothingExpiresBeforeItsTime) {
   const auto written = Write("urn:s1", kSensor, kT0, kT0 + 2 * kDay);
   clock_.now_us = kT0 + 2 * kDay;
-  ASSERT_TRUE(store_->EnforceRetention().ok());
+  ASSERT_TRUE(store_->Compact().ok());
   EXPECT_EQ(Raw("urn:s1"), written);
 }
 

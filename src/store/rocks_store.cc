@@ -265,10 +265,14 @@ Status RocksStore::LoadRetentionIndex() {
   return FromRocks(it->status(), "load retention index");
 }
 
-Status RocksStore::EnforceRetention() {
+Status RocksStore::Compact() {
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  return FromRocks(db_->CompactRange(options, temporal_, nullptr, nullptr), "enforce retention");
+  for (auto* family : handles_) {
+    CIVITAS_RETURN_IF_ERROR(
+        FromRocks(db_->CompactRange(options, family, nullptr, nullptr), "compact the store"));
+  }
+  return Status::Ok();
 }
 
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version

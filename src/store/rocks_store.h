@@ -46,7 +46,7 @@ class RocksStore final : public Store {
   Status DeleteMeta(std::string_view key) override;
   std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const override;
 
-  Status EnforceRetention() override;
+  Status Compact() override;
 
  private:
   RocksStore() = default;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -27,9 +28,10 @@ TemporalSeries SeriesOf(const std::string& attr) {
 class TemporalStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '_');  // parameterized tests: "Name/0"
     dir_ = std::filesystem::temp_directory_path() /
-           ("civitas-temporal-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("civitas-temporal-test-" + std::to_string(::getpid()) + "-" + name);
     std::filesystem::remove_all(dir_);
     Reopen();
   }
@@ -324,7 +326,13 @@ TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
 
 // Random writes (batches spanning hours, late samples, duplicates), deletes of series and
 // reopens, checked against a std::map model with scans and hourly aggregates.
-TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
+// The parameter is the largest step of the clock in seconds: 600 leaves a few samples per hour
+// (hours fold as later ones arrive), 4 puts hundreds in an hour (pending folds by count).
+class TemporalStoreModelTest : public TemporalStoreTest,
+                               public ::testing::WithParamInterface<int64_t> {};
+INSTANTIATE_TEST_SUITE_P(ClockSteps, TemporalStoreModelTest, ::testing::Values(600, 4));
+
+TEST_P(TemporalStoreModelTest, MatchesAModelUnderRandomOperations) {
   std::mt19937 random(7);
   const std::vector<std::string> attrs = {"https://example.org/a", "https://example.org/b"};
   std::map<std::pair<std::string, std::string>, std::map<int64_t, double>> model;
@@ -367,7 +375,7 @@ TEST_F(TemporalStoreTest, MatchesAModelUnderRandomOperations) {
       if (readd) series[clock] = -1;
       continue;
     }
-    clock += static_cast<int64_t>(random() % 600) * 1'000'000;
+    clock += static_cast<int64_t>(random() % static_cast<uint64_t>(GetParam())) * 1'000'000;
     std::vector<std::pair<int64_t, double>> batch;
     for (int n = 1 + static_cast<int>(random() % 3); n > 0; --n) {
       int64_t t = clock;

@@ -151,10 +151,10 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
 
 void TemporalWriter::Committed() {
   for (const auto& [begin, end] : deletes_) {
-    cache_.pending_hours.ErasePrefix(begin);
+    cache_.pending.ErasePrefix(begin);
     cache_.values.ErasePrefix(begin);
   }
-  for (const auto& [key, hour] : pending_after_) cache_.pending_hours.Set(key, hour);
+  for (const auto& [key, state] : pending_after_) cache_.pending.Set(key, state);
   for (auto& [key, value] : values_after_) cache_.values.Set(key, std::move(value));
 }
 
@@ -167,6 +167,44 @@ void TemporalWriter::PutIfChanged(rocksdb::WriteBatch& batch, std::string key, s
   batch.Put(cf_, key, value);
   values_after_.insert_or_assign(std::move(key), std::move(value));
 }
+
+namespace {
+
+// The PendingState of one timeline of a series, read from the database (a cache miss). With no
+// pending sample, the newest chunk's hour stands in for the pending hour, so that no sample is
+// ever made pending before a chunk.
+Result<PendingState> LoadPendingState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                                      rocksdb::Iterator& pending, const PendingRange& range,
+                                      const std::string& prefix, tk::Timeline tags) {
+  PendingState state;
+  CIVITAS_ASSIGN_OR_RETURN(state.hour, PendingHour(pending, range));
+  std::string chunk;
+  if (state.hour) {
+    for (pending.Seek(tk::Tagged(prefix, tags.pending, *state.hour)); pending.Valid();
+         pending.Next()) {
+      ++state.count;
+    }
+    CIVITAS_RETURN_IF_ERROR(FromRocks(pending.status(), "read temporal pending samples"));
+    auto s =
+        db.Get(rocksdb::ReadOptions(), cf, tk::Tagged(prefix, tags.chunk, *state.hour), &chunk);
+    if (s.IsNotFound()) return state;
+    CIVITAS_RETURN_IF_ERROR(FromRocks(s, "read temporal chunk"));
+  } else {
+    PendingRange chunks(prefix, tags.chunk);  // the same key range shape, for the chunk tag
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(chunks.options, cf));
+    it->SeekForPrev(chunks.end);
+    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal chunks"));
+    if (!it->Valid()) return state;
+    state.hour = tk::TimeAtEnd(it->key().ToStringView());
+    chunk = it->value().ToString();
+  }
+  CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(chunk));
+  state.chunk_last_us = summary.last_timestamp_us;
+  state.chunk_samples = summary.sample_count;
+  return state;
+}
+
+}  // namespace
 
 Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timeline,
                                    const SeriesWrites& writes, rocksdb::WriteBatch& batch) {
@@ -184,23 +222,42 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
   const bool fresh = Deleted(prefix);
   PendingRange range(prefix, tags.pending);
   std::unique_ptr<rocksdb::Iterator> it;
-  std::optional<int64_t> pending_hour;
+  auto iterator = [&]() -> rocksdb::Iterator& {
+    if (!it) it.reset(db_.NewIterator(range.options, cf_));
+    return *it;
+  };
+  PendingState state;
   if (!fresh) {
-    if (auto cached = cache_.pending_hours.Get(range.begin)) {
-      pending_hour = *cached;
+    if (auto cached = cache_.pending.Get(range.begin)) {
+      state = *cached;
     } else {
-      it.reset(db_.NewIterator(range.options, cf_));
-      CIVITAS_ASSIGN_OR_RETURN(pending_hour, PendingHour(*it, range));
+      CIVITAS_ASSIGN_OR_RETURN(state, LoadPendingState(db_, cf_, iterator(), range, prefix, tags));
     }
   }
   const int64_t newest =
       writes.samples.empty() ? INT64_MIN : tk::HourOf(writes.samples.rbegin()->first);
-  const int64_t frontier = pending_hour ? std::max(*pending_hour, newest) : newest;
+  const int64_t frontier = state.hour ? std::max(*state.hour, newest) : newest;
+  const bool same_hour = state.hour && *state.hour == frontier;
+  // Samples of the frontier hour after its chunk (if any) are appended as pending keys.
+  const bool has_chunk = same_hour && state.chunk_last_us.has_value();
+  const int64_t chunk_last = has_chunk ? *state.chunk_last_us : 0;
+  auto appends = [&](int64_t t) {
+    return tk::HourOf(t) == frontier && (!has_chunk || t > chunk_last);
+  };
+  uint64_t new_pending = 0;
+  for (const auto& [t, value] : writes.samples) new_pending += appends(t) ? 1 : 0;
+  // Too many pending keys for one hour (a bulk load, or the modifiedAt timeline of one): they
+  // are folded into the hour's chunk, and the hour goes on after it. A quarter of the chunk's
+  // size keeps the re-encoding of a growing chunk linear overall.
+  const uint64_t pending_count = (same_hour ? state.count : 0) + new_pending;
+  const uint64_t chunk_samples = has_chunk ? state.chunk_samples : 0;
+  const bool fold_frontier =
+      new_pending > 0 && pending_count >= std::max<uint64_t>(kPendingFoldMin, chunk_samples / 4);
 
   std::map<int64_t, std::map<int64_t, const Value*>> fold;  // hour → timestamp → value
   std::vector<std::unique_ptr<Value>> folded_pending;
   for (const auto& [t, value] : writes.samples) {
-    if (tk::HourOf(t) == frontier) {
+    if (appends(t) && !fold_frontier) {
       batch.Put(cf_, tk::Tagged(prefix, tags.pending, t), EncodePendingValue(value));
     } else {
       fold[tk::HourOf(t)][t] = &value;
@@ -209,18 +266,17 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
   for (int64_t t : writes.removed) {
     if (!removed(t)) continue;
     batch.Delete(cf_, tk::Tagged(prefix, tags.pending, t));
-    // No chunk holds the frontier hour (see the invariant); older hours are rewritten.
-    if (tk::HourOf(t) != frontier) fold[tk::HourOf(t)];
+    if (!appends(t) || fold_frontier) fold[tk::HourOf(t)];  // its chunk is rewritten
   }
-  // Samples at the frontier are pending now; with no sample, the pending hour stays.
-  pending_after_.emplace_back(range.begin, writes.samples.empty() ? pending_hour : frontier);
-  if (pending_hour && *pending_hour < frontier) {
-    // The pending hour is complete: its samples move into its chunk (new writes win).
-    if (!it) it.reset(db_.NewIterator(range.options, cf_));
-    for (it->Seek(tk::Tagged(prefix, tags.pending, *pending_hour)); it->Valid(); it->Next()) {
-      std::string_view key = it->key().ToStringView();
+  // The pending hour is complete (a later hour arrived), or folded as too long: its samples
+  // move into its chunk (new writes win).
+  if (state.hour && (*state.hour < frontier || (same_hour && fold_frontier))) {
+    rocksdb::Iterator& pending = iterator();
+    for (pending.Seek(tk::Tagged(prefix, tags.pending, *state.hour)); pending.Valid();
+         pending.Next()) {
+      std::string_view key = pending.key().ToStringView();
       Sample sample;
-      if (!DecodePendingValue(it->value().ToStringView(), sample)) {
+      if (!DecodePendingValue(pending.value().ToStringView(), sample)) {
         return Internal("corrupt temporal pending sample");
       }
       int64_t t = tk::TimeAtEnd(key);
@@ -233,7 +289,18 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
       fold[tk::HourOf(t)].emplace(t, value.get());
       folded_pending.push_back(std::move(value));
     }
-    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal pending samples"));
+    CIVITAS_RETURN_IF_ERROR(FromRocks(pending.status(), "read temporal pending samples"));
+  }
+
+  // Where the pending samples are after this write: with no new sample, the hour stays.
+  PendingState after;
+  after.hour = writes.samples.empty() ? state.hour : std::optional<int64_t>(frontier);
+  if (after.hour && state.hour == after.hour) {
+    after.count = fold_frontier ? 0 : state.count + new_pending;
+    after.chunk_last_us = state.chunk_last_us;
+    after.chunk_samples = state.chunk_samples;
+  } else {
+    after.count = fold_frontier ? 0 : new_pending;
   }
   for (auto& [hour, samples] : fold) {
     std::string key = tk::Tagged(prefix, tags.chunk, hour);
@@ -260,8 +327,10 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
       samples.emplace(sample.timestamp_us, value.get());
       kept.push_back(std::move(value));
     }
+    const bool pending_hour_chunk = after.hour && *after.hour == hour;
     if (samples.empty()) {
       batch.Delete(cf_, key);
+      if (pending_hour_chunk) after.chunk_last_us.reset(), after.chunk_samples = 0;
       continue;
     }
     TimeSeriesChunkBuilder builder;
@@ -271,7 +340,12 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
       CIVITAS_RETURN_IF_ERROR(s);
     }
     batch.Put(cf_, key, builder.Finish());
+    if (pending_hour_chunk) {
+      after.chunk_last_us = samples.rbegin()->first;
+      after.chunk_samples = samples.size();
+    }
   }
+  pending_after_.emplace_back(range.begin, after);
   return Status::Ok();
 }
 

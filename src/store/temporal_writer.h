@@ -29,6 +29,10 @@ namespace civitas::store {
 // samples) into their hours' chunks, re-encoding each touched chunk once.
 class TemporalWriter {
  public:
+  // A series' pending hour is folded into its chunk once it holds this many samples (or a
+  // quarter of the chunk, when more).
+  static constexpr uint64_t kPendingFoldMin = 64;
+
   // `retention` learns the types of every entity whose history this writes; `cache` what was
   // committed (updated by Committed).
   TemporalWriter(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal, Tenant tenant,
@@ -73,7 +77,7 @@ class TemporalWriter {
   RetentionIndex& retention_;
   TemporalWriteCache& cache_;
   // What the staged batch leaves under its keys, for the cache on Committed.
-  std::vector<std::pair<std::string, std::optional<int64_t>>> pending_after_;
+  std::vector<std::pair<std::string, PendingState>> pending_after_;
   std::map<std::string, std::string> values_after_;
   std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
   std::map<std::string, std::vector<std::string>> types_;                // by entity id

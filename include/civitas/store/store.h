@@ -133,10 +133,11 @@ class Store {
   virtual std::vector<NameCount> AttributeTypes(Tenant tenant, std::string_view attr) const = 0;
   virtual std::vector<NameCount> AttributeKinds(Tenant tenant, std::string_view attr) const = 0;
 
-  // Compacts the history now, so every retention rule has taken effect on return. (Compaction
-  // applies them anyway as it goes, and recompacts every file at least twice a day.) Blocks for
-  // as long as the compaction takes. kIoError on failure.
-  virtual Status EnforceRetention() = 0;
+  // Compacts every column family now: overwritten and deleted data is dropped and every
+  // retention rule has taken effect on return. (Compaction does both anyway as it goes, and
+  // recompacts history files at least twice a day.) Blocks for as long as it takes; writes go
+  // on meanwhile. kIoError on failure.
+  virtual Status Compact() = 0;
 
   // Small named blobs of server metadata (hosted contexts, later subscriptions).
   virtual Status PutMeta(std::string_view key, std::string_view value) = 0;
