@@ -106,7 +106,6 @@ int main(int argc, char** argv) {
   compact_cmd->add_option("--context-dir", compact.context_dir,
                           "Directory of extra @context files");
 
-
   CLI11_PARSE(app, argc, argv);
   if (serve_cmd->parsed()) return civitas::cli::Serve(serve);
   if (compact_cmd->parsed()) return civitas::cli::Compact(compact);
