@@ -33,8 +33,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Auth is on as in production: the load generator sends the bootstrap admin token; rate limits
+# are lifted so they do not cap what is measured.
+CIVITAS_ADMIN_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')
+export CIVITAS_ADMIN_TOKEN
 "$CIVITAS" serve --data-dir "$WORK/data" --http 127.0.0.1:0 --threads "$SERVER_THREADS" \
-  --log-level warn >"$WORK/server.out" 2>"$WORK/server.err" &
+  --rate-limit 1e9 --rate-burst 1e9 --log-level warn >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 PORT=""
 for _ in $(seq 300); do

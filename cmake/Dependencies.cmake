@@ -20,5 +20,9 @@ target_link_libraries(s2 INTERFACE ${S2_LIBRARY} absl::base absl::strings absl::
   absl::flat_hash_set absl::btree absl::log_severity absl::raw_logging_internal
   OpenSSL::Crypto)
 
-# libsodium (keyed BLAKE2b for the demo's Wi-Fi sessions) ships no CMake config.
+# libsodium (keyed BLAKE2b, randombytes, constant-time compare) ships no CMake config.
 find_library(SODIUM_LIBRARY sodium REQUIRED)
+find_path(SODIUM_INCLUDE_DIR sodium.h REQUIRED)
+add_library(Sodium::sodium INTERFACE IMPORTED)
+target_link_libraries(Sodium::sodium INTERFACE ${SODIUM_LIBRARY})
+target_include_directories(Sodium::sodium INTERFACE ${SODIUM_INCLUDE_DIR})

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -49,6 +50,10 @@ asio::awaitable<void> RunConnection(Shared& shared, Clock::time_point start) {
   req.keep_alive(true);
   req.set(http::field::host, shared.options.host);
   req.set(http::field::user_agent, "civitas_load");
+  // The server's bootstrap admin token, from the environment (never a flag: `ps` shows flags).
+  if (const char* token = std::getenv("CIVITAS_ADMIN_TOKEN"); token != nullptr && *token) {
+    req.set(http::field::authorization, std::string("Bearer ") + token);
+  }
   ConnectionStats st;
   st.r.latencies_us.reserve(std::min<uint64_t>(shared.options.max_requests, 1 << 20));
   bool connected = false;

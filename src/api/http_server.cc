@@ -4,7 +4,9 @@
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "civitas/core/log.h"
 
@@ -19,6 +21,7 @@ struct HttpServer::State {
   DurabilityWaiter await_durable;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
 };
 
 namespace {
@@ -32,23 +35,40 @@ HttpResponse InternalErrorResponse(const HttpRequest& req) {
   return res;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. `Stream` is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, HttpServer::State& state)
-      : stream_(std::move(socket)), state_(state) {}
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... Args>
+  Session(HttpServer::State& state, Peer peer, Args&&... args)
+      : stream_(std::forward<Args>(args)...), state_(state), peer_(std::move(peer)) {}
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        beast::get_lowest_layer(self->stream_).expires_after(self->state_.options.request_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server,
+                                      [self](beast::error_code ec) {
+                                        if (!ec) self->Read();
+                                      });
+      } else {
+        self->Read();
+      }
+    });
   }
 
  private:
   void Read() {
     parser_.emplace();
     parser_->body_limit(state_.options.body_limit_bytes);
-    parser_->header_limit(64 * 1024);
-    stream_.expires_after(std::chrono::seconds(120));
+    parser_->header_limit(static_cast<uint32_t>(state_.options.header_limit_bytes));
+    beast::get_lowest_layer(stream_).expires_after(state_.options.request_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
   }
 
   void OnRead(beast::error_code ec) {
@@ -58,12 +78,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) {
       if (ec == http::error::body_limit) return WriteError(http::status::payload_too_large);
+      if (ec == http::error::header_limit) {
+        return WriteError(http::status::request_header_fields_too_large);
+      }
       return WriteError(http::status::bad_request);
     }
     HttpRequest request = parser_->release();
     Reply reply;
     try {
-      reply = state_.handler(request);
+      reply = state_.handler(request, peer_);
     } catch (const std::exception& e) {
       // The last-resort guard: handlers report errors as values; reaching here is a bug.
       spdlog::error("handler threw for {} {}: {}", std::string(request.method_string()),
@@ -74,7 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
     reply.response.prepare_payload();
     if (!reply.needs_durability) return Write(std::move(reply.response));
     auto pending = std::make_shared<HttpResponse>(std::move(reply.response));
-    state_.await_durable([self = shared_from_this(), pending](Status status) {
+    state_.await_durable([self = this->shared_from_this(), pending](Status status) {
       net::post(self->stream_.get_executor(), [self, pending, status] {
         if (!status.ok()) {
           HttpRequest stub;
@@ -88,9 +111,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteError(http::status status) {
     HttpResponse res{status, 11};
     res.set(http::field::content_type, "application/json");
-    res.body() = status == http::status::payload_too_large
-                     ? R"({"type":"https://uri.etsi.org/ngsi-ld/errors/BadRequestData","title":"Request too large","detail":"the request body exceeds the server's limit"})"
-                     : R"({"type":"https://uri.etsi.org/ngsi-ld/errors/InvalidRequest","title":"Malformed HTTP request","detail":"the request is not valid HTTP/1.1"})";
+    if (status == http::status::payload_too_large) {
+      res.body() =
+          R"({"type":"https://uri.etsi.org/ngsi-ld/errors/BadRequestData","title":"Request too large","detail":"the request body exceeds the server's limit"})";
+    } else if (status == http::status::request_header_fields_too_large) {
+      res.body() =
+          R"({"type":"https://uri.etsi.org/ngsi-ld/errors/BadRequestData","title":"Headers too large","detail":"the request headers exceed the server's limit"})";
+    } else {
+      res.body() =
+          R"({"type":"https://uri.etsi.org/ngsi-ld/errors/InvalidRequest","title":"Malformed HTTP request","detail":"the request is not valid HTTP/1.1"})";
+    }
     res.keep_alive(false);
     res.prepare_payload();
     Write(std::move(res));
@@ -100,21 +130,31 @@ class Session : public std::enable_shared_from_this<Session> {
     auto res = std::make_shared<HttpResponse>(std::move(response));
     bool close = !res->keep_alive();
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, close](beast::error_code ec, size_t) {
+                      [self = this->shared_from_this(), res, close](beast::error_code ec, size_t) {
                         if (ec || close) return self->Close();
                         self->Read();
                       });
   }
 
   void Close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->stream_).socket().shutdown(tcp::socket::shutdown_both,
+                                                                 ignored);
+      });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::State& state_;
+  const Peer peer_;
 };
 
 void Accept(HttpServer::State& state) {
@@ -123,10 +163,41 @@ void Accept(HttpServer::State& state) {
     if (ec == net::error::operation_aborted) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), state)->Start();
+      Peer peer;
+      auto remote = socket.remote_endpoint(ec);
+      if (!ec) peer.address = remote.address().to_string();
+      if (state.tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            state, std::move(peer), std::move(socket), *state.tls)
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(state, std::move(peer), std::move(socket))
+            ->Start();
+      }
     }
     Accept(state);
   });
+}
+
+// TLS 1.2 or later only, with the server's certificate chain and key.
+Status LoadTls(HttpServer::State& state) {
+  const auto& o = state.options;
+  if (o.tls_cert_file.empty() && o.tls_key_file.empty()) return Status::Ok();
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    return InvalidRequest("TLS needs both a certificate and a key file");
+  }
+  auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  beast::error_code ec;
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                       net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use,
+                   ec);
+  if (!ec) ctx->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) return IoError("cannot load TLS certificate " + o.tls_cert_file + ": " + ec.message());
+  ctx->use_private_key_file(o.tls_key_file, net::ssl::context::pem, ec);
+  if (ec) return IoError("cannot load TLS key " + o.tls_key_file + ": " + ec.message());
+  state.tls = std::move(ctx);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -141,6 +212,7 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler, DurabilityWai
 HttpServer::~HttpServer() = default;
 
 Result<uint16_t> HttpServer::Listen() {
+  CIVITAS_RETURN_IF_ERROR(LoadTls(*state_));
   beast::error_code ec;
   auto address = net::ip::make_address(state_->options.host, ec);
   if (ec) return InvalidRequest("'" + state_->options.host + "' is not an IP address");

@@ -34,6 +34,12 @@ ProblemType TypeOf(StatusCode code) {
       return {"UnsupportedMediaType", "Unsupported media type"};
     case StatusCode::kNonexistentTenant:
       return {"NonexistentTenant", "Tenant does not exist"};
+    case StatusCode::kUnauthenticated:
+      return {"Unauthorized", "Authentication required"};
+    case StatusCode::kPermissionDenied:
+      return {"Forbidden", "Permission denied"};
+    case StatusCode::kTooManyRequests:
+      return {"TooManyRequests", "Too many requests"};
     case StatusCode::kIoError:
     case StatusCode::kInternal:
     case StatusCode::kOk:
@@ -67,6 +73,12 @@ http::status HttpStatusOf(StatusCode code) {
       return http::status::not_acceptable;
     case StatusCode::kUnsupportedMediaType:
       return http::status::unsupported_media_type;
+    case StatusCode::kUnauthenticated:
+      return http::status::unauthorized;
+    case StatusCode::kPermissionDenied:
+      return http::status::forbidden;
+    case StatusCode::kTooManyRequests:
+      return http::status::too_many_requests;
     case StatusCode::kIoError:
     case StatusCode::kInternal:
       return http::status::internal_server_error;

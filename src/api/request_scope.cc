@@ -120,6 +120,8 @@ int HexValue(char c) {
   return -1;
 }
 
+}  // namespace
+
 // Percent-decoding that keeps '+' literal: NGSI-LD values such as "+02:00" offsets must
 // survive, and clients encode spaces as %20.
 Result<std::string> PercentDecode(std::string_view text) {
@@ -138,6 +140,8 @@ Result<std::string> PercentDecode(std::string_view text) {
   }
   return out;
 }
+
+namespace {
 
 // Query parameters; a repeated parameter is joined with ',' (attrs=a&attrs=b ≡ attrs=a,b).
 Status ParseQueryString(std::string_view query, std::map<std::string, std::string>& params) {

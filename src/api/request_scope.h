@@ -49,6 +49,10 @@ Reply EmptyReply(const RequestScope& scope, http::status status);
 Reply ErrorReply(const RequestScope& scope, const Status& status);
 Reply ErrorReply(const HttpRequest& request, const Status& status);
 
+// Percent-decoding of a path segment or parameter ('+' stays literal). kInvalidRequest on a bad
+// escape.
+Result<std::string> PercentDecode(std::string_view text);
+
 // The non-empty items of a comma-separated parameter ("a,,b" → a, b).
 std::vector<std::string> SplitList(std::string_view text);
 

@@ -1,15 +1,25 @@
 #include "embedded_server.h"
 
 #include <boost/json.hpp>
+#include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <sstream>
 #include <thread>
 
+#include "civitas/api/access_control.h"
 #include "civitas/api/broker.h"
 #include "civitas/api/http_server.h"
 #include "civitas/core/log.h"
 #include "civitas/ingest/device_registry.h"
 #include "civitas/model/context.h"
 #include "civitas/notify/notifier.h"
+#include "civitas/security/audit_log.h"
+#include "civitas/security/jwt_verifier.h"
+#include "civitas/security/token_store.h"
 #include "civitas/store/store.h"
 #include "server_config.h"
 
@@ -31,7 +41,66 @@ void RestoreHostedContexts(store::Store& store, model::ContextStore& contexts) {
   }
 }
 
+Result<std::string> ReadFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidRequest("cannot read " + std::string(what) + " " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Null when no JWT key is configured (API keys only).
+Result<std::unique_ptr<security::JwtVerifier>> MakeJwtVerifier(const ServeOptions& o) {
+  if (o.jwt_hs256_secret_file.empty() && o.jwt_public_key.empty() && o.jwks_file.empty()) {
+    return std::unique_ptr<security::JwtVerifier>();
+  }
+  security::JwtOptions jwt{.issuer = o.jwt_issuer, .audience = o.jwt_audience};
+  if (!o.jwt_hs256_secret_file.empty()) {
+    CIVITAS_ASSIGN_OR_RETURN(jwt.hs256_secret, ReadFile(o.jwt_hs256_secret_file, "JWT secret"));
+    while (!jwt.hs256_secret.empty() && jwt.hs256_secret.back() == '\n') jwt.hs256_secret.pop_back();
+    if (jwt.hs256_secret.size() < 32) return InvalidRequest("the HS256 secret needs 32+ bytes");
+  }
+  if (!o.jwt_public_key.empty()) {
+    CIVITAS_ASSIGN_OR_RETURN(jwt.public_key_pem, ReadFile(o.jwt_public_key, "JWT public key"));
+  }
+  if (!o.jwks_file.empty()) {
+    CIVITAS_ASSIGN_OR_RETURN(jwt.jwks, ReadFile(o.jwks_file, "JWKS"));
+  }
+  return security::JwtVerifier::Create(std::move(jwt));
+}
+
 }  // namespace
+
+// --insecure-no-auth must not go unnoticed: a warning at start and then every minute.
+class InsecureWarning {
+ public:
+  InsecureWarning() {
+    Warn();
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, std::chrono::minutes(1), [this] { return stop_; })) Warn();
+    });
+  }
+  ~InsecureWarning() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  static void Warn() {
+    spdlog::warn(
+        "INSECURE: --insecure-no-auth is set; every request acts as admin. Never use this "
+        "outside a local experiment.");
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 Result<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& address,
                                                        std::string_view what) {
@@ -51,6 +120,7 @@ Result<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& addres
 // Declared in the order they must be destroyed in reverse: the server and bridge go before the
 // broker and registry, which go before the store.
 struct EmbeddedServer::Parts {
+  std::string scheme;  // http, or https with --tls-cert
   std::string host;
   uint16_t port = 0;
   std::unique_ptr<store::Store> store;
@@ -58,6 +128,11 @@ struct EmbeddedServer::Parts {
   std::unique_ptr<ingest::DeviceRegistry> devices;
   std::unique_ptr<notify::Notifier> notifier;
   std::unique_ptr<api::Broker> broker;
+  std::unique_ptr<security::TokenStore> tokens;
+  std::unique_ptr<security::JwtVerifier> jwt;
+  std::unique_ptr<security::AuditLog> audit;
+  std::unique_ptr<api::AccessControl> gate;  // every request passes it before the broker
+  std::optional<InsecureWarning> insecure_warning;
   std::unique_ptr<ingest::MqttBridge> mqtt;
   std::unique_ptr<api::HttpServer> server;
 };
@@ -103,19 +178,55 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
       *parts->store, *parts->contexts, Clock::System(),
       api::BrokerOptions{.max_temporal_instances = options.max_temporal_instances},
       parts->devices.get(), parts->notifier.get());
+  CIVITAS_ASSIGN_OR_RETURN(
+      parts->tokens, security::TokenStore::Open(*parts->store,
+                                                std::filesystem::path(options.data_dir) / "token.key",
+                                                Clock::System()));
+  CIVITAS_ASSIGN_OR_RETURN(parts->jwt, MakeJwtVerifier(options));
+  api::Credentials credentials{.tokens = parts->tokens.get(), .jwt = parts->jwt.get()};
+  if (const char* admin = std::getenv("CIVITAS_ADMIN_TOKEN"); admin != nullptr && *admin) {
+    if (std::string_view(admin).size() < 16) {
+      return InvalidRequest("CIVITAS_ADMIN_TOKEN must be at least 16 characters");
+    }
+    credentials.admin_token_hash = parts->tokens->Hash(admin);
+  }
+  parts->audit = std::make_unique<security::AuditLog>(*parts->store, Clock::System());
+  const double refill_failures = options.auth_failures_per_minute / 60.0;
+  parts->gate = std::make_unique<api::AccessControl>(
+      *parts->broker, credentials, *parts->audit, Clock::System(),
+      api::AccessOptions{
+          .insecure_no_auth = options.insecure_no_auth,
+          .metrics_public = options.metrics_public,
+          .per_address = {.capacity = options.rate_burst, .refill_per_second = options.rate_limit},
+          .per_principal = {.capacity = options.rate_burst,
+                            .refill_per_second = options.rate_limit},
+          .auth_failures = {.capacity = options.auth_failures_per_minute,
+                            .refill_per_second = refill_failures},
+          .cors_origins = options.cors_origins});
+  if (options.insecure_no_auth) parts->insecure_warning.emplace();
   if (mqtt_address) {
     parts->mqtt =
         std::make_unique<ingest::MqttBridge>(*parts->devices, *parts->store, *parts->contexts,
                                              Clock::System(), ingest::MqttBridge::Options{});
-    CIVITAS_RETURN_IF_ERROR(parts->mqtt->Start(mqtt_address->first, mqtt_address->second));
+    ingest::MqttTls tls{options.mqtt_ca_file, options.mqtt_cert, options.mqtt_key};
+    CIVITAS_RETURN_IF_ERROR(parts->mqtt->Start(mqtt_address->first, mqtt_address->second,
+                                               options.mqtt_ca_file.empty() ? nullptr : &tls));
     parts->broker->SetReadinessCheck([bridge = parts->mqtt.get()] { return bridge->subscribed(); });
   }
   store::Store& store = *parts->store;
-  api::Broker& broker = *parts->broker;
+  api::AccessControl& gate = *parts->gate;
+  parts->scheme = options.tls_cert.empty() ? "http" : "https";
   parts->server = std::make_unique<api::HttpServer>(
-      api::HttpServerOptions{
-          .host = address.first, .port = address.second, .threads = options.threads},
-      [&broker](api::HttpRequest& request) { return broker.Handle(request); },
+      api::HttpServerOptions{.host = address.first,
+                             .port = address.second,
+                             .threads = options.threads,
+                             .body_limit_bytes = options.max_body_bytes,
+                             .request_timeout = std::chrono::seconds(options.request_timeout_seconds),
+                             .tls_cert_file = options.tls_cert,
+                             .tls_key_file = options.tls_key},
+      [&gate](api::HttpRequest& request, const api::Peer& peer) {
+        return gate.Handle(request, peer);
+      },
       [&store](std::function<void(Status)> done) { store.WhenDurable(std::move(done)); });
   CIVITAS_ASSIGN_OR_RETURN(parts->port, parts->server->Listen());
   parts->broker->SetReady(true);
@@ -134,6 +245,7 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
 
 uint16_t EmbeddedServer::port() const { return parts_->port; }
 const std::string& EmbeddedServer::host() const { return parts_->host; }
+const std::string& EmbeddedServer::scheme() const { return parts_->scheme; }
 store::Store& EmbeddedServer::store() { return *parts_->store; }
 model::ContextStore& EmbeddedServer::contexts() { return *parts_->contexts; }
 ingest::DeviceRegistry& EmbeddedServer::devices() { return *parts_->devices; }

@@ -34,6 +34,7 @@ class EmbeddedServer {
 
   uint16_t port() const;
   const std::string& host() const;
+  const std::string& scheme() const;  // "http" or "https"
   store::Store& store();
   model::ContextStore& contexts();
   ingest::DeviceRegistry& devices();

@@ -6,6 +6,7 @@
 #include "compact.h"
 #include "demo.h"
 #include "serve.h"
+#include "token.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"civitas: an open smart-city data platform (NGSI-LD broker)"};
@@ -34,6 +35,69 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
+
+  serve_cmd->add_flag("--insecure-no-auth", serve.insecure_no_auth,
+                      "Every request acts as admin (local experiments only; warns every minute)");
+  serve_cmd->add_flag("--metrics-public", serve.metrics_public, "Serve /metrics without a token");
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "PEM certificate chain: serve HTTPS (TLS 1.2+)")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--tls-key", serve.tls_key, "PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--jwt-hs256-secret-file", serve.jwt_hs256_secret_file,
+                        "File holding the HS256 JWT secret (32+ bytes)");
+  serve_cmd->add_option("--jwt-public-key", serve.jwt_public_key,
+                        "PEM RSA (RS256) or P-256 (ES256) public key for JWTs");
+  serve_cmd->add_option("--jwks-file", serve.jwks_file, "JWKS file of JWT public keys");
+  serve_cmd->add_option("--jwt-issuer", serve.jwt_issuer, "Required JWT 'iss'");
+  serve_cmd->add_option("--jwt-audience", serve.jwt_audience, "Required JWT 'aud'");
+  serve_cmd->add_option("--rate-limit", serve.rate_limit,
+                        "Requests per second per token and per source address")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_cmd->add_option("--rate-burst", serve.rate_burst, "Burst size of --rate-limit")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
+  serve_cmd->add_option("--auth-failures-per-minute", serve.auth_failures_per_minute,
+                        "Failed authentications per address before a lockout (429)")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  serve_cmd->add_option("--max-body-bytes", serve.max_body_bytes, "Largest request body (413)")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 34))
+      ->capture_default_str();
+  serve_cmd->add_option("--request-timeout", serve.request_timeout_seconds,
+                        "Seconds a client has to send a request; idle connections close then")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+
+  serve_cmd->add_option("--mqtt-ca-file", serve.mqtt_ca_file,
+                        "CA certificate of the MQTT broker: connect with TLS 1.2+ (mqtts)")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--mqtt-cert", serve.mqtt_cert, "Client certificate for mqtts")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--mqtt-key", serve.mqtt_key, "Client key for mqtts")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--cors-origin", serve.cors_origins,
+                        "Browser origin allowed to call the API (e.g. the portal's); repeatable");
+
+  civitas::cli::TokenOptions token;
+  auto* token_cmd = app.add_subcommand(
+      "token", "Manage API keys in a store (server stopped; else use /api/v1/tokens)");
+  token_cmd->require_subcommand(1);
+  token_cmd->fallthrough();  // --data-dir may follow the action
+  token_cmd->add_option("--data-dir", token.data_dir, "Directory of the store")
+      ->capture_default_str();
+  auto* create_cmd = token_cmd->add_subcommand("create", "Create a token; prints it once");
+  create_cmd->add_option("--role", token.role, "admin, operator, analyst, device, partner, citizen")
+      ->required();
+  create_cmd->add_option("--tenant", token.tenants, "Tenant it is valid for ('*': all); repeatable")
+      ->required();
+  create_cmd->add_option("--entity", token.entities,
+                         "Device role: entity id (or prefix*) it may write; repeatable");
+  create_cmd->add_option("--expires", token.expires, "Lifetime (30d, 12h, 90m) or RFC 3339 time");
+  auto* list_cmd = token_cmd->add_subcommand("list", "List tokens (never their secrets)");
+  auto* revoke_cmd = token_cmd->add_subcommand("revoke", "Revoke a token by id");
+  revoke_cmd->add_option("id", token.id, "Token id")->required();
+
 
   civitas::cli::CompactOptions compact;
   auto* compact_cmd = app.add_subcommand(
@@ -101,5 +165,9 @@ int main(int argc, char** argv) {
   if (serve_cmd->parsed()) return civitas::cli::Serve(serve);
   if (compact_cmd->parsed()) return civitas::cli::Compact(compact);
   if (demo_cmd->parsed()) return civitas::cli::Demo(demo);
+  if (token_cmd->parsed()) {
+    token.action = create_cmd->parsed() ? "create" : list_cmd->parsed() ? "list" : "revoke";
+    return civitas::cli::Token(token);
+  }
   return 0;
 }

@@ -33,10 +33,11 @@ int Serve(const ServeOptions& options) {
     spdlog::error("{}", server.status().message());
     return ExitCodeOf(server.status());
   }
-  std::printf("civitas listening on http://%s:%u\n", (*server)->host().c_str(), (*server)->port());
+  std::printf("civitas listening on %s://%s:%u\n", (*server)->scheme().c_str(),
+              (*server)->host().c_str(), (*server)->port());
   std::fflush(stdout);
-  spdlog::info("serving NGSI-LD on http://{}:{} with data in {}", (*server)->host(),
-               (*server)->port(), options.data_dir);
+  spdlog::info("serving NGSI-LD on {}://{}:{} with data in {}", (*server)->scheme(),
+               (*server)->host(), (*server)->port(), options.data_dir);
 
   std::thread signal_thread([&server, signals] {
     int received = 0;

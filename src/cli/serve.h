@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <string>
+#include <vector>
 
 #include "civitas/core/status.h"
 
@@ -13,9 +14,30 @@ struct ServeOptions {
   std::string context_dir;
   std::string config;  // civitas.yaml path; empty: ./civitas.yaml when present
   std::string mqtt;  // HOST:PORT of an MQTT broker for device ingest; empty: none
+  std::string mqtt_ca_file;  // set: mqtts, the broker's certificate is verified against it
+  std::string mqtt_cert;     // optional client certificate and key for mqtts
+  std::string mqtt_key;
   std::string log_level = "info";
   int threads = 2;
   size_t max_temporal_instances = 10000;  // per attribute in a temporal response
+
+  // Security (src/security/README.md). The admin bootstrap token comes from the environment
+  // (CIVITAS_ADMIN_TOKEN), never from a flag, so it stays out of `ps`.
+  bool insecure_no_auth = false;
+  bool metrics_public = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string jwt_hs256_secret_file;
+  std::string jwt_public_key;  // PEM file
+  std::string jwks_file;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  double rate_limit = 5000;  // requests per second, per token and per source address
+  double rate_burst = 10000;
+  double auth_failures_per_minute = 10;  // then the address is locked out (429)
+  size_t max_body_bytes = 64u << 20;
+  int request_timeout_seconds = 30;
+  std::vector<std::string> cors_origins;  // browser origins allowed to call the API
 };
 
 // `civitas serve`: opens the store, serves the API until SIGINT/SIGTERM. Exit code 0 on a clean

@@ -146,7 +146,7 @@ MqttBridge::MqttBridge(DeviceRegistry& registry, store::Store& store, model::Con
 
 MqttBridge::~MqttBridge() { Stop(); }
 
-Status MqttBridge::Start(const std::string& host, uint16_t port) {
+Status MqttBridge::Start(const std::string& host, uint16_t port, const MqttTls* tls) {
   LibraryInit();
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     workers_.push_back(std::make_unique<Worker>(*this));
@@ -157,6 +157,18 @@ Status MqttBridge::Start(const std::string& host, uint16_t port) {
   mosquitto_subscribe_callback_set(client_, OnSubscribeTrampoline);
   mosquitto_message_callback_set(client_, OnMessageTrampoline);
   mosquitto_reconnect_delay_set(client_, 1, 30, true);
+  if (tls != nullptr) {
+    auto file_or_null = [](const std::string& f) { return f.empty() ? nullptr : f.c_str(); };
+    int tls_rc = mosquitto_tls_set(client_, tls->ca_file.c_str(), nullptr,
+                                   file_or_null(tls->cert_file), file_or_null(tls->key_file),
+                                   nullptr);
+    if (tls_rc == MOSQ_ERR_SUCCESS) {
+      tls_rc = mosquitto_tls_opts_set(client_, /*SSL_VERIFY_PEER=*/1, "tlsv1.2", nullptr);
+    }
+    if (tls_rc != MOSQ_ERR_SUCCESS) {
+      return InvalidRequest(std::string("MQTT TLS settings: ") + mosquitto_strerror(tls_rc));
+    }
+  }
   int rc = mosquitto_connect_async(client_, host.c_str(), port, /*keepalive=*/30);
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
     return InvalidRequest("--mqtt " + host + ":" + std::to_string(port) + ": " +

@@ -1,10 +1,12 @@
 #include "harness.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -55,7 +57,12 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
       connection_ = std::make_unique<Connection>();
       net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port_);
       beast::error_code ec;
-      connection_->stream.connect(endpoint, ec);
+      if (!source_address_.empty()) {
+        auto& socket = connection_->stream.socket();
+        socket.open(net::ip::tcp::v4(), ec);
+        if (!ec) socket.bind({net::ip::make_address(source_address_), 0}, ec);
+      }
+      if (!ec) connection_->stream.connect(endpoint, ec);
       if (ec) {
         connection_.reset();
         if (tolerate_disconnects_) return {};
@@ -65,7 +72,14 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& target
     }
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
-    for (const auto& [name, value] : headers) req.set(name, value);
+    if (!bearer_.empty()) req.set(http::field::authorization, "Bearer " + bearer_);
+    for (const auto& [name, value] : headers) {
+      if (value.empty()) {
+        req.erase(name);  // {"Authorization", ""}: send none
+      } else {
+        req.set(name, value);
+      }
+    }
     if (!body.empty()) {
       if (headers.find("Content-Type") == headers.end()) {
         req.set(http::field::content_type, "application/json");
@@ -126,14 +140,18 @@ std::string CivitasBinary() {
 }
 
 ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
-                             std::string command) {
+                             std::string command, std::filesystem::path stderr_file) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) {
     ADD_FAILURE() << "pipe failed";
     return;
   }
   std::vector<std::string> args = {CivitasBinary(), command, "--data-dir", data_dir.string(),
-                                   "--http", "127.0.0.1:0", "--log-level", "warn"};
+                                   "--http", "127.0.0.1:0"};
+  // Quiet by default; a test may ask for another level.
+  if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end()) {
+    args.insert(args.end(), {"--log-level", "warn"});
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -142,7 +160,20 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  if (!stderr_file.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+  }
+  // The child's environment: ours plus the admin bootstrap token (unless a test set its own).
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  if (std::getenv("CIVITAS_ADMIN_TOKEN") == nullptr) {
+    env_strings.push_back(std::string("CIVITAS_ADMIN_TOKEN=") + kTestAdminToken);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[1]);
   if (rc != 0) {

@@ -15,6 +15,10 @@
 
 namespace civitas::testing {
 
+// Every ServerProcess gets this as CIVITAS_ADMIN_TOKEN, and every HttpClient sends it unless
+// told otherwise, so tests that are not about security run as admin with auth on.
+inline constexpr const char* kTestAdminToken = "civitas-test-admin-token-0123456789";
+
 struct HttpResult {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names; repeats joined by ", "
@@ -43,10 +47,18 @@ class HttpClient {
                  const std::map<std::string, std::string>& headers = {});
   HttpResult Delete(const std::string& target, const std::map<std::string, std::string>& headers = {});
 
+  // The bearer token sent with every request ("" sends no Authorization header); a request's
+  // own "Authorization" header wins. Default: kTestAdminToken.
+  void SetBearer(std::string token) { bearer_ = std::move(token); }
+  // Connect from this local address (e.g. "127.0.0.2") instead of the kernel's choice.
+  void SetSourceAddress(std::string address) { source_address_ = std::move(address); }
+
  private:
   struct Connection;
   int port_;
   bool tolerate_disconnects_;
+  std::string bearer_ = kTestAdminToken;
+  std::string source_address_;
   std::unique_ptr<Connection> connection_;
 };
 
@@ -55,9 +67,10 @@ class ServerProcess {
  public:
   // Starts `civitas <command>` (serve, or demo: anything that takes --data-dir, --http and
   // --log-level and prints the "listening" line) on a free port with `data_dir`; waits for its
-  // "listening" line.
+  // "listening" line. With `stderr_file`, the server's log goes there (tests that inspect it)
+  // instead of ours.
   explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
-                         std::string command = "serve");
+                         std::string command = "serve", std::filesystem::path stderr_file = {});
   ~ServerProcess();  // SIGTERM, then wait
 
   int port() const { return port_; }

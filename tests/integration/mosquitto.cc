@@ -46,10 +46,16 @@ bool CanConnect(int port) {
 
 }  // namespace
 
-Mosquitto::Mosquitto(const std::filesystem::path& dir) : port_(FreePort()) {
+Mosquitto::Mosquitto(const std::filesystem::path& dir, const std::filesystem::path& tls_dir)
+    : port_(FreePort()) {
   auto conf = dir / "mosquitto.conf";
-  std::ofstream(conf) << "listener " << port_
-                      << " 127.0.0.1\nallow_anonymous true\nlog_dest none\n";
+  std::ofstream out(conf);
+  out << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\nlog_dest none\n";
+  if (!tls_dir.empty()) {
+    out << "certfile " << (tls_dir / "cert.pem").string() << "\nkeyfile "
+        << (tls_dir / "key.pem").string() << "\ntls_version tlsv1.2\n";
+  }
+  out.close();
   std::string binary = "/usr/sbin/mosquitto";
   std::vector<std::string> args = {binary, "-c", conf.string()};
   std::vector<char*> argv;
@@ -73,8 +79,8 @@ Mosquitto::~Mosquitto() {
   }
 }
 
-// Publishes one message with QoS 1 and returns once the broker acknowledged it.
-bool Publish(int port, const std::string& topic, const std::string& payload) {
+bool Publish(int port, const std::string& topic, const std::string& payload,
+             const std::string& ca_file) {
   mosquitto_lib_init();
   struct Acked {
     bool done = false;
@@ -82,6 +88,9 @@ bool Publish(int port, const std::string& topic, const std::string& payload) {
   mosquitto* client = mosquitto_new(nullptr, true, &acked);
   mosquitto_publish_callback_set(
       client, [](mosquitto*, void* user, int) { static_cast<Acked*>(user)->done = true; });
+  if (!ca_file.empty()) {
+    mosquitto_tls_set(client, ca_file.c_str(), nullptr, nullptr, nullptr, nullptr);
+  }
   bool ok = mosquitto_connect(client, "127.0.0.1", port, 10) == MOSQ_ERR_SUCCESS &&
             mosquitto_publish(client, nullptr, topic.c_str(), static_cast<int>(payload.size()),
                               payload.data(), 1, false) == MOSQ_ERR_SUCCESS;

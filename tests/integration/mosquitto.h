@@ -14,8 +14,9 @@ namespace civitas::testing {
 
 class Mosquitto {
  public:
-  // Writes its config into `dir` and waits (up to 10 s) until it accepts connections.
-  explicit Mosquitto(const std::filesystem::path& dir);
+  // Writes its config into `dir` and waits (up to 10 s) until it accepts connections. With
+  // `tls_dir` (cert.pem, key.pem from MakeTestCertificate) the listener is mqtts only.
+  explicit Mosquitto(const std::filesystem::path& dir, const std::filesystem::path& tls_dir = {});
   ~Mosquitto();  // SIGTERM, then wait
   int port() const { return port_; }
 
@@ -25,7 +26,9 @@ class Mosquitto {
 };
 
 // Publishes one message with QoS 1 to the broker on 127.0.0.1:port; true once acknowledged.
-bool Publish(int port, const std::string& topic, const std::string& payload);
+// Over TLS, verifying the broker against `ca_file`, when it is given.
+bool Publish(int port, const std::string& topic, const std::string& payload,
+             const std::string& ca_file = "");
 // Publishes every (topic, payload) in order on one connection with QoS 1; true once the broker
 // acknowledged them all (bounded by 10 s).
 bool PublishAll(int port, const std::vector<std::pair<std::string, std::string>>& messages);

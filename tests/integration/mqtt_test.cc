@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "auth_support.h"
 #include "harness.h"
 #include "mosquitto.h"
 
@@ -159,6 +160,43 @@ TEST_F(MqttIngestTest, ProvisioningIsValidatedListedDeletedAndPersistent) {
   // The restored registry serves measures.
   ASSERT_TRUE(Publish(broker_->port(), "/ul/city-key/aq-001/attrs", "t|5"));
   WaitForValue("urn:ngsi-ld:AirQualityObserved:aq-001", "temperature", json::value(5));
+}
+
+TEST(MqttsIngestTest, MeasuresFlowOverTls) {
+  TempDir dir;
+  ASSERT_TRUE(MakeTestCertificate(dir.path()));
+  const std::string ca = (dir.path() / "cert.pem").string();
+  // mosquitto started as root drops to its own user, which must read the (throwaway) key.
+  std::filesystem::permissions(dir.path() / "key.pem", std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  Mosquitto broker(dir.path(), dir.path());
+  EXPECT_FALSE(Publish(broker.port(), "/ul/k/d/attrs", "t|1")) << "plain MQTT is refused";
+  ServerProcess server(dir.path() / "data", {"--mqtt", "127.0.0.1:" + std::to_string(broker.port()),
+                                             "--mqtt-ca-file", ca});
+  HttpClient client(server.port());
+  ASSERT_EQ(client.Post("/iot/services", json::parse(R"({"services": [{"apikey": "k",
+                          "entity_type": "Lamp"}]})")).status, 201);
+  ASSERT_EQ(client.Post("/iot/devices", json::parse(R"({"devices": [{"device_id": "d",
+                          "apikey": "k", "protocol": "IoTA-UL",
+                          "attributes": [{"object_id": "t", "name": "t", "type": "Number"}]}]})"))
+                .status,
+            201);
+  // /readyz turns 200 once the bridge subscribed over TLS.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (client.Get("/readyz").status != 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(client.Get("/readyz").status, 200);
+  ASSERT_TRUE(Publish(broker.port(), "/ul/k/d/attrs", "t|7", ca));
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  HttpResult got;
+  while (std::chrono::steady_clock::now() < deadline) {
+    got = client.Get("/ngsi-ld/v1/entities/urn:ngsi-ld:Lamp:d?options=keyValues");
+    if (got.status == 200 && got.Json().as_object().contains("t")) break;
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(got.Json().at("t"), json::value(7));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <chrono>
 #include <string>
 
 #include <boost/beast/http.hpp>
@@ -27,6 +28,18 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0 picks a free port
   int threads = 2;
   size_t body_limit_bytes = 64u << 20;
+  size_t header_limit_bytes = 64u << 10;
+  // A client gets this long to send a whole request (and to finish the TLS handshake), and an
+  // idle keep-alive connection is closed after it: slow clients cannot hold connections.
+  std::chrono::seconds request_timeout{30};
+  // PEM files; both set: the listener speaks TLS 1.2+ only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
+// Who sent a request: what the transport knows and the request cannot forge.
+struct Peer {
+  std::string address;  // the remote IP address, e.g. "127.0.0.1"
 };
 
 // HTTP/1.1 server on Boost.Beast/Asio: keep-alive, one strand per connection, `threads` event
@@ -35,13 +48,14 @@ struct HttpServerOptions {
 // callback fires (from any thread).
 class HttpServer {
  public:
-  using Handler = std::function<Reply(HttpRequest&)>;
+  using Handler = std::function<Reply(HttpRequest&, const Peer&)>;
   using DurabilityWaiter = std::function<void(std::function<void(Status)>)>;
 
   HttpServer(HttpServerOptions options, Handler handler, DurabilityWaiter await_durable);
   ~HttpServer();
 
-  // Binds and listens; returns the bound port. kIoError when the address is unusable.
+  // Binds and listens; returns the bound port. kIoError when the address is unusable or the TLS
+  // certificate or key cannot be loaded.
   Result<uint16_t> Listen();
   // Serves until Stop(); runs the event loop on `threads` threads (including the caller's).
   void Run();

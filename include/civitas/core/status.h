@@ -21,6 +21,9 @@ enum class StatusCode {
   kNotAcceptable,
   kUnsupportedMediaType,
   kNonexistentTenant,
+  kUnauthenticated,        // no credentials, or credentials that do not verify (401)
+  kPermissionDenied,       // a verified principal without the right (403)
+  kTooManyRequests,        // a rate limit or lockout; retry later (429)
   kIoError,                // storage failure; the operation did not happen
   kInternal,               // a broken invariant
 };

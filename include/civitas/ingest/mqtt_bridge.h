@@ -32,6 +32,15 @@ namespace civitas::ingest {
 // logged at most once per device per minute, never with the payload (it may carry personal
 // identifiers). Delivery is at-most-once today: a message is acknowledged to the broker before
 // it is applied.
+//
+// mqtts: the bridge verifies the broker's certificate against `ca_file` (and its name against
+// the host it connects to) and speaks TLS 1.2+; `cert_file`/`key_file` add a client certificate.
+struct MqttTls {
+  std::string ca_file;
+  std::string cert_file;  // optional
+  std::string key_file;   // with cert_file
+};
+
 class MqttBridge {
  public:
   struct Options {
@@ -45,8 +54,9 @@ class MqttBridge {
   ~MqttBridge();  // Stop()
 
   // Starts the workers, connects to host:port in the background and subscribes once connected;
-  // reconnects with backoff. kInvalidRequest for an unusable address.
-  Status Start(const std::string& host, uint16_t port);
+  // reconnects with backoff. With `tls`, connects over TLS (mqtts). kInvalidRequest for an
+  // unusable address or TLS files.
+  Status Start(const std::string& host, uint16_t port, const MqttTls* tls = nullptr);
   // Disconnects, applies what is queued, joins the workers.
   void Stop();
   // True once the broker acknowledged every subscription (after the latest connect).

@@ -1,0 +1,50 @@
+#pragma once
+
+// Internals of AccessControl shared by access_control.cc (the gate) and admin_api.cc
+// (/api/v1/tokens, /api/v1/audit). Internal to api/.
+
+#include "civitas/api/access_control.h"
+
+namespace civitas::api {
+
+struct AccessControl::Impl {
+  Broker& broker;
+  Credentials credentials;
+  security::AuditLog& audit;
+  const Clock& clock;
+  AccessOptions options;
+  security::RateLimiter per_address;
+  security::RateLimiter per_principal;
+  security::RateLimiter auth_failures;
+
+  // Everything but CORS: rate limits, authentication, authorisation, dispatch, audit.
+  Reply Gate(HttpRequest& request, const Peer& peer);
+  // The allowed Origin of a request, or "" (cors.cc).
+  std::string_view AllowedOrigin(const HttpRequest& request) const;
+
+  // The principal of a request that carries an Authorization header; kUnauthenticated when
+  // the header or the credential is bad.
+  Result<security::Principal> Authenticate(std::string_view authorization) const;
+
+  // Appends an audit event; a failing audit write is logged, not answered (the action is done).
+  // `durable_reply`: the reply waits for a group commit, which then covers the record too.
+  void Audit(std::string_view kind, const security::Principal& who, const Peer& peer,
+             const HttpRequest& request, int outcome, std::string detail = {},
+             bool durable_reply = false);
+
+  // admin_api.cc
+  Reply Tokens(HttpRequest& request, const security::Principal& who, const Peer& peer);
+  Reply AuditQuery(HttpRequest& request);
+};
+
+// The request's tenant as the principal's tenant list names it ("" = default).
+std::string_view TenantOf(const HttpRequest& request);
+// Method and path without the query string (which may hold personal data), for the audit log.
+std::string ActionOf(const HttpRequest& request);
+Reply ProblemReply(const HttpRequest& request, const Status& status);
+
+// cors.cc: the 204 answer to a preflight, and the headers every reply to an allowed origin gets.
+Reply CorsPreflight(const HttpRequest& request, std::string_view origin);
+void AddCorsHeaders(Reply& reply, std::string_view origin);
+
+}  // namespace civitas::api

@@ -1,0 +1,31 @@
+#pragma once
+
+// Route → permission: which right each API path needs, in one table (route_permissions.cc).
+// Internal to api/.
+
+#include <string_view>
+
+#include "civitas/api/http_server.h"
+#include "civitas/security/principal.h"
+
+namespace civitas::api {
+
+enum class TenantScope {
+  kNone,        // not tenant data (open endpoints, the portal)
+  kHeader,      // NGSILD-Tenant names the tenant; the principal must hold it
+  kAllTenants,  // server-wide data (tokens, audit, provisioning): needs a "*" principal
+};
+
+struct RouteRule {
+  bool open = false;  // no credential ever needed (/healthz, /readyz)
+  security::Permission permission = security::Permission::kAdministration;
+  TenantScope tenant = TenantScope::kHeader;
+  // Non-empty: the request is audited with this kind ("write", "command", "export").
+  std::string_view audit_kind{};
+};
+
+// The rule for a method and a path (without query string). Unknown paths under /api/ and
+// /ngsi-ld/ need kAdministration, so a new endpoint is admin-only until it has its row.
+RouteRule RuleFor(http::verb method, std::string_view path, bool metrics_public);
+
+}  // namespace civitas::api
