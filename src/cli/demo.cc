@@ -1,6 +1,8 @@
 #include "demo.h"
 
 #include <signal.h>
+#include <sodium.h>
+#include <stdlib.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -175,6 +177,21 @@ int DemoRun::Start() {
   serve.mqtt = "127.0.0.1:" + std::to_string(mosquitto_->port());
   serve.log_level = options_.log_level;
   serve.threads = options_.threads;
+  // The API needs a token: without one from the environment, the demo makes a random admin
+  // token for this run and shows it once (it is the operator's own terminal; nothing stores it).
+  std::string new_admin_token;
+  if (const char* given = std::getenv("CIVITAS_ADMIN_TOKEN"); given == nullptr || *given == 0) {
+    if (sodium_init() < 0) {
+      spdlog::error("libsodium failed to initialise");
+      return 1;
+    }
+    unsigned char secret[24];
+    randombytes_buf(secret, sizeof secret);
+    char hex[2 * sizeof secret + 1];
+    sodium_bin2hex(hex, sizeof hex, secret, sizeof secret);
+    new_admin_token = std::string("demo_") + hex;
+    setenv("CIVITAS_ADMIN_TOKEN", new_admin_token.c_str(), 1);
+  }
   auto server = EmbeddedServer::Start(serve);
   if (!server.ok()) {
     spdlog::error("{}", server.status().message());
@@ -184,6 +201,12 @@ int DemoRun::Start() {
   http_thread_ = std::thread([this] { server_->Run(); });
   core_ = server_->contexts().Core();
   std::printf("civitas listening on http://%s:%u\n", server_->host().c_str(), server_->port());
+  if (!new_admin_token.empty()) {
+    std::printf(
+        "admin token for this run: %s\n  curl -H 'Authorization: Bearer %s' "
+        "http://%s:%u/ngsi-ld/v1/types\n",
+        new_admin_token.c_str(), new_admin_token.c_str(), server_->host().c_str(), server_->port());
+  }
   std::fflush(stdout);
   return 0;
 }
