@@ -13,16 +13,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::pair<int, std::string> RunCivitas(const std::string& args) {
-  FILE* pipe = popen((CivitasBinary() + " " + args + " 2>&1").c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[512];
-  while (pipe && std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-  int status = pipe ? pclose(pipe) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 TEST(CompactTest, KeepsEntitiesAndHistoryAndRefusesAnOpenStore) {
   TempDir dir;
   const auto data = dir.path() / "data";

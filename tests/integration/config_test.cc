@@ -16,18 +16,10 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
   out << text;
 }
 
-// Runs `civitas serve` to its end; returns the exit status and what it printed.
 std::pair<int, std::string> ServeUntilExit(const std::filesystem::path& data_dir,
                                            const std::filesystem::path& config) {
-  const std::string command = CivitasBinary() + " serve --http 127.0.0.1:0 --data-dir " +
-                              data_dir.string() + " --config " + config.string() + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[512];
-  while (pipe && std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-  int status = pipe ? pclose(pipe) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  return RunCivitas("serve --http 127.0.0.1:0 --data-dir " + data_dir.string() + " --config " +
+                    config.string());
 }
 
 TEST(ConfigTest, InvalidRetentionStopsTheServerWithTheReason) {

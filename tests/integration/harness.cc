@@ -1,21 +1,20 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <random>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
 
 extern char** environ;
 
@@ -139,6 +138,16 @@ std::string CivitasBinary() {
   return path != nullptr ? path : "civitas";
 }
 
+std::pair<int, std::string> RunCivitas(const std::string& args) {
+  FILE* pipe = popen((CivitasBinary() + " " + args + " 2>&1").c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[512];
+  while (pipe && std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  int status = pipe ? pclose(pipe) : -1;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
 ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
                              std::string command, std::filesystem::path stderr_file) {
   int pipe_fds[2];
@@ -146,8 +155,8 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
     ADD_FAILURE() << "pipe failed";
     return;
   }
-  std::vector<std::string> args = {CivitasBinary(), command, "--data-dir", data_dir.string(),
-                                   "--http", "127.0.0.1:0"};
+  std::vector<std::string> args = {CivitasBinary(),   command,  "--data-dir",
+                                   data_dir.string(), "--http", "127.0.0.1:0"};
   // Quiet by default; a test may ask for another level.
   if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end()) {
     args.insert(args.end(), {"--log-level", "warn"});

@@ -5,13 +5,13 @@
 
 #include <sys/types.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
-
-#include <boost/json.hpp>
 
 namespace civitas::testing {
 
@@ -35,7 +35,8 @@ class HttpClient {
   // test failure (for tests that kill the server on purpose).
   explicit HttpClient(int port, bool tolerate_disconnects = false);
   ~HttpClient();
-  HttpResult Send(const std::string& method, const std::string& target, const std::string& body = "",
+  HttpResult Send(const std::string& method, const std::string& target,
+                  const std::string& body = "",
                   const std::map<std::string, std::string>& headers = {});
   // Shorthands with Content-Type application/json.
   HttpResult Get(const std::string& target, const std::map<std::string, std::string>& headers = {});
@@ -45,7 +46,8 @@ class HttpClient {
                    const std::map<std::string, std::string>& headers = {});
   HttpResult Put(const std::string& target, const boost::json::value& body,
                  const std::map<std::string, std::string>& headers = {});
-  HttpResult Delete(const std::string& target, const std::map<std::string, std::string>& headers = {});
+  HttpResult Delete(const std::string& target,
+                    const std::map<std::string, std::string>& headers = {});
 
   // The bearer token sent with every request ("" sends no Authorization header); a request's
   // own "Authorization" header wins. Default: kTestAdminToken.
@@ -74,8 +76,8 @@ class ServerProcess {
   ~ServerProcess();  // SIGTERM, then wait
 
   int port() const { return port_; }
-  void Kill();       // SIGKILL and reap: a crash
-  int Terminate();   // SIGTERM and reap; the exit status
+  void Kill();      // SIGKILL and reap: a crash
+  int Terminate();  // SIGTERM and reap; the exit status
 
  private:
   pid_t pid_ = -1;
@@ -95,5 +97,10 @@ class TempDir {
 
 // The path of the civitas binary under test (CIVITAS_BINARY, set by CMake).
 std::string CivitasBinary();
+
+// Runs `civitas <args>` to its end (for commands that exit by themselves, or fail to start);
+// returns the exit status (-1 if it did not exit normally) and what it printed on stdout and
+// stderr.
+std::pair<int, std::string> RunCivitas(const std::string& args);
 
 }  // namespace civitas::testing
