@@ -85,11 +85,9 @@ struct ParsedKey {
 
 ParsedKey Parse(std::string_view key) {
   ParsedKey parsed;
-  size_t tenant_end = key.find(tk::kSep);
-  size_t id_end =
-      tenant_end == std::string_view::npos ? tenant_end : key.find(tk::kSep, tenant_end + 1);
-  if (id_end == std::string_view::npos) return parsed;
-  parsed.entity_prefix = key.substr(0, id_end + 1);
+  parsed.entity_prefix = tk::EntityPrefixOf(key);
+  if (parsed.entity_prefix.empty()) return parsed;
+  const size_t id_end = parsed.entity_prefix.size() - 1;
   size_t attr_end = key.find(tk::kSep, id_end + 1);
   if (attr_end == std::string_view::npos || attr_end == id_end + 1) return parsed;  // types key
   size_t dataset_end = key.find(tk::kSep, attr_end + 1);

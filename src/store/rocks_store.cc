@@ -1,19 +1,20 @@
 #include "rocks_store.h"
 
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
 #include <algorithm>
 #include <cstring>
 #include <future>
 #include <map>
-
-#include <rocksdb/merge_operator.h>
-#include <rocksdb/table.h>
-#include <rocksdb/write_batch.h>
 
 #include "civitas/core/log.h"
 #include "civitas/model/entity_codec.h"
 #include "entity_index.h"
 #include "keys.h"
 #include "read_view.h"
+#include "src/store/temporal_keys.h"
 #include "src/store/temporal_writer.h"
 
 namespace civitas::store {
@@ -44,7 +45,7 @@ std::string EncodeDelta(int64_t delta) {
 }
 
 size_t StripeOf(Tenant tenant, std::string_view id, size_t stripes) {
-  size_t h = std::hash<std::string_view>{}(id) ^ (std::hash<std::string_view>{}(tenant) * 31);
+  size_t h = std::hash<std::string_view>{}(id) ^ (std::hash<std::string_view>{}(tenant)*31);
   return h % stripes;
 }
 
@@ -129,10 +130,13 @@ class RocksMutation final : public Mutation {
       } else if (original) {
         batch.Delete(entities_, key);
       }
-      Diff(before.index_keys, after.index_keys, [&](const std::string& k) { batch.Delete(index, k); },
-           [&](const std::string& k) { batch.Put(index, k, rocksdb::Slice()); });
-      Diff(before.counter_keys, after.counter_keys, [&](const std::string& k) { deltas[k] -= 1; },
-           [&](const std::string& k) { deltas[k] += 1; });
+      Diff(
+          before.index_keys, after.index_keys,
+          [&](const std::string& k) { batch.Delete(index, k); },
+          [&](const std::string& k) { batch.Put(index, k, rocksdb::Slice()); });
+      Diff(
+          before.counter_keys, after.counter_keys, [&](const std::string& k) { deltas[k] -= 1; },
+          [&](const std::string& k) { deltas[k] += 1; });
     }
     for (const auto& [k, d] : deltas) {
       if (d != 0) batch.Merge(meta, k, EncodeDelta(d));
@@ -243,7 +247,8 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   CIVITAS_RETURN_IF_ERROR(store->CheckFormatVersion());
   CIVITAS_RETURN_IF_ERROR(store->names_.Load(*store->db_, store->meta_));
   CIVITAS_RETURN_IF_ERROR(store->LoadRetentionIndex());
-  std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions(), store->meta_));
+  std::unique_ptr<rocksdb::Iterator> it(
+      store->db_->NewIterator(rocksdb::ReadOptions(), store->meta_));
   for (it->Seek("N"); it->Valid() && it->key().starts_with("N"); it->Next()) {
     store->tenants_.insert(it->key().ToString().substr(1));
   }
@@ -258,18 +263,12 @@ Status RocksStore::LoadRetentionIndex() {
   std::vector<std::string> types;
   for (it->SeekToFirst(); it->Valid();) {
     std::string_view key = it->key().ToStringView();
-    size_t tenant_end = key.find('\0');
-    size_t id_end = tenant_end == std::string_view::npos ? tenant_end : key.find('\0', tenant_end + 1);
-    if (id_end == std::string_view::npos) return Internal("corrupt temporal key");
-    std::string prefix(key.substr(0, id_end + 1));
+    std::string prefix(temporal_keys::EntityPrefixOf(key));
+    if (prefix.empty()) return Internal("corrupt temporal key");
     // The types key (prefix \0) sorts first among the entity's keys.
     if (key.size() == prefix.size() + 1) {
-      types.clear();
-      std::string_view record = it->value().ToStringView();
-      for (size_t end; (end = record.find('\0')) != std::string_view::npos;) {
-        types.emplace_back(record.substr(0, end));
-        record.remove_prefix(end + 1);
-      }
+      // A corrupt record keeps the types read before the damage; reads report it.
+      (void)temporal_keys::DecodeTypes(it->value().ToStringView(), types);
       retention_->SetTypes(prefix, types);
     }
     prefix.back() = '\x01';  // past every key of this entity
@@ -303,8 +302,9 @@ Status RocksStore::CheckFormatVersion() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), entities_));
   it->SeekToFirst();
   if (it->Valid()) {
-    return IoError("the data dir was written by an older civitas (store format 1); export and "
-                   "re-import it, or start with an empty --data-dir");
+    return IoError(
+        "the data dir was written by an older civitas (store format 1); export and "
+        "re-import it, or start with an empty --data-dir");
   }
   rocksdb::WriteOptions options;
   options.sync = true;
@@ -423,8 +423,7 @@ std::vector<std::string> RocksStore::Tenants() const {
   return {tenants_.begin(), tenants_.end()};
 }
 
-std::vector<NameCount> RocksStore::Counters(std::string_view prefix,
-                                            bool suffix_is_name_id) const {
+std::vector<NameCount> RocksStore::Counters(std::string_view prefix, bool suffix_is_name_id) const {
   std::vector<NameCount> out;
   std::string upper = keys::PrefixEnd(std::string(prefix));
   rocksdb::Slice upper_slice(upper);
@@ -477,8 +476,9 @@ std::vector<NameCount> RocksStore::AttributeKinds(Tenant tenant, std::string_vie
 Status RocksStore::PutMeta(std::string_view key, std::string_view value) {
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocks(db_->Put(options, meta_, keys::MetaKey(key), rocksdb::Slice(value.data(), value.size())),
-                   "write metadata");
+  return FromRocks(
+      db_->Put(options, meta_, keys::MetaKey(key), rocksdb::Slice(value.data(), value.size())),
+      "write metadata");
 }
 
 Status RocksStore::PutMetas(std::span<const std::pair<std::string, std::string>> entries) {
@@ -495,7 +495,8 @@ Status RocksStore::DeleteMeta(std::string_view key) {
   return FromRocks(db_->Delete(options, meta_, keys::MetaKey(key)), "delete metadata");
 }
 
-std::vector<std::pair<std::string, std::string>> RocksStore::ScanMeta(std::string_view prefix) const {
+std::vector<std::pair<std::string, std::string>> RocksStore::ScanMeta(
+    std::string_view prefix) const {
   std::vector<std::pair<std::string, std::string>> out;
   std::string start = keys::MetaKey(prefix);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));

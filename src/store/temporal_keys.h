@@ -18,6 +18,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "civitas/store/temporal_store.h"
 
@@ -48,6 +49,33 @@ inline std::string EntityPrefix(std::string_view tenant, std::string_view id) {
 inline std::string EntityTypesKey(std::string_view tenant, std::string_view id) {
   return EntityPrefix(tenant, id).append(1, kSep);
 }
+// The entity prefix (`tenant \0 id \0`) a temporal key starts with; empty when the key has
+// none (corrupt).
+inline std::string_view EntityPrefixOf(std::string_view key) {
+  const size_t tenant_end = key.find(kSep);
+  if (tenant_end == std::string_view::npos) return {};
+  const size_t id_end = key.find(kSep, tenant_end + 1);
+  if (id_end == std::string_view::npos) return {};
+  return key.substr(0, id_end + 1);
+}
+
+// The value of an entity types key: each expanded type followed by \0.
+inline std::string EncodeTypes(const std::vector<std::string>& types) {
+  std::string record;
+  for (const auto& type : types) record.append(type).push_back(kSep);
+  return record;
+}
+// False when the record does not end with \0 (corrupt); `types` then holds what was read.
+inline bool DecodeTypes(std::string_view record, std::vector<std::string>& types) {
+  types.clear();
+  for (size_t end; !record.empty(); record.remove_prefix(end + 1)) {
+    end = record.find(kSep);
+    if (end == std::string_view::npos) return false;
+    types.emplace_back(record.substr(0, end));
+  }
+  return true;
+}
+
 inline std::string AttrPrefix(std::string_view tenant, std::string_view id, std::string_view attr) {
   return EntityPrefix(tenant, id).append(attr).append(1, kSep);
 }

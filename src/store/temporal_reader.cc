@@ -22,11 +22,8 @@ class RocksTemporalReader final : public TemporalReader {
     auto s = db_.Get(rocksdb::ReadOptions(), cf_, tk::EntityTypesKey(tenant_, id), &types);
     if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read temporal entity");
     bool found = s.ok();
-    for (size_t start = 0; found && start < types.size();) {
-      size_t end = types.find(tk::kSep, start);
-      if (end == std::string::npos) return Internal("corrupt temporal entity types");
-      entity.types.push_back(types.substr(start, end - start));
-      start = end + 1;
+    if (found && !tk::DecodeTypes(types, entity.types)) {
+      return Internal("corrupt temporal entity types");
     }
     std::string upper = prefix;
     upper.back() = '\x01';

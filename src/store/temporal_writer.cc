@@ -136,12 +136,12 @@ bool TemporalWriter::Deleted(std::string_view key) const {
 Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
   for (const auto& [begin, end] : deletes_) batch.DeleteRange(cf_, begin, end);
   for (const auto& [id, types] : types_) {
-    std::string record;
-    for (const auto& t : types) record.append(t).push_back(tk::kSep);
-    PutIfChanged(batch, tk::EntityTypesKey(tenant_, id), std::move(record));
-    // Noted before the commit: should the batch fail, the entity keeps the rule of these types
-    // until its next history write.
-    retention_.SetTypes(tk::EntityPrefix(tenant_, id), types);
+    // Retention learns types only when they change (the index was built from these keys at
+    // open). Noted before the commit: should the batch fail, the entity keeps the rule of these
+    // types until its next history write.
+    if (PutIfChanged(batch, tk::EntityTypesKey(tenant_, id), tk::EncodeTypes(types))) {
+      retention_.SetTypes(tk::EntityPrefix(tenant_, id), types);
+    }
   }
   for (const auto& [key, writes] : series_) {
     CIVITAS_RETURN_IF_ERROR(StageSeries(key.first, key.second, writes, batch));
@@ -158,14 +158,15 @@ void TemporalWriter::Committed() {
   for (auto& [key, value] : values_after_) cache_.values.Set(key, std::move(value));
 }
 
-void TemporalWriter::PutIfChanged(rocksdb::WriteBatch& batch, std::string key, std::string value) {
+bool TemporalWriter::PutIfChanged(rocksdb::WriteBatch& batch, std::string key, std::string value) {
   if (auto staged = values_after_.find(key); staged != values_after_.end()) {
-    if (staged->second == value) return;
+    if (staged->second == value) return false;
   } else if (!Deleted(key) && cache_.values.Get(key) == value) {
-    return;
+    return false;
   }
   batch.Put(cf_, key, value);
   values_after_.insert_or_assign(std::move(key), std::move(value));
+  return true;
 }
 
 namespace {

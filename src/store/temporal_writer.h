@@ -68,8 +68,8 @@ class TemporalWriter {
   Status StageSeries(const std::string& prefix, TimeProperty timeline, const SeriesWrites& writes,
                      rocksdb::WriteBatch& batch);
   bool Deleted(std::string_view key) const;
-  // Puts `value` under `key` unless that is what the key already holds.
-  void PutIfChanged(rocksdb::WriteBatch& batch, std::string key, std::string value);
+  // Puts `value` under `key` unless that is what the key already holds; true when it put.
+  bool PutIfChanged(rocksdb::WriteBatch& batch, std::string key, std::string value);
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* cf_;
