@@ -8,6 +8,8 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/container/flat_hash_map.h>
 
+#include "src/store/absl_view.h"
+
 #include <array>
 #include <functional>
 #include <mutex>
@@ -62,8 +64,6 @@ class CommittedCache {
     mutable std::mutex mu;
     absl::flat_hash_map<std::string, Value> values ABSL_GUARDED_BY(mu);
   };
-  // Debian's Abseil has its own string_view, which heterogeneous lookup needs.
-  static absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
   Shard& ShardOf(std::string_view key) const {
     return shards_[std::hash<std::string_view>{}(key) % kShards];
   }

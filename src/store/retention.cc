@@ -4,14 +4,11 @@
 #include <mutex>
 
 #include "civitas/store/time_series_chunk.h"
+#include "src/store/absl_view.h"
 #include "src/store/temporal_keys.h"
 
 namespace civitas::store {
 namespace tk = temporal_keys;
-namespace {
-// Debian's Abseil has its own string_view, which heterogeneous lookup needs.
-absl::string_view Absl(std::string_view s) { return {s.data(), s.size()}; }
-}  // namespace
 
 RetentionIndex::RetentionIndex(std::vector<RetentionRule> rules) : rules_(std::move(rules)) {
   for (size_t i = 0; i < rules_.size(); ++i) {
@@ -44,7 +41,7 @@ void RetentionIndex::SetTypes(std::string_view entity_prefix, std::span<const st
   const int rule = RuleOfTypes(types);
   std::unique_lock lock(mu_);
   if (rule < 0) {
-    rule_by_entity_.erase(Absl(entity_prefix));
+    rule_by_entity_.erase(AbslView(entity_prefix));
   } else {
     rule_by_entity_.insert_or_assign(std::string(entity_prefix), rule);
   }
@@ -53,7 +50,7 @@ void RetentionIndex::SetTypes(std::string_view entity_prefix, std::span<const st
 const RetentionRule* RetentionIndex::RuleFor(std::string_view entity_prefix) const {
   {
     std::shared_lock lock(mu_);
-    auto it = rule_by_entity_.find(Absl(entity_prefix));
+    auto it = rule_by_entity_.find(AbslView(entity_prefix));
     if (it != rule_by_entity_.end()) return &rules_[static_cast<size_t>(it->second)];
   }
   return default_rule_ < 0 ? nullptr : &rules_[static_cast<size_t>(default_rule_)];

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "absl/strings/string_view.h"
+#include "src/store/absl_view.h"
 #include "civitas/store/time_series_chunk.h"
 
 namespace civitas::store {
@@ -30,7 +30,7 @@ void AddNumber(AggregateBucket& b, double v, bool track_distinct) {
 void AddText(AggregateBucket& b, std::string_view text, bool track_distinct) {
   ++b.count;
   // Debian's abseil has its own string_view type; the heterogeneous lookup needs it.
-  if (track_distinct && !b.distinct_texts.contains(absl::string_view(text.data(), text.size()))) {
+  if (track_distinct && !b.distinct_texts.contains(AbslView(text))) {
     b.distinct_texts.emplace(text);
   }
 }

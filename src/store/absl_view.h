@@ -1,0 +1,14 @@
+#pragma once
+
+// Debian's Abseil has its own string_view (not an alias of std::string_view), and its hash and
+// heterogeneous lookup take only that one. Internal to store/.
+
+#include <string_view>
+
+#include <absl/strings/string_view.h>
+
+namespace civitas::store {
+
+inline absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace civitas::store
