@@ -11,12 +11,10 @@ namespace civitas::api {
 namespace json = boost::json;
 namespace {
 
+// Token secrets and audit records must not linger in caches.
 Reply JsonReply(const HttpRequest& request, http::status status, const json::value& body) {
-  Reply reply;
-  reply.response = HttpResponse{status, request.version()};
-  reply.response.set(http::field::content_type, "application/json");
+  Reply reply = PlainJsonReply(request, status, body);
   reply.response.set(http::field::cache_control, "no-store");
-  reply.response.body() = json::serialize(body);
   return reply;
 }
 

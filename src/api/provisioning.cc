@@ -5,19 +5,10 @@
 #include <boost/json.hpp>
 
 #include "broker_impl.h"
-#include "civitas/model/json_text.h"
 
 namespace civitas::api {
 namespace json = boost::json;
 namespace {
-
-Reply JsonBody(const HttpRequest& request, http::status status, const json::value& body) {
-  Reply reply;
-  reply.response = HttpResponse{status, request.version()};
-  reply.response.set(http::field::content_type, "application/json");
-  reply.response.body() = model::ToJsonText(body);
-  return reply;
-}
 
 Reply Empty(const HttpRequest& request, http::status status) {
   Reply reply;
@@ -57,11 +48,12 @@ Reply Broker::Impl::Provisioning(HttpRequest& request, std::string_view path) {
       json::array services;
       for (const auto& g : devices->Services()) services.push_back(ingest::ServiceGroupToJson(g));
       json::object body{{"count", services.size()}, {"services", std::move(services)}};
-      return JsonBody(request, http::status::ok, body);
+      return PlainJsonReply(request, http::status::ok, body);
     }
     if (method == V::delete_) {
       std::string apikey = QueryParam(request.target(), "apikey");
-      if (apikey.empty()) return ErrorReply(request, BadRequestData("DELETE /iot/services needs ?apikey="));
+      if (apikey.empty())
+        return ErrorReply(request, BadRequestData("DELETE /iot/services needs ?apikey="));
       if (auto s = devices->RemoveService(apikey); !s.ok()) return ErrorReply(request, s);
       return Empty(request, http::status::no_content);
     }
@@ -77,7 +69,7 @@ Reply Broker::Impl::Provisioning(HttpRequest& request, std::string_view path) {
       json::array list;
       for (const auto& d : devices->Devices()) list.push_back(ingest::DeviceToJson(d));
       json::object body{{"count", list.size()}, {"devices", std::move(list)}};
-      return JsonBody(request, http::status::ok, body);
+      return PlainJsonReply(request, http::status::ok, body);
     }
   }
   constexpr std::string_view kDevicePrefix = "/iot/devices/";
@@ -86,15 +78,16 @@ Reply Broker::Impl::Provisioning(HttpRequest& request, std::string_view path) {
     if (method == V::get) {
       auto device = devices->FindDevice(device_id);
       if (!device) return ErrorReply(request, NotFound("no device '" + device_id + "'"));
-      return JsonBody(request, http::status::ok, ingest::DeviceToJson(*device));
+      return PlainJsonReply(request, http::status::ok, ingest::DeviceToJson(*device));
     }
     if (method == V::delete_) {
       if (auto s = devices->RemoveDevice(device_id); !s.ok()) return ErrorReply(request, s);
       return Empty(request, http::status::no_content);
     }
   }
-  return ErrorReply(request, NotFound("no provisioning resource " + std::string(request.method_string()) +
-                                      " " + std::string(path)));
+  return ErrorReply(
+      request, NotFound("no provisioning resource " + std::string(request.method_string()) + " " +
+                        std::string(path)));
 }
 
 }  // namespace civitas::api

@@ -64,7 +64,8 @@ Result<std::string> LinkContext(std::string_view link) {
   size_t open = link.find('<');
   size_t close = link.find('>', open == std::string_view::npos ? 0 : open);
   if (open == std::string_view::npos || close == std::string_view::npos) {
-    return BadRequestData("Link header must look like <url>; rel=\"" + std::string(kLinkRel) + "\"");
+    return BadRequestData("Link header must look like <url>; rel=\"" + std::string(kLinkRel) +
+                          "\"");
   }
   if (link.find(kLinkRel) == std::string_view::npos) return std::string();
   return std::string(link.substr(open + 1, close - open - 1));
@@ -75,9 +76,9 @@ Status ParseBody(RequestScope& scope, model::ContextStore& contexts) {
   std::string content_type = MediaType(req[http::field::content_type]);
   if (content_type != "application/json" && content_type != "application/ld+json" &&
       content_type != "application/merge-patch+json") {
-    return Status(StatusCode::kUnsupportedMediaType,
-                  "Content-Type must be application/json or application/ld+json, not '" +
-                      content_type + "'");
+    return Status(
+        StatusCode::kUnsupportedMediaType,
+        "Content-Type must be application/json or application/ld+json, not '" + content_type + "'");
   }
   json::parse_options options;
   options.max_depth = 64;
@@ -89,13 +90,15 @@ Status ParseBody(RequestScope& scope, model::ContextStore& contexts) {
   CIVITAS_ASSIGN_OR_RETURN(std::string link, LinkContext(req[http::field::link]));
   if (content_type == "application/ld+json") {
     if (!link.empty()) {
-      return BadRequestData("a Link header with a JSON-LD context is not allowed with "
-                            "application/ld+json: put the @context in the body");
+      return BadRequestData(
+          "a Link header with a JSON-LD context is not allowed with "
+          "application/ld+json: put the @context in the body");
     }
     const json::value* context = nullptr;
     if (const auto* obj = scope.body.if_object()) {
       context = obj->if_contains("@context");
-    } else if (const auto* arr = scope.body.if_array(); arr && !arr->empty() && arr->front().is_object()) {
+    } else if (const auto* arr = scope.body.if_array();
+               arr && !arr->empty() && arr->front().is_object()) {
       context = arr->front().as_object().if_contains("@context");
     }
     if (context == nullptr) {
@@ -255,6 +258,14 @@ Reply JsonReply(const RequestScope& scope, http::status status, json::value body
     res.set(http::field::link, LinkHeaderFor(*scope.context));
   }
   res.body() = model::ToJsonText(body);
+  return reply;
+}
+
+Reply PlainJsonReply(const HttpRequest& request, http::status status, const json::value& body) {
+  Reply reply;
+  reply.response = HttpResponse{status, request.version()};
+  reply.response.set(http::field::content_type, "application/json");
+  reply.response.body() = model::ToJsonText(body);
   return reply;
 }
 

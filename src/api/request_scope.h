@@ -3,12 +3,11 @@
 // Per-request state of an NGSI-LD call: decoded path and parameters, tenant, negotiated media
 // types, resolved @context and parsed body. Internal to api/.
 
+#include <boost/json/value.hpp>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "civitas/api/http_server.h"
 #include "civitas/model/context.h"
@@ -25,7 +24,7 @@ struct RequestScope {
   std::string tenant;
   ResponseMedia media = ResponseMedia::kJson;
   std::shared_ptr<const model::Context> context;
-  boost::json::value body;                    // null when the request has none
+  boost::json::value body;  // null when the request has none
 
   const std::string* Param(std::string_view name) const {
     auto it = params.find(std::string(name));
@@ -46,6 +45,9 @@ Result<RequestScope> OpenScope(HttpRequest& request, std::string_view path_after
 // Reply builders that add @context (ld+json) or the Link header (json).
 Reply JsonReply(const RequestScope& scope, http::status status, boost::json::value body);
 Reply EmptyReply(const RequestScope& scope, http::status status);
+// Replies of the APIs outside NGSI-LD (/iot, /api/v1): application/json, no @context.
+Reply PlainJsonReply(const HttpRequest& request, http::status status,
+                     const boost::json::value& body);
 Reply ErrorReply(const RequestScope& scope, const Status& status);
 Reply ErrorReply(const HttpRequest& request, const Status& status);
 
