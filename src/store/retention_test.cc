@@ -10,6 +10,7 @@
 
 #include "civitas/store/store.h"
 #include "src/store/retention.h"
+#include "src/store/test_dir.h"
 
 namespace civitas::store {
 namespace {
@@ -43,10 +44,7 @@ TemporalSeries Level() {
 class RetentionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("civitas-retention-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = FreshTestDir("civitas-retention-test");
     // Sensors: raw 2 days, hourly rollups 10 days. Stations: raw 20 days. Everything else
     // (rooms): 20 days, no rollup.
     rules_ = {{.type = kSensor, .raw = hours(48), .hourly = hours(240)},

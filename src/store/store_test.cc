@@ -1,12 +1,13 @@
 #include "civitas/store/store.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <map>
 #include <random>
 
-#include <gtest/gtest.h>
-
 #include "civitas/model/entity_codec.h"
+#include "src/store/test_dir.h"
 
 namespace civitas::store {
 namespace {
@@ -14,10 +15,7 @@ namespace {
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("civitas-store-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = FreshTestDir("civitas-store-test");
     Reopen();
   }
   void TearDown() override {
@@ -45,10 +43,13 @@ class StoreTest : public ::testing::Test {
   }
   std::vector<std::string> IdsOfType(Tenant tenant, const std::string& type) {
     std::vector<std::string> ids;
-    EXPECT_TRUE(store_->Read(tenant)->ScanType(type, "", [&](std::string_view id) {
-      ids.emplace_back(id);
-      return true;
-    }).ok());
+    EXPECT_TRUE(store_->Read(tenant)
+                    ->ScanType(type, "",
+                               [&](std::string_view id) {
+                                 ids.emplace_back(id);
+                                 return true;
+                               })
+                    .ok());
     return ids;
   }
 
@@ -94,10 +95,13 @@ TEST_F(StoreTest, ChangeFeedReportsBeforeAndAfterOfEachCommittedWrite) {
   ASSERT_TRUE(Remove("t1", "urn:a").ok());
   std::string id = "urn:b";
   // A failed mutation writes nothing and reports nothing.
-  EXPECT_FALSE(store_->Mutate("t1", {&id, 1}, [&](Mutation& m) {
-    m.Put(MakeEntity(id, "T", 3));
-    return Status(StatusCode::kBadRequestData, "refused");
-  }).ok());
+  EXPECT_FALSE(store_
+                   ->Mutate("t1", {&id, 1},
+                            [&](Mutation& m) {
+                              m.Put(MakeEntity(id, "T", 3));
+                              return Status(StatusCode::kBadRequestData, "refused");
+                            })
+                   .ok());
   store_->SetChangeListener(nullptr);
   ASSERT_TRUE(Put("t1", MakeEntity("urn:c", "T", 1)).ok());
 
@@ -179,10 +183,12 @@ TEST_F(StoreTest, MatchesAModelUnderRandomOperations) {
   }
   auto view = store_->Read("");
   std::vector<std::string> all;
-  ASSERT_TRUE(view->ScanAll("", [&](std::string_view id) {
-    all.emplace_back(id);
-    return true;
-  }).ok());
+  ASSERT_TRUE(view->ScanAll("",
+                            [&](std::string_view id) {
+                              all.emplace_back(id);
+                              return true;
+                            })
+                  .ok());
   std::vector<std::string> expected;
   for (const auto& [id, _] : model) expected.push_back(id);
   EXPECT_EQ(all, expected);  // ascending id order

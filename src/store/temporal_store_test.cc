@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "civitas/store/store.h"
+#include "src/store/test_dir.h"
 
 namespace civitas::store {
 namespace {
@@ -28,11 +29,7 @@ TemporalSeries SeriesOf(const std::string& attr) {
 class TemporalStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::replace(name.begin(), name.end(), '/', '_');  // parameterized tests: "Name/0"
-    dir_ = std::filesystem::temp_directory_path() /
-           ("civitas-temporal-test-" + std::to_string(::getpid()) + "-" + name);
-    std::filesystem::remove_all(dir_);
+    dir_ = FreshTestDir("civitas-temporal-test");
     Reopen();
   }
   void TearDown() override {
