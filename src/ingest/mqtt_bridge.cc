@@ -42,18 +42,6 @@ extern "C" void OnMessageTrampoline(struct mosquitto*, void* self,
   static_cast<MqttBridge*>(self)->OnMessage(topic, payload);
 }
 
-// The device id segment of a measure topic, for choosing its worker; "" when there is none
-// (the worker then rejects the message with the parser's reason).
-std::string_view DeviceSegment(std::string_view topic) {
-  if (topic.starts_with('/')) topic.remove_prefix(1);
-  if (topic.starts_with("json/") || topic.starts_with("ul/"))
-    topic.remove_prefix(topic.find('/') + 1);
-  size_t apikey_end = topic.find('/');
-  if (apikey_end == std::string_view::npos) return {};
-  topic.remove_prefix(apikey_end + 1);
-  return topic.substr(0, topic.find('/'));
-}
-
 Result<std::vector<Measure>> ParseMeasures(const DeviceTopic& topic, const Device& device,
                                            std::string_view payload) {
   TopicProtocol protocol = topic.protocol;
@@ -159,9 +147,9 @@ Status MqttBridge::Start(const std::string& host, uint16_t port, const MqttTls* 
   mosquitto_reconnect_delay_set(client_, 1, 30, true);
   if (tls != nullptr) {
     auto file_or_null = [](const std::string& f) { return f.empty() ? nullptr : f.c_str(); };
-    int tls_rc = mosquitto_tls_set(client_, tls->ca_file.c_str(), nullptr,
-                                   file_or_null(tls->cert_file), file_or_null(tls->key_file),
-                                   nullptr);
+    int tls_rc =
+        mosquitto_tls_set(client_, tls->ca_file.c_str(), nullptr, file_or_null(tls->cert_file),
+                          file_or_null(tls->key_file), nullptr);
     if (tls_rc == MOSQ_ERR_SUCCESS) {
       tls_rc = mosquitto_tls_opts_set(client_, /*SSL_VERIFY_PEER=*/1, "tlsv1.2", nullptr);
     }
@@ -212,8 +200,14 @@ void MqttBridge::OnSubscribe() {
 
 void MqttBridge::OnMessage(std::string_view topic, std::string_view payload) {
   received_.fetch_add(1, std::memory_order_relaxed);
-  const size_t worker = std::hash<std::string_view>{}(DeviceSegment(topic)) % workers_.size();
-  workers_[worker]->Push({std::string(topic), std::string(payload)});
+  auto parsed = ParseDeviceTopic(topic);
+  if (!parsed.ok()) {
+    LogRejection("(unparsable topic)", parsed.status());
+    return;
+  }
+  if (parsed->kind != TopicKind::kAttrs && parsed->kind != TopicKind::kAttr) return;
+  const size_t worker = std::hash<std::string_view>{}(parsed->device_id) % workers_.size();
+  workers_[worker]->Push({std::move(*parsed), std::string(payload)});
 }
 
 MqttBridge::Counters MqttBridge::counters() const {
@@ -235,10 +229,9 @@ void MqttBridge::LogRejection(std::string_view device_id, const Status& status) 
 }
 
 Result<MqttBridge::Update> MqttBridge::Prepare(const Message& message) {
-  CIVITAS_ASSIGN_OR_RETURN(DeviceTopic topic, ParseDeviceTopic(message.topic));
+  const DeviceTopic& topic = message.topic;
   Update update;
   update.device_id = topic.device_id;
-  if (topic.kind != TopicKind::kAttrs && topic.kind != TopicKind::kAttr) return update;
   auto device = registry_.FindDevice(topic.device_id);
   if (!device || (!device->apikey.empty() && device->apikey != topic.apikey)) {
     return NotFound("no device '" + topic.device_id + "' is provisioned under apikey '" +
@@ -264,10 +257,9 @@ void MqttBridge::ApplyMessages(std::vector<Message>& messages) {
   for (const Message& message : messages) {
     auto update = Prepare(message);
     if (!update.ok()) {
-      LogRejection(DeviceSegment(message.topic), update.status());
+      LogRejection(message.topic.device_id, update.status());
       continue;
     }
-    if (update->entity_id.empty()) continue;  // not a measure topic
     // A second message for an entity waits for the next mutation: one Put per entity and
     // mutation, so history records both measures.
     if (in_batch.contains(update->entity_id)) {

@@ -12,6 +12,7 @@
 
 #include "civitas/core/time.h"
 #include "civitas/ingest/device_registry.h"
+#include "civitas/ingest/topic.h"
 #include "civitas/model/context.h"
 #include "civitas/store/store.h"
 
@@ -75,8 +76,10 @@ class MqttBridge {
   void OnMessage(std::string_view topic, std::string_view payload);
 
  private:
+  // A measure message, its topic parsed on the network thread (which needs the device anyway,
+  // to choose the worker).
   struct Message {
-    std::string topic;
+    DeviceTopic topic;
     std::string payload;
   };
   class Worker;
