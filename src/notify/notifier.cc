@@ -90,8 +90,8 @@ struct Notifier::Impl {
   std::condition_variable ready_cv_;
   std::map<std::string, std::shared_ptr<SubscriptionState>> states_;  // by Key(tenant, id)
   // states_.size(), readable without mu_: with no subscription at all the write path does not
-  // queue its changes (nothing could match them). Relaxed: a write racing the first Create may
-  // go unmatched either way, and was not covered by it.
+  // queue its changes (nothing could match them). Release/acquire: a write that starts after
+  // Create returned sees the subscription; one racing it was not covered by it either way.
   std::atomic<size_t> subscription_count_{0};
   SubscriptionMatcher matcher_;
   std::deque<std::shared_ptr<SubscriptionState>> ready_;
@@ -450,7 +450,7 @@ Status Notifier::Load() {
     std::lock_guard lock(impl_->mu_);
     impl_->matcher_.Add(state->subscription);
     impl_->states_[Key(state->subscription->tenant, state->subscription->id)] = state;
-    impl_->subscription_count_.store(impl_->states_.size(), std::memory_order_relaxed);
+    impl_->subscription_count_.store(impl_->states_.size(), std::memory_order_release);
   }
   return Status::Ok();
 }
@@ -495,7 +495,7 @@ void Notifier::Stop() {
 
 void Notifier::OnCommitted(store::Tenant tenant, std::vector<store::EntityChange> changes) {
   auto& impl = *impl_;
-  if (impl.subscription_count_.load(std::memory_order_relaxed) == 0) return;
+  if (impl.subscription_count_.load(std::memory_order_acquire) == 0) return;
   {
     std::lock_guard lock(impl.changes_mu_);
     if (impl.queued_changes_ + changes.size() > impl.options.change_queue_capacity) {
@@ -527,7 +527,7 @@ Status Notifier::Create(std::shared_ptr<const Subscription> subscription) {
   std::lock_guard lock(impl.mu_);
   impl.matcher_.Add(state->subscription);
   impl.states_[key] = state;
-  impl.subscription_count_.store(impl.states_.size(), std::memory_order_relaxed);
+  impl.subscription_count_.store(impl.states_.size(), std::memory_order_release);
   impl.StartPeriodic(state, std::chrono::steady_clock::now());
   return Status::Ok();
 }
@@ -572,7 +572,7 @@ Status Notifier::Delete(std::string_view tenant, std::string_view id) {
   it->second->removed = true;
   impl.matcher_.Remove(tenant, id);
   impl.states_.erase(it);
-  impl.subscription_count_.store(impl.states_.size(), std::memory_order_relaxed);
+  impl.subscription_count_.store(impl.states_.size(), std::memory_order_release);
   return Status::Ok();
 }
 
