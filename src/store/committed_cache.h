@@ -1,9 +1,7 @@
 #pragma once
 
-// What the temporal writer last committed under a key, so that repeated writes of a series
-// neither seek for its pending hour nor rewrite keys that did not change (attribute kind,
-// entity types). On an ingest-heavy store those seeks and puts were most of a history write.
-// Internal to store/.
+// What the temporal writer last committed under a key, so that repeated writes of a series do
+// not rewrite keys that did not change (attribute kind, entity types). Internal to store/.
 
 #include <absl/base/thread_annotations.h>
 #include <absl/container/flat_hash_map.h>
@@ -24,9 +22,7 @@ namespace civitas::store {
 //
 // Entries are set only after the write that produced them committed (TemporalWriter::Committed,
 // under the written ids' locks, so never concurrently for one key), and history deletions erase
-// the entries under the deleted prefix. Retention deletes pending samples without telling the
-// cache: a cached pending hour may therefore have lost its samples, which writers handle as an
-// empty pending hour (docs/formats/temporal-store.md, "Write cache").
+// the entries under the deleted prefix (docs/formats/temporal-store.md, "Write cache").
 template <typename Value>
 class CommittedCache {
  public:
@@ -71,19 +67,8 @@ class CommittedCache {
   mutable std::array<Shard, kShards> shards_;
 };
 
-// What a write needs to know about one timeline of a series (docs/formats/temporal-store.md).
-struct PendingState {
-  std::optional<int64_t> hour;  // the hour of the pending samples; nullopt: none
-  uint64_t count = 0;           // pending samples in it (at most: retention may remove some)
-  // The chunk of that same hour, when one exists: every pending sample is later than its last.
-  std::optional<int64_t> chunk_last_us;
-  uint64_t chunk_samples = 0;
-};
-
 // The temporal writer's caches, one per store.
 struct TemporalWriteCache {
-  // Series prefix + pending tag → its PendingState.
-  CommittedCache<PendingState> pending;
   // Series prefix + kind tag, and entity types keys → the value last written there.
   CommittedCache<std::string> values;
 };

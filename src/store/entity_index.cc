@@ -56,4 +56,15 @@ IndexEntries IndexEntriesOf(std::string_view tenant, const model::Entity& entity
   return out;
 }
 
+bool SameIndexEntries(const model::Entity& a, const model::Entity& b) {
+  if (a.types != b.types || a.attributes.size() != b.attributes.size()) return false;
+  for (size_t i = 0; i < a.attributes.size(); ++i) {
+    const model::Attribute& x = a.attributes[i];
+    const model::Attribute& y = b.attributes[i];
+    if (x.name != y.name || x.kind != y.kind) return false;
+    if (x.kind == model::AttributeKind::kGeoProperty && x.value != y.value) return false;
+  }
+  return true;
+}
+
 }  // namespace civitas::store

@@ -21,4 +21,9 @@ using NameIdOf = std::function<uint32_t(std::string_view name)>;
 IndexEntries IndexEntriesOf(std::string_view tenant, const model::Entity& entity,
                             const NameIdOf& name_id);
 
+// True when both entities contribute the same entries: same types, the same attributes (name
+// and kind) in the same order, equal geometries. A sufficient check, far cheaper than comparing
+// IndexEntriesOf results: most updates change values only.
+bool SameIndexEntries(const model::Entity& a, const model::Entity& b);
+
 }  // namespace civitas::store

@@ -69,23 +69,23 @@ void Diff(const std::vector<std::string>& a, const std::vector<std::string>& b, 
 class RocksMutation final : public Mutation {
  public:
   RocksMutation(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
-                rocksdb::ColumnFamilyHandle* temporal, Tenant tenant,
-                std::span<const std::string> ids, RetentionIndex& retention,
-                TemporalWriteCache& history_cache)
+                rocksdb::ColumnFamilyHandle* temporal, rocksdb::ColumnFamilyHandle* head_log,
+                Tenant tenant, std::span<const std::string> ids, RetentionIndex& retention,
+                TemporalWriteCache& history_cache, SeriesHeads& heads)
       : db_(db),
         entities_(entities),
         tenant_(tenant),
         ids_(ids),
-        history_(db, temporal, tenant, retention, history_cache) {}
+        history_(db, temporal, head_log, tenant, retention, history_cache, heads) {}
 
   Result<model::Entity> Get(std::string_view id) override {
     if (auto it = pending_.find(id); it != pending_.end()) {
       if (!it->second) return NotFound("entity '" + std::string(id) + "' not found");
       return *it->second;
     }
-    CIVITAS_ASSIGN_OR_RETURN(auto original, Original(id));
-    if (!original) return NotFound("entity '" + std::string(id) + "' not found");
-    return *original;
+    CIVITAS_ASSIGN_OR_RETURN(const std::optional<model::Entity>* original, Original(id));
+    if (!*original) return NotFound("entity '" + std::string(id) + "' not found");
+    return **original;
   }
   void Put(model::Entity entity) override {
     std::string id = entity.id;
@@ -105,11 +105,13 @@ class RocksMutation final : public Mutation {
     history_.RemoveInstance(id, attr, dataset_id, timestamp_us);
   }
 
-  // Adds every pending change with its index and counter deltas to `batch`.
-  // Name ids newly written into the batch are appended to `interned`.
+  void FoldHistoryHead(std::string_view head_key) { history_.FoldHead(head_key); }
+
+  // Adds every pending change with its index and counter deltas to `batch`; `log_seq` is its
+  // head-log sequence number. Name ids newly written into the batch are appended to `interned`.
   Status Stage(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index,
                rocksdb::ColumnFamilyHandle* meta, NameDictionary& names,
-               std::vector<uint32_t>& interned) {
+               std::vector<uint32_t>& interned, uint64_t log_seq) {
     NameIdOf name_id = [&](std::string_view name) {
       uint32_t id = names.Intern(name, batch, meta);
       interned.push_back(id);
@@ -117,10 +119,13 @@ class RocksMutation final : public Mutation {
     };
     std::map<std::string, int64_t, std::less<>> deltas;
     for (auto& [id, updated] : pending_) {
-      CIVITAS_ASSIGN_OR_RETURN(auto original, Original(id));
+      CIVITAS_ASSIGN_OR_RETURN(const std::optional<model::Entity>* cached, Original(id));
+      const std::optional<model::Entity>& original = *cached;
       IndexEntries before, after;
-      if (original) before = IndexEntriesOf(tenant_, *original, name_id);
-      if (updated) after = IndexEntriesOf(tenant_, *updated, name_id);
+      if (!original || !updated || !SameIndexEntries(*original, *updated)) {
+        if (original) before = IndexEntriesOf(tenant_, *original, name_id);
+        if (updated) after = IndexEntriesOf(tenant_, *updated, name_id);
+      }
       std::string key = keys::Entity(tenant_, id);
       if (updated) {
         batch.Put(entities_, key, model::EncodeEntity(*updated));
@@ -141,7 +146,7 @@ class RocksMutation final : public Mutation {
     for (const auto& [k, d] : deltas) {
       if (d != 0) batch.Merge(meta, k, EncodeDelta(d));
     }
-    return history_.Stage(batch);
+    return history_.Stage(batch, log_seq);
   }
 
   bool empty() const { return pending_.empty() && history_.empty(); }
@@ -162,8 +167,8 @@ class RocksMutation final : public Mutation {
 
  private:
   // The entity as stored before this mutation (cached: the ids are locked, so it cannot change).
-  Result<std::optional<model::Entity>> Original(std::string_view id) {
-    if (auto it = originals_.find(id); it != originals_.end()) return it->second;
+  Result<const std::optional<model::Entity>*> Original(std::string_view id) {
+    if (auto it = originals_.find(id); it != originals_.end()) return &it->second;
     if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) {
       return Internal("mutation read an entity it did not lock");
     }
@@ -176,8 +181,7 @@ class RocksMutation final : public Mutation {
     } else if (!s.IsNotFound()) {
       return FromRocks(s, "read entity");
     }
-    originals_.emplace(std::string(id), result);
-    return result;
+    return &originals_.emplace(std::string(id), std::move(result)).first->second;
   }
 
   rocksdb::DB& db_;
@@ -234,6 +238,7 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
       {"index", cf},
       {"meta", meta_cf},
       {"temporal", temporal_cf},
+      {"temporal_log", cf},
   };
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.data_dir, families, &store->handles_, &raw);
@@ -243,16 +248,19 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   store->index_ = store->handles_[2];
   store->meta_ = store->handles_[3];
   store->temporal_ = store->handles_[4];
+  store->head_log_ = store->handles_[5];
 
   CIVITAS_RETURN_IF_ERROR(store->CheckFormatVersion());
   CIVITAS_RETURN_IF_ERROR(store->names_.Load(*store->db_, store->meta_));
   CIVITAS_RETURN_IF_ERROR(store->LoadRetentionIndex());
+  CIVITAS_RETURN_IF_ERROR(store->ReplayHeadLog());
   std::unique_ptr<rocksdb::Iterator> it(
       store->db_->NewIterator(rocksdb::ReadOptions(), store->meta_));
   for (it->Seek("N"); it->Valid() && it->key().starts_with("N"); it->Next()) {
     store->tenants_.insert(it->key().ToString().substr(1));
   }
   store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
+  store->heads_thread_ = std::thread([s = store.get()] { s->HeadsLoop(); });
   return std::unique_ptr<Store>(std::move(store));
 }
 
@@ -277,6 +285,96 @@ Status RocksStore::LoadRetentionIndex() {
   return FromRocks(it->status(), "load retention index");
 }
 
+// The heads are rebuilt from the head log: each series' records from its fold mark on, in
+// sequence order (which is each series' commit order).
+Status RocksStore::ReplayHeadLog() {
+  const std::string marks_begin(1, kFoldMarkTag);
+  rocksdb::Slice records_end(marks_begin);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &records_end;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, head_log_));
+  std::map<std::string, uint64_t, std::less<>> marks;  // head key → its fold mark
+  std::map<std::string, HeadUpdate, std::less<>> replayed;
+  std::vector<HeadUpdate*> touched;  // the heads the current record appends to
+  uint64_t last_seq = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const uint64_t seq = HeadLogSeqOf(it->key().ToStringView());
+    if (seq == 0) return Internal("corrupt temporal head-log key");
+    last_seq = seq;
+    CIVITAS_RETURN_IF_ERROR(DecodeHeadLogRecord(
+        it->value().ToStringView(),
+        [&](std::string_view key, int64_t t, SampleValue value) -> Status {
+          if (key.size() < 2) return Internal("corrupt temporal head-log record");
+          auto mark = marks.find(key);
+          if (mark == marks.end()) {
+            CIVITAS_ASSIGN_OR_RETURN(uint64_t folded, ReadFoldMark(*db_, head_log_, key));
+            mark = marks.emplace(std::string(key), folded).first;
+          }
+          if (seq < mark->second) return Status::Ok();
+          auto head = replayed.find(key);
+          if (head == replayed.end()) {
+            HeadUpdate update;
+            update.key = std::string(key);
+            const std::string prefix(key.substr(0, key.size() - 1));
+            const char chunk_tag = key.back() == temporal_keys::kModifiedTimeline.pending
+                                       ? temporal_keys::kModifiedTimeline.chunk
+                                       : temporal_keys::kObservedTimeline.chunk;
+            CIVITAS_ASSIGN_OR_RETURN(update.state,
+                                     LoadChunkState(*db_, temporal_, prefix, chunk_tag));
+            const int64_t hour = temporal_keys::HourOf(t);
+            if (update.state.hour != hour) update.state = PendingState{};
+            update.state.hour = hour;
+            head = replayed.emplace(std::string(key), std::move(update)).first;
+          }
+          if (head->second.appended.empty()) touched.push_back(&head->second);
+          head->second.appended.emplace_back(t, std::move(value));
+          return Status::Ok();
+        }));
+    // Applied per record, so each head's oldest needed record is the first that fed it.
+    for (HeadUpdate* update : touched) {
+      update->state.count += update->appended.size();
+      heads_.Apply(HeadUpdate{update->key, update->state, false, std::move(update->appended)}, seq,
+                   SeriesHeads::Clock::now());
+      update->appended.clear();
+    }
+    touched.clear();
+  }
+  CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "replay temporal head log"));
+  next_log_seq_ = std::max(last_seq, db_->GetLatestSequenceNumber()) + 1;
+  return Status::Ok();
+}
+
+// Head-log upkeep, once a second: records no head needs are deleted, and heads held longer than
+// kHeadHoldLimit are folded into their chunks, so a rarely written series does not keep the
+// log growing behind it.
+void RocksStore::HeadsLoop() {
+  std::unique_lock lock(heads_mu_);
+  uint64_t deleted_below = 1;
+  while (!heads_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return heads_stopping_; })) {
+    lock.unlock();
+    for (const auto& head_key : heads_.HeldSince(SeriesHeads::Clock::now() - kHeadHoldLimit)) {
+      const std::string_view entity = temporal_keys::EntityPrefixOf(head_key);
+      const size_t tenant_end = entity.find(temporal_keys::kSep);
+      const std::string id(entity.substr(tenant_end + 1, entity.size() - tenant_end - 2));
+      Status s = Mutate(std::string(entity.substr(0, tenant_end)), std::span(&id, 1),
+                        [&](Mutation& m) {
+                          static_cast<RocksMutation&>(m).FoldHistoryHead(head_key);
+                          return Status::Ok();
+                        });
+      if (!s.ok()) spdlog::warn("folding a temporal head failed: {}", s.message());
+    }
+    const uint64_t needed =
+        heads_.OldestNeededSeq(next_log_seq_.load(std::memory_order_relaxed));
+    if (needed > deleted_below) {
+      // Loss-tolerant: records left behind are skipped by their fold marks at replay.
+      auto s = db_->DeleteRange(rocksdb::WriteOptions(), head_log_, HeadLogKey(deleted_below),
+                                HeadLogKey(needed));
+      if (s.ok()) deleted_below = needed;
+    }
+    lock.lock();
+  }
+}
+
 Status RocksStore::Compact() {
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
@@ -290,7 +388,7 @@ Status RocksStore::Compact() {
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion() {
-  constexpr std::string_view kVersion = "2";
+  constexpr std::string_view kVersion = "3";
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {
@@ -313,6 +411,12 @@ Status RocksStore::CheckFormatVersion() {
 }
 
 RocksStore::~RocksStore() {
+  {
+    std::lock_guard lock(heads_mu_);
+    heads_stopping_ = true;
+  }
+  heads_cv_.notify_all();
+  if (heads_thread_.joinable()) heads_thread_.join();
   {
     std::lock_guard lock(sync_mu_);
     stopping_ = true;
@@ -343,12 +447,15 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
     }
   } unlock{this, stripes};
 
-  RocksMutation mutation(*db_, entities_, temporal_, tenant, ids, *retention_, history_cache_);
+  RocksMutation mutation(*db_, entities_, temporal_, head_log_, tenant, ids, *retention_,
+                         history_cache_, heads_);
   CIVITAS_RETURN_IF_ERROR(body(mutation));
   if (mutation.empty()) return Status::Ok();
   rocksdb::WriteBatch batch;
   std::vector<uint32_t> interned;
-  CIVITAS_RETURN_IF_ERROR(mutation.Stage(batch, index_, meta_, names_, interned));
+  // Taken under the ids' locks: one series' head-log records are in commit order.
+  const uint64_t log_seq = next_log_seq_.fetch_add(1, std::memory_order_relaxed);
+  CIVITAS_RETURN_IF_ERROR(mutation.Stage(batch, index_, meta_, names_, interned, log_seq));
   bool new_tenant = false;
   {
     std::lock_guard lock(tenants_mu_);
@@ -409,7 +516,7 @@ std::unique_ptr<ReadView> RocksStore::Read(Tenant tenant) const {
 }
 
 std::unique_ptr<TemporalReader> RocksStore::ReadTemporal(Tenant tenant) const {
-  return MakeTemporalReader(*db_, temporal_, tenant);
+  return MakeTemporalReader(*db_, temporal_, heads_, tenant);
 }
 
 bool RocksStore::TenantExists(Tenant tenant) const {

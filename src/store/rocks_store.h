@@ -16,6 +16,7 @@
 #include "name_dictionary.h"
 #include "src/store/committed_cache.h"
 #include "src/store/retention.h"
+#include "src/store/series_heads.h"
 
 namespace civitas::store {
 
@@ -60,10 +61,17 @@ class RocksStore final : public Store {
   std::vector<NameCount> Counters(std::string_view prefix, bool suffix_is_name_id) const;
   Status CheckFormatVersion();
   Status LoadRetentionIndex();
+  Status ReplayHeadLog();
+  void HeadsLoop();
 
   // Read by the compaction filter, so it outlives db_ (declared before it).
   std::unique_ptr<RetentionIndex> retention_;
   TemporalWriteCache history_cache_;
+  SeriesHeads heads_;
+  // Bounds the head log: a head holding samples this long is folded (a regular 60-second series
+  // folds on its own when its hour ends).
+  static constexpr auto kHeadHoldLimit = std::chrono::minutes(90);
+  std::atomic<uint64_t> next_log_seq_{1};
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   rocksdb::ColumnFamilyHandle* entities_ = nullptr;
@@ -71,6 +79,7 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   NameDictionary names_;
   rocksdb::ColumnFamilyHandle* temporal_ = nullptr;
+  rocksdb::ColumnFamilyHandle* head_log_ = nullptr;
 
   // Entity write locks, striped by hash of (tenant, id).
   static constexpr size_t kStripes = 4096;
@@ -85,6 +94,11 @@ class RocksStore final : public Store {
   std::deque<std::function<void(Status)>> sync_waiters_;  // guarded by sync_mu_
   bool stopping_ = false;                                  // guarded by sync_mu_
   std::thread sync_thread_;
+
+  std::mutex heads_mu_;
+  std::condition_variable heads_cv_;
+  bool heads_stopping_ = false;  // guarded by heads_mu_
+  std::thread heads_thread_;
 
   // Acquire/release: a listener set at start-up is seen fully built by every writer.
   std::atomic<ChangeListener*> listener_{nullptr};

@@ -8,8 +8,10 @@
 //   S = E attr \0 datasetId \0           series prefix (attr is never empty)
 //   S 'A'                                → u8 attribute kind
 //   S 'C' be64(hour start)               → TimeSeriesChunk of the samples of that UTC hour
-//   S 'P' be64(timestamp)                → pending sample: u8 kind, then f64 LE or text bytes
-//   S 'c' / S 'p'                        → the same for the modifiedAt timeline
+//   S 'c'                                → the same for the modifiedAt timeline
+//
+// The newest hour of a series is its head (series_heads.h): in memory, durable in the
+// `temporal_log` column family, where S 'P' / S 'p' (the head key) name it.
 //
 // be64(t) is the int64 µs timestamp with its sign bit flipped, big-endian, so keys sort in time
 // order across the epoch.
@@ -31,7 +33,7 @@ inline constexpr int64_t kHourUs = 3'600'000'000;
 // The key tags of one timeline of a series.
 struct Timeline {
   char chunk;
-  char pending;
+  char pending;  // ends the head key
 };
 inline constexpr Timeline kObservedTimeline{'C', 'P'};
 inline constexpr Timeline kModifiedTimeline{'c', 'p'};

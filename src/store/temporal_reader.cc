@@ -1,5 +1,5 @@
 // Reads of the temporal history: series listing, sample scans and aggregation over chunks and
-// pending samples (docs/formats/temporal-store.md).
+// heads (docs/formats/temporal-store.md).
 
 #include "src/store/rocks_store.h"
 #include "src/store/temporal_keys.h"
@@ -11,8 +11,9 @@ namespace {
 
 class RocksTemporalReader final : public TemporalReader {
  public:
-  RocksTemporalReader(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, Tenant tenant)
-      : db_(db), cf_(cf), tenant_(tenant) {}
+  RocksTemporalReader(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf, const SeriesHeads& heads,
+                      Tenant tenant)
+      : db_(db), cf_(cf), heads_(heads), tenant_(tenant) {}
 
   Result<std::optional<TemporalEntity>> Entity(std::string_view id) override {
     TemporalEntity entity;
@@ -85,13 +86,18 @@ class RocksTemporalReader final : public TemporalReader {
     const tk::Timeline tags = tk::TimelineOf(time_property);
     if (from_us >= to_us) return Status::Ok();
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
+    // The head first: a fold that commits between the two reads leaves its samples in the
+    // chunks, and the head copy's then also-folded samples are skipped as not newer.
+    const auto head = heads_.Samples(prefix + tags.pending, from_us, to_us);
     bool more = true;
+    int64_t chunks_end = INT64_MIN;
     CIVITAS_RETURN_IF_ERROR(ScanChunks(
         prefix, tags, from_us, to_us,
         [&](std::string_view chunk) -> Status {
           CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
           Sample sample;
           while (more && reader.Next(sample)) {
+            chunks_end = std::max(chunks_end, sample.timestamp_us);
             if (sample.timestamp_us < from_us) continue;
             if (sample.timestamp_us >= to_us) break;
             more = visit(sample);
@@ -100,11 +106,12 @@ class RocksTemporalReader final : public TemporalReader {
           return reader.status();
         },
         more));
-    if (!more) return Status::Ok();
-    return ScanPending(prefix, tags, from_us, to_us, [&](const Sample& sample) {
-      more = visit(sample);
-      return more;
-    });
+    for (const auto& [t, value] : head) {
+      if (!more) break;
+      if (t <= chunks_end) continue;
+      more = visit(SampleOf(t, value));
+    }
+    return Status::Ok();
   }
 
   Status Aggregate(std::string_view id, const TemporalSeries& series, int64_t period_start_us,
@@ -116,23 +123,24 @@ class RocksTemporalReader final : public TemporalReader {
     }
     if (from_us >= to_us) return Status::Ok();
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
+    const auto head = heads_.Samples(prefix + tags.pending, from_us, to_us);  // first: see Samples
     bool more = true;
+    int64_t chunks_end = INT64_MIN;
     CIVITAS_RETURN_IF_ERROR(ScanChunks(
         prefix, tags, from_us, to_us,
-        [&](std::string_view chunk) {
+        [&](std::string_view chunk) -> Status {
+          CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(chunk));
+          chunks_end = std::max(chunks_end, summary.last_timestamp_us);
           return AggregateChunk(chunk, period_start_us, period_len_us, from_us, to_us, buckets);
         },
         more));
-    // Pending samples (one hour at most) go through the same code path as a chunk.
+    // The head (one hour at most) goes through the same code path as a chunk.
     TimeSeriesChunkBuilder builder;
-    Status append = Status::Ok();
-    CIVITAS_RETURN_IF_ERROR(ScanPending(prefix, tags, from_us, to_us, [&](const Sample& sample) {
-      append = sample.kind == SampleKind::kNumber
-                   ? builder.Append(sample.timestamp_us, sample.number)
-                   : builder.Append(sample.timestamp_us, sample.text);
-      return append.ok();
-    }));
-    CIVITAS_RETURN_IF_ERROR(append);
+    for (const auto& [t, value] : head) {
+      if (t <= chunks_end) continue;
+      CIVITAS_RETURN_IF_ERROR(value.kind == SampleKind::kNumber ? builder.Append(t, value.number)
+                                                                : builder.Append(t, value.text));
+    }
     if (builder.empty()) return Status::Ok();
     return AggregateChunk(builder.Finish(), period_start_us, period_len_us, from_us, to_us,
                           buckets);
@@ -156,29 +164,18 @@ class RocksTemporalReader final : public TemporalReader {
     return FromRocks(it->status(), "scan temporal chunks");
   }
 
-  template <typename OnSample>
-  Status ScanPending(const std::string& prefix, tk::Timeline tags, int64_t from_us, int64_t to_us,
-                     OnSample on_sample) {
-    PendingRange range(prefix, tags.pending);
-    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(range.options, cf_));
-    CIVITAS_ASSIGN_OR_RETURN(auto hour, PendingHour(*it, range));
-    if (!hour || *hour >= to_us) return Status::Ok();
-    // Start no earlier than the pending hour: older pending keys are deleted (folded).
-    std::string end = tk::Tagged(prefix, tags.pending, to_us);
-    for (it->Seek(tk::Tagged(prefix, tags.pending, std::max(from_us, *hour)));
-         it->Valid() && it->key().compare(end) < 0; it->Next()) {
-      Sample sample;
-      if (!DecodePendingValue(it->value().ToStringView(), sample)) {
-        return Internal("corrupt temporal pending sample");
-      }
-      sample.timestamp_us = tk::TimeAtEnd(it->key().ToStringView());
-      if (!on_sample(sample)) break;
-    }
-    return FromRocks(it->status(), "scan temporal pending samples");
+  static Sample SampleOf(int64_t t, const SampleValue& value) {
+    Sample sample;
+    sample.timestamp_us = t;
+    sample.kind = value.kind;
+    sample.number = value.number;
+    sample.text = value.text;
+    return sample;
   }
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* cf_;
+  const SeriesHeads& heads_;
   std::string tenant_;
 };
 
@@ -186,8 +183,8 @@ class RocksTemporalReader final : public TemporalReader {
 
 std::unique_ptr<TemporalReader> MakeTemporalReader(rocksdb::DB& db,
                                                    rocksdb::ColumnFamilyHandle* temporal,
-                                                   Tenant tenant) {
-  return std::make_unique<RocksTemporalReader>(db, temporal, tenant);
+                                                   const SeriesHeads& heads, Tenant tenant) {
+  return std::make_unique<RocksTemporalReader>(db, temporal, heads, tenant);
 }
 
 }  // namespace civitas::store

@@ -47,51 +47,6 @@ std::vector<TemporalInstance> HistoryDelta(const model::Entity* before,
   return out;
 }
 
-std::string EncodePendingValue(const TemporalWriter::Value& value) {
-  std::string out(1, static_cast<char>(value.kind));
-  if (value.kind == SampleKind::kNumber) {
-    char bits[8];
-    std::memcpy(bits, &value.number, 8);
-    out.append(bits, 8);
-  } else {
-    out.append(value.text);
-  }
-  return out;
-}
-
-bool DecodePendingValue(std::string_view bytes, Sample& sample) {
-  if (bytes.empty()) return false;
-  if (bytes[0] == static_cast<char>(SampleKind::kNumber)) {
-    if (bytes.size() != 9) return false;
-    sample.kind = SampleKind::kNumber;
-    std::memcpy(&sample.number, bytes.data() + 1, 8);
-    return true;
-  }
-  if (bytes[0] != static_cast<char>(SampleKind::kText)) return false;
-  sample.kind = SampleKind::kText;
-  sample.text = bytes.substr(1);
-  return true;
-}
-
-PendingRange::PendingRange(const std::string& prefix, char pending_tag)
-    : begin(prefix + pending_tag),
-      end(prefix + static_cast<char>(pending_tag + 1)),
-      lower(begin),
-      upper(end) {
-  options.iterate_lower_bound = &lower;
-  options.iterate_upper_bound = &upper;
-}
-
-Result<std::optional<int64_t>> PendingHour(rocksdb::Iterator& it, const PendingRange& range) {
-  // From the newest end: the deleted pending keys of folded hours all sort before the live
-  // ones, so seeking forward from the start would step over every tombstone of the history.
-  it.SeekForPrev(range.end);
-  std::optional<int64_t> hour;
-  if (it.Valid()) hour = tk::HourOf(tk::TimeAtEnd(it.key().ToStringView()));
-  CIVITAS_RETURN_IF_ERROR(FromRocks(it.status(), "read temporal pending samples"));
-  return hour;
-}
-
 void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
                          std::vector<TemporalInstance> instances) {
   if (!types.empty()) types_[std::string(id)] = std::move(types);
@@ -102,13 +57,13 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
       modified.kind = instance.kind;
       modified.unit_code = instance.unit_code;
       modified.samples[*instance.modified_at_us] =
-          Value{instance.value_kind, instance.number, instance.text};
+          SampleValue{instance.value_kind, instance.number, instance.text};
     }
     auto& writes = series_[{std::move(prefix), TimeProperty::kObservedAt}];
     writes.kind = instance.kind;
     writes.unit_code = instance.unit_code;
     writes.samples[instance.timestamp_us] =
-        Value{instance.value_kind, instance.number, std::move(instance.text)};
+        SampleValue{instance.value_kind, instance.number, std::move(instance.text)};
   }
 }
 
@@ -128,13 +83,29 @@ void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
       .removed.insert(timestamp_us);
 }
 
+void TemporalWriter::FoldHead(std::string_view head_key) {
+  std::string prefix(head_key.substr(0, head_key.size() - 1));
+  const TimeProperty timeline = head_key.back() == tk::kModifiedTimeline.pending
+                                    ? TimeProperty::kModifiedAt
+                                    : TimeProperty::kObservedAt;
+  series_[{std::move(prefix), timeline}].fold_head = true;
+}
+
 bool TemporalWriter::Deleted(std::string_view key) const {
   return std::any_of(deletes_.begin(), deletes_.end(),
                      [&](const auto& r) { return key >= r.first && key < r.second; });
 }
 
-Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
-  for (const auto& [begin, end] : deletes_) batch.DeleteRange(cf_, begin, end);
+Status TemporalWriter::Stage(rocksdb::WriteBatch& batch, uint64_t seq) {
+  seq_ = seq;
+  for (const auto& [begin, end] : deletes_) {
+    batch.DeleteRange(cf_, begin, end);
+    // The deleted heads' samples are in the log: marked, so they are not replayed into the
+    // emptied series.
+    for (const auto& head_key : heads_.KeysWithSamples(begin)) {
+      batch.Put(log_cf_, FoldMarkKey(head_key), EncodeFoldMark(seq));
+    }
+  }
   for (const auto& [id, types] : types_) {
     // Retention learns types only when they change (the index was built from these keys at
     // open). Noted before the commit: should the batch fail, the entity keeps the rule of these
@@ -146,15 +117,18 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch) {
   for (const auto& [key, writes] : series_) {
     CIVITAS_RETURN_IF_ERROR(StageSeries(key.first, key.second, writes, batch));
   }
+  std::string record = EncodeHeadLogRecord(head_updates_);
+  if (!record.empty()) batch.Put(log_cf_, HeadLogKey(seq), record);
   return Status::Ok();
 }
 
 void TemporalWriter::Committed() {
   for (const auto& [begin, end] : deletes_) {
-    cache_.pending.ErasePrefix(begin);
+    heads_.ErasePrefix(begin);
     cache_.values.ErasePrefix(begin);
   }
-  for (const auto& [key, state] : pending_after_) cache_.pending.Set(key, state);
+  const auto now = SeriesHeads::Clock::now();
+  for (auto& update : head_updates_) heads_.Apply(std::move(update), seq_, now);
   for (auto& [key, value] : values_after_) cache_.values.Set(key, std::move(value));
 }
 
@@ -169,48 +143,43 @@ bool TemporalWriter::PutIfChanged(rocksdb::WriteBatch& batch, std::string key, s
   return true;
 }
 
-namespace {
+Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head_log,
+                              std::string_view head_key) {
+  std::string value;
+  auto s = db.Get(rocksdb::ReadOptions(), head_log, FoldMarkKey(head_key), &value);
+  if (s.IsNotFound()) return uint64_t{0};
+  CIVITAS_RETURN_IF_ERROR(FromRocks(s, "read temporal fold mark"));
+  uint64_t seq = 0;
+  if (value.size() != sizeof seq) return Internal("corrupt temporal fold mark");
+  std::memcpy(&seq, value.data(), sizeof seq);
+  return seq;
+}
 
-// The PendingState of one timeline of a series, read from the database (a cache miss). With no
-// pending sample, the newest chunk's hour stands in for the pending hour, so that no sample is
-// ever made pending before a chunk.
-Result<PendingState> LoadPendingState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
-                                      rocksdb::Iterator& pending, const PendingRange& range,
-                                      const std::string& prefix, tk::Timeline tags) {
+Result<PendingState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
+                                    const std::string& prefix, char chunk_tag) {
   PendingState state;
-  CIVITAS_ASSIGN_OR_RETURN(state.hour, PendingHour(pending, range));
-  std::string chunk;
-  if (state.hour) {
-    for (pending.Seek(tk::Tagged(prefix, tags.pending, *state.hour)); pending.Valid();
-         pending.Next()) {
-      ++state.count;
-    }
-    CIVITAS_RETURN_IF_ERROR(FromRocks(pending.status(), "read temporal pending samples"));
-    auto s =
-        db.Get(rocksdb::ReadOptions(), cf, tk::Tagged(prefix, tags.chunk, *state.hour), &chunk);
-    if (s.IsNotFound()) return state;
-    CIVITAS_RETURN_IF_ERROR(FromRocks(s, "read temporal chunk"));
-  } else {
-    PendingRange chunks(prefix, tags.chunk);  // the same key range shape, for the chunk tag
-    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(chunks.options, cf));
-    it->SeekForPrev(chunks.end);
-    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal chunks"));
-    if (!it->Valid()) return state;
-    state.hour = tk::TimeAtEnd(it->key().ToStringView());
-    chunk = it->value().ToString();
-  }
-  CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(chunk));
+  std::string begin = prefix + chunk_tag;
+  std::string end = prefix + static_cast<char>(chunk_tag + 1);
+  rocksdb::Slice lower(begin), upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(options, temporal));
+  it->SeekForPrev(end);
+  CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal chunks"));
+  if (!it->Valid()) return state;
+  state.hour = tk::TimeAtEnd(it->key().ToStringView());
+  CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary,
+                           ReadTimeSeriesChunkSummary(it->value().ToStringView()));
   state.chunk_last_us = summary.last_timestamp_us;
   state.chunk_samples = summary.sample_count;
   return state;
 }
 
-}  // namespace
-
 Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timeline,
                                    const SeriesWrites& writes, rocksdb::WriteBatch& batch) {
   const tk::Timeline tags = tk::TimelineOf(timeline);
-  if (writes.samples.empty() && writes.removed.empty()) return Status::Ok();
+  if (writes.samples.empty() && writes.removed.empty() && !writes.fold_head) return Status::Ok();
   if (!writes.samples.empty()) {
     PutIfChanged(batch, prefix + tk::kKindTag,
                  std::string(1, static_cast<char>(writes.kind)) + writes.unit_code);
@@ -218,90 +187,80 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
   auto removed = [&](int64_t t) {
     return writes.removed.contains(t) && !writes.samples.contains(t);
   };
+  const std::string head_key = prefix + tags.pending;
   // A series deleted in this mutation starts empty: the DeleteRange is in the batch, not yet in
   // the database this reads.
   const bool fresh = Deleted(prefix);
-  PendingRange range(prefix, tags.pending);
-  std::unique_ptr<rocksdb::Iterator> it;
-  auto iterator = [&]() -> rocksdb::Iterator& {
-    if (!it) it.reset(db_.NewIterator(range.options, cf_));
-    return *it;
-  };
   PendingState state;
   if (!fresh) {
-    if (auto cached = cache_.pending.Get(range.begin)) {
-      state = *cached;
+    if (auto held = heads_.State(head_key)) {
+      state = *held;
     } else {
-      CIVITAS_ASSIGN_OR_RETURN(state, LoadPendingState(db_, cf_, iterator(), range, prefix, tags));
+      CIVITAS_ASSIGN_OR_RETURN(state, LoadChunkState(db_, cf_, prefix, tags.chunk));
     }
   }
   const int64_t newest =
       writes.samples.empty() ? INT64_MIN : tk::HourOf(writes.samples.rbegin()->first);
   const int64_t frontier = state.hour ? std::max(*state.hour, newest) : newest;
   const bool same_hour = state.hour && *state.hour == frontier;
-  // Samples of the frontier hour after its chunk (if any) are appended as pending keys.
+  // Samples of the frontier hour after its chunk (if any) are appended to the head.
   const bool has_chunk = same_hour && state.chunk_last_us.has_value();
   const int64_t chunk_last = has_chunk ? *state.chunk_last_us : 0;
   auto appends = [&](int64_t t) {
     return tk::HourOf(t) == frontier && (!has_chunk || t > chunk_last);
   };
-  uint64_t new_pending = 0;
-  for (const auto& [t, value] : writes.samples) new_pending += appends(t) ? 1 : 0;
-  // Too many pending keys for one hour (a bulk load, or the modifiedAt timeline of one): they
+  uint64_t new_head = 0;
+  for (const auto& [t, value] : writes.samples) new_head += appends(t) ? 1 : 0;
+  // Too many head samples for one hour (a bulk load, or the modifiedAt timeline of one): they
   // are folded into the hour's chunk, and the hour goes on after it. A quarter of the chunk's
   // size keeps the re-encoding of a growing chunk linear overall.
-  const uint64_t pending_count = (same_hour ? state.count : 0) + new_pending;
+  const uint64_t head_count = (same_hour ? state.count : 0) + new_head;
   const uint64_t chunk_samples = has_chunk ? state.chunk_samples : 0;
+  const bool removes_from_head =
+      state.count > 0 && std::any_of(writes.removed.begin(), writes.removed.end(), [&](int64_t t) {
+        return removed(t) && tk::HourOf(t) == *state.hour;
+      });
+  // A removal from the head folds it first: the log cannot take a sample back.
   const bool fold_frontier =
-      new_pending > 0 && pending_count >= std::max<uint64_t>(kPendingFoldMin, chunk_samples / 4);
+      (new_head > 0 && head_count >= std::max<uint64_t>(kHeadFoldMin, chunk_samples / 4)) ||
+      (same_hour && (writes.fold_head || removes_from_head));
 
-  std::map<int64_t, std::map<int64_t, const Value*>> fold;  // hour → timestamp → value
-  std::vector<std::unique_ptr<Value>> folded_pending;
+  HeadUpdate update;
+  update.key = head_key;
+  std::map<int64_t, std::map<int64_t, const SampleValue*>> fold;  // hour → timestamp → value
   for (const auto& [t, value] : writes.samples) {
     if (appends(t) && !fold_frontier) {
-      batch.Put(cf_, tk::Tagged(prefix, tags.pending, t), EncodePendingValue(value));
+      update.appended.emplace_back(t, value);
     } else {
       fold[tk::HourOf(t)][t] = &value;
     }
   }
   for (int64_t t : writes.removed) {
-    if (!removed(t)) continue;
-    batch.Delete(cf_, tk::Tagged(prefix, tags.pending, t));
-    if (!appends(t) || fold_frontier) fold[tk::HourOf(t)];  // its chunk is rewritten
+    if (removed(t) && !(appends(t) && !fold_frontier)) fold[tk::HourOf(t)];  // chunk rewritten
   }
-  // The pending hour is complete (a later hour arrived), or folded as too long: its samples
-  // move into its chunk (new writes win).
-  if (state.hour && (*state.hour < frontier || (same_hour && fold_frontier))) {
-    rocksdb::Iterator& pending = iterator();
-    for (pending.Seek(tk::Tagged(prefix, tags.pending, *state.hour)); pending.Valid();
-         pending.Next()) {
-      std::string_view key = pending.key().ToStringView();
-      Sample sample;
-      if (!DecodePendingValue(pending.value().ToStringView(), sample)) {
-        return Internal("corrupt temporal pending sample");
-      }
-      int64_t t = tk::TimeAtEnd(key);
-      batch.Delete(cf_, key);
-      if (removed(t)) continue;
-      auto value = std::make_unique<Value>();
-      value->kind = sample.kind;
-      value->number = sample.number;
-      value->text = std::string(sample.text);
-      fold[tk::HourOf(t)].emplace(t, value.get());
-      folded_pending.push_back(std::move(value));
+  // The head's hour is complete (a later hour arrived), or folded: its samples move into its
+  // chunk (new writes win).
+  std::vector<std::pair<int64_t, SampleValue>> folded_head;
+  if (state.count > 0 && (*state.hour < frontier || (same_hour && fold_frontier))) {
+    folded_head = heads_.Samples(head_key, INT64_MIN, INT64_MAX);
+    for (const auto& [t, value] : folded_head) {
+      if (!removed(t)) fold[tk::HourOf(t)].emplace(t, &value);
     }
-    CIVITAS_RETURN_IF_ERROR(FromRocks(pending.status(), "read temporal pending samples"));
+    update.folded = true;
+    batch.Put(log_cf_, FoldMarkKey(head_key), EncodeFoldMark(seq_));
+  } else if (fresh) {
+    update.folded = true;
   }
 
-  // Where the pending samples are after this write: with no new sample, the hour stays.
-  PendingState after;
+  // Where the head is after this write: with no new sample, the hour stays.
+  PendingState& after = update.state;
   after.hour = writes.samples.empty() ? state.hour : std::optional<int64_t>(frontier);
   if (after.hour && state.hour == after.hour) {
-    after.count = fold_frontier ? 0 : state.count + new_pending;
+    after.count = fold_frontier ? 0 : state.count + new_head;
     after.chunk_last_us = state.chunk_last_us;
     after.chunk_samples = state.chunk_samples;
   } else {
-    after.count = fold_frontier ? 0 : new_pending;
+    after.count = fold_frontier ? 0 : new_head;
   }
   for (auto& [hour, samples] : fold) {
     std::string key = tk::Tagged(prefix, tags.chunk, hour);
@@ -318,20 +277,20 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
         CIVITAS_ASSIGN_OR_RETURN(old, DecodeTimeSeriesChunk(existing));
       }
     }
-    std::vector<std::unique_ptr<Value>> kept;
+    std::vector<std::unique_ptr<SampleValue>> kept;
     for (const auto& sample : old) {
       if (samples.contains(sample.timestamp_us) || removed(sample.timestamp_us)) continue;
-      auto value = std::make_unique<Value>();
+      auto value = std::make_unique<SampleValue>();
       value->kind = sample.kind;
       value->number = sample.number;
       value->text = std::string(sample.text);
       samples.emplace(sample.timestamp_us, value.get());
       kept.push_back(std::move(value));
     }
-    const bool pending_hour_chunk = after.hour && *after.hour == hour;
+    const bool head_hour_chunk = after.hour && *after.hour == hour;
     if (samples.empty()) {
       batch.Delete(cf_, key);
-      if (pending_hour_chunk) after.chunk_last_us.reset(), after.chunk_samples = 0;
+      if (head_hour_chunk) after.chunk_last_us.reset(), after.chunk_samples = 0;
       continue;
     }
     TimeSeriesChunkBuilder builder;
@@ -341,12 +300,12 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
       CIVITAS_RETURN_IF_ERROR(s);
     }
     batch.Put(cf_, key, builder.Finish());
-    if (pending_hour_chunk) {
+    if (head_hour_chunk) {
       after.chunk_last_us = samples.rbegin()->first;
       after.chunk_samples = samples.size();
     }
   }
-  pending_after_.emplace_back(range.begin, after);
+  head_updates_.push_back(std::move(update));
   return Status::Ok();
 }
 

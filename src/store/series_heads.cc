@@ -1,0 +1,201 @@
+#include "src/store/series_heads.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "src/store/temporal_keys.h"
+
+namespace civitas::store {
+namespace tk = temporal_keys;
+
+SeriesHeads::Shard& SeriesHeads::ShardOf(std::string_view key) const {
+  return shards_[std::hash<std::string_view>{}(tk::EntityPrefixOf(key)) % kShards];
+}
+
+std::optional<PendingState> SeriesHeads::State(std::string_view key) const {
+  Shard& shard = ShardOf(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.heads.find(AbslView(key));
+  if (it == shard.heads.end()) return std::nullopt;
+  return it->second.state;
+}
+
+std::vector<std::pair<int64_t, SampleValue>> SeriesHeads::Samples(std::string_view key,
+                                                                  int64_t from_us,
+                                                                  int64_t to_us) const {
+  std::vector<std::pair<int64_t, SampleValue>> out;
+  Shard& shard = ShardOf(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.heads.find(AbslView(key));
+  if (it == shard.heads.end()) return out;
+  for (const auto& sample : it->second.samples) {
+    if (sample.first >= from_us && sample.first < to_us) out.push_back(sample);
+  }
+  return out;
+}
+
+void SeriesHeads::Apply(HeadUpdate update, uint64_t seq, Clock::time_point now) {
+  Shard& shard = ShardOf(update.key);
+  std::lock_guard lock(shard.mu);
+  Head& head = shard.heads[std::move(update.key)];
+  head.state = update.state;
+  if (update.folded) {
+    head.samples.clear();
+    head.first_seq = 0;
+  }
+  if (update.appended.empty()) return;
+  if (head.samples.empty()) {
+    head.first_seq = seq;
+    head.first_at = now;
+  }
+  for (auto& [t, value] : update.appended) {
+    auto& samples = head.samples;
+    if (samples.empty() || samples.back().first < t) {
+      samples.emplace_back(t, std::move(value));
+      continue;
+    }
+    auto at = std::lower_bound(samples.begin(), samples.end(), t,
+                               [](const auto& sample, int64_t time) { return sample.first < time; });
+    if (at != samples.end() && at->first == t) {
+      at->second = std::move(value);
+    } else {
+      samples.emplace(at, t, std::move(value));
+    }
+  }
+}
+
+void SeriesHeads::ErasePrefix(std::string_view prefix) {
+  Shard& shard = ShardOf(prefix);
+  std::lock_guard lock(shard.mu);
+  absl::erase_if(shard.heads, [&](const auto& entry) {
+    return std::string_view(entry.first).starts_with(prefix);
+  });
+}
+
+std::vector<std::string> SeriesHeads::KeysWithSamples(std::string_view prefix) const {
+  std::vector<std::string> keys;
+  Shard& shard = ShardOf(prefix);
+  std::lock_guard lock(shard.mu);
+  for (const auto& [key, head] : shard.heads) {
+    if (!head.samples.empty() && std::string_view(key).starts_with(prefix)) keys.push_back(key);
+  }
+  return keys;
+}
+
+uint64_t SeriesHeads::OldestNeededSeq(uint64_t none) const {
+  uint64_t oldest = none;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    for (const auto& [key, head] : shard.heads) {
+      if (!head.samples.empty()) oldest = std::min(oldest, head.first_seq);
+    }
+  }
+  return oldest;
+}
+
+std::vector<std::string> SeriesHeads::HeldSince(Clock::time_point before) const {
+  std::vector<std::string> keys;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    for (const auto& [key, head] : shard.heads) {
+      if (!head.samples.empty() && head.first_at < before) keys.push_back(key);
+    }
+  }
+  return keys;
+}
+
+namespace {
+
+void AppendU32(std::string& out, uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
+bool TakeU32(std::string_view& in, uint32_t& v) {
+  if (in.size() < 4) return false;
+  std::memcpy(&v, in.data(), 4);
+  in.remove_prefix(4);
+  return true;
+}
+bool TakeBytes(std::string_view& in, uint32_t n, std::string_view& out) {
+  if (in.size() < n) return false;
+  out = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace
+
+// Per head with appends: u32 key size, key, u32 sample count; per sample: i64 t, u8 kind, then
+// the f64 or u32 text size and the text. Little-endian.
+std::string EncodeHeadLogRecord(const std::vector<HeadUpdate>& updates) {
+  std::string out;
+  for (const auto& update : updates) {
+    if (update.appended.empty()) continue;
+    AppendU32(out, static_cast<uint32_t>(update.key.size()));
+    out.append(update.key);
+    AppendU32(out, static_cast<uint32_t>(update.appended.size()));
+    for (const auto& [t, value] : update.appended) {
+      out.append(reinterpret_cast<const char*>(&t), 8);
+      out.push_back(static_cast<char>(value.kind));
+      if (value.kind == SampleKind::kNumber) {
+        out.append(reinterpret_cast<const char*>(&value.number), 8);
+      } else {
+        AppendU32(out, static_cast<uint32_t>(value.text.size()));
+        out.append(value.text);
+      }
+    }
+  }
+  return out;
+}
+
+Status DecodeHeadLogRecord(
+    std::string_view in,
+    const std::function<Status(std::string_view key, int64_t t, SampleValue value)>& on_sample) {
+  const Status corrupt = Internal("corrupt temporal head-log record");
+  while (!in.empty()) {
+    uint32_t key_size = 0, count = 0;
+    std::string_view key, bytes;
+    if (!TakeU32(in, key_size) || !TakeBytes(in, key_size, key) || !TakeU32(in, count)) {
+      return corrupt;
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      int64_t t = 0;
+      if (!TakeBytes(in, 9, bytes)) return corrupt;
+      std::memcpy(&t, bytes.data(), 8);
+      SampleValue value;
+      value.kind = static_cast<SampleKind>(bytes[8]);
+      if (value.kind == SampleKind::kNumber) {
+        if (!TakeBytes(in, 8, bytes)) return corrupt;
+        std::memcpy(&value.number, bytes.data(), 8);
+      } else if (value.kind == SampleKind::kText) {
+        uint32_t size = 0;
+        if (!TakeU32(in, size) || !TakeBytes(in, size, bytes)) return corrupt;
+        value.text = std::string(bytes);
+      } else {
+        return corrupt;
+      }
+      CIVITAS_RETURN_IF_ERROR(on_sample(key, t, std::move(value)));
+    }
+  }
+  return Status::Ok();
+}
+
+std::string HeadLogKey(uint64_t seq) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i, seq >>= 8) key[i] = static_cast<char>(seq & 0xff);
+  return key;
+}
+
+uint64_t HeadLogSeqOf(std::string_view key) {
+  if (key.size() != 8) return 0;
+  uint64_t seq = 0;
+  for (char c : key) seq = (seq << 8) | static_cast<uint8_t>(c);
+  return seq;
+}
+
+std::string FoldMarkKey(std::string_view head_key) {
+  return std::string(1, kFoldMarkTag).append(head_key);
+}
+
+std::string EncodeFoldMark(uint64_t seq) {
+  return std::string(reinterpret_cast<const char*>(&seq), sizeof seq);
+}
+
+}  // namespace civitas::store

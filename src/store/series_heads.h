@@ -1,0 +1,112 @@
+#pragma once
+
+// The heads of the temporal history: each series' samples of its newest hour that are not yet
+// in a chunk, kept in memory and made durable by the head log (docs/formats/temporal-store.md,
+// "Heads and the head log"). One head-log record per mutation replaces the key per sample the
+// pending hour used to cost: on an ingest-heavy store those memtable inserts were a third of
+// the server's CPU. Internal to store/.
+
+#include <absl/base/thread_annotations.h>
+#include <absl/container/flat_hash_map.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "civitas/core/result.h"
+#include "civitas/store/temporal_store.h"
+#include "src/store/absl_view.h"
+
+namespace civitas::store {
+
+// The value of one sample, owned.
+struct SampleValue {
+  SampleKind kind = SampleKind::kNumber;
+  double number = 0;
+  std::string text;
+};
+
+// What a write needs to know about one timeline of a series.
+struct PendingState {
+  std::optional<int64_t> hour;  // the hour of the head's samples (or of the newest chunk)
+  uint64_t count = 0;           // samples in the head
+  // The chunk of that same hour, when one exists: every head sample is later than its last.
+  std::optional<int64_t> chunk_last_us;
+  uint64_t chunk_samples = 0;
+};
+
+// What one committed write changes in one head.
+struct HeadUpdate {
+  std::string key;  // series prefix + pending tag
+  PendingState state;
+  bool folded = false;  // the head's samples before this write went into a chunk
+  std::vector<std::pair<int64_t, SampleValue>> appended;
+};
+
+// Every series' head, by key (series prefix + pending tag). Thread-safe. A series' head is
+// changed only under its entity's stripe lock, after the write that produced the change
+// committed; so a reader that copies a head and then reads the chunks misses nothing (a fold
+// commits its chunk before the head lets go of the samples).
+class SeriesHeads {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // nullopt when the series has no head in memory (never written since open).
+  std::optional<PendingState> State(std::string_view key) const;
+  // The head's samples in [from_us, to_us), in time order.
+  std::vector<std::pair<int64_t, SampleValue>> Samples(std::string_view key, int64_t from_us,
+                                                       int64_t to_us) const;
+  // `update` was committed with head-log sequence number `seq` at `now`.
+  void Apply(HeadUpdate update, uint64_t seq, Clock::time_point now);
+  void ErasePrefix(std::string_view prefix);
+  // The keys under `prefix` whose heads hold samples.
+  std::vector<std::string> KeysWithSamples(std::string_view prefix) const;
+  // The lowest head-log sequence number a head still needs; `none` when no head holds samples.
+  uint64_t OldestNeededSeq(uint64_t none) const;
+  // The keys of heads holding samples written before `before`.
+  std::vector<std::string> HeldSince(Clock::time_point before) const;
+
+ private:
+  struct Head {
+    PendingState state;
+    std::vector<std::pair<int64_t, SampleValue>> samples;  // by time: appends are at the end
+    uint64_t first_seq = 0;                                // the log record of the oldest sample
+    Clock::time_point first_at;
+  };
+  // Hashed: lookups by key are the hot path; prefix operations (deletions, upkeep) are rare and
+  // visit one shard.
+  struct Shard {
+    mutable std::mutex mu;
+    absl::flat_hash_map<std::string, Head> heads ABSL_GUARDED_BY(mu);
+  };
+  static constexpr size_t kShards = 64;
+  // By entity, so every prefix operation (entity, attribute, series) visits one shard.
+  Shard& ShardOf(std::string_view key) const;
+
+  mutable std::array<Shard, kShards> shards_;
+};
+
+// The `temporal_log` column family holds
+//   be64(sequence number)  → the record of the samples one mutation appended to heads
+//   \xff head key          → u64 LE fold mark: records before it hold nothing of that head
+// (sequence numbers stay below 2^56, so marks sort after every record).
+std::string EncodeHeadLogRecord(const std::vector<HeadUpdate>& updates);
+// Calls `on_sample` for every sample of the record, in order. kInternal when corrupt.
+Status DecodeHeadLogRecord(
+    std::string_view record,
+    const std::function<Status(std::string_view key, int64_t t, SampleValue value)>& on_sample);
+
+std::string HeadLogKey(uint64_t seq);
+uint64_t HeadLogSeqOf(std::string_view key);  // 0 when the key is malformed
+inline constexpr char kFoldMarkTag = '\xff';
+std::string FoldMarkKey(std::string_view head_key);
+std::string EncodeFoldMark(uint64_t seq);
+
+}  // namespace civitas::store
