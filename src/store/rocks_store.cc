@@ -344,35 +344,37 @@ Status RocksStore::ReplayHeadLog() {
   return Status::Ok();
 }
 
-// Head-log upkeep, once a second: records no head needs are deleted, and heads held longer than
-// kHeadHoldLimit are folded into their chunks, so a rarely written series does not keep the
-// log growing behind it.
 void RocksStore::HeadsLoop() {
   std::unique_lock lock(heads_mu_);
-  uint64_t deleted_below = 1;
   while (!heads_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return heads_stopping_; })) {
     lock.unlock();
-    for (const auto& head_key : heads_.HeldSince(SeriesHeads::Clock::now() - kHeadHoldLimit)) {
-      const std::string_view entity = temporal_keys::EntityPrefixOf(head_key);
-      const size_t tenant_end = entity.find(temporal_keys::kSep);
-      const std::string id(entity.substr(tenant_end + 1, entity.size() - tenant_end - 2));
-      Status s = Mutate(std::string(entity.substr(0, tenant_end)), std::span(&id, 1),
-                        [&](Mutation& m) {
-                          static_cast<RocksMutation&>(m).FoldHistoryHead(head_key);
-                          return Status::Ok();
-                        });
-      if (!s.ok()) spdlog::warn("folding a temporal head failed: {}", s.message());
-    }
-    const uint64_t needed =
-        heads_.OldestNeededSeq(next_log_seq_.load(std::memory_order_relaxed));
-    if (needed > deleted_below) {
-      // Loss-tolerant: records left behind are skipped by their fold marks at replay.
-      auto s = db_->DeleteRange(rocksdb::WriteOptions(), head_log_, HeadLogKey(deleted_below),
-                                HeadLogKey(needed));
-      if (s.ok()) deleted_below = needed;
-    }
+    Status s = MaintainHeadLog(SeriesHeads::Clock::now());
+    if (!s.ok()) spdlog::warn("temporal head-log upkeep failed: {}", s.message());
     lock.lock();
   }
+}
+
+Status RocksStore::MaintainHeadLog(SeriesHeads::Clock::time_point now) {
+  std::lock_guard lock(upkeep_mu_);
+  for (const auto& head_key : heads_.HeldSince(now - kHeadHoldLimit)) {
+    const std::string_view entity = temporal_keys::EntityPrefixOf(head_key);
+    const size_t tenant_end = entity.find(temporal_keys::kSep);
+    const std::string id(entity.substr(tenant_end + 1, entity.size() - tenant_end - 2));
+    CIVITAS_RETURN_IF_ERROR(Mutate(std::string(entity.substr(0, tenant_end)), std::span(&id, 1),
+                                   [&](Mutation& m) {
+                                     static_cast<RocksMutation&>(m).FoldHistoryHead(head_key);
+                                     return Status::Ok();
+                                   }));
+  }
+  const uint64_t needed = heads_.OldestNeededSeq(next_log_seq_.load(std::memory_order_relaxed));
+  if (needed <= log_deleted_below_) return Status::Ok();
+  // Loss-tolerant: records left behind are skipped by their fold marks at replay.
+  CIVITAS_RETURN_IF_ERROR(FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), head_log_,
+                                                     HeadLogKey(log_deleted_below_),
+                                                     HeadLogKey(needed)),
+                                    "delete temporal head-log records"));
+  log_deleted_below_ = needed;
+  return Status::Ok();
 }
 
 Status RocksStore::Compact() {

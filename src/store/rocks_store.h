@@ -64,6 +64,14 @@ class RocksStore final : public Store {
   Status ReplayHeadLog();
   void HeadsLoop();
 
+ public:
+  // Head-log upkeep, once a second on the store's thread (public for tests): folds the heads
+  // that have held samples since before `now` - kHeadHoldLimit, so a series that stops
+  // reporting does not keep the log growing behind it, then deletes the records no head needs.
+  Status MaintainHeadLog(SeriesHeads::Clock::time_point now);
+
+ private:
+
   // Read by the compaction filter, so it outlives db_ (declared before it).
   std::unique_ptr<RetentionIndex> retention_;
   TemporalWriteCache history_cache_;
@@ -72,6 +80,8 @@ class RocksStore final : public Store {
   // folds on its own when its hour ends).
   static constexpr auto kHeadHoldLimit = std::chrono::minutes(90);
   std::atomic<uint64_t> next_log_seq_{1};
+  std::mutex upkeep_mu_;
+  uint64_t log_deleted_below_ = 1;  // guarded by upkeep_mu_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   rocksdb::ColumnFamilyHandle* entities_ = nullptr;

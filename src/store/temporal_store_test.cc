@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "civitas/store/store.h"
+#include "src/store/rocks_store.h"
 #include "src/store/test_dir.h"
 
 namespace civitas::store {
@@ -133,6 +134,52 @@ TEST_F(TemporalStoreTest, DeletingTheEntityKeepsHistoryDeleteHistoryRemovesIt) {
   auto entity = store_->ReadTemporal("")->Entity(id);
   ASSERT_TRUE(entity.ok());
   EXPECT_FALSE(entity->has_value());
+}
+
+// The head-log records (not fold marks) in a closed data dir.
+size_t HeadLogRecords(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  EXPECT_TRUE(
+      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), families, &handles, &db)
+          .ok());
+  size_t records = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != "temporal_log") continue;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) records += it->key().size() == 8 ? 1 : 0;
+  }
+  for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+  delete db;
+  return records;
+}
+
+TEST_F(TemporalStoreTest, HeadsHeldTooLongFoldAndTheHeadLogEmpties) {
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0, 1}, {kT0 + 1, 2}}).ok());
+  ASSERT_TRUE(AddNumbers("urn:b", kTemp, {{kT0, 3}}).ok());
+  auto maintain = [&](SeriesHeads::Clock::duration ahead) {
+    auto* rocks = dynamic_cast<RocksStore*>(store_.get());
+    ASSERT_NE(rocks, nullptr);
+    ASSERT_TRUE(rocks->MaintainHeadLog(SeriesHeads::Clock::now() + ahead).ok());
+  };
+  maintain({});  // the heads are young: their records stay
+  store_.reset();
+  EXPECT_EQ(HeadLogRecords(dir_), 2u);
+  Reopen();  // the heads come back from the log
+  EXPECT_EQ(Read("urn:a", kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + 1, 2}}));
+  maintain(std::chrono::hours(2));  // held too long: folded into chunks, the log emptied
+  store_.reset();
+  EXPECT_EQ(HeadLogRecords(dir_), 0u);
+  Reopen();
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 2, 4}}).ok());  // the same hour, after its chunk
+  Reopen();
+  EXPECT_EQ(Read("urn:a", kTemp),
+            (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + 1, 2}, {kT0 + 2, 4}}));
+  EXPECT_EQ(Read("urn:b", kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 3}}));
 }
 
 TEST_F(TemporalStoreTest, OutOfOrderAndDuplicatesLandInPlace) {
