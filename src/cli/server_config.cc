@@ -30,7 +30,8 @@ Result<LoadedServerConfig> LoadServerConfig(const std::string& path,
   for (const auto& rule : config.retention.rules) {
     loaded.retention.push_back({.type = rule.type == "*" ? "" : context->ExpandTerm(rule.type),
                                 .raw = rule.raw,
-                                .hourly = rule.hourly});
+                                .hourly = rule.hourly,
+                                .modified_at_timeline = rule.modified_at});
   }
   return loaded;
 }

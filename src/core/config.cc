@@ -59,7 +59,7 @@ Result<RetentionConfig> ParseRetention(const YAML::Node& node) {
   if (!rules.IsSequence()) return Bad("retention.rules", "expected a list");
   for (size_t i = 0; i < rules.size(); ++i) {
     const std::string where = "retention.rules[" + std::to_string(i) + "]";
-    CIVITAS_RETURN_IF_ERROR(CheckKeys(rules[i], where, {"type", "raw", "hourly"}));
+    CIVITAS_RETURN_IF_ERROR(CheckKeys(rules[i], where, {"type", "raw", "hourly", "modifiedAt"}));
     RetentionConfigRule rule;
     if (!rules[i]["type"]) return Bad(where, "needs a type (or \"*\" for the default rule)");
     CIVITAS_ASSIGN_OR_RETURN(rule.type, ScalarAt(rules[i]["type"], where + ".type"));
@@ -71,6 +71,13 @@ Result<RetentionConfig> ParseRetention(const YAML::Node& node) {
       if (rule.hourly <= rule.raw) {
         return Bad(where + ".hourly", "must be longer than raw (rollups outlive raw samples)");
       }
+    }
+    if (rules[i]["modifiedAt"]) {
+      CIVITAS_ASSIGN_OR_RETURN(std::string keep,
+                               ScalarAt(rules[i]["modifiedAt"], where + ".modifiedAt"));
+      if (keep != "true" && keep != "false")
+        return Bad(where + ".modifiedAt", "expected true or false");
+      rule.modified_at = keep == "true";
     }
     for (const auto& earlier : config.rules) {
       if (earlier.type == rule.type) return Bad(where, "a second rule for '" + rule.type + "'");

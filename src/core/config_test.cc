@@ -15,6 +15,7 @@ retention:
     - type: AirQualityObserved
       raw: 30d
       hourly: 10y
+      modifiedAt: false
     - type: "*"
       raw: 36h
 )");
@@ -24,6 +25,8 @@ retention:
   EXPECT_EQ(config->retention.rules[0].type, "AirQualityObserved");
   EXPECT_EQ(config->retention.rules[0].raw, seconds(30 * 86400));
   EXPECT_EQ(config->retention.rules[0].hourly, seconds(3650LL * 86400));
+  EXPECT_FALSE(config->retention.rules[0].modified_at);
+  EXPECT_TRUE(config->retention.rules[1].modified_at);
   EXPECT_EQ(config->retention.rules[1].type, "*");
   EXPECT_EQ(config->retention.rules[1].raw, seconds(36 * 3600));
   EXPECT_EQ(config->retention.rules[1].hourly, seconds(0));
@@ -46,7 +49,8 @@ TEST(ServerConfigTest, RejectsWhatWouldSilentlyKeepOrLoseData) {
       "retention: {rules: [{type: x, raw: 30}]}\n",  // no unit
       "retention: {rules: {type: x}}\n",             // not a list
       "retention: [1, 2]\n",
-      "retention: {rules: [{type: x, raw: 1d}]\n",  // YAML syntax error
+      "retention: {rules: [{type: x, raw: 1d}]\n",                   // YAML syntax error
+      "retention: {rules: [{type: x, raw: 1d, modifiedAt: no}]}\n",  // not true/false
   };
   for (const char* text : bad) {
     auto config = ParseServerConfig(text);

@@ -56,6 +56,18 @@ const RetentionRule* RetentionIndex::RuleFor(std::string_view entity_prefix) con
   return default_rule_ < 0 ? nullptr : &rules_[static_cast<size_t>(default_rule_)];
 }
 
+bool RetentionIndex::KeepsModifiedAt(std::span<const std::string> types) const {
+  bool own_rule = false;
+  for (const auto& type : types) {
+    auto it = rule_by_type_.find(type);
+    if (it == rule_by_type_.end()) continue;
+    if (rules_[static_cast<size_t>(it->second)].modified_at_timeline) return true;
+    own_rule = true;
+  }
+  if (own_rule) return false;
+  return default_rule_ < 0 || rules_[static_cast<size_t>(default_rule_)].modified_at_timeline;
+}
+
 Status ValidateRetentionRules(std::span<const RetentionRule> rules) {
   for (size_t i = 0; i < rules.size(); ++i) {
     const RetentionRule& rule = rules[i];

@@ -39,6 +39,10 @@ class RetentionIndex {
   // When several of its types have rules, the longest-keeping one applies.
   const RetentionRule* RuleFor(std::string_view entity_prefix) const;
 
+  // Whether entity writes of an entity of these (expanded) types record the modifiedAt
+  // timeline: yes unless every rule applying to it says no.
+  bool KeepsModifiedAt(std::span<const std::string> types) const;
+
  private:
   // Index into rules_ of the rule for these types, or -1 when none has its own rule.
   int RuleOfTypes(std::span<const std::string> types) const;

@@ -243,5 +243,20 @@ TEST(RetentionIndexTest, LongestRuleOfTheEntityTypes) {
   EXPECT_EQ(index.RuleFor(std::string("\0e2\0", 4))->type, "");
 }
 
+TEST(RetentionIndexTest, ModifiedAtTimelineUnlessEveryApplyingRuleTurnsItOff) {
+  const std::vector<std::string> a = {"a"}, ab = {"a", "b"}, c = {"c"}, none;
+  RetentionIndex with_default({{.type = "a", .raw = hours(1), .modified_at_timeline = false},
+                               {.type = "b", .raw = hours(1)},
+                               {.type = "", .raw = hours(1), .modified_at_timeline = false}});
+  EXPECT_FALSE(with_default.KeepsModifiedAt(a));
+  EXPECT_TRUE(with_default.KeepsModifiedAt(ab));  // b keeps it
+  EXPECT_FALSE(with_default.KeepsModifiedAt(c));  // the default rule applies
+  EXPECT_FALSE(with_default.KeepsModifiedAt(none));
+  RetentionIndex without_default({{.type = "a", .raw = hours(1), .modified_at_timeline = false}});
+  EXPECT_FALSE(without_default.KeepsModifiedAt(a));
+  EXPECT_TRUE(without_default.KeepsModifiedAt(c));
+  EXPECT_TRUE(RetentionIndex({}).KeepsModifiedAt(a));
+}
+
 }  // namespace
 }  // namespace civitas::store

@@ -360,19 +360,19 @@ Status RocksStore::MaintainHeadLog(SeriesHeads::Clock::time_point now) {
     const std::string_view entity = temporal_keys::EntityPrefixOf(head_key);
     const size_t tenant_end = entity.find(temporal_keys::kSep);
     const std::string id(entity.substr(tenant_end + 1, entity.size() - tenant_end - 2));
-    CIVITAS_RETURN_IF_ERROR(Mutate(std::string(entity.substr(0, tenant_end)), std::span(&id, 1),
-                                   [&](Mutation& m) {
-                                     static_cast<RocksMutation&>(m).FoldHistoryHead(head_key);
-                                     return Status::Ok();
-                                   }));
+    CIVITAS_RETURN_IF_ERROR(
+        Mutate(std::string(entity.substr(0, tenant_end)), std::span(&id, 1), [&](Mutation& m) {
+          static_cast<RocksMutation&>(m).FoldHistoryHead(head_key);
+          return Status::Ok();
+        }));
   }
   const uint64_t needed = heads_.OldestNeededSeq(next_log_seq_.load(std::memory_order_relaxed));
   if (needed <= log_deleted_below_) return Status::Ok();
   // Loss-tolerant: records left behind are skipped by their fold marks at replay.
-  CIVITAS_RETURN_IF_ERROR(FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), head_log_,
-                                                     HeadLogKey(log_deleted_below_),
-                                                     HeadLogKey(needed)),
-                                    "delete temporal head-log records"));
+  CIVITAS_RETURN_IF_ERROR(
+      FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), head_log_, HeadLogKey(log_deleted_below_),
+                                 HeadLogKey(needed)),
+                "delete temporal head-log records"));
   log_deleted_below_ = needed;
   return Status::Ok();
 }

@@ -2,6 +2,8 @@
 
 // The RocksDB implementation of Store. Internal to store/.
 
+#include <rocksdb/db.h>
+
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -9,8 +11,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <rocksdb/db.h>
 
 #include "civitas/store/store.h"
 #include "name_dictionary.h"
@@ -71,7 +71,6 @@ class RocksStore final : public Store {
   Status MaintainHeadLog(SeriesHeads::Clock::time_point now);
 
  private:
-
   // Read by the compaction filter, so it outlives db_ (declared before it).
   std::unique_ptr<RetentionIndex> retention_;
   TemporalWriteCache history_cache_;
@@ -102,7 +101,7 @@ class RocksStore final : public Store {
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   std::deque<std::function<void(Status)>> sync_waiters_;  // guarded by sync_mu_
-  bool stopping_ = false;                                  // guarded by sync_mu_
+  bool stopping_ = false;                                 // guarded by sync_mu_
   std::thread sync_thread_;
 
   std::mutex heads_mu_;

@@ -54,8 +54,9 @@ void SeriesHeads::Apply(HeadUpdate update, uint64_t seq, Clock::time_point now) 
       samples.emplace_back(t, std::move(value));
       continue;
     }
-    auto at = std::lower_bound(samples.begin(), samples.end(), t,
-                               [](const auto& sample, int64_t time) { return sample.first < time; });
+    auto at =
+        std::lower_bound(samples.begin(), samples.end(), t,
+                         [](const auto& sample, int64_t time) { return sample.first < time; });
     if (at != samples.end() && at->first == t) {
       at->second = std::move(value);
     } else {

@@ -37,9 +37,10 @@ class TemporalStoreTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Reopen() {
+  void Reopen(std::vector<RetentionRule> retention = {}) {
     store_.reset();
-    auto opened = Store::Open({.data_dir = dir_.string(), .block_cache_bytes = 8u << 20});
+    auto opened = Store::Open(
+        {.data_dir = dir_.string(), .block_cache_bytes = 8u << 20, .retention = retention});
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     store_ = std::move(*opened);
   }
@@ -170,7 +171,8 @@ TEST_F(TemporalStoreTest, HeadsHeldTooLongFoldAndTheHeadLogEmpties) {
   store_.reset();
   EXPECT_EQ(HeadLogRecords(dir_), 2u);
   Reopen();  // the heads come back from the log
-  EXPECT_EQ(Read("urn:a", kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + 1, 2}}));
+  EXPECT_EQ(Read("urn:a", kTemp),
+            (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + 1, 2}}));
   maintain(std::chrono::hours(2));  // held too long: folded into chunks, the log emptied
   store_.reset();
   EXPECT_EQ(HeadLogRecords(dir_), 0u);
@@ -267,6 +269,41 @@ TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
 }
 
 // A data dir from before the temporal column family existed opens, and keeps its entities.
+TEST_F(TemporalStoreTest, ARuleCanTurnTheModifiedAtTimelineOff) {
+  Reopen({{.type = "T", .raw = std::chrono::hours(24 * 365 * 100), .modified_at_timeline = false}});
+  for (const std::string type : {"T", "V"}) {
+    model::Entity e;
+    e.id = "urn:" + type;
+    e.types = {type};
+    model::Attribute a;
+    a.name = kTemp;
+    a.value = 1.5;
+    a.observed_at = Timestamp(std::chrono::microseconds(kT0));
+    a.modified_at = Timestamp(std::chrono::microseconds(kT0 + kHour));
+    e.attributes.push_back(std::move(a));
+    ASSERT_TRUE(store_
+                    ->Mutate("", {&e.id, 1},
+                             [&](Mutation& m) {
+                               m.Put(e);
+                               return Status::Ok();
+                             })
+                    .ok());
+  }
+  auto count = [&](const std::string& id, TimeProperty property) {
+    size_t n = 0;
+    EXPECT_TRUE(store_->ReadTemporal("")
+                    ->Samples(
+                        id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+                        [&](const Sample&) { return ++n > 0; }, property)
+                    .ok());
+    return n;
+  };
+  EXPECT_EQ(count("urn:T", TimeProperty::kObservedAt), 1u);
+  EXPECT_EQ(count("urn:T", TimeProperty::kModifiedAt), 0u);
+  EXPECT_EQ(count("urn:V", TimeProperty::kObservedAt), 1u);
+  EXPECT_EQ(count("urn:V", TimeProperty::kModifiedAt), 1u);
+}
+
 TEST_F(TemporalStoreTest, OpensADataDirWithoutTheTemporalColumnFamily) {
   store_.reset();
   std::filesystem::remove_all(dir_);
@@ -369,9 +406,10 @@ TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
 }
 
 // Random writes (batches spanning hours, late samples, duplicates), deletes of series and
-// reopens (which rebuild the heads from the head log), checked against a std::map model with scans and hourly aggregates.
-// The parameter is the largest step of the clock in seconds: 600 leaves a few samples per hour
-// (hours fold as later ones arrive), 4 puts hundreds in an hour (pending folds by count).
+// reopens (which rebuild the heads from the head log), checked against a std::map model with scans
+// and hourly aggregates. The parameter is the largest step of the clock in seconds: 600 leaves a
+// few samples per hour (hours fold as later ones arrive), 4 puts hundreds in an hour (pending folds
+// by count).
 class TemporalStoreModelTest : public TemporalStoreTest,
                                public ::testing::WithParamInterface<int64_t> {};
 INSTANTIATE_TEST_SUITE_P(ClockSteps, TemporalStoreModelTest, ::testing::Values(600, 4));

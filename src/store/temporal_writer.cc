@@ -49,10 +49,11 @@ std::vector<TemporalInstance> HistoryDelta(const model::Entity* before,
 
 void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
                          std::vector<TemporalInstance> instances) {
+  const bool modified_timeline = retention_.KeepsModifiedAt(types);
   if (!types.empty()) types_[std::string(id)] = std::move(types);
   for (auto& instance : instances) {
     std::string prefix = tk::SeriesPrefix(tenant_, id, instance.attr, instance.dataset_id);
-    if (instance.modified_at_us) {
+    if (instance.modified_at_us && modified_timeline) {
       auto& modified = series_[{prefix, TimeProperty::kModifiedAt}];
       modified.kind = instance.kind;
       modified.unit_code = instance.unit_code;

@@ -16,6 +16,9 @@ struct RetentionRule {
   std::chrono::seconds raw{0};
   // Then its summary is kept until it ended this long ago; zero: no rollup. Else above `raw`.
   std::chrono::seconds hourly{0};
+  // False: entity writes record no modifiedAt timeline for this type (timeproperty=modifiedAt
+  // finds nothing), which halves the history of a high-rate sensor type.
+  bool modified_at_timeline = true;
 };
 
 }  // namespace civitas::store
