@@ -106,6 +106,7 @@ class RocksMutation final : public Mutation {
   }
 
   void FoldHistoryHead(std::string_view head_key) { history_.FoldHead(head_key); }
+  size_t HeadLogBytes() const { return history_.head_log_bytes(); }
 
   // Adds every pending change with its index and counter deltas to `batch`; `log_seq` is its
   // head-log sequence number. Name ids newly written into the batch are appended to `interned`.
@@ -356,7 +357,19 @@ void RocksStore::HeadsLoop() {
 
 Status RocksStore::MaintainHeadLog(SeriesHeads::Clock::time_point now) {
   std::lock_guard lock(upkeep_mu_);
-  for (const auto& head_key : heads_.HeldSince(now - kHeadHoldLimit)) {
+  // The sequence number below which the log exceeds its budget: heads older than it fold.
+  const uint64_t bytes = log_bytes_.load(std::memory_order_relaxed);
+  log_marks_.emplace_back(next_log_seq_.load(std::memory_order_relaxed), bytes);
+  uint64_t over_budget = 0;
+  while (log_marks_.size() > 1 && log_marks_.front().second + kHeadLogBudget <= bytes) {
+    over_budget = log_marks_.front().first;
+    log_marks_.pop_front();
+  }
+  return FoldHeadsAndTruncate(heads_.KeysToFold(now - kHeadHoldLimit, over_budget));
+}
+
+Status RocksStore::FoldHeadsAndTruncate(const std::vector<std::string>& head_keys) {
+  for (const auto& head_key : head_keys) {
     const std::string_view entity = temporal_keys::EntityPrefixOf(head_key);
     const size_t tenant_end = entity.find(temporal_keys::kSep);
     const std::string id(entity.substr(tenant_end + 1, entity.size() - tenant_end - 2));
@@ -378,6 +391,16 @@ Status RocksStore::MaintainHeadLog(SeriesHeads::Clock::time_point now) {
 }
 
 Status RocksStore::Compact() {
+  {
+    // Every head into its chunk first, so that the log is empty and the chunks whole.
+    std::lock_guard lock(upkeep_mu_);
+    CIVITAS_RETURN_IF_ERROR(
+        FoldHeadsAndTruncate(heads_.KeysToFold(SeriesHeads::Clock::time_point::max(), UINT64_MAX)));
+  }
+  // Flushed first: here (RocksDB 7.8) a CompactRange that had to flush the folds' memtable
+  // compacted only the flushed file, leaving retention unapplied to the older ones.
+  CIVITAS_RETURN_IF_ERROR(
+      FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_), "flush the store"));
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (auto* family : handles_) {
@@ -468,6 +491,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   write_options.sync = false;  // durability comes from WhenDurable's group fsync
   CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "write"));
   mutation.Committed();
+  log_bytes_.fetch_add(mutation.HeadLogBytes(), std::memory_order_relaxed);
   names_.Committed(interned);
   if (new_tenant) {
     std::lock_guard lock(tenants_mu_);

@@ -66,11 +66,14 @@ class RocksStore final : public Store {
 
  public:
   // Head-log upkeep, once a second on the store's thread (public for tests): folds the heads
-  // that have held samples since before `now` - kHeadHoldLimit, so a series that stops
-  // reporting does not keep the log growing behind it, then deletes the records no head needs.
+  // that have held samples since before `now` - kHeadHoldLimit (a series that stops reporting)
+  // or since before the last kHeadLogBudget bytes of log (a bulk load's long heads), so the log
+  // stays small, then deletes the records no head needs.
   Status MaintainHeadLog(SeriesHeads::Clock::time_point now);
 
  private:
+  // Call with upkeep_mu_ held.
+  Status FoldHeadsAndTruncate(const std::vector<std::string>& head_keys);
   // Read by the compaction filter, so it outlives db_ (declared before it).
   std::unique_ptr<RetentionIndex> retention_;
   TemporalWriteCache history_cache_;
@@ -79,8 +82,11 @@ class RocksStore final : public Store {
   // folds on its own when its hour ends).
   static constexpr auto kHeadHoldLimit = std::chrono::minutes(90);
   std::atomic<uint64_t> next_log_seq_{1};
+  static constexpr uint64_t kHeadLogBudget = 32u << 20;
+  std::atomic<uint64_t> log_bytes_{0};  // head-log bytes written since open
   std::mutex upkeep_mu_;
-  uint64_t log_deleted_below_ = 1;  // guarded by upkeep_mu_
+  uint64_t log_deleted_below_ = 1;                       // guarded by upkeep_mu_
+  std::deque<std::pair<uint64_t, uint64_t>> log_marks_;  // guarded by upkeep_mu_: seq, bytes
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; destroyed before db_
   rocksdb::ColumnFamilyHandle* entities_ = nullptr;

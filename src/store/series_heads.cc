@@ -94,12 +94,14 @@ uint64_t SeriesHeads::OldestNeededSeq(uint64_t none) const {
   return oldest;
 }
 
-std::vector<std::string> SeriesHeads::HeldSince(Clock::time_point before) const {
+std::vector<std::string> SeriesHeads::KeysToFold(Clock::time_point held_before,
+                                                 uint64_t seq_before) const {
   std::vector<std::string> keys;
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mu);
     for (const auto& [key, head] : shard.heads) {
-      if (!head.samples.empty() && head.first_at < before) keys.push_back(key);
+      if (head.samples.empty()) continue;
+      if (head.first_at < held_before || head.first_seq < seq_before) keys.push_back(key);
     }
   }
   return keys;

@@ -70,8 +70,9 @@ class SeriesHeads {
   std::vector<std::string> KeysWithSamples(std::string_view prefix) const;
   // The lowest head-log sequence number a head still needs; `none` when no head holds samples.
   uint64_t OldestNeededSeq(uint64_t none) const;
-  // The keys of heads holding samples written before `before`.
-  std::vector<std::string> HeldSince(Clock::time_point before) const;
+  // The keys of heads holding samples written before `held_before` or logged before
+  // `seq_before`.
+  std::vector<std::string> KeysToFold(Clock::time_point held_before, uint64_t seq_before) const;
 
  private:
   struct Head {

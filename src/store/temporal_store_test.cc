@@ -182,6 +182,13 @@ TEST_F(TemporalStoreTest, HeadsHeldTooLongFoldAndTheHeadLogEmpties) {
   EXPECT_EQ(Read("urn:a", kTemp),
             (std::vector<std::pair<int64_t, double>>{{kT0, 1}, {kT0 + 1, 2}, {kT0 + 2, 4}}));
   EXPECT_EQ(Read("urn:b", kTemp), (std::vector<std::pair<int64_t, double>>{{kT0, 3}}));
+  ASSERT_TRUE(AddNumbers("urn:b", kTemp, {{kT0 + 5, 5}}).ok());
+  ASSERT_TRUE(store_->Compact().ok());  // folds every head first
+  store_.reset();
+  EXPECT_EQ(HeadLogRecords(dir_), 0u);
+  Reopen();
+  EXPECT_EQ(Read("urn:b", kTemp),
+            (std::vector<std::pair<int64_t, double>>{{kT0, 3}, {kT0 + 5, 5}}));
 }
 
 TEST_F(TemporalStoreTest, OutOfOrderAndDuplicatesLandInPlace) {

@@ -119,6 +119,7 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch, uint64_t seq) {
     CIVITAS_RETURN_IF_ERROR(StageSeries(key.first, key.second, writes, batch));
   }
   std::string record = EncodeHeadLogRecord(head_updates_);
+  head_log_bytes_ = record.size();
   if (!record.empty()) batch.Put(log_cf_, HeadLogKey(seq), record);
   return Status::Ok();
 }

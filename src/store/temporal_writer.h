@@ -66,6 +66,8 @@ class TemporalWriter {
   Status Stage(rocksdb::WriteBatch& batch, uint64_t seq);
   // Call once the staged batch is committed (still under the ids' locks).
   void Committed();
+  // The size of the head-log record Stage wrote (0: none).
+  size_t head_log_bytes() const { return head_log_bytes_; }
 
  private:
   struct SeriesWrites {
@@ -89,6 +91,7 @@ class TemporalWriter {
   TemporalWriteCache& cache_;
   SeriesHeads& heads_;
   uint64_t seq_ = 0;
+  size_t head_log_bytes_ = 0;
   // What the staged batch leaves in the heads and under its keys, for Committed.
   std::vector<HeadUpdate> head_updates_;
   std::map<std::string, std::string> values_after_;
