@@ -8,7 +8,9 @@
 #     EXTRA_FORMATS=ngsild PEERS="civitas ..." $PEERS_KIT/run-all.sh
 #
 # Knobs: CIVITAS (binary, default civitas on PATH), CIVITAS_COMMIT (recorded as the version: the
-# binary does not print one), CIVITAS_PORT (18900), CIVITAS_THREADS (2).
+# binary does not print one), CIVITAS_PORT (18900), CIVITAS_THREADS (2), CIVITAS_CONFIG (a
+# civitas.yaml for serve and compact, e.g. bench/peers/no-modified-at.yaml; set SYS to name the
+# row).
 set -euo pipefail
 [[ -n "${PEERS_KIT:-}" ]] || { echo "PEERS_KIT must point at the peer kit folder" >&2; exit 1; }
 # shellcheck source=/dev/null
@@ -31,6 +33,8 @@ command -v "$BIN" >/dev/null || die "civitas binary not found (set CIVITAS=/path
 port_free "$PORT" || die "port $PORT busy"
 
 SRV_PID=""; SAMPLER=""
+CONFIG=()
+[[ -n "${CIVITAS_CONFIG:-}" ]] && CONFIG=(--config "$CIVITAS_CONFIG")
 cleanup() {
   rm -rf "$DIR/batches"
   [[ -n "$SAMPLER" ]] && stop_rss_sampler "$SAMPLER" "$DIR/rss.stop"
@@ -43,7 +47,7 @@ trap 'exit 143' TERM INT
 # start the server (appending to server.log), wait for /readyz (bounded), start the PSS sampler
 start_server() {
   # A local measurement: no tokens for the loader's curl calls, no rate limits.
-  "$BIN" serve --data-dir "$DIR/data" --http "127.0.0.1:$PORT" --threads "$THREADS" --log-level warn \
+  "$BIN" serve "${CONFIG[@]}" --data-dir "$DIR/data" --http "127.0.0.1:$PORT" --threads "$THREADS" --log-level warn \
     --insecure-no-auth --rate-limit 1e9 --rate-burst 1e9 \
     >>"$DIR/server.log" 2>&1 &
   SRV_PID=$!
@@ -128,9 +132,9 @@ wait_disk_stable "$DIR/data"
 DISK_LIVE=$(disk_bytes "$DIR/data")
 stop_server
 # As the peers merge/OPTIMIZE/VACUUM before their size is read: drop overwritten and deleted
-# data (folded pending samples, rewritten chunks). Binaries without the command skip this.
+# data (rewritten chunks, deleted head-log records; compact folds every head first). Binaries without the command skip this.
 if "$BIN" compact --help >/dev/null 2>&1; then
-  "$BIN" compact --data-dir "$DIR/data" >&2 || die "civitas compact failed"
+  "$BIN" compact "${CONFIG[@]}" --data-dir "$DIR/data" >&2 || die "civitas compact failed"
 fi
 start_server 2
 wait_disk_stable "$DIR/data"
