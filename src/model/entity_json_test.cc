@@ -118,7 +118,7 @@ TEST_F(EntityJsonTest, RendersEachRepresentation) {
 TEST_F(EntityJsonTest, RecordRoundTripsEverything) {
   auto e = Parse(R"({"id":"urn:x:1","type":["T","U"],"scope":"/a/b",
     "t":[{"type":"Property","value":1.5,"datasetId":"urn:d:1","observedAt":"2024-01-01T00:00:00.25Z",
-          "s":{"type":"Relationship","object":"urn:z"}},{"type":"Property","value":"x"}],
+          "s":{"type":"Relationship","object":"urn:z"}},{"type":"Property","value":"x\"y\\\n\u0001é"}],
     "location":{"type":"GeoProperty","value":{"type":"Point","coordinates":[1,2]}}})");
   ASSERT_TRUE(e.ok()) << e.status().message();
   StampNew(*e, *ParseTimestamp("2024-02-02T00:00:00Z"));

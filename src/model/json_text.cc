@@ -1,14 +1,13 @@
 #include "civitas/model/json_text.h"
 
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
-
-#include <boost/json.hpp>
 
 namespace civitas::model {
 namespace {
 
-void AppendString(std::string& out, std::string_view s) {
+void AppendEscaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (char c : s) {
@@ -78,7 +77,7 @@ void AppendJsonText(std::string& out, const boost::json::value& value) {
       }
       return;
     case boost::json::kind::string:
-      AppendString(out, value.get_string());
+      AppendEscaped(out, value.get_string());
       return;
     case boost::json::kind::array: {
       out.push_back('[');
@@ -97,7 +96,7 @@ void AppendJsonText(std::string& out, const boost::json::value& value) {
       for (const auto& [key, item] : value.get_object()) {
         if (!first) out.push_back(',');
         first = false;
-        AppendString(out, key);
+        AppendEscaped(out, key);
         out.push_back(':');
         AppendJsonText(out, item);
       }
@@ -106,6 +105,8 @@ void AppendJsonText(std::string& out, const boost::json::value& value) {
     }
   }
 }
+
+void AppendJsonString(std::string& out, std::string_view s) { AppendEscaped(out, s); }
 
 std::string ToJsonText(const boost::json::value& value) {
   std::string out;

@@ -11,5 +11,7 @@ namespace civitas::model {
 // Non-finite doubles, which JSON cannot represent, are written as null.
 std::string ToJsonText(const boost::json::value& value);
 void AppendJsonText(std::string& out, const boost::json::value& value);
+// Appends `s` as a JSON string literal (quoted, escaped).
+void AppendJsonString(std::string& out, std::string_view s);
 
 }  // namespace civitas::model
