@@ -73,8 +73,10 @@ bool InRange(double longitude, double latitude) {
   return longitude >= -180 && longitude <= 180 && latitude >= -90 && latitude <= 90;
 }
 
-Series LocationSeries() {
-  return Series{std::string(model::iri::kLocation), "", model::AttributeKind::kGeoProperty};
+const Series& LocationSeries() {
+  static const Series* const kLocation =
+      new Series{std::string(model::iri::kLocation), "", model::AttributeKind::kGeoProperty};
+  return *kLocation;
 }
 
 }  // namespace
@@ -153,7 +155,7 @@ uint32_t ObservationBatch::SeriesIn(EntityObservations& entity, const Series& se
 
 void ObservationBatch::Commit(EntityObservations& entity, bool observed, int64_t timestamp_us) {
   for (Staged& staged : staged_) {
-    const uint32_t series = SeriesIn(entity, staged.series);
+    const uint32_t series = SeriesIn(entity, *staged.series);
     const bool timed = observed && staged.observed;
     if (timed) {
       entity.samples.push_back({series, timestamp_us, std::move(staged.value)});
@@ -248,7 +250,7 @@ Status ObservationBatch::AddPoint(const LpPoint& point, int64_t line_number) {
         }
         break;
       case Role::kAttribute:
-        staged_.push_back({r.series, boost::json::string(tag.value), /*observed=*/false});
+        staged_.push_back({&r.series, boost::json::string(tag.value), /*observed=*/false});
         break;
     }
   }
@@ -269,7 +271,7 @@ Status ObservationBatch::AddPoint(const LpPoint& point, int64_t line_number) {
         }
         break;
       case Role::kAttribute:
-        staged_.push_back({r.series, JsonOf(field), /*observed=*/true});
+        staged_.push_back({&r.series, JsonOf(field), /*observed=*/true});
         break;
     }
   }
@@ -280,7 +282,7 @@ Status ObservationBatch::AddPoint(const LpPoint& point, int64_t line_number) {
     if (!InRange(*longitude, *latitude)) {
       return LineError(line_number, "longitude or latitude out of range");
     }
-    staged_.push_back({LocationSeries(), PointOf(*longitude, *latitude), /*observed=*/false});
+    staged_.push_back({&LocationSeries(), PointOf(*longitude, *latitude), /*observed=*/false});
   }
   if (staged_.empty()) {
     ++accepted_;  // every field dropped by the mapping: nothing to write
@@ -401,7 +403,7 @@ Status ObservationBatch::AddRow(const CsvLayout& layout, const std::vector<std::
         }
         break;
     }
-    staged_.push_back({c.series, std::move(value), /*observed=*/true});
+    staged_.push_back({&c.series, std::move(value), /*observed=*/true});
   }
   if (layout.longitude >= 0) {
     const auto lon_at = static_cast<size_t>(layout.longitude);
@@ -414,7 +416,7 @@ Status ObservationBatch::AddRow(const CsvLayout& layout, const std::vector<std::
       return BadRequestData("columns '" + header[lon_at] + "', '" + header[lat_at] +
                             "': out of range");
     }
-    staged_.push_back({LocationSeries(), PointOf(*lon, *lat), /*observed=*/false});
+    staged_.push_back({&LocationSeries(), PointOf(*lon, *lat), /*observed=*/false});
   }
   Commit(EntityFor(id_, layout.target.type), observed, timestamp_us);
   return Status::Ok();
@@ -453,12 +455,15 @@ std::vector<store::TemporalInstance> ApplyObservations(const EntityObservations&
   }
   std::vector<model::Attribute> updates;
   std::vector<bool> written(obs.series.size(), false);
+  // One attribute per series, reused for every sample: only its value and time change.
+  std::vector<model::Attribute> templates(obs.series.size());
+  for (size_t k = 0; k < obs.series.size(); ++k) {
+    templates[k].name = obs.series[k].name;
+    templates[k].kind = obs.series[k].kind;
+    templates[k].unit_code = obs.series[k].unit_code;
+  }
   auto attribute_of = [&](const Sample& s) {
-    const Series& series = obs.series[s.series];
-    model::Attribute a;
-    a.name = series.name;
-    a.kind = series.kind;
-    a.unit_code = series.unit_code;
+    model::Attribute a = templates[s.series];
     a.value = s.value;
     return a;
   };
@@ -521,7 +526,8 @@ std::vector<store::TemporalInstance> ApplyObservations(const EntityObservations&
       const Sample& next = obs.samples[order[j + 1]];
       if (next.series == s.series && next.timestamp_us == s.timestamp_us) continue;
     }
-    model::Attribute a = attribute_of(s);
+    model::Attribute& a = templates[s.series];
+    a.value = s.value;
     a.observed_at = Timestamp{std::chrono::microseconds(s.timestamp_us)};
     if (auto instance = store::TemporalInstanceOf(a)) history.push_back(std::move(*instance));
   }

@@ -100,7 +100,7 @@ class ObservationBatch {
   std::unordered_map<std::string_view, EntityObservations*> by_id_;
   // Per-point scratch, reused.
   struct Staged {
-    EntityObservations::Series series;
+    const EntityObservations::Series* series;  // outlives the point or row being added
     model::Json value;
     bool observed = true;  // false: an untimed value (a tag, the location)
   };
