@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "civitas/ingest/observations.h"
+#include "src/ingest/contexts_test_fixture.h"
 
 namespace civitas::ingest {
 namespace {
@@ -23,13 +24,10 @@ TEST(CsvRecordTest, SplitsAndUnquotes) {
   EXPECT_FALSE(ParseCsvRecord(R"("a"b,c)").ok());
 }
 
-class CsvMappingTest : public ::testing::Test {
+class CsvMappingTest : public ContextsTest {
  protected:
   void SetUp() override {
-    auto contexts = model::OpenContextStore("");
-    ASSERT_TRUE(contexts.ok());
-    contexts_ = std::move(*contexts);
-    core_ = contexts_->Core();
+    ContextsTest::SetUp();
     auto config = ParseCsvMapping(kMapping);
     ASSERT_TRUE(config.ok()) << config.status().message();
     auto compiled = IngestMappings::Compile({.mappings = {*config}}, core_, "mapping");
@@ -46,8 +44,6 @@ class CsvMappingTest : public ::testing::Test {
     return batch.AddRow(layout_, *row);
   }
 
-  std::unique_ptr<model::ContextStore> contexts_;
-  std::shared_ptr<const model::Context> core_;
   std::shared_ptr<const IngestMappings> mappings_;
   CsvLayout layout_;
 };

@@ -251,34 +251,47 @@ std::string_view LpParser::Unescape(std::string_view raw, bool string_value, boo
   return {out, size};
 }
 
+// The name or tag value at `pos`, up to its first unescaped separator, unescaped; `pos` moves
+// past it. Measurements stop at ',' and ' ', keys and tag values also at '=' (and unescape it).
+std::string_view LpParser::TakeName(std::string_view line, size_t& pos, bool equals) {
+  bool escaped = false;
+  const size_t start = pos;
+  pos = ScanName(line, pos, equals, escaped);
+  std::string_view raw = line.substr(start, pos - start);
+  return escaped ? Unescape(raw, false, equals) : raw;
+}
+
+// A tag or field key and the '=' after it.
+Status LpParser::TakeKey(std::string_view line, size_t& pos, int64_t line_number,
+                         std::string_view element, std::string_view& key) {
+  const size_t start = pos;
+  key = TakeName(line, pos, true);
+  if (pos == start) return LineError(line_number, start, "missing " + std::string(element) + " key");
+  if (pos >= line.size() || line[pos] != '=') {
+    return LineError(line_number, pos, "missing " + std::string(element) + " value");
+  }
+  ++pos;
+  return Status::Ok();
+}
+
 Status LpParser::ParseLine(std::string_view line, int64_t line_number, LpPoint& point) {
   point.tags.clear();
   point.fields.clear();
   const size_t n = line.size();
   size_t pos = 0;
-  bool escaped = false;
-  pos = ScanName(line, 0, /*stop_at_equals=*/false, escaped);
+  point.measurement = TakeName(line, pos, false);
   if (pos == 0) return LineError(line_number, 0, "missing measurement");
-  point.measurement = escaped ? Unescape(line.substr(0, pos), false, false) : line.substr(0, pos);
 
   while (pos < n && line[pos] == ',') {
     const size_t key_start = ++pos;
-    escaped = false;
-    pos = ScanName(line, pos, true, escaped);
-    if (pos == key_start) return LineError(line_number, key_start, "missing tag key");
-    if (pos >= n || line[pos] != '=') return LineError(line_number, pos, "missing tag value");
     LpTag tag;
-    tag.key = line.substr(key_start, pos - key_start);
-    if (escaped) tag.key = Unescape(tag.key, false, true);
-    const size_t value_start = ++pos;
-    escaped = false;
-    pos = ScanName(line, pos, true, escaped);
+    CIVITAS_RETURN_IF_ERROR(TakeKey(line, pos, line_number, "tag", tag.key));
+    const size_t value_start = pos;
+    tag.value = TakeName(line, pos, true);
     if (pos == value_start) return LineError(line_number, value_start, "missing tag value");
     if (pos < n && line[pos] == '=') {
       return LineError(line_number, pos, "unescaped '=' in a tag value");
     }
-    tag.value = line.substr(value_start, pos - value_start);
-    if (escaped) tag.value = Unescape(tag.value, false, true);
     for (const LpTag& earlier : point.tags) {
       if (earlier.key == tag.key) return LineError(line_number, key_start, "duplicate tag key");
     }
@@ -288,17 +301,11 @@ Status LpParser::ParseLine(std::string_view line, int64_t line_number, LpPoint& 
   if (pos >= n) return LineError(line_number, pos, "missing fields");
 
   for (;;) {
-    const size_t key_start = pos;
-    escaped = false;
-    pos = ScanName(line, pos, true, escaped);
-    if (pos == key_start) return LineError(line_number, key_start, "missing field key");
-    if (pos >= n || line[pos] != '=') return LineError(line_number, pos, "missing field value");
     LpField field;
-    field.key = line.substr(key_start, pos - key_start);
-    if (escaped) field.key = Unescape(field.key, false, true);
-    const size_t value_start = ++pos;
+    CIVITAS_RETURN_IF_ERROR(TakeKey(line, pos, line_number, "field", field.key));
+    const size_t value_start = pos;
     if (pos < n && line[pos] == '"') {
-      escaped = false;
+      bool escaped = false;
       ++pos;
       while (pos < n && line[pos] != '"') {
         if (line[pos] == '\\' && pos + 1 < n) escaped = true, ++pos;

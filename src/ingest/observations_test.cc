@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "src/ingest/contexts_test_fixture.h"
+
 namespace civitas::ingest {
 namespace {
 
@@ -15,13 +17,10 @@ using ::testing::Not;
 
 constexpr int64_t kSecond = 1'000'000'000;
 
-class ObservationsTest : public ::testing::Test {
+class ObservationsTest : public ContextsTest {
  protected:
   void SetUp() override {
-    auto contexts = model::OpenContextStore("");
-    ASSERT_TRUE(contexts.ok());
-    contexts_ = std::move(*contexts);
-    core_ = contexts_->Core();
+    ContextsTest::SetUp();
     IngestMappingConfig aq;
     aq.measurement = "aq";
     aq.type = "AirQualityObserved";
@@ -68,8 +67,6 @@ class ObservationsTest : public ::testing::Test {
     return entity;
   }
 
-  std::unique_ptr<model::ContextStore> contexts_;
-  std::shared_ptr<const model::Context> core_;
   std::shared_ptr<const IngestMappings> mappings_;
   LpParser parser_{LpPrecision::kSeconds, 0};
 };

@@ -4,19 +4,15 @@
 // inflated, and acknowledged writes surviving SIGKILL. Expected values are computed here from
 // what the test sent.
 
-#include <zlib.h>
-
-#include <atomic>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "auth_support.h"
 #include "broker_fixture.h"
+#include "write_support.h"
 
 namespace civitas::testing {
 namespace {
@@ -45,35 +41,6 @@ std::string ReadBytes(const fs::path& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string Gunzip(const std::string& gz) {
-  z_stream z{};
-  EXPECT_EQ(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
-  std::string out(1 << 20, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  z.avail_in = static_cast<uInt>(gz.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  inflateEnd(&z);
-  return out;
-}
-
-std::string Gzip(const std::string& text) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
-            Z_OK);
-  std::string out(deflateBound(&z, text.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
 }
 
 // One sample of the fixture, read with the test's own minimal split (the fixture has no
@@ -385,41 +352,23 @@ TEST_F(LineProtocolTest, GzipBodiesMayNotInflatePastTheBodyLimit) {
 }
 
 TEST_F(LineProtocolTest, AcknowledgedWritesSurviveSigkill) {
-  const int port = server_->port();
-  constexpr int kWriters = 4;
-  constexpr size_t kKillAfter = 1500;  // acknowledged requests before the kill
-  std::mutex mu;
-  std::vector<std::string> acknowledged;  // sensor names, guarded by mu
-  std::atomic<size_t> acked{0};
-  std::atomic<bool> killed{false};
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] {
-      HttpClient client(port, /*tolerate_disconnects=*/true);
-      for (int i = 0; !killed.load(std::memory_order_acquire) && i < 100000; ++i) {
-        const std::string sensor = "k" + std::to_string(w) + "-" + std::to_string(i);
-        // Three samples of one new sensor per request: the entity and two history instances.
-        std::string body;
-        for (int k = 0; k < 3; ++k) {
-          body += "aq,sensor=" + sensor + " pm25=" + std::to_string(k) + " " +
-                  std::to_string(1767225600 + 60 * k) + "\n";
-        }
-        auto r = client.Send("POST", "/api/v2/write?bucket=b&precision=s", body,
-                             {{"Content-Type", "text/plain"}});
-        if (r.status == 204) {
-          std::lock_guard lock(mu);
-          acknowledged.push_back(sensor);
-          acked.fetch_add(1, std::memory_order_release);
-        } else if (r.status == 0) {
-          return;  // the server is gone
-        }
-      }
-    });
+  // Three samples of one new sensor per request: the entity and two history instances.
+  auto sensor_of = [](int w, int i) { return "k" + std::to_string(w) + "-" + std::to_string(i); };
+  std::vector<std::string> acknowledged;
+  for (auto [w, i] : AcknowledgedBeforeSigkill(
+           *server_, /*writers=*/4, /*kill_after=*/1500, [&](HttpClient& client, int w, int i) {
+             std::string body;
+             for (int k = 0; k < 3; ++k) {
+               body += "aq,sensor=" + sensor_of(w, i) + " pm25=" + std::to_string(k) + " " +
+                       std::to_string(1767225600 + 60 * k) + "\n";
+             }
+             return client
+                 .Send("POST", "/api/v2/write?bucket=b&precision=s", body,
+                       {{"Content-Type", "text/plain"}})
+                 .status;
+           })) {
+    acknowledged.push_back(sensor_of(w, i));
   }
-  while (acked.load(std::memory_order_acquire) < kKillAfter) std::this_thread::yield();
-  server_->Kill();
-  killed.store(true, std::memory_order_release);
-  for (auto& t : writers) t.join();
 
   StartWith({});
   size_t missing = 0;

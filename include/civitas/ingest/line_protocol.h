@@ -111,6 +111,9 @@ class LpParser {
  private:
   struct Arena;
   std::string_view Unescape(std::string_view raw, bool string_value, bool equals_special);
+  std::string_view TakeName(std::string_view line, size_t& pos, bool equals);
+  Status TakeKey(std::string_view line, size_t& pos, int64_t line_number,
+                 std::string_view element, std::string_view& key);
 
   LpPrecision precision_;
   int64_t now_ns_;
