@@ -217,5 +217,48 @@ TEST_F(BulkCommandTest, CsvRowsBecomeEntitiesWithHistoryThroughTheMapping) {
             2);
 }
 
+TEST_F(BulkCommandTest, CsvThroughTheCivitasYamlIngestMapping) {
+  std::ofstream(dir_.path() / "civitas.yaml") << R"(ingest:
+  mappings:
+    - measurement: stations
+      type: WeatherObserved
+      id: station
+      observedAt: time
+      attributes:
+        t: {name: temperature, unitCode: CEL, type: number}
+)";
+  std::ofstream(dir_.path() / "stations.csv") << "station,time,t,sky\n"
+                                                 "ws 1,2026-01-01T01:00:00Z,20.5,cloudy\n"
+                                                 "ws 1,2026-01-01T00:00:00Z,19,clear\n"
+                                                 "ws 2,2026-01-01T00:00:00Z,hot,clear\n";
+  CommandRun run = Civitas(dir_.path(), {"import", Data("stations.csv"), "--csv", "stations",
+                                         "--config", Data("civitas.yaml"), "--data-dir", Data("d5")});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("2 accepted, 1 rejected"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("stations.csv:4: column 't': not a number"), std::string::npos)
+      << run.err;
+  CommandRun csv = Civitas(dir_.path(), {"export", "--data-dir", Data("d5"), "--history",
+                                         "--format", "csv", "--type", "WeatherObserved"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  // Unmapped columns are kept (text, as auto typing finds them); the newest row is the state.
+  EXPECT_NE(csv.out.find("urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
+                         "2026-01-01T00:00:00Z,19,CEL\n"
+                         "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
+                         "2026-01-01T01:00:00Z,20.5,CEL\n"),
+            std::string::npos)
+      << csv.out;
+  ServerProcess server(Data("d5"));
+  HttpClient client(server.port());
+  auto entity = client.Get("/ngsi-ld/v1/entities/urn:ngsi-ld:WeatherObserved:ws%25201?options=keyValues");
+  ASSERT_EQ(entity.status, 200) << entity.body;
+  EXPECT_EQ(entity.Json().at("temperature"), 20.5);
+  EXPECT_EQ(entity.Json().at("sky"), "cloudy");
+  CommandRun both = Civitas(dir_.path(), {"import", Data("stations.csv"), "--csv", "stations",
+                                          "--mapping", Data("civitas.yaml"), "--data-dir",
+                                          Data("d6")});
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
+}
+
 }  // namespace
 }  // namespace civitas::testing
