@@ -26,8 +26,7 @@ std::string Body(int sensors) {
     const int sensor = i % sensors;
     const long t = 1704067200L + 60L * (i / sensors);
     std::snprintf(line, sizeof line, "aq,sensor=s%05d pm25=%.1f,no2=%.1f,temperature=%.1f %ld\n",
-                  sensor + 1, 10 + (i % 97) / 10.0, 30 + (i % 53) / 10.0, 15 + (i % 41) / 10.0,
-                  t);
+                  sensor + 1, 10 + (i % 97) / 10.0, 30 + (i % 53) / 10.0, 15 + (i % 41) / 10.0, t);
     body += line;
   }
   return body;

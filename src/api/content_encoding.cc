@@ -32,8 +32,7 @@ Result<std::string_view> DecodedBody(const HttpRequest& request, size_t limit,
   const std::string name = Lower(encoding);
   if (name.empty() || name == "identity") return std::string_view(request.body());
   if (name != "gzip" && name != "x-gzip") {
-    return Status(StatusCode::kUnsupportedMediaType,
-                  "Content-Encoding must be gzip or identity");
+    return Status(StatusCode::kUnsupportedMediaType, "Content-Encoding must be gzip or identity");
   }
   const std::string& body = request.body();
   InflateStream stream;

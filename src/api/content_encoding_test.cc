@@ -3,13 +3,12 @@
 
 #include "src/api/content_encoding.h"
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-
-#include <gtest/gtest.h>
 
 namespace civitas::api {
 namespace {
@@ -57,10 +56,9 @@ TEST(ContentEncodingTest, LimitsDamageAndUnknownEncodings) {
   EXPECT_EQ(too_big.status().code(), StatusCode::kPayloadTooLarge);
   EXPECT_TRUE(DecodedBody(Request(bomb, "gzip"), 5'000'000, storage).ok()) << "exactly the limit";
   std::string gz = Gzip("some line protocol\n");
-  EXPECT_EQ(DecodedBody(Request(gz.substr(0, gz.size() - 6), "gzip"), 1024, storage)
-                .status()
-                .code(),
-            StatusCode::kBadRequestData);
+  EXPECT_EQ(
+      DecodedBody(Request(gz.substr(0, gz.size() - 6), "gzip"), 1024, storage).status().code(),
+      StatusCode::kBadRequestData);
   EXPECT_EQ(DecodedBody(Request("not gzip at all", "gzip"), 1024, storage).status().code(),
             StatusCode::kBadRequestData);
   EXPECT_EQ(DecodedBody(Request("x", "br"), 1024, storage).status().code(),

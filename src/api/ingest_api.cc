@@ -90,16 +90,16 @@ Reply Broker::Impl::WriteLineProtocol(HttpRequest& request, const EntityFilter* 
   if (batch.accepted() == 0 && rejected > 0) return ErrorReply(request, first_error);
   if (Status s = CheckWritable(batch, writable); !s.ok()) return ErrorReply(request, s);
   if (batch.entity_count() > 0) {
-    Status written = ingest::WriteObservations(store, w.tenant, batch, now,
-                                               options.max_batch_entities);
+    Status written =
+        ingest::WriteObservations(store, w.tenant, batch, now, options.max_batch_entities);
     if (!written.ok()) return ErrorReply(request, written);
   }
   Reply reply;
   if (rejected > 0) {
-    reply = ErrorReply(request, BadRequestData("partial write: " + first_error.message() + " (" +
-                                               std::to_string(batch.accepted()) +
-                                               " points written, " + std::to_string(rejected) +
-                                               " rejected)"));
+    reply =
+        ErrorReply(request, BadRequestData("partial write: " + first_error.message() + " (" +
+                                           std::to_string(batch.accepted()) + " points written, " +
+                                           std::to_string(rejected) + " rejected)"));
   } else {
     reply.response = HttpResponse{http::status::no_content, request.version()};
   }
@@ -141,9 +141,9 @@ Reply Broker::Impl::BulkCsv(HttpRequest& request, const EntityFilter* writable) 
   Status written =
       ingest::WriteObservations(store, w.tenant, batch, clock.Now(), options.max_batch_entities);
   if (!written.ok()) return ErrorReply(request, written);
-  Reply reply = PlainJsonReply(request, http::status::ok,
-                               boost::json::object{{"rows", batch.accepted()},
-                                                   {"entities", batch.entity_count()}});
+  Reply reply = PlainJsonReply(
+      request, http::status::ok,
+      boost::json::object{{"rows", batch.accepted()}, {"entities", batch.entity_count()}});
   return batch.entity_count() > 0 ? Durable(std::move(reply)) : reply;
 }
 

@@ -48,7 +48,8 @@ Result<EntityMapping> CompileOne(const IngestMappingConfig& config, const model:
     const std::string& name = a.name.empty() ? source : a.name;
     auto iri = AttributeIriOf(name, context, "the attribute name");
     if (!iri.ok()) return Bad(where + ".attributes." + source, iri.status().message());
-    m.attributes.emplace(source, MappedAttribute{std::move(*iri), a.unit_code, ValueTypeOf(a.type)});
+    m.attributes.emplace(source,
+                         MappedAttribute{std::move(*iri), a.unit_code, ValueTypeOf(a.type)});
   }
   return m;
 }

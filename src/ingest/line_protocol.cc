@@ -140,7 +140,8 @@ std::string_view ParseUnquoted(std::string_view v, LpField& field) {
     field.type = LpFieldType::kUnsigned;
     std::string_view digits = v.substr(0, v.size() - 1);
     if (!AllDigits(digits)) return "invalid unsigned integer";
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), field.uint_value);
+    auto [end, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), field.uint_value);
     if (ec != std::errc()) return "unsigned integer out of range";
     return {};
   }
@@ -185,8 +186,8 @@ bool LpLineReader::Next(std::string_view& line) {
     while (start < n && IsTrimmed(body_[start])) ++start;
     line_number_ = newlines_before_ + 1;
     const void* nl = start < n ? std::memchr(body_.data() + start, '\n', n - start) : nullptr;
-    size_t end = nl != nullptr ? static_cast<size_t>(static_cast<const char*>(nl) - body_.data())
-                               : n;
+    size_t end =
+        nl != nullptr ? static_cast<size_t>(static_cast<const char*>(nl) - body_.data()) : n;
     const bool comment = start < n && body_[start] == '#';
     if (!comment && std::memchr(body_.data() + start, '"', end - start) != nullptr) {
       int64_t inside = 0;
@@ -266,7 +267,8 @@ Status LpParser::TakeKey(std::string_view line, size_t& pos, int64_t line_number
                          std::string_view element, std::string_view& key) {
   const size_t start = pos;
   key = TakeName(line, pos, true);
-  if (pos == start) return LineError(line_number, start, "missing " + std::string(element) + " key");
+  if (pos == start)
+    return LineError(line_number, start, "missing " + std::string(element) + " key");
   if (pos >= line.size() || line[pos] != '=') {
     return LineError(line_number, pos, "missing " + std::string(element) + " value");
   }

@@ -60,8 +60,9 @@ LpField Float(std::string_view key, double v) {
 }
 
 TEST(LineProtocolTest, ParsesMeasurementTagsFieldsAndTimestamp) {
-  LpPoint p = Ok("weather,location=us-midwest,season=summer temperature=82,humidity=71.5 "
-                 "1465839830100400200");
+  LpPoint p =
+      Ok("weather,location=us-midwest,season=summer temperature=82,humidity=71.5 "
+         "1465839830100400200");
   EXPECT_EQ(p.measurement, "weather");
   EXPECT_EQ(p.tags, (std::vector<LpTag>{{"location", "us-midwest"}, {"season", "summer"}}));
   EXPECT_EQ(p.fields, (std::vector<LpField>{Float("temperature", 82), Float("humidity", 71.5)}));
@@ -186,9 +187,9 @@ TEST(LineProtocolTest, EveryPrecision) {
     const char* name;
     int64_t ns;
   };
-  for (const Case& c : {Case{"ns", 5}, Case{"n", 5}, Case{"us", 5'000}, Case{"u", 5'000},
-                        Case{"ms", 5'000'000}, Case{"s", 5'000'000'000},
-                        Case{"m", 300'000'000'000}, Case{"h", 18'000'000'000'000}}) {
+  for (const Case& c :
+       {Case{"ns", 5}, Case{"n", 5}, Case{"us", 5'000}, Case{"u", 5'000}, Case{"ms", 5'000'000},
+        Case{"s", 5'000'000'000}, Case{"m", 300'000'000'000}, Case{"h", 18'000'000'000'000}}) {
     auto precision = ParseLpPrecision(c.name);
     ASSERT_TRUE(precision.has_value()) << c.name;
     EXPECT_EQ(Ok("m f=1 5", *precision).timestamp_ns, c.ns) << c.name;
@@ -277,8 +278,7 @@ TEST(LineProtocolTest, StringValuesMayHoldLineBreaks) {
 TEST(LineProtocolTest, FormatRoundTrips) {
   for (const char* line :
        {R"(my\ m\,x,t\ k\=1=v\,a\ l\=u\\e f\=k="s \"q\" \\ \n",i=-3i,u=4u,b=false,f=1.25 -12)",
-        "m f=1", "m,a=b f=1e-300,g=123456789.125 1700000000000000000",
-        "m s=\"multi\nline\" 5"}) {
+        "m f=1", "m,a=b f=1e-300,g=123456789.125 1700000000000000000", "m s=\"multi\nline\" 5"}) {
     LpPoint first = Ok(line);
     std::string formatted;
     FormatLpPoint(first, formatted);

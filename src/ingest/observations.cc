@@ -182,7 +182,8 @@ Status ObservationBatch::AddPoint(const LpPoint& point, int64_t line_number) {
     found = measurements_.emplace(key_, std::move(m)).first;
   }
   const Measurement& measurement = *found->second;
-  if (!measurement.target.ok()) return LineError(line_number, measurement.target.status().message());
+  if (!measurement.target.ok())
+    return LineError(line_number, measurement.target.status().message());
   const EntityMapping& mapping = *measurement.mapping;
 
   // The entity id, and which tags made it (those are not properties unless mapped).
@@ -288,8 +289,7 @@ Status ObservationBatch::AddPoint(const LpPoint& point, int64_t line_number) {
     ++accepted_;  // every field dropped by the mapping: nothing to write
     return Status::Ok();
   }
-  Commit(EntityFor(id_, measurement.target->type), /*observed=*/true,
-         MicrosOf(point.timestamp_ns));
+  Commit(EntityFor(id_, measurement.target->type), /*observed=*/true, MicrosOf(point.timestamp_ns));
   return Status::Ok();
 }
 
@@ -357,7 +357,8 @@ Status ObservationBatch::AddRow(const CsvLayout& layout, const std::vector<std::
   id_ = layout.target.id_prefix;
   for (size_t i = 0; i < layout.id_columns.size(); ++i) {
     const std::string& cell = row[layout.id_columns[i]];
-    if (cell.empty()) return BadRequestData("column '" + header[layout.id_columns[i]] + "': empty id");
+    if (cell.empty())
+      return BadRequestData("column '" + header[layout.id_columns[i]] + "': empty id");
     if (i > 0) id_ += ':';
     AppendIdPart(id_, cell);
   }
@@ -482,9 +483,8 @@ std::vector<store::TemporalInstance> ApplyObservations(const EntityObservations&
     written[k] = true;
   }
   for (const Sample& p : obs.properties) updates.push_back(attribute_of(p));
-  std::sort(updates.begin(), updates.end(), [](const model::Attribute& a, const model::Attribute& b) {
-    return a.name < b.name;
-  });
+  std::sort(updates.begin(), updates.end(),
+            [](const model::Attribute& a, const model::Attribute& b) { return a.name < b.name; });
 
   for (const std::string& type : obs.types) {
     auto at = std::lower_bound(entity.types.begin(), entity.types.end(), type);

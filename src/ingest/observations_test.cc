@@ -104,11 +104,12 @@ TEST_F(ObservationsTest, DeclaredMappingNamesTypeIdAttributesAndLocation) {
 
 TEST_F(ObservationsTest, SeveralIdTagsAndDroppedFields) {
   ObservationBatch batch(*mappings_);
-  ASSERT_TRUE(AddBody(batch, "cpu,cpu=cpu0,host=web01 usage_idle=97.5,usage_user=1.5 10\n"
-                             "cpu,cpu=cpu1,host=web01 usage_idle=90 10")
+  ASSERT_TRUE(AddBody(batch,
+                      "cpu,cpu=cpu0,host=web01 usage_idle=97.5,usage_user=1.5 10\n"
+                      "cpu,cpu=cpu1,host=web01 usage_idle=90 10")
                   .ok());
-  EXPECT_EQ(batch.Ids(),
-            (std::vector<std::string>{"urn:ngsi-ld:Host:web01:cpu0", "urn:ngsi-ld:Host:web01:cpu1"}));
+  EXPECT_EQ(batch.Ids(), (std::vector<std::string>{"urn:ngsi-ld:Host:web01:cpu0",
+                                                   "urn:ngsi-ld:Host:web01:cpu1"}));
   model::Entity e = Apply(batch, "urn:ngsi-ld:Host:web01:cpu0");
   EXPECT_EQ(e.types, std::vector<std::string>{Iri("cpu")});
   EXPECT_NE(e.Find(Iri("idle")), nullptr);
@@ -155,7 +156,8 @@ TEST_F(ObservationsTest, NewestSampleIsTheStateTheOthersGoToHistory) {
 
 TEST_F(ObservationsTest, AnExistingNewerObservationIsKept) {
   ObservationBatch batch(*mappings_);
-  ASSERT_TRUE(AddBody(batch, "aq,sensor=s1,district=south pm25=5 100\naq,sensor=s1 no2=4 100").ok());
+  ASSERT_TRUE(
+      AddBody(batch, "aq,sensor=s1,district=south pm25=5 100\naq,sensor=s1 no2=4 100").ok());
   model::Entity e;
   e.id = "urn:ngsi-ld:AirQualityObserved:s1";
   e.types = {Iri("AirQualityObserved")};

@@ -4,11 +4,11 @@
 // inflated, and acknowledged writes surviving SIGKILL. Expected values are computed here from
 // what the test sent.
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "auth_support.h"
 #include "broker_fixture.h"
@@ -210,21 +210,24 @@ TEST_F(LineProtocolTest, TelegrafInfluxDbV2RequestFromTheFixture) {
     }
   }
   // The gateway's cpu (two id tags) and mem (the default id: every tag, here the host).
-  EXPECT_EQ(Fetch("urn:ngsi-ld:Host:gw-01:cpu-total", "?options=keyValues").at("usage_idle").to_number<double>(), 95.0);
+  EXPECT_EQ(Fetch("urn:ngsi-ld:Host:gw-01:cpu-total", "?options=keyValues")
+                .at("usage_idle")
+                .to_number<double>(),
+            95.0);
   EXPECT_EQ(Fetch("urn:ngsi-ld:mem:gw-01", "?options=keyValues").at("total"), 16411471872);
 }
 
 TEST_F(LineProtocolTest, InfluxDbV1WriteWithItsCredentialsAndPrecisions) {
   auto anonymous = As("");
-  const std::string body = "aq,sensor=s1 pm25=10 1767225600000\naq,sensor=s1 pm25=11 1767225660000\n";
+  const std::string body =
+      "aq,sensor=s1 pm25=10 1767225600000\naq,sensor=s1 pm25=11 1767225660000\n";
   auto basic = anonymous->Send(
       "POST", "/write?db=telegraf&precision=ms", body,
       {{"Authorization", "Basic " + Base64(std::string("telegraf:") + kTestAdminToken)}});
   EXPECT_EQ(basic.status, 204) << basic.body;
-  auto query = anonymous->Send("POST",
-                               std::string("/write?db=telegraf&precision=s&u=telegraf&p=") +
-                                   kTestAdminToken,
-                               "aq,sensor=s1 pm25=12 1767225720\n");
+  auto query = anonymous->Send(
+      "POST", std::string("/write?db=telegraf&precision=s&u=telegraf&p=") + kTestAdminToken,
+      "aq,sensor=s1 pm25=12 1767225720\n");
   EXPECT_EQ(query.status, 204) << query.body;
   json::value history = History("urn:ngsi-ld:AirQualityObserved:s1", "pm25");
   const auto& values = history.at("pm25").at("values").as_array();
@@ -277,9 +280,9 @@ TEST_F(LineProtocolTest, TokensRolesAndDeviceOwnership) {
   EXPECT_EQ(bad.status, 401);
 
   auto analyst = CreateToken(http(), {{"role", "analyst"}, {"tenants", {"default"}}});
-  auto reader = anonymous->Send(
-      "POST", "/api/v2/write?bucket=b&precision=s", body,
-      {{"Authorization", "Token " + std::string(analyst.at("token").as_string())}});
+  auto reader =
+      anonymous->Send("POST", "/api/v2/write?bucket=b&precision=s", body,
+                      {{"Authorization", "Token " + std::string(analyst.at("token").as_string())}});
   EXPECT_EQ(reader.status, 403) << reader.body;
   EXPECT_EQ(reader.Json().at("code"), "forbidden");
   EXPECT_EQ(http().Get(EntityUrl("urn:ngsi-ld:AirQualityObserved:own-1")).status, 404);
@@ -323,9 +326,10 @@ TEST_F(LineProtocolTest, CsvBulkWritesThroughTheSameMappingAllOrNothing) {
   json::value history = History("urn:ngsi-ld:AirQualityObserved:c1", "pm25");
   EXPECT_EQ(history.at("pm25").at("values").as_array().size(), 2u);
 
-  auto bad = http().Send("POST", "/api/v1/bulk/csv?measurement=aqcsv",
-                         "sensor,time,pm25\nc3,2026-01-01T00:00:00Z,1\nc4,2026-01-01T00:00:00Z,lots\n",
-                         {{"Content-Type", "text/csv"}});
+  auto bad =
+      http().Send("POST", "/api/v1/bulk/csv?measurement=aqcsv",
+                  "sensor,time,pm25\nc3,2026-01-01T00:00:00Z,1\nc4,2026-01-01T00:00:00Z,lots\n",
+                  {{"Content-Type", "text/csv"}});
   EXPECT_TRUE(IsProblem(bad, 400, "BadRequestData"));
   EXPECT_NE(bad.body.find("line 3: column 'pm25': not a number"), std::string::npos) << bad.body;
   EXPECT_EQ(bad.body.find("lots"), std::string::npos);
@@ -337,7 +341,8 @@ TEST_F(LineProtocolTest, GzipBodiesMayNotInflatePastTheBodyLimit) {
   StartWith({"--max-body-bytes", "4096"});
   std::string lines;
   for (int i = 0; i < 400; ++i) {
-    lines += "aq,sensor=big pm25=" + std::to_string(i) + " " + std::to_string(1767225600 + i) + "\n";
+    lines +=
+        "aq,sensor=big pm25=" + std::to_string(i) + " " + std::to_string(1767225600 + i) + "\n";
   }
   const std::string gz = Gzip(lines);
   ASSERT_LT(gz.size(), 4096u);
@@ -356,7 +361,7 @@ TEST_F(LineProtocolTest, AcknowledgedWritesSurviveSigkill) {
   auto sensor_of = [](int w, int i) { return "k" + std::to_string(w) + "-" + std::to_string(i); };
   std::vector<std::string> acknowledged;
   for (auto [w, i] : AcknowledgedBeforeSigkill(
-           *server_, /*writers=*/4, /*kill_after=*/1500, [&](HttpClient& client, int w, int i) {
+           *server_, /*writers=*/4, /*kill_after=*/1500, [&](HttpClient&client, int w, int i) {
              std::string body;
              for (int k = 0; k < 3; ++k) {
                body += "aq,sensor=" + sensor_of(w, i) + " pm25=" + std::to_string(k) + " " +

@@ -44,8 +44,7 @@ std::string Gunzip(std::string_view gz) {
 }
 
 std::vector<std::pair<int, int>> AcknowledgedBeforeSigkill(ServerProcess& server, int writers,
-                                                           size_t kill_after,
-                                                           const Writer& write) {
+                                                           size_t kill_after, const Writer& write) {
   const int port = server.port();
   std::mutex mu;
   std::vector<std::pair<int, int>> acknowledged;  // guarded by mu

@@ -22,7 +22,6 @@ std::string Gunzip(std::string_view gz);
 // Returns the (writer, i) of every acknowledged write.
 using Writer = std::function<int(HttpClient& client, int writer, int i)>;
 std::vector<std::pair<int, int>> AcknowledgedBeforeSigkill(ServerProcess& server, int writers,
-                                                           size_t kill_after,
-                                                           const Writer& write);
+                                                           size_t kill_after, const Writer& write);
 
 }  // namespace civitas::testing

@@ -42,10 +42,10 @@ enum class LpFieldType : uint8_t { kFloat, kInteger, kUnsigned, kString, kBoolea
 struct LpField {
   std::string_view key{};
   LpFieldType type = LpFieldType::kFloat;
-  double float_value = 0;         // kFloat: finite
-  int64_t int_value = 0;          // kInteger
-  uint64_t uint_value = 0;        // kUnsigned
-  bool bool_value = false;        // kBoolean
+  double float_value = 0;           // kFloat: finite
+  int64_t int_value = 0;            // kInteger
+  uint64_t uint_value = 0;          // kUnsigned
+  bool bool_value = false;          // kBoolean
   std::string_view string_value{};  // kString, unescaped
 
   friend bool operator==(const LpField&, const LpField&) = default;
@@ -112,8 +112,8 @@ class LpParser {
   struct Arena;
   std::string_view Unescape(std::string_view raw, bool string_value, bool equals_special);
   std::string_view TakeName(std::string_view line, size_t& pos, bool equals);
-  Status TakeKey(std::string_view line, size_t& pos, int64_t line_number,
-                 std::string_view element, std::string_view& key);
+  Status TakeKey(std::string_view line, size_t& pos, int64_t line_number, std::string_view element,
+                 std::string_view& key);
 
   LpPrecision precision_;
   int64_t now_ns_;

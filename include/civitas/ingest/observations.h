@@ -22,8 +22,8 @@ namespace civitas::ingest {
 
 struct EntityObservations {
   struct Series {
-    std::string name;       // expanded attribute IRI
-    std::string unit_code;  // "" for none
+    std::string name;                                             // expanded attribute IRI
+    std::string unit_code;                                        // "" for none
     model::AttributeKind kind = model::AttributeKind::kProperty;  // or kGeoProperty (location)
   };
   struct Sample {
@@ -34,7 +34,7 @@ struct EntityObservations {
   std::string id;
   std::vector<std::string> types;  // expanded, sorted, unique
   std::vector<Series> series;
-  std::vector<Sample> samples;     // observations (fields, timed CSV cells), in input order
+  std::vector<Sample> samples;  // observations (fields, timed CSV cells), in input order
   // Untimed values (tags, cells of a CSV without observedAt column): the latest per series,
   // as Properties without observedAt; `timestamp_us` only orders them.
   std::vector<Sample> properties;
