@@ -1,11 +1,10 @@
 #include "civitas/ingest/observations.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <optional>
 
 #include "civitas/model/entity_ops.h"
+#include "src/ingest/names.h"
 
 namespace civitas::ingest {
 namespace {
@@ -22,15 +21,6 @@ int64_t MicrosOf(int64_t ns) {
   int64_t us = ns / 1000;
   if (ns % 1000 < 0) --us;
   return us;
-}
-
-std::optional<double> NumberOf(std::string_view text) {
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
 }
 
 std::optional<double> NumberOf(const LpField& field) {
@@ -245,7 +235,7 @@ Status ObservationBatch::AddPoint(const LpPoint& point, int64_t line_number) {
         return LineError(line_number, where + ": " + r.error);
       case Role::kLongitude:
       case Role::kLatitude:
-        (r.role == Role::kLongitude ? longitude : latitude) = NumberOf(tag.value);
+        (r.role == Role::kLongitude ? longitude : latitude) = ParseFiniteDouble(tag.value);
         if (!(r.role == Role::kLongitude ? longitude : latitude)) {
           return LineError(line_number, where + ": a coordinate that is not a number");
         }
@@ -380,7 +370,7 @@ Status ObservationBatch::AddRow(const CsvLayout& layout, const std::vector<std::
     model::Json value;
     switch (c.type) {
       case CsvValueType::kNumber: {
-        auto number = NumberOf(cell);
+        auto number = ParseFiniteDouble(cell);
         if (!number) return BadRequestData("column '" + name + "': not a number");
         value = *number;
         break;
@@ -395,7 +385,7 @@ Status ObservationBatch::AddRow(const CsvLayout& layout, const std::vector<std::
         value = boost::json::string(cell);
         break;
       case CsvValueType::kAuto:
-        if (auto number = NumberOf(cell)) {
+        if (auto number = ParseFiniteDouble(cell)) {
           value = *number;
         } else if (cell == "true" || cell == "false") {
           value = cell == "true";
@@ -409,9 +399,9 @@ Status ObservationBatch::AddRow(const CsvLayout& layout, const std::vector<std::
   if (layout.longitude >= 0) {
     const auto lon_at = static_cast<size_t>(layout.longitude);
     const auto lat_at = static_cast<size_t>(layout.latitude);
-    auto lon = NumberOf(row[lon_at]);
+    auto lon = ParseFiniteDouble(row[lon_at]);
     if (!lon) return BadRequestData("column '" + header[lon_at] + "': not a number");
-    auto lat = NumberOf(row[lat_at]);
+    auto lat = ParseFiniteDouble(row[lat_at]);
     if (!lat) return BadRequestData("column '" + header[lat_at] + "': not a number");
     if (!InRange(*lon, *lat)) {
       return BadRequestData("columns '" + header[lon_at] + "', '" + header[lat_at] +
