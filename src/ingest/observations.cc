@@ -227,17 +227,18 @@ Status ObservationBatch::AddPoint(const LpPoint& point, int64_t line_number) {
     const bool mapped = mapping.attributes.count(tag.key) > 0;
     if (is_id_tag(tag) && !mapped) continue;
     const Resolved& r = Resolve(mapping, tag.key, /*tag=*/true);
-    const std::string where = "tag " + std::to_string(i + 1);
+    // Built on failure only: no allocation per tag on the way through.
+    auto where = [i] { return "tag " + std::to_string(i + 1); };
     switch (r.role) {
       case Role::kDrop:
         break;
       case Role::kInvalid:
-        return LineError(line_number, where + ": " + r.error);
+        return LineError(line_number, where() + ": " + r.error);
       case Role::kLongitude:
       case Role::kLatitude:
         (r.role == Role::kLongitude ? longitude : latitude) = ParseFiniteDouble(tag.value);
         if (!(r.role == Role::kLongitude ? longitude : latitude)) {
-          return LineError(line_number, where + ": a coordinate that is not a number");
+          return LineError(line_number, where() + ": a coordinate that is not a number");
         }
         break;
       case Role::kAttribute:
