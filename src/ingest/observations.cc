@@ -153,9 +153,18 @@ void ObservationBatch::Commit(EntityObservations& entity, bool observed, int64_t
     }
     auto same = std::find_if(entity.properties.begin(), entity.properties.end(),
                              [&](const Sample& s) { return s.series == series; });
+    if (same != entity.properties.end() && timestamp_us < same->timestamp_us) continue;
+    const bool unchanged_tag = same != entity.properties.end() && staged.value.is_null() &&
+                               same->value.is_string() &&
+                               same->value.get_string() == staged.tag_text;
+    if (unchanged_tag) {
+      same->timestamp_us = timestamp_us;
+      continue;
+    }
+    if (staged.value.is_null()) staged.value = boost::json::string(staged.tag_text);
     if (same == entity.properties.end()) {
       entity.properties.push_back({series, timestamp_us, std::move(staged.value)});
-    } else if (timestamp_us >= same->timestamp_us) {
+    } else {
       *same = Sample{series, timestamp_us, std::move(staged.value)};
     }
   }
@@ -242,7 +251,7 @@ Status ObservationBatch::AddPoint(const LpPoint& point, int64_t line_number) {
         }
         break;
       case Role::kAttribute:
-        staged_.push_back({&r.series, boost::json::string(tag.value), /*observed=*/false});
+        staged_.push_back({&r.series, nullptr, /*observed=*/false, tag.value});
         break;
     }
   }

@@ -103,6 +103,8 @@ class ObservationBatch {
     const EntityObservations::Series* series;  // outlives the point or row being added
     model::Json value;
     bool observed = true;  // false: an untimed value (a tag, the location)
+    // A tag's text, made a JSON string only when it replaces the entity's (tags rarely change).
+    std::string_view tag_text{};
   };
   std::vector<Staged> staged_;
   std::vector<const LpTag*> sorted_tags_;
