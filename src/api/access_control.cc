@@ -114,22 +114,80 @@ std::string ActionOf(const HttpRequest& request) {
 }
 
 Reply ProblemReply(const HttpRequest& request, const Status& status) {
-  Reply reply;
-  reply.response = ProblemResponse(status, request.version());
+  Reply reply = ErrorReply(request, status);
   if (status.code() == StatusCode::kUnauthenticated) {
     reply.response.set(http::field::www_authenticate, "Bearer realm=\"civitas\"");
   }
   return reply;
 }
 
-Result<Principal> AccessControl::Impl::Authenticate(std::string_view authorization) const {
-  authorization = Trim(authorization);
-  if (authorization.size() < 7 ||
-      !(authorization.substr(0, 7) == "Bearer " || authorization.substr(0, 7) == "bearer ")) {
-    return Unauthenticated("Authorization must be 'Bearer <token>'");
+namespace {
+
+bool SchemeIs(std::string_view header, std::string_view scheme) {
+  if (header.size() <= scheme.size() || header[scheme.size()] != ' ') return false;
+  for (size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != scheme[i]) return false;
   }
-  std::string_view token = Trim(authorization.substr(7));
-  if (token.empty()) return Unauthenticated("the bearer token is empty");
+  return true;
+}
+
+// The password of "Basic base64(user:password)".
+Result<std::string> BasicPassword(std::string_view encoded) {
+  std::string decoded(encoded.size(), '\0');
+  size_t size = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
+                        encoded.data(), encoded.size(), nullptr, &size, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return Unauthenticated("the Basic credentials are not base64");
+  }
+  decoded.resize(size);
+  size_t colon = decoded.find(':');
+  if (colon == std::string::npos) return Unauthenticated("Basic credentials must be user:password");
+  return decoded.substr(colon + 1);
+}
+
+// InfluxDB 1.x clients may send the credentials as query parameters u and p.
+std::optional<std::string> QueryPassword(std::string_view target) {
+  size_t question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    if (pair.starts_with("p=")) {
+      auto decoded = PercentDecode(pair.substr(2));
+      return decoded.ok() ? std::move(*decoded) : std::string();
+    }
+    if (pair.size() == query.size()) break;
+    query.remove_prefix(pair.size() + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> PresentedToken(const HttpRequest& request,
+                                                  std::string_view path) {
+  std::string_view header = Trim(request[http::field::authorization]);
+  if (header.empty()) {
+    if (path == "/write") return QueryPassword(request.target());
+    return std::optional<std::string>();
+  }
+  std::string token;
+  if (SchemeIs(header, "bearer") || SchemeIs(header, "token")) {
+    token = std::string(Trim(header.substr(header.find(' ') + 1)));
+  } else if (SchemeIs(header, "basic")) {
+    CIVITAS_ASSIGN_OR_RETURN(token, BasicPassword(Trim(header.substr(6))));
+  } else {
+    return Unauthenticated(
+        "Authorization must be 'Bearer <token>', 'Token <token>' or Basic with the token as "
+        "the password");
+  }
+  return std::optional<std::string>(std::move(token));
+}
+
+Result<Principal> AccessControl::Impl::Authenticate(std::string_view token) const {
+  token = Trim(token);
+  if (token.empty()) return Unauthenticated("the token is empty");
   if (credentials.admin_token_hash) {
     auto presented = credentials.tokens->Hash(token);
     if (sodium_memcmp(presented.data(), credentials.admin_token_hash->data(), presented.size()) ==
@@ -198,12 +256,14 @@ Reply AccessControl::Impl::Gate(HttpRequest& request, const Peer& peer) {
   Principal who;
   if (s.options.insecure_no_auth) {
     who = AdminPrincipal("insecure-no-auth");
-  } else if (auto header = request[http::field::authorization]; !header.empty()) {
+  } else if (auto presented = PresentedToken(request, path);
+             !presented.ok() || presented->has_value()) {
     // A locked-out address is not even told whether its next guess would have been right.
     if (auto d = s.auth_failures.Peek(peer.address); !d.allowed) {
       return TooMany(request, d.retry_after, "too many failed authentications from this address");
     }
-    auto verified = s.Authenticate(header);
+    auto verified =
+        presented.ok() ? s.Authenticate(**presented) : Result<Principal>(presented.status());
     if (!verified.ok()) {
       s.auth_failures.Charge(peer.address);
       Reply reply = ProblemReply(request, verified.status());
@@ -220,10 +280,14 @@ Reply AccessControl::Impl::Gate(HttpRequest& request, const Peer& peer) {
   }
 
   Status allowed = Status::Ok();
+  // A device token on a route whose entities come from the body mapping: the handler checks each.
+  std::function<bool(std::string_view)> owned;
   if (!who.Has(rule.permission)) {
     const bool own_write =
         rule.permission == Permission::kWriteEntities && who.Has(Permission::kWriteOwnEntities);
-    if (own_write) {
+    if (own_write && rule.owned_entities_by_handler) {
+      owned = [&who](std::string_view id) { return who.OwnsEntity(id); };
+    } else if (own_write) {
       allowed = CheckOwnership(who, request, path);
     } else if (who.role == Role::kPublic) {
       allowed = Unauthenticated("this resource needs a bearer token");
@@ -255,7 +319,7 @@ Reply AccessControl::Impl::Gate(HttpRequest& request, const Peer& peer) {
   } else if (path == "/api/v1/audit") {
     reply = s.AuditQuery(request);
   } else {
-    reply = s.broker.Handle(request);
+    reply = s.broker.Handle(request, owned ? &owned : nullptr);
   }
   // Sensors' samples are not audited one by one: only people's writes, commands and exports.
   if (!rule.audit_kind.empty() && who.role != Role::kDevice) {

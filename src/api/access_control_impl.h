@@ -22,9 +22,9 @@ struct AccessControl::Impl {
   // The allowed Origin of a request, or "" (cors.cc).
   std::string_view AllowedOrigin(const HttpRequest& request) const;
 
-  // The principal of a request that carries an Authorization header; kUnauthenticated when
-  // the header or the credential is bad.
-  Result<security::Principal> Authenticate(std::string_view authorization) const;
+  // The principal of a presented token (PresentedToken); kUnauthenticated when it does not
+  // verify.
+  Result<security::Principal> Authenticate(std::string_view token) const;
 
   // Appends an audit event; a failing audit write is logged, not answered (the action is done).
   // `durable_reply`: the reply waits for a group commit, which then covers the record too.
@@ -36,6 +36,13 @@ struct AccessControl::Impl {
   Reply Tokens(HttpRequest& request, const security::Principal& who, const Peer& peer);
   Reply AuditQuery(HttpRequest& request);
 };
+
+// The token a request presents: Authorization "Bearer <t>" or "Token <t>" (InfluxDB 2 clients),
+// "Basic base64(user:t)" (InfluxDB 1.x clients: the password is the token), or on /write the
+// 1.x query parameter p=<t>. nullopt when it presents none; kUnauthenticated for an
+// Authorization header of another scheme or malformed Basic credentials.
+Result<std::optional<std::string>> PresentedToken(const HttpRequest& request,
+                                                  std::string_view path);
 
 // The request's tenant as the principal's tenant list names it ("" = default).
 std::string_view TenantOf(const HttpRequest& request);

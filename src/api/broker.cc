@@ -1,5 +1,6 @@
 #include "broker_impl.h"
 
+#include "civitas/core/check.h"
 #include "civitas/core/log.h"
 
 namespace civitas::api {
@@ -26,12 +27,18 @@ Status MethodNotAllowed(const HttpRequest& request) {
 Broker::Broker(store::Store& store, model::ContextStore& contexts, const Clock& clock,
                BrokerOptions options, ingest::DeviceRegistry* devices,
                notify::Notifier* notifier)
-    : impl_(new Impl{store, contexts, clock, options, devices, notifier}) {}
+    : impl_(new Impl{store, contexts, clock, std::move(options), devices, notifier}) {
+  if (!impl_->options.ingest) {
+    auto defaults = ingest::IngestMappings::Compile({}, contexts.Core());
+    CIVITAS_CHECK(defaults.ok());
+    impl_->options.ingest = std::move(*defaults);
+  }
+}
 
 Broker::~Broker() = default;
 
-Reply Broker::Handle(HttpRequest& request) {
-  return impl_->Route(request, ready_, readiness_check_);
+Reply Broker::Handle(HttpRequest& request, const EntityFilter* writable) {
+  return impl_->Route(request, ready_, readiness_check_, writable);
 }
 
 Status Broker::Impl::CheckTenant(const RequestScope& scope) const {
@@ -40,7 +47,8 @@ Status Broker::Impl::CheckTenant(const RequestScope& scope) const {
 }
 
 Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready,
-                          const std::function<bool()>& readiness_check) {
+                          const std::function<bool()>& readiness_check,
+                          const EntityFilter* writable) {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz") return PlainReply(request, http::status::ok, R"({"status":"ok"})");
@@ -50,6 +58,8 @@ Reply Broker::Impl::Route(HttpRequest& request, const std::atomic<bool>& ready,
                       is_ready ? R"({"status":"ready"})" : R"({"status":"starting"})");
   }
   if (path.starts_with("/iot/") && devices != nullptr) return Provisioning(request, path);
+  if (path == "/api/v2/write" || path == "/write") return WriteLineProtocol(request, writable);
+  if (path == "/api/v1/bulk/csv") return BulkCsv(request, writable);
   if (!path.starts_with(kBase)) {
     return ErrorReply(request, NotFound("no resource at " + std::string(path)));
   }

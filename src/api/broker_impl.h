@@ -19,7 +19,7 @@ struct Broker::Impl {
   notify::Notifier* notifier;       // null: no subscriptions API
 
   Reply Route(HttpRequest& request, const std::atomic<bool>& ready,
-              const std::function<bool()>& readiness_check);
+              const std::function<bool()>& readiness_check, const EntityFilter* writable);
 
   // entities.cc
   Reply CreateEntity(RequestScope& scope);
@@ -67,6 +67,10 @@ struct Broker::Impl {
   Reply RetrieveSubscription(RequestScope& scope, const std::string& id);
   Reply UpdateSubscription(RequestScope& scope, const std::string& id);
   Reply DeleteSubscription(RequestScope& scope, const std::string& id);
+
+  // ingest_api.cc: POST /api/v2/write, /write (InfluxDB line protocol), /api/v1/bulk/csv
+  Reply WriteLineProtocol(HttpRequest& request, const EntityFilter* writable);
+  Reply BulkCsv(HttpRequest& request, const EntityFilter* writable);
 
   // provisioning.cc: the IoT Agent API /iot/services and /iot/devices[/{id}]
   Reply Provisioning(HttpRequest& request, std::string_view path);

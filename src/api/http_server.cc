@@ -88,9 +88,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     try {
       reply = state_.handler(request, peer_);
     } catch (const std::exception& e) {
-      // The last-resort guard: handlers report errors as values; reaching here is a bug.
+      // The last-resort guard: handlers report errors as values; reaching here is a bug. The
+      // query string stays out of the log (InfluxDB 1.x clients send a token as p=...).
+      std::string_view target = request.target();
       spdlog::error("handler threw for {} {}: {}", std::string(request.method_string()),
-                    std::string(request.target()), e.what());
+                    std::string(target.substr(0, target.find('?'))), e.what());
       reply.response = InternalErrorResponse(request);
     }
     reply.response.keep_alive(request.keep_alive());

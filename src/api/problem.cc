@@ -40,6 +40,8 @@ ProblemType TypeOf(StatusCode code) {
       return {"Forbidden", "Permission denied"};
     case StatusCode::kTooManyRequests:
       return {"TooManyRequests", "Too many requests"};
+    case StatusCode::kPayloadTooLarge:
+      return {"BadRequestData", "Request too large"};
     case StatusCode::kIoError:
     case StatusCode::kInternal:
     case StatusCode::kOk:
@@ -79,6 +81,8 @@ http::status HttpStatusOf(StatusCode code) {
       return http::status::forbidden;
     case StatusCode::kTooManyRequests:
       return http::status::too_many_requests;
+    case StatusCode::kPayloadTooLarge:
+      return http::status::payload_too_large;
     case StatusCode::kIoError:
     case StatusCode::kInternal:
       return http::status::internal_server_error;
@@ -95,10 +99,52 @@ boost::json::object ProblemDetails(const Status& status) {
   return out;
 }
 
-HttpResponse ProblemResponse(const Status& status, unsigned version) {
+ErrorDialect ErrorDialectOf(std::string_view path) {
+  if (path == "/api/v2/write") return ErrorDialect::kInfluxV2;
+  if (path == "/write") return ErrorDialect::kInfluxV1;
+  return ErrorDialect::kNgsiLd;
+}
+
+namespace {
+
+// InfluxDB 2's error codes (its API reference: "invalid", "unauthorized", ...).
+std::string_view InfluxCodeOf(http::status status) {
+  switch (status) {
+    case http::status::bad_request:
+    case http::status::unsupported_media_type:
+      return "invalid";
+    case http::status::unauthorized:
+      return "unauthorized";
+    case http::status::forbidden:
+      return "forbidden";
+    case http::status::not_found:
+      return "not found";
+    case http::status::payload_too_large:
+      return "request too large";
+    case http::status::too_many_requests:
+      return "too many requests";
+    default:
+      return "internal error";
+  }
+}
+
+}  // namespace
+
+HttpResponse ProblemResponse(const Status& status, unsigned version, ErrorDialect dialect) {
   HttpResponse res{HttpStatusOf(status.code()), version};
   res.set(http::field::content_type, "application/json");
-  res.body() = boost::json::serialize(ProblemDetails(status));
+  switch (dialect) {
+    case ErrorDialect::kNgsiLd:
+      res.body() = boost::json::serialize(ProblemDetails(status));
+      break;
+    case ErrorDialect::kInfluxV2:
+      res.body() = boost::json::serialize(boost::json::object{
+          {"code", InfluxCodeOf(res.result())}, {"message", status.message()}});
+      break;
+    case ErrorDialect::kInfluxV1:
+      res.body() = boost::json::serialize(boost::json::object{{"error", status.message()}});
+      break;
+  }
   return res;
 }
 

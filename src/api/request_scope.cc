@@ -28,6 +28,8 @@ std::string MediaType(std::string_view value) {
   return Lower(Trim(value.substr(0, value.find(';'))));
 }
 
+}  // namespace
+
 Status ValidateTenant(std::string_view tenant) {
   if (tenant.size() > 64) return BadRequestData("NGSILD-Tenant is longer than 64 characters");
   for (char c : tenant) {
@@ -37,6 +39,8 @@ Status ValidateTenant(std::string_view tenant) {
   }
   return Status::Ok();
 }
+
+namespace {
 
 Result<ResponseMedia> NegotiateAccept(std::string_view accept) {
   if (Trim(accept).empty()) return ResponseMedia::kJson;
@@ -169,6 +173,14 @@ Status ParseQueryString(std::string_view query, std::map<std::string, std::strin
 
 }  // namespace
 
+Result<std::map<std::string, std::string>> QueryParams(std::string_view target) {
+  std::map<std::string, std::string> params;
+  if (size_t question = target.find('?'); question != std::string_view::npos) {
+    CIVITAS_RETURN_IF_ERROR(ParseQueryString(target.substr(question + 1), params));
+  }
+  return params;
+}
+
 bool RequestScope::HasOption(std::string_view option) const {
   const std::string* options = Param("options");
   if (options == nullptr) return false;
@@ -186,10 +198,7 @@ Result<RequestScope> OpenScope(HttpRequest& request, std::string_view path_after
                                model::ContextStore& contexts) {
   RequestScope scope;
   scope.http = &request;
-  std::string_view target = request.target();
-  if (size_t question = target.find('?'); question != std::string_view::npos) {
-    CIVITAS_RETURN_IF_ERROR(ParseQueryString(target.substr(question + 1), scope.params));
-  }
+  CIVITAS_ASSIGN_OR_RETURN(scope.params, QueryParams(request.target()));
   std::string_view rest = path_after_base;
   while (!rest.empty()) {
     size_t slash = rest.find('/');
@@ -276,7 +285,10 @@ Reply EmptyReply(const RequestScope& scope, http::status status) {
 }
 
 Reply ErrorReply(const HttpRequest& request, const Status& status) {
-  return Reply{ProblemResponse(status, request.version()), false};
+  std::string_view target = request.target();
+  return Reply{ProblemResponse(status, request.version(),
+                               ErrorDialectOf(target.substr(0, target.find('?')))),
+               false};
 }
 
 Reply ErrorReply(const RequestScope& scope, const Status& status) {

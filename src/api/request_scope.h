@@ -48,8 +48,17 @@ Reply EmptyReply(const RequestScope& scope, http::status status);
 // Replies of the APIs outside NGSI-LD (/iot, /api/v1): application/json, no @context.
 Reply PlainJsonReply(const HttpRequest& request, http::status status,
                      const boost::json::value& body);
+// Error replies: ProblemDetails, or InfluxDB's shape on its write paths (problem.h).
 Reply ErrorReply(const RequestScope& scope, const Status& status);
 Reply ErrorReply(const HttpRequest& request, const Status& status);
+
+// The query parameters of a request target, percent-decoded; a repeated one joined with ','.
+// kInvalidRequest on a bad escape.
+Result<std::map<std::string, std::string>> QueryParams(std::string_view target);
+
+// NGSILD-Tenant: letters, digits, '_', '-', '.', at most 64 bytes ("" is the default tenant).
+// kBadRequestData otherwise.
+Status ValidateTenant(std::string_view tenant);
 
 // Percent-decoding of a path segment or parameter ('+' stays literal). kInvalidRequest on a bad
 // escape.

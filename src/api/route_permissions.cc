@@ -15,6 +15,9 @@ struct Row {
   TenantScope tenant;
   std::string_view write_audit;  // audit kind of writes ("" none)
   bool audit_reads = false;
+  // Writes whose entities only the handler can tell (mapped from the body): a device token's
+  // ownership is checked there, on every entity the request maps to.
+  bool owned_entities_by_handler = false;
 };
 
 // THE route table: first matching prefix wins, so specific rows come first. Keep in sync with
@@ -37,6 +40,12 @@ constexpr std::array kRows = {
         "write"},
     Row{"/ngsi-ld/v1/", P::kAdministration, P::kAdministration, TenantScope::kAllTenants, "write"},
     Row{"/iot/", P::kProvisioning, P::kProvisioning, TenantScope::kAllTenants, "write"},
+    // Compact ingest (line protocol, CSV): entity writes, devices limited to their entities.
+    Row{"/api/v2/write", P::kWriteEntities, P::kWriteEntities, TenantScope::kHeader, "write", false,
+        true},
+    Row{"/write", P::kWriteEntities, P::kWriteEntities, TenantScope::kHeader, "write", false, true},
+    Row{"/api/v1/bulk/csv", P::kWriteEntities, P::kWriteEntities, TenantScope::kHeader, "write",
+        false, true},
     Row{"/api/v1/tokens", P::kManageTokens, P::kManageTokens, TenantScope::kAllTenants, ""},
     Row{"/api/v1/audit", P::kReadAudit, P::kAdministration, TenantScope::kAllTenants, ""},
     Row{"/api/v1/export", P::kExport, P::kExport, TenantScope::kHeader, "export", true},
@@ -68,6 +77,7 @@ RouteRule RuleFor(http::verb method, std::string_view path, bool metrics_public)
     rule.permission = read ? row.read : row.write;
     rule.tenant = row.tenant;
     if (!read || row.audit_reads) rule.audit_kind = row.write_audit;
+    rule.owned_entities_by_handler = row.owned_entities_by_handler;
     return rule;
   }
   return {};

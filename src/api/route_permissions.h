@@ -22,6 +22,8 @@ struct RouteRule {
   TenantScope tenant = TenantScope::kHeader;
   // Non-empty: the request is audited with this kind ("write", "command", "export").
   std::string_view audit_kind{};
+  // A device token may write here; the handler rejects entities the token does not own.
+  bool owned_entities_by_handler = false;
 };
 
 // The rule for a method and a path (without query string). Unknown paths under /api/ and

@@ -60,5 +60,18 @@ TEST(RoutePermissionsTest, ServerWideResourcesNeedAllTenants) {
             Permission::kSubmitReports);
 }
 
+TEST(RoutePermissionsTest, CompactIngestIsAnEntityWriteOwnedPerEntityByTheHandler) {
+  for (const char* path : {"/api/v2/write", "/write", "/api/v1/bulk/csv"}) {
+    RouteRule rule = RuleFor(V::post, path, false);
+    EXPECT_EQ(rule.permission, Permission::kWriteEntities) << path;
+    EXPECT_EQ(rule.tenant, TenantScope::kHeader) << path;
+    EXPECT_EQ(rule.audit_kind, "write") << path;
+    EXPECT_TRUE(rule.owned_entities_by_handler) << path;
+  }
+  EXPECT_FALSE(RuleFor(V::post, "/ngsi-ld/v1/entities", false).owned_entities_by_handler);
+  EXPECT_EQ(RuleFor(V::post, "/writer", false).permission, Permission::kAdministration);
+  EXPECT_FALSE(RuleFor(V::post, "/writer", false).owned_entities_by_handler);
+}
+
 }  // namespace
 }  // namespace civitas::api

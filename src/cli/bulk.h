@@ -11,11 +11,14 @@ struct ImportOptions {
   std::string tenant;
   bool restart = false;  // ignore what an earlier, interrupted import of a file recorded
   std::string mapping;   // column mapping for *.csv files (docs/formats/bulk.md)
+  std::string csv;       // or: the civitas.yaml ingest mapping of this measurement for *.csv
+  std::string config;    // civitas.yaml for --csv; empty: ./civitas.yaml when present
 };
 
 // `civitas import`: reads NGSI-LD entities from JSON / JSON-LD documents (*.json, *.jsonld: one
-// entity or an array), JSON Lines (*.jsonl, *.ndjson) and CSV (*.csv, one entity per row through
-// the --mapping), each optionally gzip-compressed (.gz),
+// entity or an array), JSON Lines (*.jsonl, *.ndjson) and CSV (*.csv, one observation of an
+// entity per row through the --mapping file or the civitas.yaml mapping --csv names), each
+// optionally gzip-compressed (.gz),
 // and upserts them into the store of a data dir that no server has open. Batches of 500 are
 // made durable before the file's progress is recorded in the store's metadata, so an
 // interrupted import resumes after the last durable batch. Progress on stderr, then a summary

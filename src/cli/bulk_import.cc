@@ -13,9 +13,11 @@
 #include "civitas/core/log.h"
 #include "civitas/ingest/bulk.h"
 #include "civitas/ingest/csv_mapping.h"
+#include "civitas/ingest/observations.h"
 #include "civitas/model/entity_ops.h"
 #include "civitas/store/store.h"
 #include "demo_terminal.h"
+#include "server_config.h"
 
 namespace civitas::cli {
 namespace {
@@ -117,9 +119,17 @@ std::optional<FileProgress> LoadProgress(store::Store& store, const std::string&
 
 class Importer {
  public:
+  // `mappings` and `csv_measurement` (the mapping CSV rows go through) may be null / empty: no
+  // CSV files then.
   Importer(store::Store& store, model::ContextStore& contexts, std::string tenant,
-           const ingest::CsvMapping* mapping)
-      : store_(store), contexts_(contexts), tenant_(std::move(tenant)), mapping_(mapping) {}
+           const ingest::IngestMappings* mappings, std::string csv_measurement)
+      : store_(store),
+        contexts_(contexts),
+        tenant_(std::move(tenant)),
+        mappings_(mappings),
+        csv_measurement_(std::move(csv_measurement)) {
+    if (mappings_ != nullptr) rows_.emplace(*mappings_);
+  }
 
   // Imports one file; false when it could not be read or written.
   bool ImportFile(const fs::path& path, bool restart, ProgressBar& bar, int64_t total_bytes);
@@ -127,20 +137,22 @@ class Importer {
   int64_t rejected() const { return rejected_; }
 
  private:
-  // Queues an accepted entity (replacing, or with `merge` updating, an earlier one of the same
-  // id) or counts a rejection.
-  void Add(const std::string& where, int64_t position, Result<model::Entity> entity,
-           bool merge = false);
+  // Queues an accepted entity (replacing an earlier one of the same id) or counts a rejection.
+  void Add(const std::string& where, int64_t position, Result<model::Entity> entity);
+  // Counts a CSV row that rows_ accepted, or its rejection.
+  void Count(const std::string& where, int64_t position, const Status& added);
+  void Reject(const std::string& where, int64_t position, const Status& why);
   Status Flush();
 
   store::Store& store_;
   model::ContextStore& contexts_;
   std::string tenant_;
-  const ingest::CsvMapping* mapping_;  // null without --mapping
+  const ingest::IngestMappings* mappings_;  // null without --mapping or --csv
+  std::string csv_measurement_;
+  std::optional<ingest::ObservationBatch> rows_;  // CSV rows, merged into their entities
   struct Pending {
     model::Entity entity;
-    std::vector<store::TemporalInstance> history;  // of every record merged into it
-    bool merge = false;  // CSV rows update the entity; JSON records replace it
+    std::vector<store::TemporalInstance> history;  // of every record of it in the batch
   };
   std::vector<Pending> batch_;
   std::map<std::string, size_t> index_;  // entity id → position in batch_
@@ -150,17 +162,24 @@ class Importer {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
-void Importer::Add(const std::string& where, int64_t position, Result<model::Entity> entity,
-                   bool merge) {
-  if (!entity.ok()) {
-    ++rejected_;
-    ++reasons_[std::string(entity.status().message())];
-    if (examples_.size() < 20) {
-      examples_.push_back(where + ":" + std::to_string(position) + ": " +
-                          std::string(entity.status().message()));
-    }
-    return;
+void Importer::Reject(const std::string& where, int64_t position, const Status& why) {
+  ++rejected_;
+  ++reasons_[why.message()];
+  if (examples_.size() < 20) {
+    examples_.push_back(where + ":" + std::to_string(position) + ": " + why.message());
   }
+}
+
+void Importer::Count(const std::string& where, int64_t position, const Status& added) {
+  if (added.ok()) {
+    ++accepted_;
+  } else {
+    Reject(where, position, added);
+  }
+}
+
+void Importer::Add(const std::string& where, int64_t position, Result<model::Entity> entity) {
+  if (!entity.ok()) return Reject(where, position, entity.status());
   ++accepted_;
   // Every record's observations go to history, also when a later record of the same entity in
   // this batch replaces them in the entity's current state.
@@ -172,48 +191,38 @@ void Importer::Add(const std::string& where, int64_t position, Result<model::Ent
   }
   auto [it, added] = index_.emplace(entity->id, batch_.size());
   if (added) {
-    batch_.push_back({std::move(*entity), std::move(history), merge});
+    batch_.push_back({std::move(*entity), std::move(history)});
     return;
   }
   Pending& pending = batch_[it->second];
-  if (merge) {
-    std::vector<model::NotUpdated> ignored;
-    model::WriteAttributes(pending.entity, std::move(entity->attributes),
-                           model::AttributeWriteMode::kAppendOverwrite, Clock::System().Now(),
-                           ignored);
-  } else {
-    pending.entity = std::move(*entity);
-  }
+  pending.entity = std::move(*entity);
   for (auto& instance : history) pending.history.push_back(std::move(instance));
 }
 
 Status Importer::Flush() {
-  if (batch_.empty()) return Status::Ok();
-  std::vector<std::string> ids;
-  for (const auto& [id, index] : index_) ids.push_back(id);
   const Timestamp now = Clock::System().Now();
-  CIVITAS_RETURN_IF_ERROR(store_.Mutate(tenant_, ids, [&](store::Mutation& m) -> Status {
-    for (Pending& pending : batch_) {
-      auto existing = m.Get(pending.entity.id);
-      model::Entity entity;
-      if (pending.merge && existing.ok()) {
-        entity = std::move(*existing);
-        std::vector<model::NotUpdated> ignored;
-        model::WriteAttributes(entity, std::move(pending.entity.attributes),
-                               model::AttributeWriteMode::kAppendOverwrite, now, ignored);
-      } else {
+  if (rows_ && rows_->entity_count() > 0) {
+    CIVITAS_RETURN_IF_ERROR(ingest::WriteObservations(store_, tenant_, *rows_, now));
+    rows_->Clear();
+  }
+  if (!batch_.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& [id, index] : index_) ids.push_back(id);
+    CIVITAS_RETURN_IF_ERROR(store_.Mutate(tenant_, ids, [&](store::Mutation& m) -> Status {
+      for (Pending& pending : batch_) {
         // A replace: an entity that exists keeps its creation time.
-        entity = std::move(pending.entity);
+        auto existing = m.Get(pending.entity.id);
+        model::Entity entity = std::move(pending.entity);
         model::StampNew(entity, now);
         if (existing.ok()) entity.created_at = existing->created_at;
+        m.AddHistory(entity.id, entity.types, std::move(pending.history));
+        m.Put(std::move(entity));
       }
-      m.AddHistory(entity.id, entity.types, std::move(pending.history));
-      m.Put(std::move(entity));
-    }
-    return Status::Ok();
-  }));
-  batch_.clear();
-  index_.clear();
+      return Status::Ok();
+    }));
+    batch_.clear();
+    index_.clear();
+  }
   return store_.SyncDurable();
 }
 
@@ -245,7 +254,7 @@ bool Importer::ImportFile(const fs::path& path, bool restart, ProgressBar& bar,
   }
   const int64_t skip = progress.records;
   auto record_done = [&](int64_t position) -> bool {
-    if (batch_.size() < kBatch) return true;
+    if (batch_.size() + static_cast<size_t>(rows_ ? rows_->accepted() : 0) < kBatch) return true;
     if (Status flushed = Flush(); !flushed.ok()) {
       std::fprintf(stderr, "import: writing %s: %s\n", path.c_str(), flushed.message().c_str());
       return false;
@@ -261,29 +270,28 @@ bool Importer::ImportFile(const fs::path& path, bool restart, ProgressBar& bar,
   };
   const std::string where = path.string();
   if (IsCsv(path)) {
-    if (mapping_ == nullptr) {
-      std::fprintf(stderr, "import: %s is CSV: pass --mapping FILE\n", path.c_str());
+    if (mappings_ == nullptr) {
+      std::fprintf(stderr, "import: %s is CSV: pass --mapping FILE or --csv MEASUREMENT\n",
+                   path.c_str());
       return false;
     }
     std::string line;
     auto header = file.ReadLine(line)
                       ? ingest::ParseCsvRecord(line)
                       : Result<std::vector<std::string>>(BadRequestData("no header line"));
-    Status usable = header.ok() ? ingest::CheckCsvHeader(*mapping_, *header) : header.status();
-    if (!usable.ok()) {
-      std::fprintf(stderr, "import: %s: %s\n", path.c_str(), usable.message().c_str());
+    auto layout = header.ok() ? ingest::MakeCsvLayout(*mappings_, csv_measurement_, *header)
+                              : Result<ingest::CsvLayout>(header.status());
+    if (!layout.ok()) {
+      std::fprintf(stderr, "import: %s: %s\n", path.c_str(),
+                   layout.status().message().c_str());
       return false;
     }
-    auto core = contexts_.Core();
     int64_t position = 1;
     while (file.ReadLine(line)) {
       ++position;
       if (position <= skip || ingest::IsBlankLine(line)) continue;
       auto row = ingest::ParseCsvRecord(line);
-      Add(where, position,
-          row.ok() ? ingest::CsvRowToEntity(*mapping_, *header, *row, *core)
-                   : Result<model::Entity>(row.status()),
-          /*merge=*/true);
+      Count(where, position, row.ok() ? rows_->AddRow(*layout, *row) : row.status());
       if (!record_done(position)) return false;
     }
   } else if (IsLines(path)) {
@@ -334,6 +342,34 @@ void Importer::PrintSummary() const {
   }
 }
 
+// The mappings CSV rows go through and the measurement that picks one: a --mapping file, or
+// civitas.yaml's ingest mapping of --csv MEASUREMENT. No mappings without either option.
+struct CsvChoice {
+  std::shared_ptr<const ingest::IngestMappings> mappings;
+  std::string measurement;
+};
+
+Result<CsvChoice> CsvMappingOf(const ImportOptions& options, model::ContextStore& contexts) {
+  CsvChoice choice;
+  if (!options.csv.empty()) {
+    CIVITAS_ASSIGN_OR_RETURN(auto config, LoadServerConfig(options.config, contexts));
+    choice.mappings = std::move(config.ingest);
+    choice.measurement = options.csv;
+    return choice;
+  }
+  if (options.mapping.empty()) return choice;
+  std::string text;
+  InputFile file(options.mapping);
+  if (!file.ok() || !file.ReadAll(text)) return IoError("--mapping: cannot read " + options.mapping);
+  auto parsed = ingest::ParseCsvMapping(text);
+  if (!parsed.ok()) return InvalidRequest("--mapping: " + parsed.status().message());
+  choice.measurement = parsed->measurement;
+  CIVITAS_ASSIGN_OR_RETURN(choice.mappings,
+                           ingest::IngestMappings::Compile({.mappings = {std::move(*parsed)}},
+                                                           contexts.Core(), "--mapping"));
+  return choice;
+}
+
 }  // namespace
 
 int Import(const ImportOptions& options) {
@@ -370,20 +406,12 @@ int Import(const ImportOptions& options) {
   }
   int64_t total_bytes = 0;
   for (const auto& f : files) total_bytes += static_cast<int64_t>(fs::file_size(f));
-  std::optional<ingest::CsvMapping> mapping;
-  if (!options.mapping.empty()) {
-    std::string text;
-    InputFile file(options.mapping);
-    auto parsed = file.ok() && file.ReadAll(text)
-                      ? ingest::ParseCsvMapping(text)
-                      : Result<ingest::CsvMapping>(IoError("cannot read " + options.mapping));
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "import: --mapping: %s\n", parsed.status().message().c_str());
-      return 2;
-    }
-    mapping = std::move(*parsed);
+  auto csv = CsvMappingOf(options, **contexts);
+  if (!csv.ok()) {
+    std::fprintf(stderr, "import: %s\n", csv.status().message().c_str());
+    return 2;
   }
-  Importer importer(**store, **contexts, options.tenant, mapping ? &*mapping : nullptr);
+  Importer importer(**store, **contexts, options.tenant, csv->mappings.get(), csv->measurement);
   ProgressBar bar("import");
   bool all_read = true;
   for (const auto& f : files)

@@ -176,7 +176,9 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
   parts->notifier->Start();
   parts->broker = std::make_unique<api::Broker>(
       *parts->store, *parts->contexts, Clock::System(),
-      api::BrokerOptions{.max_temporal_instances = options.max_temporal_instances},
+      api::BrokerOptions{.max_temporal_instances = options.max_temporal_instances,
+                         .ingest = config->ingest,
+                         .max_body_bytes = options.max_body_bytes},
       parts->devices.get(), parts->notifier.get());
   CIVITAS_ASSIGN_OR_RETURN(
       parts->tokens, security::TokenStore::Open(*parts->store,

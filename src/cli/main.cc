@@ -141,7 +141,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   import_cmd->add_option("--tenant", import.tenant, "NGSI-LD tenant (default: the default one)");
   import_cmd->add_flag("--restart", import.restart, "Ignore the progress of earlier imports");
-  import_cmd->add_option("--mapping", import.mapping, "Column mapping (JSON) for CSV files");
+  auto* mapping_opt =
+      import_cmd->add_option("--mapping", import.mapping, "Column mapping (JSON) for CSV files");
+  import_cmd
+      ->add_option("--csv", import.csv,
+                   "CSV files through the civitas.yaml ingest mapping of this measurement")
+      ->excludes(mapping_opt);
+  import_cmd->add_option("--config", import.config, "Configuration file for --csv");
 
   civitas::cli::ExportOptions export_options;
   auto* export_cmd = app.add_subcommand(

@@ -61,6 +61,72 @@ TEST(ServerConfigTest, RejectsWhatWouldSilentlyKeepOrLoseData) {
   }
 }
 
+TEST(ServerConfigTest, ParsesIngestMappings) {
+  auto config = ParseServerConfig(R"(
+ingest:
+  context: https://smart-data-models.github.io/dataModel.Environment/context.jsonld
+  mappings:
+    - measurement: aq
+      type: AirQualityObserved
+      id: sensor
+      longitude: lon
+      latitude: lat
+      attributes:
+        pm25: {unitCode: GQ}
+        temp: {name: temperature, unitCode: CEL}
+        note: {type: text}
+        plain:
+    - measurement: cpu
+      id: [host, cpu]
+      idPrefix: "urn:ngsi-ld:Host:"
+      observedAt: time
+      unmapped: drop
+)");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const IngestConfig& ingest = config->ingest;
+  ASSERT_EQ(ingest.context.size(), 1u);
+  ASSERT_EQ(ingest.mappings.size(), 2u);
+  const IngestMappingConfig& aq = ingest.mappings[0];
+  EXPECT_EQ(aq.measurement, "aq");
+  EXPECT_EQ(aq.type, "AirQualityObserved");
+  EXPECT_EQ(aq.id, std::vector<std::string>{"sensor"});
+  EXPECT_EQ(aq.longitude, "lon");
+  EXPECT_TRUE(aq.keep_unmapped);
+  EXPECT_EQ(aq.attributes.at("pm25").unit_code, "GQ");
+  EXPECT_EQ(aq.attributes.at("pm25").type, "auto");
+  EXPECT_EQ(aq.attributes.at("temp").name, "temperature");
+  EXPECT_EQ(aq.attributes.at("note").type, "text");
+  EXPECT_EQ(aq.attributes.at("plain").name, "");
+  const IngestMappingConfig& cpu = ingest.mappings[1];
+  EXPECT_EQ(cpu.id, (std::vector<std::string>{"host", "cpu"}));
+  EXPECT_EQ(cpu.id_prefix, "urn:ngsi-ld:Host:");
+  EXPECT_EQ(cpu.observed_at, "time");
+  EXPECT_FALSE(cpu.keep_unmapped);
+}
+
+TEST(ServerConfigTest, RejectsBadIngestMappings) {
+  const char* bad[] = {
+      "ingest: {mappings: [{type: X}]}\n",                              // no measurement
+      "ingest: {mappings: [{measurement: m, longitude: x}]}\n",         // no latitude
+      "ingest: {mappings: [{measurement: m}, {measurement: m}]}\n",     // twice
+      "ingest: {mappings: [{measurement: m, unmapped: maybe}]}\n",
+      "ingest: {mappings: [{measurement: m, attributes: {a: {type: date}}}]}\n",
+      "ingest: {mappings: [{measurement: m, attributes: {a: {nmae: b}}}]}\n",
+      "ingest: {mappings: [{measurement: m, id: []}]}\n",
+      "ingest: {mappings: [{measurement: m, id: [a, \"\"]}]}\n",
+      "ingest: {mapping: []}\n",
+      "ingest: {mappings: {measurement: m}}\n",
+  };
+  for (const char* text : bad) {
+    auto config = ParseServerConfig(text);
+    EXPECT_FALSE(config.ok()) << text;
+    if (!config.ok()) {
+      EXPECT_EQ(config.status().code(), StatusCode::kInvalidRequest) << text;
+      EXPECT_NE(config.status().message().find("ingest"), std::string::npos) << text;
+    }
+  }
+}
+
 TEST(RetentionPeriodTest, ParsesEveryUnitAndRejectsTheRest) {
   EXPECT_EQ(*ParseRetentionPeriod("90s"), seconds(90));
   EXPECT_EQ(*ParseRetentionPeriod("15m"), seconds(900));

@@ -5,19 +5,12 @@
 #include <boost/json.hpp>
 
 #include "civitas/model/entity_json.h"
+#include "src/ingest/contexts_test_fixture.h"
 
 namespace civitas::ingest {
 namespace {
 
-class BulkTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto contexts = model::OpenContextStore("");
-    ASSERT_TRUE(contexts.ok());
-    contexts_ = std::move(*contexts);
-  }
-  std::unique_ptr<model::ContextStore> contexts_;
-};
+using BulkTest = ContextsTest;
 
 TEST_F(BulkTest, ParsesNormalizedAndConciseLines) {
   auto normalized = ParseImportEntity(

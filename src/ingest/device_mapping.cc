@@ -23,15 +23,6 @@ std::optional<int64_t> ParseInteger(std::string_view text) {
   return v;
 }
 
-std::optional<double> ParseDouble(std::string_view text) {
-  double v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 // A number from a JSON number or its text (UltraLight sends everything as text).
 std::optional<json::value> ToNumber(const json::value& value, bool integer_only) {
   if (value.is_int64() || value.is_uint64()) return value;
@@ -44,7 +35,7 @@ std::optional<json::value> ToNumber(const json::value& value, bool integer_only)
   std::string_view text = value.get_string();
   if (std::optional<int64_t> i = ParseInteger(text)) return json::value(*i);
   if (integer_only) return std::nullopt;
-  if (std::optional<double> d = ParseDouble(text)) return json::value(*d);
+  if (std::optional<double> d = ParseFiniteDouble(text)) return json::value(*d);
   return std::nullopt;
 }
 
@@ -83,8 +74,8 @@ std::optional<json::value> ToGeometry(const json::value& value) {
     while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
     return s;
   };
-  std::optional<double> lat = ParseDouble(trim(text.substr(0, comma)));
-  std::optional<double> lon = ParseDouble(trim(text.substr(comma + 1)));
+  std::optional<double> lat = ParseFiniteDouble(trim(text.substr(0, comma)));
+  std::optional<double> lon = ParseFiniteDouble(trim(text.substr(comma + 1)));
   if (!lat || !lon || std::fabs(*lat) > 90 || std::fabs(*lon) > 180) return std::nullopt;
   return json::value(json::object{{"type", "Point"}, {"coordinates", json::array{*lon, *lat}}});
 }

@@ -1,5 +1,8 @@
 #include "src/ingest/names.h"
 
+#include <charconv>
+#include <cmath>
+
 namespace civitas::ingest {
 namespace {
 
@@ -49,6 +52,15 @@ std::string Lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+std::optional<double> ParseFiniteDouble(std::string_view text) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
 }
 
 }  // namespace civitas::ingest

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,10 @@ bool IsReservedAttributeName(std::string_view name);
 // Whether `segment` may be an apikey or device_id: 1 to 256 bytes, no '/', no MQTT wildcards
 // ('+', '#'), no ASCII control characters or spaces.
 bool IsValidTopicSegment(std::string_view segment);
+
+// The whole of `text` as a finite double (from_chars syntax: no leading '+', no spaces, no
+// hex); nullopt otherwise. UltraLight values and CSV cells are read with it.
+std::optional<double> ParseFiniteDouble(std::string_view text);
 
 // ASCII lower case (protocol and type names are compared case-insensitively).
 std::string Lower(std::string_view text);

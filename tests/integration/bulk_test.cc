@@ -83,6 +83,13 @@ class BulkCommandTest : public ::testing::Test {
     std::ofstream(dir_.path() / "in" / "notes.txt") << "not imported: not an NGSI-LD file";
   }
   std::string Data(const char* name) { return (dir_.path() / name).string(); }
+  // The WeatherObserved history of a data dir, exported as CSV.
+  std::string WeatherHistoryCsv(const char* data_dir) {
+    CommandRun csv = Civitas(dir_.path(), {"export", "--data-dir", Data(data_dir), "--history",
+                                           "--format", "csv", "--type", "WeatherObserved"});
+    EXPECT_EQ(csv.exit_code, 0) << csv.err;
+    return csv.out;
+  }
 
   TempDir dir_;
 };
@@ -198,23 +205,62 @@ TEST_F(BulkCommandTest, CsvRowsBecomeEntitiesWithHistoryThroughTheMapping) {
   EXPECT_NE(run.err.find("weather.csv:5: field 2: unterminated quote"), std::string::npos)
       << run.err;
 
-  CommandRun csv = Civitas(dir_.path(), {"export", "--data-dir", Data("d3"), "--history",
-                                         "--format", "csv", "--type", "WeatherObserved"});
-  ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_NE(csv.out.find("urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
+  const std::string history = WeatherHistoryCsv("d3");
+  EXPECT_NE(history.find("urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
                          "2026-01-01T00:00:00Z,21.5,CEL\n"
                          "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
                          "2026-01-01T01:00:00Z,20.5,CEL\n"),
             std::string::npos)
-      << csv.out;
-  EXPECT_NE(csv.out.find(",note,,2026-01-01T00:00:00Z,\"calm, dry\","), std::string::npos)
-      << csv.out;
+      << history;
+  EXPECT_NE(history.find(",note,,2026-01-01T00:00:00Z,\"calm, dry\","), std::string::npos)
+      << history;
 
   std::ofstream(dir_.path() / "bad-mapping.json") << R"({"type":"T"})";
   EXPECT_EQ(Civitas(dir_.path(), {"import", Data("weather.csv"), "--mapping",
                                   Data("bad-mapping.json"), "--data-dir", Data("d4")})
                 .exit_code,
             2);
+}
+
+TEST_F(BulkCommandTest, CsvThroughTheCivitasYamlIngestMapping) {
+  std::ofstream(dir_.path() / "civitas.yaml") << R"(ingest:
+  mappings:
+    - measurement: stations
+      type: WeatherObserved
+      id: station
+      observedAt: time
+      attributes:
+        t: {name: temperature, unitCode: CEL, type: number}
+)";
+  std::ofstream(dir_.path() / "stations.csv") << "station,time,t,sky\n"
+                                                 "ws 1,2026-01-01T01:00:00Z,20.5,cloudy\n"
+                                                 "ws 1,2026-01-01T00:00:00Z,19,clear\n"
+                                                 "ws 2,2026-01-01T00:00:00Z,hot,clear\n";
+  CommandRun run = Civitas(dir_.path(), {"import", Data("stations.csv"), "--csv", "stations",
+                                         "--config", Data("civitas.yaml"), "--data-dir", Data("d5")});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("2 accepted, 1 rejected"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("stations.csv:4: column 't': not a number"), std::string::npos)
+      << run.err;
+  // Unmapped columns are kept (text, as auto typing finds them); the newest row is the state.
+  const std::string history = WeatherHistoryCsv("d5");
+  EXPECT_NE(history.find("urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
+                         "2026-01-01T00:00:00Z,19,CEL\n"
+                         "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
+                         "2026-01-01T01:00:00Z,20.5,CEL\n"),
+            std::string::npos)
+      << history;
+  ServerProcess server(Data("d5"));
+  HttpClient client(server.port());
+  auto entity = client.Get("/ngsi-ld/v1/entities/urn:ngsi-ld:WeatherObserved:ws%25201?options=keyValues");
+  ASSERT_EQ(entity.status, 200) << entity.body;
+  EXPECT_EQ(entity.Json().at("temperature"), 20.5);
+  EXPECT_EQ(entity.Json().at("sky"), "cloudy");
+  CommandRun both = Civitas(dir_.path(), {"import", Data("stations.csv"), "--csv", "stations",
+                                          "--mapping", Data("civitas.yaml"), "--data-dir",
+                                          Data("d6")});
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
 }
 
 }  // namespace

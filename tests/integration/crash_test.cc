@@ -1,13 +1,10 @@
 // An acknowledged write survives kill -9: writers run at full speed, the server is killed
 // while requests are in flight, and after a restart every acknowledged entity is there.
 
-#include <atomic>
-#include <mutex>
-#include <thread>
-
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "write_support.h"
 
 namespace civitas::testing {
 namespace {
@@ -24,43 +21,22 @@ TEST(CrashTest, AcknowledgedWritesSurviveSigkill) {
   TempDir dir;
   auto server = std::make_unique<ServerProcess>(dir.path());
   ASSERT_GT(server->port(), 0);
-  const int port = server->port();
 
-  constexpr int kWriters = 6;
-  constexpr size_t kKillAfter = 3000;  // acknowledged entities before the kill
-  std::mutex mu;
-  std::vector<std::pair<std::string, int>> acknowledged;  // id → pm25 value, guarded by mu
-  std::atomic<size_t> acked{0};
-  std::atomic<bool> killed{false};
-
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] {
-      HttpClient client(port, /*tolerate_disconnects=*/true);
-      for (int i = 0; !killed.load(std::memory_order_acquire) && i < 100000; ++i) {
-        std::string id = "urn:ngsi-ld:AirQualityObserved:w" + std::to_string(w) + "-" + std::to_string(i);
-        HttpResult result;
-        if (i % 2 == 0) {
-          result = client.Post("/ngsi-ld/v1/entities", Sensor(id, i));
-        } else {
-          // Every other write goes through batch upsert, acknowledged as a whole.
-          result = client.Post("/ngsi-ld/v1/entityOperations/upsert", json::array{Sensor(id, i)});
-        }
-        if (result.status == 201 || result.status == 204) {
-          std::lock_guard lock(mu);
-          acknowledged.emplace_back(id, i);
-          acked.fetch_add(1, std::memory_order_release);
-        } else if (result.status == 0) {
-          return;  // server gone
-        }
-      }
-    });
+  // Every other write goes through batch upsert, acknowledged as a whole.
+  std::vector<std::pair<std::string, int>> acknowledged;  // id → pm25 value
+  auto id_of = [](int w, int i) {
+    return "urn:ngsi-ld:AirQualityObserved:w" + std::to_string(w) + "-" + std::to_string(i);
+  };
+  for (auto [w, i] : AcknowledgedBeforeSigkill(
+           *server, /*writers=*/6, /*kill_after=*/3000, [&](HttpClient& client, int w, int i) {
+             const std::string id = id_of(w, i);
+             return i % 2 == 0 ? client.Post("/ngsi-ld/v1/entities", Sensor(id, i)).status
+                               : client.Post("/ngsi-ld/v1/entityOperations/upsert",
+                                             json::array{Sensor(id, i)})
+                                     .status;
+           })) {
+    acknowledged.emplace_back(id_of(w, i), i);
   }
-  // Kill as soon as enough writes are acknowledged; writers are still sending.
-  while (acked.load(std::memory_order_acquire) < kKillAfter) std::this_thread::yield();
-  server->Kill();
-  killed.store(true, std::memory_order_release);
-  for (auto& t : writers) t.join();
   ::testing::Test::RecordProperty("acknowledged", static_cast<int>(acknowledged.size()));
 
   ServerProcess restarted(dir.path());

@@ -6,6 +6,7 @@
 
 #include "civitas/api/http_server.h"
 #include "civitas/ingest/device_registry.h"
+#include "civitas/ingest/ingest_mapping.h"
 #include "civitas/model/context.h"
 #include "civitas/store/store.h"
 
@@ -22,10 +23,19 @@ struct BrokerOptions {
   // Temporal responses hold at most this many instances per attribute; more → 206 with
   // Content-Range (the client continues from the end of the range).
   size_t max_temporal_instances = 10000;
+  // How line protocol and CSV writes map to entities (civitas.yaml `ingest:`); null: the
+  // built-in default mapping.
+  std::shared_ptr<const ingest::IngestMappings> ingest{};
+  // Largest body once decompressed (Content-Encoding: gzip); more → 413.
+  size_t max_body_bytes = 64u << 20;
 };
 
-// The NGSI-LD API (/ngsi-ld/v1/...) plus /healthz and /readyz over a store and a context
-// store, which must outlive it. Thread-safe: Handle is called concurrently from the server's
+// Which entity ids a request may write (a device token's entity patterns).
+using EntityFilter = std::function<bool(std::string_view entity_id)>;
+
+// The NGSI-LD API (/ngsi-ld/v1/...), the compact ingest endpoints (/api/v2/write and /write
+// for the InfluxDB line protocol, /api/v1/bulk/csv) plus /healthz and /readyz over a store and
+// a context store, which must outlive it. Thread-safe: Handle is called concurrently from the server's
 // threads. Never throws for bad input: every error is a ProblemDetails reply.
 class Broker {
  public:
@@ -36,7 +46,9 @@ class Broker {
          notify::Notifier* notifier = nullptr);
   ~Broker();
 
-  Reply Handle(HttpRequest& request);
+  // `writable`, when given, limits the entities the compact ingest endpoints may write (any
+  // other entity: 403, nothing written); the other endpoints ignore it (the gate checks those).
+  Reply Handle(HttpRequest& request, const EntityFilter* writable = nullptr);
 
   // /readyz answers 200 only after this (the listener is up).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }

@@ -4,6 +4,7 @@
 // the file says what the operator wants; the subsystems it configures check the rest.
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +27,40 @@ struct RetentionConfig {
   std::vector<RetentionConfigRule> rules;
 };
 
+// How an attribute is written from a line protocol field or tag, or a CSV column.
+struct IngestAttributeConfig {
+  std::string name{};       // the attribute's name (a term); "" = the field's, tag's or column's own
+  std::string unit_code{};  // UN/CEFACT code; "" = none
+  // How a CSV cell is read: "auto" (a number, true/false, else text), "number", "text" or
+  // "boolean". Line protocol fields keep their own types and tags are text.
+  std::string type = "auto";
+};
+
+// How line protocol points of one measurement, or the rows of a CSV load that names it, become
+// NGSI-LD entities (ingest/ingest_mapping.h compiles it; docs/formats/line-protocol.md).
+struct IngestMappingConfig {
+  std::string measurement{};  // the measurement, or "*" for every measurement not declared
+  std::string type{};       // the entity type (a term); "" = the measurement
+  // The tags (CSV: columns) whose values, joined by ':', make the entity's local id; empty = the
+  // tag `id` when present, else every tag in key order (CSV: the column `id`).
+  std::vector<std::string> id{};
+  std::string id_prefix{};  // "" = "urn:ngsi-ld:<type>:"
+  std::string observed_at{};  // CSV: the column of ISO 8601 instants; "" = none
+  // A tag, field or column pair giving a `location` Point; both or neither.
+  std::string longitude{}, latitude{};
+  std::map<std::string, IngestAttributeConfig> attributes{};  // by field, tag or column name
+  bool keep_unmapped = true;  // fields, tags and columns not named: kept under their own name
+};
+
+struct IngestConfig {
+  // The @context the type and attribute names expand with (URLs); empty: the core context.
+  std::vector<std::string> context{};
+  std::vector<IngestMappingConfig> mappings{};  // at most one per measurement
+};
+
 struct ServerConfig {
   RetentionConfig retention;
+  IngestConfig ingest;
 };
 
 // Parses the YAML text of civitas.yaml. Unknown keys are errors (a typo must not silently keep

@@ -24,6 +24,7 @@ enum class StatusCode {
   kUnauthenticated,        // no credentials, or credentials that do not verify (401)
   kPermissionDenied,       // a verified principal without the right (403)
   kTooManyRequests,        // a rate limit or lockout; retry later (429)
+  kPayloadTooLarge,        // a request body over the server's limit, e.g. once decompressed (413)
   kIoError,                // storage failure; the operation did not happen
   kInternal,               // a broken invariant
 };
