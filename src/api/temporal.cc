@@ -236,22 +236,20 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
   return p;
 }
 
-Result<std::optional<json::object>> RenderTemporalEntity(store::TemporalReader& reader,
-                                                         std::string_view id,
-                                                         const TemporalParams& p,
-                                                         const model::Context& context,
-                                                         int64_t now_us, TemporalPage& page) {
-  CIVITAS_ASSIGN_OR_RETURN(auto entity, reader.Entity(id));
-  if (!entity) return std::optional<json::object>();
+Result<json::object> RenderTemporalEntity(store::TemporalReader& reader,
+                                          const store::TemporalEntity& entity,
+                                          const TemporalParams& p, const model::Context& context,
+                                          int64_t now_us, TemporalPage& page) {
+  const std::string& id = entity.id;
   json::object out{{"id", json::string(id)}};
-  if (entity->types.size() == 1) {
-    out["type"] = context.CompactIri(entity->types[0]);
-  } else if (!entity->types.empty()) {
+  if (entity.types.size() == 1) {
+    out["type"] = context.CompactIri(entity.types[0]);
+  } else if (!entity.types.empty()) {
     json::array types;
-    for (const auto& t : entity->types) types.emplace_back(context.CompactIri(t));
+    for (const auto& t : entity.types) types.emplace_back(context.CompactIri(t));
     out["type"] = std::move(types);
   }
-  for (const auto& series : entity->series) {
+  for (const auto& series : entity.series) {
     if (!p.attrs.empty() && !p.attrs.contains(series.attr)) continue;
     CIVITAS_ASSIGN_OR_RETURN(json::value rendered,
                              RenderSeries(reader, id, series, p, now_us, page));
@@ -275,7 +273,7 @@ Result<std::optional<json::object>> RenderTemporalEntity(store::TemporalReader& 
       }
     }
   }
-  return std::optional<json::object>(std::move(out));
+  return out;
 }
 
 Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
@@ -297,11 +295,12 @@ Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id)
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   auto reader = store.ReadTemporal(scope.tenant);
   TemporalPage page;
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto entity, reader->Entity(id));
+  if (!entity) return ErrorReply(scope, NotFound("entity '" + id + "' has no temporal history"));
   CIVITAS_ASSIGN_OR_RETURN_REPLY(
-      auto rendered, RenderTemporalEntity(*reader, id, params, *scope.context,
+      auto rendered, RenderTemporalEntity(*reader, *entity, params, *scope.context,
                                           clock.Now().time_since_epoch().count(), page));
-  if (!rendered) return ErrorReply(scope, NotFound("entity '" + id + "' has no temporal history"));
-  return TemporalReply(scope, params, page, std::move(*rendered));
+  return TemporalReply(scope, params, page, std::move(rendered));
 }
 
 Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
@@ -312,8 +311,9 @@ Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
 
 namespace {
 
+// The page's entities as history holds them (read once: rendering needs them too).
 struct IdPage {
-  std::vector<std::string> ids;
+  std::vector<store::TemporalEntity> entities;
   std::optional<int64_t> total;
 };
 
@@ -349,8 +349,8 @@ Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQ
       ++skipped;
       return true;
     }
-    if (page.ids.size() < query.limit) {
-      page.ids.push_back(shape.id);
+    if (page.entities.size() < query.limit) {
+      page.entities.push_back(std::move(**entity));
       return true;
     }
     return query.count;  // past the page: keep going only to count
@@ -381,7 +381,10 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
     // q and geo-queries are about the current state: only current entities can match.
     CIVITAS_ASSIGN_OR_RETURN_REPLY(auto current,
                                    query::RunEntityQuery(*store.Read(scope.tenant), query));
-    for (const auto& e : current.entities) page.ids.push_back(e.id);
+    for (const auto& e : current.entities) {
+      CIVITAS_ASSIGN_OR_RETURN_REPLY(auto entity, reader->Entity(e.id));
+      if (entity) page.entities.push_back(std::move(*entity));
+    }
     page.total = current.total;
   } else {
     CIVITAS_ASSIGN_OR_RETURN_REPLY(page, HistoryIdPage(*reader, query));
@@ -391,11 +394,11 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   TemporalPage instances;
   TemporalParams capped = params;
   capped.max_instances = options.max_temporal_instances;
-  for (const auto& id : page.ids) {
+  for (const auto& entity : page.entities) {
     CIVITAS_ASSIGN_OR_RETURN_REPLY(
         auto rendered,
-        RenderTemporalEntity(*reader, id, capped, *scope.context, now_us, instances));
-    if (rendered) out.push_back(std::move(*rendered));
+        RenderTemporalEntity(*reader, entity, capped, *scope.context, now_us, instances));
+    out.push_back(std::move(rendered));
   }
   Reply reply = TemporalReply(scope, capped, instances, std::move(out));
   if (page.total) reply.response.set("NGSILD-Results-Count", std::to_string(*page.total));

@@ -45,12 +45,12 @@ struct TemporalPage {
 // timeproperty createdAt / deletedAt.
 Result<TemporalParams> ParseTemporalParams(const RequestScope& scope);
 
-// The temporal representation of the entity's history, or nullopt when it has none.
-Result<std::optional<boost::json::object>> RenderTemporalEntity(store::TemporalReader& reader,
-                                                                std::string_view id,
-                                                                const TemporalParams& params,
-                                                                const model::Context& context,
-                                                                int64_t now_us, TemporalPage& page);
+// The temporal representation of the entity's history (`entity`: what reader.Entity gave).
+Result<boost::json::object> RenderTemporalEntity(store::TemporalReader& reader,
+                                                 const store::TemporalEntity& entity,
+                                                 const TemporalParams& params,
+                                                 const model::Context& context, int64_t now_us,
+                                                 TemporalPage& page);
 
 // The reply for a rendered temporal body: 200, or 206 with
 // "Content-Range: date-time <first>-<end>/<lastN or *>" when `page` was cut.

@@ -91,24 +91,50 @@ Result<Timestamp> ParseTimestamp(std::string_view s) {
   return Timestamp{duration_cast<microseconds>(t.time_since_epoch())};
 }
 
+namespace {
+
+// Writes `v` as exactly `width` decimal digits (zero-padded).
+char* PutDigits(char* p, long long v, int width) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
+  return p + width;
+}
+
+}  // namespace
+
+// By hand rather than snprintf: temporal replies format two timestamps per aggregate bucket.
 std::string FormatTimestamp(Timestamp t) {
   using namespace std::chrono;
   auto day_point = floor<days>(t);
   year_month_day ymd{day_point};
   hh_mm_ss<microseconds> tod{t - day_point};
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                        static_cast<int>(tod.seconds().count()));
-  auto micros = tod.subseconds().count();
-  if (micros % 1000 == 0 && micros != 0) {
-    n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", static_cast<long long>(micros / 1000));
-  } else if (micros != 0) {
-    n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
+  char* p = buf;
+  const int year = static_cast<int>(ymd.year());
+  if (year >= 0 && year <= 9999) {
+    p = PutDigits(p, year, 4);
+  } else {
+    p += std::snprintf(p, 16, "%04d", year);
   }
-  buf[n++] = 'Z';
-  return std::string(buf, n);
+  *p++ = '-';
+  p = PutDigits(p, static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  p = PutDigits(p, static_cast<unsigned>(ymd.day()), 2);
+  *p++ = 'T';
+  p = PutDigits(p, tod.hours().count(), 2);
+  *p++ = ':';
+  p = PutDigits(p, tod.minutes().count(), 2);
+  *p++ = ':';
+  p = PutDigits(p, tod.seconds().count(), 2);
+  const long long micros = tod.subseconds().count();
+  if (micros % 1000 == 0 && micros != 0) {
+    *p++ = '.';
+    p = PutDigits(p, micros / 1000, 3);
+  } else if (micros != 0) {
+    *p++ = '.';
+    p = PutDigits(p, micros, 6);
+  }
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 const Clock& Clock::System() {

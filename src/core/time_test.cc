@@ -14,6 +14,20 @@ TEST(TimestampTest, RoundTripsUtcWithFraction) {
   EXPECT_EQ(FormatTimestamp(*micro), "2024-05-01T10:00:00.123456Z");
 }
 
+TEST(TimestampTest, FormatsEveryFieldWidthAcrossTheEpochAndBeyondFourDigitYears) {
+  auto at = [](int64_t us) { return FormatTimestamp(Timestamp(std::chrono::microseconds(us))); };
+  EXPECT_EQ(at(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(at(-1), "1969-12-31T23:59:59.999999Z");
+  EXPECT_EQ(at(-62'135'596'800'000'000 + 1'000), "0001-01-01T00:00:00.001Z");
+  EXPECT_EQ(at(253'402'300'800'000'000), "10000-01-01T00:00:00Z");
+  for (const char* text :
+       {"0999-02-03T04:05:06Z", "2024-11-30T23:09:08.070Z", "1900-03-01T00:00:00.000001Z"}) {
+    auto t = ParseTimestamp(text);
+    ASSERT_TRUE(t.ok()) << text;
+    EXPECT_EQ(FormatTimestamp(*t), text);
+  }
+}
+
 TEST(TimestampTest, AppliesOffsets) {
   auto t = ParseTimestamp("2024-05-01T12:30:00+02:30");
   ASSERT_TRUE(t.ok());
@@ -28,9 +42,9 @@ TEST(TimestampTest, OrdersChronologically) {
 }
 
 TEST(TimestampTest, RejectsMalformedText) {
-  for (const char* bad : {"", "2024", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z",
-                          "2024-05-01T25:00:00Z", "2024-05-01T10:00:00Zjunk", "yesterday",
-                          "2024-05-01T10:00:00."}) {
+  for (const char* bad :
+       {"", "2024", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-05-01T25:00:00Z",
+        "2024-05-01T10:00:00Zjunk", "yesterday", "2024-05-01T10:00:00."}) {
     auto t = ParseTimestamp(bad);
     EXPECT_FALSE(t.ok()) << bad;
     if (!t.ok()) {
