@@ -13,15 +13,25 @@ int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp FromMicros(int64_t v) { return Timestamp{std::chrono::microseconds{v}}; }
 
 // The record is written straight to text (no DOM): encoding was a tenth of an ingest write.
+// `key` is the record's first member; AppendField for the others.
 void AppendKey(std::string& out, char key) {
   out += '"';
   out += key;
   out += "\":";
 }
+void AppendField(std::string& out, char key) {
+  out += ',';
+  AppendKey(out, key);
+}
 void AppendInt(std::string& out, int64_t v) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
   out.append(digits, end);
+}
+void AppendTime(std::string& out, char key, const std::optional<Timestamp>& t) {
+  if (!t) return;
+  AppendField(out, key);
+  AppendInt(out, Micros(*t));
 }
 void AppendStrings(std::string& out, const std::vector<std::string>& v) {
   out += '[';
@@ -32,46 +42,40 @@ void AppendStrings(std::string& out, const std::vector<std::string>& v) {
   out += ']';
 }
 
+void AppendAttribute(std::string& out, const Attribute& a);
+void AppendAttributes(std::string& out, const std::vector<Attribute>& attributes) {
+  out += '[';
+  for (size_t i = 0; i < attributes.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendAttribute(out, attributes[i]);
+  }
+  out += ']';
+}
+
 void AppendAttribute(std::string& out, const Attribute& a) {
   out += '{';
   AppendKey(out, 'n');
   AppendJsonString(out, a.name);
   if (a.kind != AttributeKind::kProperty) {
-    out += ',';
-    AppendKey(out, 'k');
+    AppendField(out, 'k');
     AppendInt(out, static_cast<int>(a.kind));
   }
-  out += ',';
-  AppendKey(out, 'v');
+  AppendField(out, 'v');
   AppendJsonText(out, a.value);
   if (!a.dataset_id.empty()) {
-    out += ',';
-    AppendKey(out, 'd');
+    AppendField(out, 'd');
     AppendJsonString(out, a.dataset_id);
   }
-  auto time = [&](char key, const std::optional<Timestamp>& t) {
-    if (!t) return;
-    out += ',';
-    AppendKey(out, key);
-    AppendInt(out, Micros(*t));
-  };
-  time('o', a.observed_at);
+  AppendTime(out, 'o', a.observed_at);
   if (!a.unit_code.empty()) {
-    out += ',';
-    AppendKey(out, 'u');
+    AppendField(out, 'u');
     AppendJsonString(out, a.unit_code);
   }
-  time('c', a.created_at);
-  time('m', a.modified_at);
+  AppendTime(out, 'c', a.created_at);
+  AppendTime(out, 'm', a.modified_at);
   if (!a.sub_attributes.empty()) {
-    out += ',';
-    AppendKey(out, 's');
-    out += '[';
-    for (size_t i = 0; i < a.sub_attributes.size(); ++i) {
-      if (i > 0) out += ',';
-      AppendAttribute(out, a.sub_attributes[i]);
-    }
-    out += ']';
+    AppendField(out, 's');
+    AppendAttributes(out, a.sub_attributes);
   }
   out += '}';
 }
@@ -118,32 +122,17 @@ std::string EncodeEntity(const Entity& e) {
   out += '{';
   AppendKey(out, 'i');
   AppendJsonString(out, e.id);
-  out += ',';
-  AppendKey(out, 't');
+  AppendField(out, 't');
   AppendStrings(out, e.types);
   if (!e.scopes.empty()) {
-    out += ',';
-    AppendKey(out, 's');
+    AppendField(out, 's');
     AppendStrings(out, e.scopes);
   }
-  if (e.created_at) {
-    out += ',';
-    AppendKey(out, 'c');
-    AppendInt(out, Micros(*e.created_at));
-  }
-  if (e.modified_at) {
-    out += ',';
-    AppendKey(out, 'm');
-    AppendInt(out, Micros(*e.modified_at));
-  }
-  out += ',';
-  AppendKey(out, 'a');
-  out += '[';
-  for (size_t i = 0; i < e.attributes.size(); ++i) {
-    if (i > 0) out += ',';
-    AppendAttribute(out, e.attributes[i]);
-  }
-  out += "]}";
+  AppendTime(out, 'c', e.created_at);
+  AppendTime(out, 'm', e.modified_at);
+  AppendField(out, 'a');
+  AppendAttributes(out, e.attributes);
+  out += '}';
   return out;
 }
 

@@ -44,16 +44,17 @@ class TemporalStoreTest : public ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     store_ = std::move(*opened);
   }
-  // Writes the entity with a temperature observed at `t`.
-  void PutObserved(const std::string& id, double value, int64_t t) {
+  // Writes the entity with a temperature observed at `observed` and modified at `modified`.
+  void PutTemperature(const std::string& id, const std::string& type, double value,
+                      int64_t observed, int64_t modified) {
     model::Entity e;
     e.id = id;
-    e.types = {"https://example.org/Room"};
+    e.types = {type};
     model::Attribute a;
     a.name = kTemp;
     a.value = value;
-    a.observed_at = Timestamp(std::chrono::microseconds(t));
-    a.modified_at = Timestamp(std::chrono::microseconds(kT0));
+    a.observed_at = Timestamp(std::chrono::microseconds(observed));
+    a.modified_at = Timestamp(std::chrono::microseconds(modified));
     e.attributes.push_back(std::move(a));
     ASSERT_TRUE(store_
                     ->Mutate("", {&e.id, 1},
@@ -62,6 +63,9 @@ class TemporalStoreTest : public ::testing::Test {
                                return Status::Ok();
                              })
                     .ok());
+  }
+  void PutObserved(const std::string& id, double value, int64_t t) {
+    PutTemperature(id, "https://example.org/Room", value, t, kT0);
   }
   Status AddNumbers(const std::string& id, const std::string& attr,
                     const std::vector<std::pair<int64_t, double>>& samples) {
@@ -278,24 +282,8 @@ TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
 // A data dir from before the temporal column family existed opens, and keeps its entities.
 TEST_F(TemporalStoreTest, ARuleCanTurnTheModifiedAtTimelineOff) {
   Reopen({{.type = "T", .raw = std::chrono::hours(24 * 365 * 100), .modified_at_timeline = false}});
-  for (const std::string type : {"T", "V"}) {
-    model::Entity e;
-    e.id = "urn:" + type;
-    e.types = {type};
-    model::Attribute a;
-    a.name = kTemp;
-    a.value = 1.5;
-    a.observed_at = Timestamp(std::chrono::microseconds(kT0));
-    a.modified_at = Timestamp(std::chrono::microseconds(kT0 + kHour));
-    e.attributes.push_back(std::move(a));
-    ASSERT_TRUE(store_
-                    ->Mutate("", {&e.id, 1},
-                             [&](Mutation& m) {
-                               m.Put(e);
-                               return Status::Ok();
-                             })
-                    .ok());
-  }
+  for (const std::string type : {"T", "V"})
+    PutTemperature("urn:" + type, type, 1.5, kT0, kT0 + kHour);
   auto count = [&](const std::string& id, TimeProperty property) {
     size_t n = 0;
     EXPECT_TRUE(store_->ReadTemporal("")
