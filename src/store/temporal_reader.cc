@@ -15,40 +15,46 @@ class RocksTemporalReader final : public TemporalReader {
                       Tenant tenant)
       : db_(db), cf_(cf), heads_(heads), tenant_(tenant) {}
 
+  // One pass over the entity's keys: its types key sorts first, each series' kind key first
+  // among the series' keys; the chunks in between are skipped with one seek per series.
   Result<std::optional<TemporalEntity>> Entity(std::string_view id) override {
     TemporalEntity entity;
     entity.id = std::string(id);
-    std::string prefix = tk::EntityPrefix(tenant_, id);
-    std::string types;
-    auto s = db_.Get(rocksdb::ReadOptions(), cf_, tk::EntityTypesKey(tenant_, id), &types);
-    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read temporal entity");
-    bool found = s.ok();
-    if (found && !tk::DecodeTypes(types, entity.types)) {
-      return Internal("corrupt temporal entity types");
-    }
+    const std::string prefix = tk::EntityPrefix(tenant_, id);
     std::string upper = prefix;
     upper.back() = '\x01';
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions options;
     options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
-    // Attribute IRIs are never empty, so the first series key is past prefix + "\x01".
-    for (it->Seek(prefix + '\x01'); it->Valid();) {
+    bool found = false;
+    it->Seek(prefix);
+    if (it->Valid() && it->key().size() == prefix.size() + 1) {  // the types key
+      if (!tk::DecodeTypes(it->value().ToStringView(), entity.types)) {
+        return Internal("corrupt temporal entity types");
+      }
+      found = true;
+      it->Next();
+    }
+    while (it->Valid()) {
       std::string_view key = it->key().ToStringView();
       std::string_view rest = key.substr(prefix.size());
       size_t attr_end = rest.find(tk::kSep);
       size_t dataset_end = attr_end == std::string_view::npos ? std::string_view::npos
                                                               : rest.find(tk::kSep, attr_end + 1);
-      if (dataset_end == std::string_view::npos) return Internal("corrupt temporal key");
+      if (attr_end == 0 || dataset_end == std::string_view::npos) {
+        return Internal("corrupt temporal key");
+      }
       TemporalSeries series;
       series.attr = std::string(rest.substr(0, attr_end));
       series.dataset_id = std::string(rest.substr(attr_end + 1, dataset_end - attr_end - 1));
       std::string series_prefix(key.substr(0, prefix.size() + dataset_end + 1));
-      std::string kind;
-      auto ks = db_.Get(rocksdb::ReadOptions(), cf_, series_prefix + tk::kKindTag, &kind);
-      if (ks.ok() && !kind.empty()) {
-        series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(kind[0]));
-        series.unit_code = kind.substr(1);
+      if (key.size() == series_prefix.size() + 1 && key.back() == tk::kKindTag) {
+        std::string_view kind = it->value().ToStringView();
+        if (!kind.empty()) {
+          series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(kind[0]));
+          series.unit_code = std::string(kind.substr(1));
+        }
       }
       entity.series.push_back(std::move(series));
       found = true;

@@ -328,7 +328,8 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
 Result<std::vector<Sample>> DecodeTimeSeriesChunk(std::string_view bytes) {
   CIVITAS_ASSIGN_OR_RETURN(TimeSeriesChunkReader reader, TimeSeriesChunkReader::Open(bytes));
   std::vector<Sample> samples;
-  samples.reserve(reader.summary().sample_count);
+  // A rolled-up chunk keeps its hour's count but decodes to no sample: that count is no bound.
+  if (!reader.summary().rolled_up) samples.reserve(reader.summary().sample_count);
   Sample sample;
   while (reader.Next(sample)) samples.push_back(sample);
   if (!reader.status().ok()) return reader.status();
