@@ -325,18 +325,11 @@ Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQ
   IdPage page;
   int64_t total = 0;
   size_t skipped = 0;
-  Status status = Status::Ok();
-  auto consider = [&](std::string_view id) {
-    auto entity = reader.Entity(id);
-    if (!entity.ok()) {
-      status = entity.status();
-      return false;
-    }
-    if (!entity->has_value()) return true;
+  auto consider = [&](store::TemporalEntity entity) {
     model::Entity shape;
-    shape.id = std::string(id);
-    shape.types = (*entity)->types;
-    for (const auto& series : (*entity)->series) {
+    shape.id = entity.id;
+    shape.types = entity.types;
+    for (const auto& series : entity.series) {
       model::Attribute a;
       a.name = series.attr;
       a.dataset_id = series.dataset_id;
@@ -350,7 +343,7 @@ Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQ
       return true;
     }
     if (page.entities.size() < query.limit) {
-      page.entities.push_back(std::move(**entity));
+      page.entities.push_back(std::move(entity));
       return true;
     }
     return query.count;  // past the page: keep going only to count
@@ -360,12 +353,13 @@ Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQ
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     for (const auto& id : ids) {
-      if (id > query.after && !consider(id)) break;
+      if (id <= query.after) continue;
+      CIVITAS_ASSIGN_OR_RETURN(auto entity, reader.Entity(id));
+      if (entity && !consider(std::move(*entity))) break;
     }
   } else {
     CIVITAS_RETURN_IF_ERROR(reader.ScanEntities(query.after, consider));
   }
-  CIVITAS_RETURN_IF_ERROR(status);
   if (query.count) page.total = total;
   return page;
 }

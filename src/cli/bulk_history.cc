@@ -41,20 +41,19 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
   int64_t written = 0;
   std::string after;
   for (;;) {
-    std::vector<std::string> ids;
-    CIVITAS_RETURN_IF_ERROR(reader->ScanEntities(after, [&](std::string_view id) {
-      ids.emplace_back(id);
-      return ids.size() < kPage;
+    std::vector<store::TemporalEntity> entities;
+    CIVITAS_RETURN_IF_ERROR(reader->ScanEntities(after, [&](store::TemporalEntity entity) {
+      entities.push_back(std::move(entity));
+      return entities.size() < kPage;
     }));
-    for (const std::string& id : ids) {
-      CIVITAS_ASSIGN_OR_RETURN(auto entity, reader->Entity(id));
-      if (!entity) continue;
-      std::string type = entity->types.empty() ? "" : core.CompactIri(entity->types.front());
+    for (const store::TemporalEntity& entity : entities) {
+      const std::string& id = entity.id;
+      std::string type = entity.types.empty() ? "" : core.CompactIri(entity.types.front());
       if (!what.type.empty() &&
-          std::find(entity->types.begin(), entity->types.end(), what.type) == entity->types.end()) {
+          std::find(entity.types.begin(), entity.types.end(), what.type) == entity.types.end()) {
         continue;
       }
-      for (const store::TemporalSeries& series : entity->series) {
+      for (const store::TemporalSeries& series : entity.series) {
         const std::string attr = core.CompactIri(series.attr);
         Status status =
             reader->Samples(id, series, what.from_us, what.to_us, [&](const store::Sample& sample) {
@@ -86,8 +85,8 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
       }
       progress(written);
     }
-    if (ids.size() < kPage) break;
-    after = ids.back();
+    if (entities.size() < kPage) break;
+    after = entities.back().id;
   }
   return Status::Ok();
 }

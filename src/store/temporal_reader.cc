@@ -15,11 +15,7 @@ class RocksTemporalReader final : public TemporalReader {
                       Tenant tenant)
       : db_(db), cf_(cf), heads_(heads), tenant_(tenant) {}
 
-  // One pass over the entity's keys: its types key sorts first, each series' kind key first
-  // among the series' keys; the chunks in between are skipped with one seek per series.
   Result<std::optional<TemporalEntity>> Entity(std::string_view id) override {
-    TemporalEntity entity;
-    entity.id = std::string(id);
     const std::string prefix = tk::EntityPrefix(tenant_, id);
     std::string upper = prefix;
     upper.back() = '\x01';
@@ -27,46 +23,14 @@ class RocksTemporalReader final : public TemporalReader {
     rocksdb::ReadOptions options;
     options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
-    bool found = false;
     it->Seek(prefix);
-    if (it->Valid() && it->key().size() == prefix.size() + 1) {  // the types key
-      if (!tk::DecodeTypes(it->value().ToStringView(), entity.types)) {
-        return Internal("corrupt temporal entity types");
-      }
-      found = true;
-      it->Next();
-    }
-    while (it->Valid()) {
-      std::string_view key = it->key().ToStringView();
-      std::string_view rest = key.substr(prefix.size());
-      size_t attr_end = rest.find(tk::kSep);
-      size_t dataset_end = attr_end == std::string_view::npos ? std::string_view::npos
-                                                              : rest.find(tk::kSep, attr_end + 1);
-      if (attr_end == 0 || dataset_end == std::string_view::npos) {
-        return Internal("corrupt temporal key");
-      }
-      TemporalSeries series;
-      series.attr = std::string(rest.substr(0, attr_end));
-      series.dataset_id = std::string(rest.substr(attr_end + 1, dataset_end - attr_end - 1));
-      std::string series_prefix(key.substr(0, prefix.size() + dataset_end + 1));
-      if (key.size() == series_prefix.size() + 1 && key.back() == tk::kKindTag) {
-        std::string_view kind = it->value().ToStringView();
-        if (!kind.empty()) {
-          series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(kind[0]));
-          series.unit_code = std::string(kind.substr(1));
-        }
-      }
-      entity.series.push_back(std::move(series));
-      found = true;
-      series_prefix.back() = '\x01';
-      it->Seek(series_prefix);
-    }
-    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "scan temporal series"));
-    if (!found) return std::optional<TemporalEntity>();
+    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal entity"));
+    if (!it->Valid()) return std::optional<TemporalEntity>();
+    CIVITAS_ASSIGN_OR_RETURN(TemporalEntity entity, ReadEntity(*it, prefix));
     return std::optional<TemporalEntity>(std::move(entity));
   }
 
-  Status ScanEntities(std::string_view after, const IdVisitor& visit) override {
+  Status ScanEntities(std::string_view after, const EntityVisitor& visit) override {
     std::string prefix = tenant_;
     prefix.push_back(tk::kSep);
     std::string upper = tenant_;
@@ -79,10 +43,10 @@ class RocksTemporalReader final : public TemporalReader {
     std::string target = prefix;
     if (!after.empty()) target.append(after).push_back('\x01');
     for (it->Seek(target); it->Valid();) {
-      std::string_view rest = it->key().ToStringView().substr(prefix.size());
-      std::string id(rest.substr(0, rest.find(tk::kSep)));
-      if (!visit(id)) break;
-      it->Seek(prefix + id + '\x01');
+      const std::string entity_prefix(tk::EntityPrefixOf(it->key().ToStringView()));
+      if (entity_prefix.empty()) return Internal("corrupt temporal key");
+      CIVITAS_ASSIGN_OR_RETURN(TemporalEntity entity, ReadEntity(*it, entity_prefix));
+      if (!visit(std::move(entity))) break;
     }
     return FromRocks(it->status(), "scan temporal entities");
   }
@@ -153,6 +117,46 @@ class RocksTemporalReader final : public TemporalReader {
   }
 
  private:
+  // The entity whose keys begin at `it` (`prefix`: its entity prefix), in one pass: its types
+  // key sorts first, each series' kind key first among the series' keys, and the chunks in
+  // between are skipped with one seek per series. Leaves `it` past the entity's keys.
+  Result<TemporalEntity> ReadEntity(rocksdb::Iterator& it, const std::string& prefix) {
+    TemporalEntity entity;
+    entity.id = prefix.substr(tenant_.size() + 1, prefix.size() - tenant_.size() - 2);
+    if (it.Valid() && it.key().size() == prefix.size() + 1 && it.key().starts_with(prefix)) {
+      if (!tk::DecodeTypes(it.value().ToStringView(), entity.types)) {
+        return Internal("corrupt temporal entity types");
+      }
+      it.Next();
+    }
+    for (; it.Valid() && it.key().starts_with(prefix);) {
+      std::string_view key = it.key().ToStringView();
+      std::string_view rest = key.substr(prefix.size());
+      size_t attr_end = rest.find(tk::kSep);
+      size_t dataset_end = attr_end == std::string_view::npos ? std::string_view::npos
+                                                              : rest.find(tk::kSep, attr_end + 1);
+      if (attr_end == 0 || dataset_end == std::string_view::npos) {
+        return Internal("corrupt temporal key");
+      }
+      TemporalSeries series;
+      series.attr = std::string(rest.substr(0, attr_end));
+      series.dataset_id = std::string(rest.substr(attr_end + 1, dataset_end - attr_end - 1));
+      std::string series_prefix(key.substr(0, prefix.size() + dataset_end + 1));
+      if (key.size() == series_prefix.size() + 1 && key.back() == tk::kKindTag) {
+        std::string_view kind = it.value().ToStringView();
+        if (!kind.empty()) {
+          series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(kind[0]));
+          series.unit_code = std::string(kind.substr(1));
+        }
+      }
+      entity.series.push_back(std::move(series));
+      series_prefix.back() = '\x01';
+      it.Seek(series_prefix);
+    }
+    CIVITAS_RETURN_IF_ERROR(FromRocks(it.status(), "scan temporal series"));
+    return entity;
+  }
+
   // Calls `on_chunk` for every chunk whose hour overlaps [from_us, to_us), in time order, while
   // `more` stays true.
   template <typename OnChunk>

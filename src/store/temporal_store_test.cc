@@ -378,8 +378,9 @@ TEST_F(TemporalStoreTest, ScanEntitiesListsIdsWithHistoryInOrder) {
     std::vector<std::string> ids;
     EXPECT_TRUE(store_->ReadTemporal("")
                     ->ScanEntities(after,
-                                   [&](std::string_view id) {
-                                     ids.emplace_back(id);
+                                   [&](TemporalEntity entity) {
+                                     EXPECT_EQ(entity.series.size(), 1u);
+                                     ids.push_back(std::move(entity.id));
                                      return true;
                                    })
                     .ok());
@@ -391,8 +392,8 @@ TEST_F(TemporalStoreTest, ScanEntitiesListsIdsWithHistoryInOrder) {
   std::vector<std::string> none;
   ASSERT_TRUE(store_->ReadTemporal("other")
                   ->ScanEntities("",
-                                 [&](std::string_view id) {
-                                   none.emplace_back(id);
+                                 [&](TemporalEntity entity) {
+                                   none.push_back(std::move(entity.id));
                                    return true;
                                  })
                   .ok());

@@ -74,10 +74,11 @@ class TemporalReader {
   // The entity's series, or nullopt when it has no history. kIoError on storage failure.
   virtual Result<std::optional<TemporalEntity>> Entity(std::string_view id) = 0;
 
-  // Calls `visit` with the id of each entity that has history, in ascending id order, starting
-  // after `after` ("" = from the first), until it returns false. kIoError on storage failure.
-  using IdVisitor = std::function<bool(std::string_view id)>;
-  virtual Status ScanEntities(std::string_view after, const IdVisitor& visit) = 0;
+  // Calls `visit` with each entity that has history (as Entity gives it), in ascending id
+  // order, starting after `after` ("" = from the first), until it returns false. One pass over
+  // the keys. kIoError on storage failure, kInternal on a corrupt key.
+  using EntityVisitor = std::function<bool(TemporalEntity entity)>;
+  virtual Status ScanEntities(std::string_view after, const EntityVisitor& visit) = 0;
 
   // Calls `visit` for each sample of the series in [from_us, to_us) in ascending timestamp
   // order until it returns false. Text samples point into buffers valid during the call only.
