@@ -3,9 +3,9 @@
 // Debian's Abseil has its own string_view (not an alias of std::string_view), and its hash and
 // heterogeneous lookup take only that one. Internal to store/.
 
-#include <string_view>
-
 #include <absl/strings/string_view.h>
+
+#include <string_view>
 
 namespace civitas::store {
 

@@ -6,14 +6,14 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/container/flat_hash_map.h>
 
-#include "src/store/absl_view.h"
-
 #include <array>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "src/store/absl_view.h"
 
 namespace civitas::store {
 

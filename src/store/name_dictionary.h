@@ -5,6 +5,9 @@
 // Index keys used to carry whole IRIs (~60 bytes sharing long prefixes), and comparing them
 // dominated memtable inserts; a fixed-width id keeps keys short and prefix-free.
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -14,9 +17,6 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include "civitas/core/result.h"
 
@@ -50,8 +50,8 @@ class NameDictionary {
 
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> ids_;  // guarded by mu_
-  std::vector<std::string> names_;                 // guarded by mu_; index = id
-  std::unordered_set<uint32_t> pending_;           // guarded by mu_: not yet known durable
+  std::vector<std::string> names_;        // guarded by mu_; index = id
+  std::unordered_set<uint32_t> pending_;  // guarded by mu_: not yet known durable
 };
 
 }  // namespace civitas::store

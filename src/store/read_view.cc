@@ -41,8 +41,8 @@ class RocksReadView final : public ReadView {
     for (size_t i = 0; i < ids.size(); ++i) {
       if (statuses[i].IsNotFound()) continue;
       CIVITAS_RETURN_IF_ERROR(FromRocks(statuses[i], "read entity"));
-      CIVITAS_ASSIGN_OR_RETURN(auto entity,
-                               model::DecodeEntity(std::string_view(values[i].data(), values[i].size())));
+      CIVITAS_ASSIGN_OR_RETURN(
+          auto entity, model::DecodeEntity(std::string_view(values[i].data(), values[i].size())));
       out[i] = std::move(entity);
     }
     return out;
@@ -63,7 +63,8 @@ class RocksReadView final : public ReadView {
     return ScanPrefix(index_, keys::NamePrefix('A', tenant_, *attr_id), from, visit);
   }
 
-  Status ScanGeo(std::string_view geoproperty, std::span<const std::pair<uint64_t, uint64_t>> ranges,
+  Status ScanGeo(std::string_view geoproperty,
+                 std::span<const std::pair<uint64_t, uint64_t>> ranges,
                  std::span<const uint64_t> cells, const IdVisitor& visit) override {
     auto geo_id = names_.Find(geoproperty);
     if (!geo_id) return Status::Ok();

@@ -2,9 +2,9 @@
 
 // Snapshot-based ReadView over RocksDB. Internal to store/.
 
-#include <memory>
-
 #include <rocksdb/db.h>
+
+#include <memory>
 
 #include "civitas/store/store.h"
 #include "name_dictionary.h"

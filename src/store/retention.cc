@@ -117,17 +117,14 @@ class RetentionFilter final : public rocksdb::CompactionFilter {
     const ParsedKey parsed = Parse(key.ToStringView());
     const bool chunk =
         parsed.tag == tk::kObservedTimeline.chunk || parsed.tag == tk::kModifiedTimeline.chunk;
-    const bool pending =
-        parsed.tag == tk::kObservedTimeline.pending || parsed.tag == tk::kModifiedTimeline.pending;
-    if (!chunk && !pending) return Decision::kKeep;
+    if (!chunk) return Decision::kKeep;
     const RetentionRule* rule = index_.RuleFor(parsed.entity_prefix);
     if (rule == nullptr) return Decision::kKeep;
     const int64_t hour = tk::HourOf(parsed.time_us);
     if (hour > INT64_MAX - tk::kHourUs) return Decision::kKeep;
     const int64_t age_us = now_us_ - (hour + tk::kHourUs);  // how long ago the hour ended
     if (age_us < std::chrono::microseconds(rule->raw).count()) return Decision::kKeep;
-    // A pending sample is one of many keys of its hour: it cannot be summed into a rollup here.
-    if (chunk && age_us < std::chrono::microseconds(rule->hourly).count()) {
+    if (age_us < std::chrono::microseconds(rule->hourly).count()) {
       auto rolled = RollUpTimeSeriesChunk(existing_value.ToStringView());
       if (!rolled.ok()) return Decision::kKeep;  // a corrupt chunk stays for the reader to report
       *new_value = std::move(*rolled);

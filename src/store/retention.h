@@ -58,8 +58,8 @@ class RetentionIndex {
 // raw, or two rules for one type.
 Status ValidateRetentionRules(std::span<const RetentionRule> rules);
 
-// The temporal column family's compaction filter: drops or rolls up the chunks and pending
-// samples of expired hours, judged at the time the compaction starts. Both arguments must
+// The temporal column family's compaction filter: drops or rolls up the chunks of expired
+// hours, judged at the time the compaction starts. Both arguments must
 // outlive the database.
 std::shared_ptr<rocksdb::CompactionFilterFactory> MakeRetentionFilterFactory(
     const RetentionIndex& index, const Clock& clock);

@@ -317,13 +317,13 @@ Status RocksStore::ReplayHeadLog() {
             HeadUpdate update;
             update.key = std::string(key);
             const std::string prefix(key.substr(0, key.size() - 1));
-            const char chunk_tag = key.back() == temporal_keys::kModifiedTimeline.pending
+            const char chunk_tag = key.back() == temporal_keys::kModifiedTimeline.head
                                        ? temporal_keys::kModifiedTimeline.chunk
                                        : temporal_keys::kObservedTimeline.chunk;
             CIVITAS_ASSIGN_OR_RETURN(update.state,
                                      LoadChunkState(*db_, temporal_, prefix, chunk_tag));
             const int64_t hour = temporal_keys::HourOf(t);
-            if (update.state.hour != hour) update.state = PendingState{};
+            if (update.state.hour != hour) update.state = HeadState{};
             update.state.hour = hour;
             head = replayed.emplace(std::string(key), std::move(update)).first;
           }

@@ -12,7 +12,7 @@ SeriesHeads::Shard& SeriesHeads::ShardOf(std::string_view key) const {
   return shards_[std::hash<std::string_view>{}(tk::EntityPrefixOf(key)) % kShards];
 }
 
-std::optional<PendingState> SeriesHeads::State(std::string_view key) const {
+std::optional<HeadState> SeriesHeads::State(std::string_view key) const {
   Shard& shard = ShardOf(key);
   std::lock_guard lock(shard.mu);
   auto it = shard.heads.find(AbslView(key));

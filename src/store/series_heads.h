@@ -34,7 +34,7 @@ struct SampleValue {
 };
 
 // What a write needs to know about one timeline of a series.
-struct PendingState {
+struct HeadState {
   std::optional<int64_t> hour;  // the hour of the head's samples (or of the newest chunk)
   uint64_t count = 0;           // samples in the head
   // The chunk of that same hour, when one exists: every head sample is later than its last.
@@ -44,14 +44,14 @@ struct PendingState {
 
 // What one committed write changes in one head.
 struct HeadUpdate {
-  std::string key;  // series prefix + pending tag
-  PendingState state;
+  std::string key;  // the head key: series prefix + the timeline's head tag
+  HeadState state;
   bool folded = false;  // the head's samples before this write went into a chunk
   std::vector<std::pair<int64_t, SampleValue>> appended;
 };
 
-// Every series' head, by key (series prefix + pending tag). Thread-safe. A series' head is
-// changed only under its entity's stripe lock, after the write that produced the change
+// Every series' head, by head key (series prefix + the timeline's head tag). Thread-safe. A series'
+// head is changed only under its entity's stripe lock, after the write that produced the change
 // committed; so a reader that copies a head and then reads the chunks misses nothing (a fold
 // commits its chunk before the head lets go of the samples).
 class SeriesHeads {
@@ -59,7 +59,7 @@ class SeriesHeads {
   using Clock = std::chrono::steady_clock;
 
   // nullopt when the series has no head in memory (never written since open).
-  std::optional<PendingState> State(std::string_view key) const;
+  std::optional<HeadState> State(std::string_view key) const;
   // The head's samples in [from_us, to_us), in time order.
   std::vector<std::pair<int64_t, SampleValue>> Samples(std::string_view key, int64_t from_us,
                                                        int64_t to_us) const;
@@ -76,7 +76,7 @@ class SeriesHeads {
 
  private:
   struct Head {
-    PendingState state;
+    HeadState state;
     std::vector<std::pair<int64_t, SampleValue>> samples;  // by time: appends are at the end
     uint64_t first_seq = 0;                                // the log record of the oldest sample
     Clock::time_point first_at;

@@ -33,7 +33,7 @@ inline constexpr int64_t kHourUs = 3'600'000'000;
 // The key tags of one timeline of a series.
 struct Timeline {
   char chunk;
-  char pending;  // ends the head key
+  char head;  // ends the head key
 };
 inline constexpr Timeline kObservedTimeline{'C', 'P'};
 inline constexpr Timeline kModifiedTimeline{'c', 'p'};

@@ -58,7 +58,7 @@ class RocksTemporalReader final : public TemporalReader {
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     // The head first: a fold that commits between the two reads leaves its samples in the
     // chunks, and the head copy's then also-folded samples are skipped as not newer.
-    const auto head = heads_.Samples(prefix + tags.pending, from_us, to_us);
+    const auto head = heads_.Samples(prefix + tags.head, from_us, to_us);
     bool more = true;
     int64_t chunks_end = INT64_MIN;
     CIVITAS_RETURN_IF_ERROR(ScanChunks(
@@ -93,7 +93,7 @@ class RocksTemporalReader final : public TemporalReader {
     }
     if (from_us >= to_us) return Status::Ok();
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
-    const auto head = heads_.Samples(prefix + tags.pending, from_us, to_us);  // first: see Samples
+    const auto head = heads_.Samples(prefix + tags.head, from_us, to_us);  // first: see Samples
     bool more = true;
     int64_t chunks_end = INT64_MIN;
     CIVITAS_RETURN_IF_ERROR(ScanChunks(

@@ -86,7 +86,7 @@ void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
 
 void TemporalWriter::FoldHead(std::string_view head_key) {
   std::string prefix(head_key.substr(0, head_key.size() - 1));
-  const TimeProperty timeline = head_key.back() == tk::kModifiedTimeline.pending
+  const TimeProperty timeline = head_key.back() == tk::kModifiedTimeline.head
                                     ? TimeProperty::kModifiedAt
                                     : TimeProperty::kObservedAt;
   series_[{std::move(prefix), timeline}].fold_head = true;
@@ -157,9 +157,9 @@ Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head
   return seq;
 }
 
-Result<PendingState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
-                                    const std::string& prefix, char chunk_tag) {
-  PendingState state;
+Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
+                                 const std::string& prefix, char chunk_tag) {
+  HeadState state;
   std::string begin = prefix + chunk_tag;
   std::string end = prefix + static_cast<char>(chunk_tag + 1);
   rocksdb::Slice lower(begin), upper(end);
@@ -189,11 +189,11 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
   auto removed = [&](int64_t t) {
     return writes.removed.contains(t) && !writes.samples.contains(t);
   };
-  const std::string head_key = prefix + tags.pending;
+  const std::string head_key = prefix + tags.head;
   // A series deleted in this mutation starts empty: the DeleteRange is in the batch, not yet in
   // the database this reads.
   const bool fresh = Deleted(prefix);
-  PendingState state;
+  HeadState state;
   if (!fresh) {
     if (auto held = heads_.State(head_key)) {
       state = *held;
@@ -255,7 +255,7 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
   }
 
   // Where the head is after this write: with no new sample, the hour stays.
-  PendingState& after = update.state;
+  HeadState& after = update.state;
   after.hour = writes.samples.empty() ? state.hour : std::optional<int64_t>(frontier);
   if (after.hour && state.hour == after.hour) {
     after.count = fold_frontier ? 0 : state.count + new_head;

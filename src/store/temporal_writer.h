@@ -111,7 +111,7 @@ Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head
                               std::string_view head_key);
 // The state of a series without a head in memory, read from its newest chunk: the head of a
 // series starts no earlier than that chunk's hour.
-Result<PendingState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
-                                    const std::string& prefix, char chunk_tag);
+Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
+                                 const std::string& prefix, char chunk_tag);
 
 }  // namespace civitas::store

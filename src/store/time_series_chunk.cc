@@ -148,8 +148,8 @@ std::string TimeSeriesChunkBuilder::Finish() {
   // undoes exactly; zigzag keeps small negative ones small.
   uint64_t unit = 0;
   for (std::size_t i = 1; i < timestamps_.size(); ++i) {
-    unit = std::gcd(unit, static_cast<uint64_t>(timestamps_[i]) -
-                              static_cast<uint64_t>(timestamps_[i - 1]));
+    unit = std::gcd(
+        unit, static_cast<uint64_t>(timestamps_[i]) - static_cast<uint64_t>(timestamps_[i - 1]));
   }
   if (unit == 0) unit = 1;
   BitWriter ts_bits;
@@ -257,8 +257,8 @@ std::string TimeSeriesChunkBuilder::Finish() {
   PutVarint64(out, count);
   if (count == 0) return out;  // nothing else: the builder is already empty
   PutVarint64(out, internal::ZigZagEncode(timestamps_.front()));
-  PutVarint64(out, static_cast<uint64_t>(timestamps_.back()) -
-                       static_cast<uint64_t>(timestamps_.front()));
+  PutVarint64(
+      out, static_cast<uint64_t>(timestamps_.back()) - static_cast<uint64_t>(timestamps_.front()));
   PutVarint64(out, unit);
   if (has_numbers) {
     PutVarint64(out, numbers_.size());

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "src/store/absl_view.h"
 #include "civitas/store/time_series_chunk.h"
+#include "src/store/absl_view.h"
 
 namespace civitas::store {
 namespace {

@@ -89,9 +89,15 @@ std::vector<Input> RandomSeries(std::mt19937_64& rng) {
   std::vector<Input> out;
   for (std::size_t i = 0; i < length; ++i) {
     switch (ts_mode) {
-      case 0: ts += kMinute; break;
-      case 1: ts += rng() % 4 == 0 ? 0 : static_cast<int64_t>(rng() % (10 * kMinute)); break;
-      default: ts += rng() % 50 == 0 ? static_cast<int64_t>(rng() % (5 * kDay)) : kMinute; break;
+      case 0:
+        ts += kMinute;
+        break;
+      case 1:
+        ts += rng() % 4 == 0 ? 0 : static_cast<int64_t>(rng() % (10 * kMinute));
+        break;
+      default:
+        ts += rng() % 50 == 0 ? static_cast<int64_t>(rng() % (5 * kDay)) : kMinute;
+        break;
     }
     const int mode = value_mode == 3 ? static_cast<int>(rng() % 3) : value_mode;
     if (mode == 0) {

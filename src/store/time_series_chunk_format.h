@@ -24,8 +24,8 @@ inline constexpr uint8_t kKnownFlags =
 
 // Largest decimal scale: numbers are n / 10^scale with |n| < 2^53.
 inline constexpr int kMaxDecimalScale = 9;
-inline constexpr std::array<double, kMaxDecimalScale + 1> kPow10 = {
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+inline constexpr std::array<double, kMaxDecimalScale + 1> kPow10 = {1e0, 1e1, 1e2, 1e3, 1e4,
+                                                                    1e5, 1e6, 1e7, 1e8, 1e9};
 inline constexpr double kTwoPow53 = 9007199254740992.0;
 
 // A prefix code for zigzagged integers: bucket k is k one-bits, a zero bit unless k is the last

@@ -55,8 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   TimeSeriesChunkBuilder builder;
   for (const Sample& s : *decoded) {
-    civitas::Status status = s.kind == SampleKind::kNumber ? builder.Append(s.timestamp_us, s.number)
-                                                           : builder.Append(s.timestamp_us, s.text);
+    civitas::Status status = s.kind == SampleKind::kNumber
+                                 ? builder.Append(s.timestamp_us, s.number)
+                                 : builder.Append(s.timestamp_us, s.text);
     CIVITAS_CHECK(status.ok());
   }
   const std::string again = builder.Finish();

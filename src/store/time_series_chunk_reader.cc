@@ -18,9 +18,9 @@ struct TimeSeriesChunkReader::State {
   BitReader timestamps;
   BitReader kinds;
   BitReader numbers;
-  BitReader codes;             // dictionary text codes
-  std::string_view raw_text;   // raw text values, consumed from the front
-  uint64_t decoded = 0;        // samples returned so far
+  BitReader codes;            // dictionary text codes
+  std::string_view raw_text;  // raw text values, consumed from the front
+  uint64_t decoded = 0;       // samples returned so far
   uint64_t numbers_decoded = 0;
   bool finished = false;
   uint8_t flags = 0;
@@ -41,8 +41,7 @@ struct TimeSeriesChunkReader::State {
 TimeSeriesChunkReader::TimeSeriesChunkReader() : state_(std::make_unique<State>()) {}
 TimeSeriesChunkReader::~TimeSeriesChunkReader() = default;
 TimeSeriesChunkReader::TimeSeriesChunkReader(TimeSeriesChunkReader&&) noexcept = default;
-TimeSeriesChunkReader& TimeSeriesChunkReader::operator=(TimeSeriesChunkReader&&) noexcept =
-    default;
+TimeSeriesChunkReader& TimeSeriesChunkReader::operator=(TimeSeriesChunkReader&&) noexcept = default;
 
 namespace {
 

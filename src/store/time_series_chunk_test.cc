@@ -93,14 +93,24 @@ std::vector<Input> RandomSeries(uint64_t seed) {
     if (i > 0) {
       uint64_t gap = 0;
       switch (ts_mode) {
-        case 0: gap = kMinute; break;
-        case 1: gap = kMinute + (rng() % 3) * 1'000'000 - 1'000'000; break;
-        case 2: gap = rng() % 3 == 0 ? 0 : rng() % 1000; break;
-        case 3: gap = rng() % 16 == 0 ? rng() >> (rng() % 40) : 1'000'000; break;
-        default: gap = rng() >> (rng() % 64); break;
+        case 0:
+          gap = kMinute;
+          break;
+        case 1:
+          gap = kMinute + (rng() % 3) * 1'000'000 - 1'000'000;
+          break;
+        case 2:
+          gap = rng() % 3 == 0 ? 0 : rng() % 1000;
+          break;
+        case 3:
+          gap = rng() % 16 == 0 ? rng() >> (rng() % 40) : 1'000'000;
+          break;
+        default:
+          gap = rng() >> (rng() % 64);
+          break;
       }
-      const uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
-                            static_cast<uint64_t>(ts);
+      const uint64_t room =
+          static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) - static_cast<uint64_t>(ts);
       if (gap > room) gap = room;
       ts = static_cast<int64_t>(static_cast<uint64_t>(ts) + gap);
     }
@@ -163,8 +173,8 @@ TEST(TimeSeriesChunkTest, RoundTripsNegativeZeroInDecimalSeries) {
 TEST(TimeSeriesChunkTest, RoundTripsExtremeTimestampsAndHugeGaps) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  std::vector<Input> inputs = {{kMin, 1.0}, {kMin, 2.0}, {kMin + 1, 3.0}, {-1, 4.0},
-                               {0, 5.0},    {kMax - 1, 6.0}, {kMax, 7.0}, {kMax, 8.0}};
+  std::vector<Input> inputs = {{kMin, 1.0}, {kMin, 2.0},     {kMin + 1, 3.0}, {-1, 4.0},
+                               {0, 5.0},    {kMax - 1, 6.0}, {kMax, 7.0},     {kMax, 8.0}};
   ExpectRoundTrip(inputs, Encode(inputs));
   std::vector<Input> two = {{kMin, std::string("a")}, {kMax, std::string("b")}};
   ExpectRoundTrip(two, Encode(two));
@@ -194,8 +204,8 @@ TEST(TimeSeriesChunkTest, RoundTripsRandomSeries) {
 }
 
 TEST(TimeSeriesChunkTest, SummaryDescribesTheNumbers) {
-  std::vector<Input> inputs = {{0, 3.0}, {1, std::string("t")}, {2, -1.5},
-                               {3, std::nan("")}, {4, 10.0}};
+  std::vector<Input> inputs = {
+      {0, 3.0}, {1, std::string("t")}, {2, -1.5}, {3, std::nan("")}, {4, 10.0}};
   Result<TimeSeriesChunkReader> reader = TimeSeriesChunkReader::Open(Encode(inputs));
   ASSERT_TRUE(reader.ok());
   const ChunkSummary& s = reader->summary();
@@ -319,8 +329,8 @@ TEST(TimeSeriesChunkTest, SurvivesRandomCorruption) {
       }
       AggregateBuckets buckets(true);
       (void)AggregateChunk(corrupt, std::numeric_limits<int64_t>::min(), kHour,
-                           std::numeric_limits<int64_t>::min(),
-                           std::numeric_limits<int64_t>::max(), buckets);
+                           std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                           buckets);
     }
   }
   EXPECT_GT(rejected, trials / 4);
