@@ -359,7 +359,12 @@ Status RocksStore::MaintainHeadLog(SeriesHeads::Clock::time_point now) {
   std::lock_guard lock(upkeep_mu_);
   // The sequence number below which the log exceeds its budget: heads older than it fold.
   const uint64_t bytes = log_bytes_.load(std::memory_order_relaxed);
-  log_marks_.emplace_back(next_log_seq_.load(std::memory_order_relaxed), bytes);
+  // Marked only when the log grew, and at most 4,096 marks: dropping the oldest only delays a
+  // fold to the next mark, so an idle or slow store keeps a bounded list.
+  if (log_marks_.empty() || log_marks_.back().second != bytes) {
+    log_marks_.emplace_back(next_log_seq_.load(std::memory_order_relaxed), bytes);
+    if (log_marks_.size() > 4096) log_marks_.pop_front();
+  }
   uint64_t over_budget = 0;
   while (log_marks_.size() > 1 && log_marks_.front().second + kHeadLogBudget <= bytes) {
     over_budget = log_marks_.front().first;
