@@ -210,6 +210,7 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   CIVITAS_RETURN_IF_ERROR(ValidateRetentionRules(options.retention));
   std::unique_ptr<RocksStore> store(new RocksStore());
   store->retention_ = std::make_unique<RetentionIndex>(options.retention);
+  store->head_log_budget_ = options.head_log_budget_bytes;
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -366,7 +367,7 @@ Status RocksStore::MaintainHeadLog(SeriesHeads::Clock::time_point now) {
     if (log_marks_.size() > 4096) log_marks_.pop_front();
   }
   uint64_t over_budget = 0;
-  while (log_marks_.size() > 1 && log_marks_.front().second + kHeadLogBudget <= bytes) {
+  while (log_marks_.size() > 1 && log_marks_.front().second + head_log_budget_ <= bytes) {
     over_budget = log_marks_.front().first;
     log_marks_.pop_front();
   }

@@ -67,7 +67,7 @@ class RocksStore final : public Store {
  public:
   // Head-log upkeep, once a second on the store's thread (public for tests): folds the heads
   // that have held samples since before `now` - kHeadHoldLimit (a series that stops reporting)
-  // or since before the last kHeadLogBudget bytes of log (a bulk load's long heads), so the log
+  // or since before the newest head_log_budget_ bytes of log (a bulk load's long heads), so the log
   // stays small, then deletes the records no head needs.
   Status MaintainHeadLog(SeriesHeads::Clock::time_point now);
 
@@ -82,7 +82,7 @@ class RocksStore final : public Store {
   // folds on its own when its hour ends).
   static constexpr auto kHeadHoldLimit = std::chrono::minutes(90);
   std::atomic<uint64_t> next_log_seq_{1};
-  static constexpr uint64_t kHeadLogBudget = 32u << 20;
+  uint64_t head_log_budget_ = 0;        // StoreOptions::head_log_budget_bytes
   std::atomic<uint64_t> log_bytes_{0};  // head-log bytes written since open
   std::mutex upkeep_mu_;
   uint64_t log_deleted_below_ = 1;                       // guarded by upkeep_mu_

@@ -195,6 +195,34 @@ TEST_F(TemporalStoreTest, HeadsHeldTooLongFoldAndTheHeadLogEmpties) {
             (std::vector<std::pair<int64_t, double>>{{kT0, 3}, {kT0 + 5, 5}}));
 }
 
+TEST_F(TemporalStoreTest, HeadsBehindTheLogBudgetFold) {
+  store_.reset();
+  auto opened = Store::Open(
+      {.data_dir = dir_.string(), .block_cache_bytes = 8u << 20, .head_log_budget_bytes = 1024});
+  ASSERT_TRUE(opened.ok());
+  store_ = std::move(*opened);
+  auto* rocks = dynamic_cast<RocksStore*>(store_.get());
+  ASSERT_NE(rocks, nullptr);
+  auto write_minute = [&](int minute) {
+    for (int e = 0; e < 20; ++e) {
+      ASSERT_TRUE(AddNumbers("urn:e" + std::to_string(e), kTemp,
+                             {{kT0 + minute * 60'000'000LL, double(minute)}})
+                      .ok());
+    }
+  };
+  write_minute(0);
+  ASSERT_TRUE(rocks->MaintainHeadLog(SeriesHeads::Clock::now()).ok());  // marks the log size
+  EXPECT_TRUE(rocks->MaintainHeadLog(SeriesHeads::Clock::now()).ok());  // still within budget
+  for (int minute = 1; minute < 4; ++minute) write_minute(minute);      // > 1 KB of records
+  ASSERT_TRUE(rocks->MaintainHeadLog(SeriesHeads::Clock::now()).ok());  // the heads fold
+  store_.reset();
+  EXPECT_EQ(HeadLogRecords(dir_), 0u);
+  Reopen();
+  EXPECT_EQ(Read("urn:e7", kTemp),
+            (std::vector<std::pair<int64_t, double>>{
+                {kT0, 0}, {kT0 + 60'000'000, 1}, {kT0 + 120'000'000, 2}, {kT0 + 180'000'000, 3}}));
+}
+
 TEST_F(TemporalStoreTest, OutOfOrderAndDuplicatesLandInPlace) {
   ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 5 * kHour, 5}}).ok());
   ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0 + 1 * kHour, 1}, {kT0 + 7 * kHour, 7}}).ok());

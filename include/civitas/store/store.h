@@ -30,6 +30,9 @@ struct StoreOptions {
   std::vector<RetentionRule> retention{};
   // "Now" for retention; the system clock when null. Must outlive the store.
   const Clock* clock = nullptr;
+  // The temporal head log is kept below about this many bytes: older heads are folded into
+  // their chunks (docs/formats/temporal-store.md, "The head log").
+  uint64_t head_log_budget_bytes = 32u << 20;
 };
 
 // Writes made inside Store::Mutate. Reads through it see the latest committed state of the ids
@@ -168,7 +171,8 @@ class Store {
   // loss-tolerant metadata such as delivery counters).
   virtual Status PutMetas(std::span<const std::pair<std::string, std::string>> entries) = 0;
   virtual Status DeleteMeta(std::string_view key) = 0;
-  virtual std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const = 0;
+  virtual std::vector<std::pair<std::string, std::string>> ScanMeta(
+      std::string_view prefix) const = 0;
 };
 
 }  // namespace civitas::store
