@@ -2,7 +2,7 @@
 # server's start and stop, the paged NGSI-LD walks, and everything after the load (the
 # last-reading check, disk after a clean stop + compact + restart, the count check, q1-q4 and
 # the result JSON). Sourced after the kit's lib.sh; the loader sets SYS before sourcing and
-# SERVE_ARGS (extra `civitas serve` options), then calls start_server, loads, and calls
+# may set CONFIG (a `--config FILE` for serve and compact), then calls start_server, loads, and calls
 # report_run with the load's timing (LOAD_S, c0, c1, BG) and WRITE_PATH set. CIVITAS_CONFIG: a
 # civitas.yaml for serve and compact (e.g. bench/peers/no-modified-at.yaml; set SYS to name the
 # row).
@@ -17,7 +17,6 @@ API=$URL/ngsi-ld/v1
 LINK='Link: <https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
 TYPE=AirQualityObserved                  # the generator's entity type and id prefix
 IDP=urn:ngsi-ld:$TYPE:
-SERVE_ARGS=()
 CONFIG=()
 [[ -n "${CIVITAS_CONFIG:-}" ]] && CONFIG=(--config "$CIVITAS_CONFIG")
 
@@ -38,7 +37,7 @@ trap 'exit 143' TERM INT
 start_server() {
   # A local measurement: no tokens for the loader's curl calls, no rate limits.
   "$BIN" serve "${CONFIG[@]}" --data-dir "$DIR/data" --http "127.0.0.1:$PORT" --threads "$THREADS" --log-level warn \
-    --insecure-no-auth --rate-limit 1e9 --rate-burst 1e9 "${SERVE_ARGS[@]}" \
+    --insecure-no-auth --rate-limit 1e9 --rate-burst 1e9 \
     >>"$DIR/server.log" 2>&1 &
   SRV_PID=$!
   local i

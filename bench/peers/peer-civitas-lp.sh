@@ -42,7 +42,7 @@ ingest:
       latitude: lat
       unmapped: drop
 YAML
-SERVE_ARGS=(--config "$DIR/civitas.yaml")
+CONFIG=(--config "$DIR/civitas.yaml")  # for serve and compact (CIVITAS_CONFIG does not apply)
 log "$SYS: splitting influx.lp into batches of $BATCH lines"
 split -l "$BATCH" -d -a 6 "$SRC" "$DIR/batches/b."
 
