@@ -227,6 +227,9 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   rocksdb::ColumnFamilyOptions meta_cf = cf;
   meta_cf.merge_operator = std::make_shared<CounterAddOperator>();
   rocksdb::ColumnFamilyOptions temporal_cf = cf;
+  // The bottom level holds almost all history and is rewritten rarely: ZSTD there shrinks the
+  // chunk headers and keys LZ4 leaves (the samples themselves are already bit-packed).
+  temporal_cf.bottommost_compression = rocksdb::kZSTD;
   if (!store->retention_->empty()) {
     temporal_cf.compaction_filter_factory = MakeRetentionFilterFactory(
         *store->retention_, options.clock != nullptr ? *options.clock : Clock::System());
