@@ -321,9 +321,8 @@ Status RocksStore::ReplayHeadLog() {
             HeadUpdate update;
             update.key = std::string(key);
             const std::string prefix(key.substr(0, key.size() - 1));
-            const char chunk_tag = key.back() == temporal_keys::kModifiedTimeline.head
-                                       ? temporal_keys::kModifiedTimeline.chunk
-                                       : temporal_keys::kObservedTimeline.chunk;
+            const char chunk_tag =
+                temporal_keys::TimelineOf(temporal_keys::TimelineOfHeadKey(key)).chunk;
             CIVITAS_ASSIGN_OR_RETURN(update.state,
                                      LoadChunkState(*db_, temporal_, prefix, chunk_tag));
             const int64_t hour = temporal_keys::HourOf(t);
@@ -379,14 +378,13 @@ Status RocksStore::MaintainHeadLog(SeriesHeads::Clock::time_point now) {
 
 Status RocksStore::FoldHeadsAndTruncate(const std::vector<std::string>& head_keys) {
   for (const auto& head_key : head_keys) {
-    const std::string_view entity = temporal_keys::EntityPrefixOf(head_key);
-    const size_t tenant_end = entity.find(temporal_keys::kSep);
-    const std::string id(entity.substr(tenant_end + 1, entity.size() - tenant_end - 2));
-    CIVITAS_RETURN_IF_ERROR(
-        Mutate(std::string(entity.substr(0, tenant_end)), std::span(&id, 1), [&](Mutation& m) {
-          static_cast<RocksMutation&>(m).FoldHistoryHead(head_key);
-          return Status::Ok();
-        }));
+    const auto [tenant, entity_id] =
+        temporal_keys::SplitEntityPrefix(temporal_keys::EntityPrefixOf(head_key));
+    const std::string id(entity_id);
+    CIVITAS_RETURN_IF_ERROR(Mutate(std::string(tenant), std::span(&id, 1), [&](Mutation& m) {
+      static_cast<RocksMutation&>(m).FoldHistoryHead(head_key);
+      return Status::Ok();
+    }));
   }
   const uint64_t needed = heads_.OldestNeededSeq(next_log_seq_.load(std::memory_order_relaxed));
   if (needed <= log_deleted_below_) return Status::Ok();

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "civitas/store/temporal_store.h"
@@ -40,6 +41,11 @@ inline constexpr Timeline kModifiedTimeline{'c', 'p'};
 inline Timeline TimelineOf(TimeProperty property) {
   return property == TimeProperty::kModifiedAt ? kModifiedTimeline : kObservedTimeline;
 }
+// The timeline a head key (series prefix + head tag) names.
+inline TimeProperty TimelineOfHeadKey(std::string_view head_key) {
+  return head_key.back() == kModifiedTimeline.head ? TimeProperty::kModifiedAt
+                                                   : TimeProperty::kObservedAt;
+}
 
 inline std::string EntityPrefix(std::string_view tenant, std::string_view id) {
   std::string k;
@@ -59,6 +65,13 @@ inline std::string_view EntityPrefixOf(std::string_view key) {
   const size_t id_end = key.find(kSep, tenant_end + 1);
   if (id_end == std::string_view::npos) return {};
   return key.substr(0, id_end + 1);
+}
+
+// The tenant and the id of an entity prefix (`tenant \0 id \0`, as EntityPrefixOf gives it).
+inline std::pair<std::string_view, std::string_view> SplitEntityPrefix(std::string_view prefix) {
+  const size_t tenant_end = prefix.find(kSep);
+  return {prefix.substr(0, tenant_end),
+          prefix.substr(tenant_end + 1, prefix.size() - tenant_end - 2)};
 }
 
 // The value of an entity types key: each expanded type followed by \0.

@@ -122,7 +122,7 @@ class RocksTemporalReader final : public TemporalReader {
   // between are skipped with one seek per series. Leaves `it` past the entity's keys.
   Result<TemporalEntity> ReadEntity(rocksdb::Iterator& it, const std::string& prefix) {
     TemporalEntity entity;
-    entity.id = prefix.substr(tenant_.size() + 1, prefix.size() - tenant_.size() - 2);
+    entity.id = std::string(tk::SplitEntityPrefix(prefix).second);
     if (it.Valid() && it.key().size() == prefix.size() + 1 && it.key().starts_with(prefix)) {
       if (!tk::DecodeTypes(it.value().ToStringView(), entity.types)) {
         return Internal("corrupt temporal entity types");

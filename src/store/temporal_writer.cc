@@ -86,10 +86,7 @@ void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
 
 void TemporalWriter::FoldHead(std::string_view head_key) {
   std::string prefix(head_key.substr(0, head_key.size() - 1));
-  const TimeProperty timeline = head_key.back() == tk::kModifiedTimeline.head
-                                    ? TimeProperty::kModifiedAt
-                                    : TimeProperty::kObservedAt;
-  series_[{std::move(prefix), timeline}].fold_head = true;
+  series_[{std::move(prefix), tk::TimelineOfHeadKey(head_key)}].fold_head = true;
 }
 
 bool TemporalWriter::Deleted(std::string_view key) const {
