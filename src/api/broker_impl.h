@@ -85,6 +85,11 @@ Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const Brok
 // The same from a POST /entityOperations/query body (a Query object).
 Result<query::EntityQuery> QueryFromBody(const RequestScope& scope, const BrokerOptions& options);
 
+// On a GET whose page came back full (`page_size` == `limit`), a `Link: <...>; rel="next"`
+// header to the page after entity `last_id` (an after= cursor in place of offset).
+void AddNextPageLink(const RequestScope& scope, size_t limit, size_t page_size,
+                     std::string_view last_id, Reply& reply);
+
 // A write reply that the server sends only after the WAL is synced.
 inline Reply Durable(Reply reply) {
   reply.needs_durability = true;

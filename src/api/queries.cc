@@ -184,6 +184,13 @@ std::string NextPageTarget(std::string_view target, std::string_view last_id) {
 
 }  // namespace
 
+void AddNextPageLink(const RequestScope& scope, size_t limit, size_t page_size,
+                     std::string_view last_id, Reply& reply) {
+  if (scope.http->method() != http::verb::get || limit == 0 || page_size < limit) return;
+  reply.response.insert(http::field::link,
+                        "<" + NextPageTarget(scope.http->target(), last_id) + ">; rel=\"next\"");
+}
+
 namespace {
 
 Reply RunAndRender(Broker::Impl& broker, RequestScope& scope, Result<query::EntityQuery> query) {
@@ -211,12 +218,8 @@ Reply RunAndRender(Broker::Impl& broker, RequestScope& scope, Result<query::Enti
     reply = JsonReply(scope, http::status::ok, std::move(entities));
   }
   if (page->total) reply.response.set("NGSILD-Results-Count", std::to_string(*page->total));
-  if (scope.http->method() == http::verb::get && query->limit > 0 &&
-      page->entities.size() == query->limit) {
-    reply.response.insert(http::field::link,
-                          "<" + NextPageTarget(scope.http->target(), page->entities.back().id) +
-                              ">; rel=\"next\"");
-  }
+  AddNextPageLink(scope, query->limit, page->entities.size(),
+                  page->entities.empty() ? "" : page->entities.back().id, reply);
   return reply;
 }
 

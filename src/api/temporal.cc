@@ -31,11 +31,11 @@ json::value NumberJson(double v) {
   return json::value(v);
 }
 
-json::value SampleJson(const store::Sample& sample) {
+json::value SampleJson(const store::Sample& sample, const json::storage_ptr& storage) {
   if (sample.kind == store::SampleKind::kNumber) return NumberJson(sample.number);
   boost::system::error_code ec;
-  json::value parsed = json::parse(sample.text, ec);
-  if (ec) return json::value(json::string(sample.text));
+  json::value parsed = json::parse(sample.text, ec, storage);
+  if (ec) return json::value(json::string(sample.text, storage));
   return parsed;
 }
 
@@ -78,10 +78,19 @@ json::value MethodValue(std::string_view method, const store::AggregateBucket& b
   return NumberJson(b.sumsq);
 }
 
+// A [value, timestamp] or [value, start, end] row of the simplified and aggregated forms.
+void AppendRow(json::array& rows, json::value value, std::initializer_list<int64_t> times) {
+  json::array& row = rows.emplace_back(json::array_kind).get_array();
+  row.reserve(1 + times.size());
+  row.push_back(std::move(value));
+  for (int64_t t : times) row.emplace_back(FormatUs(t));
+}
+
 // The rendering of one series: an array of instances (normalized), or one object.
 Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view id,
                                  const store::TemporalSeries& series, const TemporalParams& p,
-                                 int64_t now_us, TemporalPage& page) {
+                                 int64_t now_us, TemporalPage& page,
+                                 const json::storage_ptr& storage) {
   const std::string kind(model::AttributeKindName(series.kind));
   if (p.format == TemporalFormat::kAggregated) {
     int64_t from = p.from, to = p.to;
@@ -105,21 +114,23 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
         std::find(p.methods.begin(), p.methods.end(), "distinctCount") != p.methods.end());
     CIVITAS_RETURN_IF_ERROR(
         reader.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
-    json::object out{{"type", kind}};
+    json::value rendered(json::object_kind, storage);
+    json::object& out = rendered.get_object();
+    out["type"] = kind;
     if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
     if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
     for (const auto& method : p.methods) {
-      json::array values;
+      json::array& values = out[method].emplace_array();
+      values.reserve(buckets.buckets().size());
       for (const auto& [start, b] : buckets.buckets()) {
         if (b.count == 0) continue;
         int64_t end = p.period_us > 0 && (!p.bounded_to || start + period < to) ? start + period
                       : p.bounded_to                                            ? to
                                                                                 : now_us;
-        values.push_back(json::array{MethodValue(method, b), FormatUs(start), FormatUs(end)});
+        AppendRow(values, MethodValue(method, b), {start, end});
       }
-      out[method] = std::move(values);
     }
-    return json::value(std::move(out));
+    return rendered;
   }
 
   // lastN keeps the newest instances; otherwise the oldest, up to the cap.
@@ -135,7 +146,7 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
           if (p.last_n == 0) return false;
           samples.pop_front();
         }
-        samples.emplace_back(s.timestamp_us, SampleJson(s));
+        samples.emplace_back(s.timestamp_us, SampleJson(s, storage));
         return true;
       },
       p.time_property));
@@ -146,27 +157,32 @@ Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view
     if (p.last_n == 0) page.end_us = std::min(page.end_us, samples.back().first + 1);
   }
   if (p.format == TemporalFormat::kValues) {
-    json::array values;
-    for (auto& [t, v] : samples) values.push_back(json::array{std::move(v), FormatUs(t)});
-    json::object out{{"type", kind}};
+    json::value rendered(json::object_kind, storage);
+    json::object& out = rendered.get_object();
+    out["type"] = kind;
     if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
     if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
-    out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"] =
-        std::move(values);
-    return json::value(std::move(out));
+    json::array& values =
+        out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"]
+            .emplace_array();
+    values.reserve(samples.size());
+    for (auto& [t, v] : samples) AppendRow(values, std::move(v), {t});
+    return rendered;
   }
-  json::array instances;
+  json::value rendered(json::array_kind, storage);
+  json::array& instances = rendered.get_array();
+  instances.reserve(samples.size());
   for (auto& [t, v] : samples) {
-    json::object instance{{"type", kind}};
+    json::object& instance = instances.emplace_back(json::object_kind).get_object();
+    instance["type"] = kind;
     instance[ValueMember(series.kind)] = std::move(v);
     instance[p.time_property == store::TimeProperty::kModifiedAt ? "modifiedAt" : "observedAt"] =
         FormatUs(t);
     instance["instanceId"] = InstanceIdOf(t);
     if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
     if (!series.unit_code.empty()) instance["unitCode"] = series.unit_code;
-    instances.push_back(std::move(instance));
   }
-  return json::value(std::move(instances));
+  return rendered;
 }
 
 }  // namespace
@@ -239,23 +255,24 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
 Result<json::object> RenderTemporalEntity(store::TemporalReader& reader,
                                           const store::TemporalEntity& entity,
                                           const TemporalParams& p, const model::Context& context,
-                                          int64_t now_us, TemporalPage& page) {
+                                          int64_t now_us, TemporalPage& page,
+                                          const json::storage_ptr& storage) {
   const std::string& id = entity.id;
-  json::object out{{"id", json::string(id)}};
+  json::object out(storage);
+  out["id"] = id;
   if (entity.types.size() == 1) {
     out["type"] = context.CompactIri(entity.types[0]);
   } else if (!entity.types.empty()) {
-    json::array types;
+    json::array& types = out["type"].emplace_array();
     for (const auto& t : entity.types) types.emplace_back(context.CompactIri(t));
-    out["type"] = std::move(types);
   }
   for (const auto& series : entity.series) {
     if (!p.attrs.empty() && !p.attrs.contains(series.attr)) continue;
     CIVITAS_ASSIGN_OR_RETURN(json::value rendered,
-                             RenderSeries(reader, id, series, p, now_us, page));
+                             RenderSeries(reader, id, series, p, now_us, page, storage));
     if (rendered.is_null()) continue;
     json::value& slot = out[context.CompactIri(series.attr)];
-    if (slot.is_null()) slot = json::array();
+    if (slot.is_null()) slot.emplace_array();
     auto& arr = slot.as_array();
     if (rendered.is_array()) {
       for (auto& instance : rendered.as_array()) arr.push_back(std::move(instance));
@@ -298,8 +315,10 @@ Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id)
   CIVITAS_ASSIGN_OR_RETURN_REPLY(auto entity, reader->Entity(id));
   if (!entity) return ErrorReply(scope, NotFound("entity '" + id + "' has no temporal history"));
   CIVITAS_ASSIGN_OR_RETURN_REPLY(
-      auto rendered, RenderTemporalEntity(*reader, *entity, params, *scope.context,
-                                          clock.Now().time_since_epoch().count(), page));
+      auto rendered,
+      RenderTemporalEntity(*reader, *entity, params, *scope.context,
+                           clock.Now().time_since_epoch().count(), page,
+                           json::make_shared_resource<json::monotonic_resource>()));
   return TemporalReply(scope, params, page, std::move(rendered));
 }
 
@@ -315,6 +334,8 @@ namespace {
 struct IdPage {
   std::vector<store::TemporalEntity> entities;
   std::optional<int64_t> total;
+  size_t size = 0;       // entities the page's query matched (some may lack history)
+  std::string last_id;   // the last of them: where the next page starts
 };
 
 // The page of entities with history that pass the query's id, idPattern, type and attrs
@@ -343,7 +364,9 @@ Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQ
       return true;
     }
     if (page.entities.size() < query.limit) {
+      page.last_id = entity.id;
       page.entities.push_back(std::move(entity));
+      page.size = page.entities.size();
       return true;
     }
     return query.count;  // past the page: keep going only to count
@@ -380,22 +403,27 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
       if (entity) page.entities.push_back(std::move(*entity));
     }
     page.total = current.total;
+    page.size = current.entities.size();
+    if (!current.entities.empty()) page.last_id = current.entities.back().id;
   } else {
     CIVITAS_ASSIGN_OR_RETURN_REPLY(page, HistoryIdPage(*reader, query));
   }
   int64_t now_us = clock.Now().time_since_epoch().count();
-  json::array out;
+  const json::storage_ptr storage = json::make_shared_resource<json::monotonic_resource>();
+  json::array out(storage);
+  out.reserve(page.entities.size());
   TemporalPage instances;
   TemporalParams capped = params;
   capped.max_instances = options.max_temporal_instances;
   for (const auto& entity : page.entities) {
     CIVITAS_ASSIGN_OR_RETURN_REPLY(
         auto rendered,
-        RenderTemporalEntity(*reader, entity, capped, *scope.context, now_us, instances));
+        RenderTemporalEntity(*reader, entity, capped, *scope.context, now_us, instances, storage));
     out.push_back(std::move(rendered));
   }
   Reply reply = TemporalReply(scope, capped, instances, std::move(out));
   if (page.total) reply.response.set("NGSILD-Results-Count", std::to_string(*page.total));
+  AddNextPageLink(scope, query.limit, page.size, page.last_id, reply);
   return reply;
 }
 

@@ -45,12 +45,14 @@ struct TemporalPage {
 // timeproperty createdAt / deletedAt.
 Result<TemporalParams> ParseTemporalParams(const RequestScope& scope);
 
-// The temporal representation of the entity's history (`entity`: what reader.Entity gave).
+// The temporal representation of the entity's history (`entity`: what reader.Entity gave),
+// allocated from `storage` (one arena per response: a page holds ~50 values per series).
 Result<boost::json::object> RenderTemporalEntity(store::TemporalReader& reader,
                                                  const store::TemporalEntity& entity,
                                                  const TemporalParams& params,
                                                  const model::Context& context, int64_t now_us,
-                                                 TemporalPage& page);
+                                                 TemporalPage& page,
+                                                 const boost::json::storage_ptr& storage);
 
 // The reply for a rendered temporal body: 200, or 206 with
 // "Content-Range: date-time <first>-<end>/<lastN or *>" when `page` was cut.
