@@ -162,6 +162,25 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
+// `text` with the characters a URI may not hold as they are (RFC 3986: controls, space, and
+// "<>\"{}|\\^`", which clients do send unencoded in q) percent-encoded: the URL goes inside a
+// Link header's <...>. Existing %XX escapes and the query's own delimiters stay.
+std::string& AppendUriSafe(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  static constexpr std::string_view kUnsafe = " <>\"{}|\\^`";
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u > 0x20 && u < 0x7f && kUnsafe.find(c) == std::string_view::npos) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
+
 // The URL of the page after one that ended at `last_id`: the request's target with a keyset
 // cursor (after=) in place of offset, so that entities created or deleted between page
 // requests neither repeat nor push others off the walk.
@@ -174,7 +193,7 @@ std::string NextPageTarget(std::string_view target, std::string_view last_id) {
     size_t amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);
     std::string_view key = pair.substr(0, pair.find('='));
-    if (!pair.empty() && key != "offset" && key != "after") next.append(pair).append("&");
+    if (!pair.empty() && key != "offset" && key != "after") AppendUriSafe(next, pair).append("&");
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
