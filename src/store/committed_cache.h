@@ -8,11 +8,13 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "civitas/store/temporal_store.h"
 #include "src/store/absl_view.h"
 
 namespace civitas::store {
@@ -69,8 +71,8 @@ class CommittedCache {
 
 // The temporal writer's caches, one per store.
 struct TemporalWriteCache {
-  // Series prefix + kind tag, and entity types keys → the value last written there.
-  CommittedCache<std::string> values;
+  // Entity catalog keys → the catalog last committed there, decoded.
+  CommittedCache<std::shared_ptr<const TemporalEntity>> catalogs;
 };
 
 }  // namespace civitas::store

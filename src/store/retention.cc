@@ -98,7 +98,7 @@ ParsedKey Parse(std::string_view key) {
   if (parsed.entity_prefix.empty()) return parsed;
   const size_t id_end = parsed.entity_prefix.size() - 1;
   size_t attr_end = key.find(tk::kSep, id_end + 1);
-  if (attr_end == std::string_view::npos || attr_end == id_end + 1) return parsed;  // types key
+  if (attr_end == std::string_view::npos || attr_end == id_end + 1) return parsed;  // catalog key
   size_t dataset_end = key.find(tk::kSep, attr_end + 1);
   if (dataset_end == std::string_view::npos || key.size() != dataset_end + 2 + 8) return parsed;
   parsed.tag = key[dataset_end + 1];

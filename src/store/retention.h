@@ -21,7 +21,7 @@
 namespace civitas::store {
 
 // The retention rule of every entity with history, by its temporal-key entity prefix
-// (`tenant \0 id \0`). Compaction cannot read the entity's types key (it may sit in another
+// (`tenant \0 id \0`). Compaction cannot read the entity's catalog (it may sit in another
 // file), so the index keeps the answer in memory: one entry per entity whose types have a rule
 // of their own; every other entity gets the default rule, if there is one. Thread-safe.
 class RetentionIndex {
@@ -31,7 +31,7 @@ class RetentionIndex {
 
   bool empty() const { return rules_.empty(); }
 
-  // Records the expanded types of the entity with this prefix, as its history's types key
+  // Records the expanded types of the entity with this prefix, as its history's catalog
   // holds them (called for every write of that key, and for each one found at open).
   void SetTypes(std::string_view entity_prefix, std::span<const std::string> types);
 

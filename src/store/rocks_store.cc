@@ -269,20 +269,20 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   return std::unique_ptr<Store>(std::move(store));
 }
 
-// The retention index lives in memory: rebuilt from every entity's history types key.
+// The retention index lives in memory: rebuilt from the types in every entity's catalog.
 Status RocksStore::LoadRetentionIndex() {
   if (retention_->empty()) return Status::Ok();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), temporal_));
-  std::vector<std::string> types;
+  TemporalEntity catalog;
   for (it->SeekToFirst(); it->Valid();) {
     std::string_view key = it->key().ToStringView();
     std::string prefix(temporal_keys::EntityPrefixOf(key));
     if (prefix.empty()) return Internal("corrupt temporal key");
-    // The types key (prefix \0) sorts first among the entity's keys.
+    // The catalog key (prefix \0) sorts first among the entity's keys.
     if (key.size() == prefix.size() + 1) {
       // A corrupt record keeps the types read before the damage; reads report it.
-      (void)temporal_keys::DecodeTypes(it->value().ToStringView(), types);
-      retention_->SetTypes(prefix, types);
+      (void)temporal_keys::DecodeCatalog(it->value().ToStringView(), catalog);
+      retention_->SetTypes(prefix, catalog.types);
     }
     prefix.back() = '\x01';  // past every key of this entity
     it->Seek(prefix);
@@ -420,7 +420,7 @@ Status RocksStore::Compact() {
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion() {
-  constexpr std::string_view kVersion = "3";
+  constexpr std::string_view kVersion = "4";
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {

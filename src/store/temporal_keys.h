@@ -4,9 +4,8 @@
 // store/.
 //
 //   E = tenant \0 id \0                  entity prefix
-//   E \0                                 → entity types, each followed by \0
+//   E \0                                 → the entity's catalog: types and series
 //   S = E attr \0 datasetId \0           series prefix (attr is never empty)
-//   S 'A'                                → u8 attribute kind
 //   S 'C' be64(hour start)               → TimeSeriesChunk of the samples of that UTC hour
 //   S 'c'                                → the same for the modifiedAt timeline
 //
@@ -28,7 +27,6 @@
 namespace civitas::store::temporal_keys {
 
 inline constexpr char kSep = '\0';
-inline constexpr char kKindTag = 'A';
 inline constexpr int64_t kHourUs = 3'600'000'000;
 
 // The key tags of one timeline of a series.
@@ -54,7 +52,7 @@ inline std::string EntityPrefix(std::string_view tenant, std::string_view id) {
   k.append(id).push_back(kSep);
   return k;
 }
-inline std::string EntityTypesKey(std::string_view tenant, std::string_view id) {
+inline std::string EntityCatalogKey(std::string_view tenant, std::string_view id) {
   return EntityPrefix(tenant, id).append(1, kSep);
 }
 // The entity prefix (`tenant \0 id \0`) a temporal key starts with; empty when the key has
@@ -74,19 +72,50 @@ inline std::pair<std::string_view, std::string_view> SplitEntityPrefix(std::stri
           prefix.substr(tenant_end + 1, prefix.size() - tenant_end - 2)};
 }
 
-// The value of an entity types key: each expanded type followed by \0.
-inline std::string EncodeTypes(const std::vector<std::string>& types) {
+// The value of an entity catalog key: each expanded type followed by \0, a \0, then per series
+// (sorted by attr, datasetId) attr \0 datasetId \0 u8 kind unitCode \0. One read lists an
+// entity's history (a query visits thousands).
+inline std::string EncodeCatalog(const std::vector<std::string>& types,
+                                 const std::vector<TemporalSeries>& series) {
   std::string record;
   for (const auto& type : types) record.append(type).push_back(kSep);
+  record.push_back(kSep);
+  for (const auto& s : series) {
+    record.append(s.attr).push_back(kSep);
+    record.append(s.dataset_id).push_back(kSep);
+    record.push_back(static_cast<char>(s.kind));
+    record.append(s.unit_code).push_back(kSep);
+  }
   return record;
 }
-// False when the record does not end with \0 (corrupt); `types` then holds what was read.
-inline bool DecodeTypes(std::string_view record, std::vector<std::string>& types) {
-  types.clear();
-  for (size_t end; !record.empty(); record.remove_prefix(end + 1)) {
-    end = record.find(kSep);
+// False when the record is corrupt; `entity` then holds what was read before the damage.
+inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity) {
+  entity.types.clear();
+  entity.series.clear();
+  auto next = [&](std::string_view& field) {
+    const size_t end = record.find(kSep);
     if (end == std::string_view::npos) return false;
-    types.emplace_back(record.substr(0, end));
+    field = record.substr(0, end);
+    record.remove_prefix(end + 1);
+    return true;
+  };
+  std::string_view field;
+  while (true) {
+    if (!next(field)) return false;
+    if (field.empty()) break;
+    entity.types.emplace_back(field);
+  }
+  while (!record.empty()) {
+    TemporalSeries& series = entity.series.emplace_back();
+    if (!next(field) || field.empty()) return false;
+    series.attr = field;
+    if (!next(field)) return false;
+    series.dataset_id = field;
+    if (record.empty()) return false;  // the kind byte may be 0: read by size, not by \0
+    series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(record[0]));
+    record.remove_prefix(1);
+    if (!next(field)) return false;
+    series.unit_code = field;
   }
   return true;
 }

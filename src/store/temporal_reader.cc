@@ -1,4 +1,4 @@
-// Reads of the temporal history: series listing, sample scans and aggregation over chunks and
+// Reads of the temporal history: entity catalogs, sample scans and aggregation over chunks and
 // heads (docs/formats/temporal-store.md).
 
 #include "src/store/rocks_store.h"
@@ -16,23 +16,18 @@ class RocksTemporalReader final : public TemporalReader {
       : db_(db), cf_(cf), heads_(heads), tenant_(tenant) {}
 
   Result<std::optional<TemporalEntity>> Entity(std::string_view id) override {
-    const std::string prefix = tk::EntityPrefix(tenant_, id);
-    std::string upper = prefix;
-    upper.back() = '\x01';
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions options;
-    options.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
-    it->Seek(prefix);
-    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal entity"));
-    if (!it->Valid()) return std::optional<TemporalEntity>();
-    CIVITAS_ASSIGN_OR_RETURN(TemporalEntity entity, ReadEntity(*it, prefix));
+    std::string record;
+    auto s = db_.Get(rocksdb::ReadOptions(), cf_, tk::EntityCatalogKey(tenant_, id), &record);
+    if (s.IsNotFound()) return std::optional<TemporalEntity>();
+    CIVITAS_RETURN_IF_ERROR(FromRocks(s, "read temporal entity"));
+    TemporalEntity entity;
+    entity.id = std::string(id);
+    if (!tk::DecodeCatalog(record, entity)) return Internal("corrupt temporal catalog");
     return std::optional<TemporalEntity>(std::move(entity));
   }
 
+  // One seek per entity: to its catalog key, the first of its keys.
   Status ScanEntities(std::string_view after, const EntityVisitor& visit) override {
-    std::string prefix = tenant_;
-    prefix.push_back(tk::kSep);
     std::string upper = tenant_;
     upper.push_back('\x01');
     rocksdb::Slice upper_slice(upper);
@@ -40,12 +35,20 @@ class RocksTemporalReader final : public TemporalReader {
     options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
     // Ids never hold \0 or \x01, so prefix + id + \x01 is past every key of that id.
-    std::string target = prefix;
+    std::string target = tenant_;
+    target.push_back(tk::kSep);
     if (!after.empty()) target.append(after).push_back('\x01');
-    for (it->Seek(target); it->Valid();) {
-      const std::string entity_prefix(tk::EntityPrefixOf(it->key().ToStringView()));
-      if (entity_prefix.empty()) return Internal("corrupt temporal key");
-      CIVITAS_ASSIGN_OR_RETURN(TemporalEntity entity, ReadEntity(*it, entity_prefix));
+    for (it->Seek(target); it->Valid(); it->Seek(target)) {
+      const std::string_view key = it->key().ToStringView();
+      const std::string_view prefix = tk::EntityPrefixOf(key);
+      if (prefix.empty()) return Internal("corrupt temporal key");
+      target.assign(prefix).back() = '\x01';
+      if (key.size() != prefix.size() + 1) continue;  // no catalog: nothing to list
+      TemporalEntity entity;
+      entity.id = std::string(tk::SplitEntityPrefix(prefix).second);
+      if (!tk::DecodeCatalog(it->value().ToStringView(), entity)) {
+        return Internal("corrupt temporal catalog");
+      }
       if (!visit(std::move(entity))) break;
     }
     return FromRocks(it->status(), "scan temporal entities");
@@ -117,46 +120,6 @@ class RocksTemporalReader final : public TemporalReader {
   }
 
  private:
-  // The entity whose keys begin at `it` (`prefix`: its entity prefix), in one pass: its types
-  // key sorts first, each series' kind key first among the series' keys, and the chunks in
-  // between are skipped with one seek per series. Leaves `it` past the entity's keys.
-  Result<TemporalEntity> ReadEntity(rocksdb::Iterator& it, const std::string& prefix) {
-    TemporalEntity entity;
-    entity.id = std::string(tk::SplitEntityPrefix(prefix).second);
-    if (it.Valid() && it.key().size() == prefix.size() + 1 && it.key().starts_with(prefix)) {
-      if (!tk::DecodeTypes(it.value().ToStringView(), entity.types)) {
-        return Internal("corrupt temporal entity types");
-      }
-      it.Next();
-    }
-    for (; it.Valid() && it.key().starts_with(prefix);) {
-      std::string_view key = it.key().ToStringView();
-      std::string_view rest = key.substr(prefix.size());
-      size_t attr_end = rest.find(tk::kSep);
-      size_t dataset_end = attr_end == std::string_view::npos ? std::string_view::npos
-                                                              : rest.find(tk::kSep, attr_end + 1);
-      if (attr_end == 0 || dataset_end == std::string_view::npos) {
-        return Internal("corrupt temporal key");
-      }
-      TemporalSeries series;
-      series.attr = std::string(rest.substr(0, attr_end));
-      series.dataset_id = std::string(rest.substr(attr_end + 1, dataset_end - attr_end - 1));
-      std::string series_prefix(key.substr(0, prefix.size() + dataset_end + 1));
-      if (key.size() == series_prefix.size() + 1 && key.back() == tk::kKindTag) {
-        std::string_view kind = it.value().ToStringView();
-        if (!kind.empty()) {
-          series.kind = static_cast<model::AttributeKind>(static_cast<uint8_t>(kind[0]));
-          series.unit_code = std::string(kind.substr(1));
-        }
-      }
-      entity.series.push_back(std::move(series));
-      series_prefix.back() = '\x01';
-      it.Seek(series_prefix);
-    }
-    CIVITAS_RETURN_IF_ERROR(FromRocks(it.status(), "scan temporal series"));
-    return entity;
-  }
-
   // Calls `on_chunk` for every chunk whose hour overlaps [from_us, to_us), in time order, while
   // `more` stays true.
   template <typename OnChunk>

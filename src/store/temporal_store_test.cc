@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "civitas/store/store.h"
 #include "src/store/rocks_store.h"
+#include "src/store/temporal_keys.h"
 #include "src/store/test_dir.h"
 
 namespace civitas::store {
@@ -428,6 +430,34 @@ TEST_F(TemporalStoreTest, ScanEntitiesListsIdsWithHistoryInOrder) {
   EXPECT_TRUE(none.empty());
 }
 
+TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
+  const std::vector<std::string> types = {"https://example.org/Room", "https://example.org/Space"};
+  std::vector<TemporalSeries> series = {
+      {"https://example.org/a", "", model::AttributeKind::kProperty, ""},
+      {"https://example.org/a", "urn:d:1", model::AttributeKind::kRelationship, "CEL"},
+      {"https://example.org/b", "", model::AttributeKind::kJsonProperty, "GQ"}};
+  const std::string record = temporal_keys::EncodeCatalog(types, series);
+  TemporalEntity decoded;
+  ASSERT_TRUE(temporal_keys::DecodeCatalog(record, decoded));
+  EXPECT_EQ(decoded.types, types);
+  ASSERT_EQ(decoded.series.size(), series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    EXPECT_EQ(decoded.series[i].attr, series[i].attr);
+    EXPECT_EQ(decoded.series[i].dataset_id, series[i].dataset_id);
+    EXPECT_EQ(decoded.series[i].kind, series[i].kind);
+    EXPECT_EQ(decoded.series[i].unit_code, series[i].unit_code);
+  }
+  ASSERT_TRUE(temporal_keys::DecodeCatalog(temporal_keys::EncodeCatalog({}, {}), decoded));
+  EXPECT_TRUE(decoded.types.empty() && decoded.series.empty());
+  // A record cut short is corrupt, unless cut where a shorter record would end: after the types
+  // or after one of the first two series.
+  size_t accepted = 0;
+  for (size_t n = 0; n < record.size(); ++n) {
+    accepted += temporal_keys::DecodeCatalog(record.substr(0, n), decoded) ? 1 : 0;
+  }
+  EXPECT_EQ(accepted, 3u);
+}
+
 TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
   std::string id = "urn:t";
   TemporalInstance i;
@@ -470,6 +500,7 @@ TEST_P(TemporalStoreModelTest, MatchesAModelUnderRandomOperations) {
   std::mt19937 random(7);
   const std::vector<std::string> attrs = {"https://example.org/a", "https://example.org/b"};
   std::map<std::pair<std::string, std::string>, std::map<int64_t, double>> model;
+  std::map<std::string, std::set<std::string>> listed;  // id → the attrs its catalog lists
   int64_t clock = kT0;
   for (int step = 0; step < 2000; ++step) {
     std::string id = "urn:e:" + std::to_string(random() % 4);
@@ -484,6 +515,7 @@ TEST_P(TemporalStoreModelTest, MatchesAModelUnderRandomOperations) {
                                })
                       .ok());
       series.clear();
+      listed[id].erase(attr);
       continue;
     }
     if (random() % 8 == 0 && !series.empty()) {
@@ -520,11 +552,25 @@ TEST_P(TemporalStoreModelTest, MatchesAModelUnderRandomOperations) {
     }
     ASSERT_TRUE(AddNumbers(id, attr, batch).ok());
     for (auto [t, v] : batch) series[t] = v;
+    listed[id].insert(attr);
     if (step % 97 == 96) {  // often: each reopen replays the heads from the head log
       ASSERT_TRUE(store_->SyncDurable().ok());
       Reopen();
     }
   }
+  auto expect_catalogs = [&] {
+    auto reader = store_->ReadTemporal("");
+    for (const auto& [id, want_attrs] : listed) {
+      auto entity = reader->Entity(id);
+      ASSERT_TRUE(entity.ok() && entity->has_value()) << id;
+      std::set<std::string> got;
+      for (const auto& series : (*entity)->series) got.insert(series.attr);
+      EXPECT_EQ(got, want_attrs) << id;
+    }
+  };
+  expect_catalogs();
+  Reopen();  // the catalogs as stored, not as the write cache holds them
+  expect_catalogs();
   for (const auto& [key, series] : model) {
     std::vector<std::pair<int64_t, double>> want(series.begin(), series.end());
     ASSERT_EQ(Read(key.first, key.second), want) << key.first << " " << key.second;

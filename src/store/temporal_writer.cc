@@ -104,14 +104,7 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch, uint64_t seq) {
       batch.Put(log_cf_, FoldMarkKey(head_key), EncodeFoldMark(seq));
     }
   }
-  for (const auto& [id, types] : types_) {
-    // Retention learns types only when they change (the index was built from these keys at
-    // open). Noted before the commit: should the batch fail, the entity keeps the rule of these
-    // types until its next history write.
-    if (PutIfChanged(batch, tk::EntityTypesKey(tenant_, id), tk::EncodeTypes(types))) {
-      retention_.SetTypes(tk::EntityPrefix(tenant_, id), types);
-    }
-  }
+  CIVITAS_RETURN_IF_ERROR(StageCatalogs(batch));
   for (const auto& [key, writes] : series_) {
     CIVITAS_RETURN_IF_ERROR(StageSeries(key.first, key.second, writes, batch));
   }
@@ -124,22 +117,125 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch, uint64_t seq) {
 void TemporalWriter::Committed() {
   for (const auto& [begin, end] : deletes_) {
     heads_.ErasePrefix(begin);
-    cache_.values.ErasePrefix(begin);
+    cache_.catalogs.ErasePrefix(begin);
   }
+  for (const auto& key : catalogs_deleted_) cache_.catalogs.ErasePrefix(key);
   const auto now = SeriesHeads::Clock::now();
   for (auto& update : head_updates_) heads_.Apply(std::move(update), seq_, now);
-  for (auto& [key, value] : values_after_) cache_.values.Set(key, std::move(value));
+  for (auto& [key, catalog] : catalogs_after_) cache_.catalogs.Set(key, std::move(catalog));
 }
 
-bool TemporalWriter::PutIfChanged(rocksdb::WriteBatch& batch, std::string key, std::string value) {
-  if (auto staged = values_after_.find(key); staged != values_after_.end()) {
-    if (staged->second == value) return false;
-  } else if (!Deleted(key) && cache_.values.Get(key) == value) {
-    return false;
+Result<TemporalWriter::Catalog> TemporalWriter::CommittedCatalog(const std::string& key) {
+  Catalog committed;
+  if (Deleted(key)) return committed;  // the batch deletes the entity's history first
+  if (auto cached = cache_.catalogs.Get(key)) {
+    committed.entity = std::move(*cached);
+    return committed;
   }
-  batch.Put(cf_, key, value);
-  values_after_.insert_or_assign(std::move(key), std::move(value));
-  return true;
+  std::string record;
+  auto s = db_.Get(rocksdb::ReadOptions(), cf_, key, &record);
+  if (s.IsNotFound()) return committed;
+  CIVITAS_RETURN_IF_ERROR(FromRocks(s, "read temporal catalog"));
+  auto entity = std::make_shared<TemporalEntity>();
+  if (!tk::DecodeCatalog(record, *entity)) return Internal("corrupt temporal catalog");
+  committed.entity = std::move(entity);
+  committed.cached = false;
+  return committed;
+}
+
+namespace {
+
+bool SeriesBefore(const TemporalSeries& a, const TemporalSeries& b) {
+  return std::tie(a.attr, a.dataset_id) < std::tie(b.attr, b.dataset_id);
+}
+
+// The (attr, datasetId) of a series prefix, given its entity prefix.
+TemporalSeries SeriesOfPrefix(std::string_view series_prefix, size_t entity_prefix_size) {
+  std::string_view rest = series_prefix.substr(entity_prefix_size);
+  const size_t attr_end = rest.find(tk::kSep);
+  TemporalSeries series;
+  series.attr = std::string(rest.substr(0, attr_end));
+  series.dataset_id = std::string(rest.substr(attr_end + 1, rest.size() - attr_end - 2));
+  return series;
+}
+
+}  // namespace
+
+Status TemporalWriter::StageCatalogs(rocksdb::WriteBatch& batch) {
+  // Every entity this batch writes series of, gives types to or deletes history from.
+  std::map<std::string, const std::vector<std::string>*> entities;  // prefix → new types
+  for (const auto& [id, types] : types_) entities[tk::EntityPrefix(tenant_, id)] = &types;
+  for (const auto& [key, writes] : series_) {
+    if (!writes.samples.empty()) entities.try_emplace(std::string(tk::EntityPrefixOf(key.first)));
+  }
+  for (const auto& [begin, end] : deletes_) {
+    entities.try_emplace(std::string(tk::EntityPrefixOf(begin)));
+  }
+  for (const auto& [prefix, types] : entities) {
+    const std::string key = prefix + tk::kSep;
+    CIVITAS_ASSIGN_OR_RETURN(Catalog committed, CommittedCatalog(key));
+    const TemporalEntity none;
+    const TemporalEntity& before = committed.entity ? *committed.entity : none;
+    auto deleted = [&](const TemporalSeries& series) {
+      return !deletes_.empty() &&
+             Deleted(prefix + series.attr + tk::kSep + series.dataset_id + tk::kSep);
+    };
+    // The series this batch writes, in catalog order (series_ is sorted by series prefix).
+    std::vector<TemporalSeries> written;
+    for (auto it = series_.lower_bound({prefix, TimeProperty::kObservedAt});
+         it != series_.end() && it->first.first.starts_with(prefix); ++it) {
+      if (it->second.samples.empty()) continue;
+      TemporalSeries series = SeriesOfPrefix(it->first.first, prefix.size());
+      series.kind = it->second.kind;
+      series.unit_code = it->second.unit_code;
+      if (!written.empty() && !SeriesBefore(written.back(), series)) {
+        written.back() = std::move(series);  // the other timeline of the same series
+      } else {
+        written.push_back(std::move(series));
+      }
+    }
+    // Almost every write leaves the catalog as it was: checked without building a new one.
+    bool changed = !committed.entity || (types != nullptr && *types != before.types) ||
+                   std::any_of(before.series.begin(), before.series.end(), deleted);
+    for (size_t i = 0; !changed && i < written.size(); ++i) {
+      auto at = std::lower_bound(before.series.begin(), before.series.end(), written[i],
+                                 SeriesBefore);
+      changed = at == before.series.end() || at->attr != written[i].attr ||
+                at->dataset_id != written[i].dataset_id || at->kind != written[i].kind ||
+                at->unit_code != written[i].unit_code;
+    }
+    if (!changed) {
+      if (!committed.cached) catalogs_after_.insert_or_assign(key, std::move(committed.entity));
+      continue;
+    }
+    auto catalog = std::make_shared<TemporalEntity>(before);
+    std::erase_if(catalog->series, deleted);
+    if (types != nullptr) catalog->types = *types;
+    for (auto& series : written) {
+      auto at = std::lower_bound(catalog->series.begin(), catalog->series.end(), series,
+                                 SeriesBefore);
+      if (at != catalog->series.end() && !SeriesBefore(series, *at)) {
+        *at = std::move(series);
+      } else {
+        catalog->series.insert(at, std::move(series));
+      }
+    }
+    if (catalog->types.empty() && catalog->series.empty()) {
+      // Nothing left (a deletion): no catalog, so listings skip the entity.
+      if (committed.entity) {
+        batch.Delete(cf_, key);
+        catalogs_deleted_.push_back(key);
+      }
+      continue;
+    }
+    batch.Put(cf_, key, tk::EncodeCatalog(catalog->types, catalog->series));
+    // Retention learns types only when they change (the index was built from the catalogs at
+    // open). Noted before the commit: should the batch fail, the entity keeps the rule of these
+    // types until its next history write.
+    if (catalog->types != before.types) retention_.SetTypes(prefix, catalog->types);
+    catalogs_after_.insert_or_assign(key, std::move(catalog));
+  }
+  return Status::Ok();
 }
 
 Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head_log,
@@ -179,10 +275,6 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
                                    const SeriesWrites& writes, rocksdb::WriteBatch& batch) {
   const tk::Timeline tags = tk::TimelineOf(timeline);
   if (writes.samples.empty() && writes.removed.empty() && !writes.fold_head) return Status::Ok();
-  if (!writes.samples.empty()) {
-    PutIfChanged(batch, prefix + tk::kKindTag,
-                 std::string(1, static_cast<char>(writes.kind)) + writes.unit_code);
-  }
   auto removed = [&](int64_t t) {
     return writes.removed.contains(t) && !writes.samples.contains(t);
   };

@@ -80,8 +80,15 @@ class TemporalWriter {
   Status StageSeries(const std::string& prefix, TimeProperty timeline, const SeriesWrites& writes,
                      rocksdb::WriteBatch& batch);
   bool Deleted(std::string_view key) const;
-  // Puts `value` under `key` unless that is what the key already holds; true when it put.
-  bool PutIfChanged(rocksdb::WriteBatch& batch, std::string key, std::string value);
+  // An entity's catalog (temporal_keys.h) as committed; none when the batch deletes it.
+  struct Catalog {
+    std::shared_ptr<const TemporalEntity> entity;  // null: no catalog
+    bool cached = true;                            // false: read from the database
+  };
+  Result<Catalog> CommittedCatalog(const std::string& key);
+  // Puts the catalog of every entity whose series, types or deletions the batch holds, where
+  // it changed.
+  Status StageCatalogs(rocksdb::WriteBatch& batch);
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* cf_;
@@ -92,9 +99,10 @@ class TemporalWriter {
   SeriesHeads& heads_;
   uint64_t seq_ = 0;
   size_t head_log_bytes_ = 0;
-  // What the staged batch leaves in the heads and under its keys, for Committed.
+  // What the staged batch leaves in the heads and under the catalog keys, for Committed.
   std::vector<HeadUpdate> head_updates_;
-  std::map<std::string, std::string> values_after_;
+  std::map<std::string, std::shared_ptr<const TemporalEntity>> catalogs_after_;
+  std::vector<std::string> catalogs_deleted_;  // catalog keys the batch deletes
   std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
   std::map<std::string, std::vector<std::string>> types_;                // by entity id
   std::vector<std::pair<std::string, std::string>> deletes_;             // [begin, end) key ranges
