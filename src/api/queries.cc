@@ -146,12 +146,13 @@ Result<query::EntityQuery> QueryFromBody(const RequestScope& scope, const Broker
 
 namespace {
 
-std::string PercentEncode(std::string_view text) {
+// Appends `text` with every byte `keep` refuses percent-encoded.
+template <typename Keep>
+std::string& AppendPercentEncoded(std::string& out, std::string_view text, Keep keep) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
   for (char c : text) {
     auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
+    if (keep(c)) {
       out.push_back(c);
     } else {
       out.push_back('%');
@@ -162,23 +163,19 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
-// `text` with the characters a URI may not hold as they are (RFC 3986: controls, space, and
-// "<>\"{}|\\^`", which clients do send unencoded in q) percent-encoded: the URL goes inside a
-// Link header's <...>. Existing %XX escapes and the query's own delimiters stay.
-std::string& AppendUriSafe(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+// What an id keeps as it is in a query value: RFC 3986 unreserved characters and ':'.
+bool IsIdChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+         c == '~' || c == ':';
+}
+
+// What a copied query parameter keeps: all but what a URI may not hold as it is (RFC 3986:
+// controls, space, and "<>\"{}|\\^`", which clients do send unencoded in q), since the URL
+// goes inside a Link header's <...>. Existing %XX escapes and the query's delimiters stay.
+bool IsUriChar(char c) {
   static constexpr std::string_view kUnsafe = " <>\"{}|\\^`";
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u > 0x20 && u < 0x7f && kUnsafe.find(c) == std::string_view::npos) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
+  auto u = static_cast<unsigned char>(c);
+  return u > 0x20 && u < 0x7f && kUnsafe.find(c) == std::string_view::npos;
 }
 
 // The URL of the page after one that ended at `last_id`: the request's target with a keyset
@@ -193,11 +190,12 @@ std::string NextPageTarget(std::string_view target, std::string_view last_id) {
     size_t amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);
     std::string_view key = pair.substr(0, pair.find('='));
-    if (!pair.empty() && key != "offset" && key != "after") AppendUriSafe(next, pair).append("&");
+    if (!pair.empty() && key != "offset" && key != "after") AppendPercentEncoded(next, pair, IsUriChar).append("&");
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
-  next += "after=" + PercentEncode(last_id);
+  next += "after=";
+  AppendPercentEncoded(next, last_id, IsIdChar);
   return next;
 }
 

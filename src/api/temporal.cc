@@ -364,9 +364,7 @@ Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQ
       return true;
     }
     if (page.entities.size() < query.limit) {
-      page.last_id = entity.id;
       page.entities.push_back(std::move(entity));
-      page.size = page.entities.size();
       return true;
     }
     return query.count;  // past the page: keep going only to count
@@ -384,6 +382,8 @@ Result<IdPage> HistoryIdPage(store::TemporalReader& reader, const query::EntityQ
     CIVITAS_RETURN_IF_ERROR(reader.ScanEntities(query.after, consider));
   }
   if (query.count) page.total = total;
+  page.size = page.entities.size();
+  if (!page.entities.empty()) page.last_id = page.entities.back().id;
   return page;
 }
 

@@ -71,7 +71,7 @@ class CommittedCache {
 
 // The temporal writer's caches, one per store.
 struct TemporalWriteCache {
-  // Entity catalog keys → the catalog last committed there, decoded.
+  // Entity catalog keys → the catalog last committed there, decoded (null: none).
   CommittedCache<std::shared_ptr<const TemporalEntity>> catalogs;
 };
 

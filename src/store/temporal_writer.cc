@@ -119,7 +119,6 @@ void TemporalWriter::Committed() {
     heads_.ErasePrefix(begin);
     cache_.catalogs.ErasePrefix(begin);
   }
-  for (const auto& key : catalogs_deleted_) cache_.catalogs.ErasePrefix(key);
   const auto now = SeriesHeads::Clock::now();
   for (auto& update : head_updates_) heads_.Apply(std::move(update), seq_, now);
   for (auto& [key, catalog] : catalogs_after_) cache_.catalogs.Set(key, std::move(catalog));
@@ -178,7 +177,8 @@ Status TemporalWriter::StageCatalogs(rocksdb::WriteBatch& batch) {
     const TemporalEntity& before = committed.entity ? *committed.entity : none;
     auto deleted = [&](const TemporalSeries& series) {
       return !deletes_.empty() &&
-             Deleted(prefix + series.attr + tk::kSep + series.dataset_id + tk::kSep);
+             Deleted(tk::SeriesPrefix(tenant_, tk::SplitEntityPrefix(prefix).second, series.attr,
+                                      series.dataset_id));
     };
     // The series this batch writes, in catalog order (series_ is sorted by series prefix).
     std::vector<TemporalSeries> written;
@@ -224,7 +224,7 @@ Status TemporalWriter::StageCatalogs(rocksdb::WriteBatch& batch) {
       // Nothing left (a deletion): no catalog, so listings skip the entity.
       if (committed.entity) {
         batch.Delete(cf_, key);
-        catalogs_deleted_.push_back(key);
+        catalogs_after_.insert_or_assign(key, nullptr);
       }
       continue;
     }

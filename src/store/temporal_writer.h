@@ -101,8 +101,7 @@ class TemporalWriter {
   size_t head_log_bytes_ = 0;
   // What the staged batch leaves in the heads and under the catalog keys, for Committed.
   std::vector<HeadUpdate> head_updates_;
-  std::map<std::string, std::shared_ptr<const TemporalEntity>> catalogs_after_;
-  std::vector<std::string> catalogs_deleted_;  // catalog keys the batch deletes
+  std::map<std::string, std::shared_ptr<const TemporalEntity>> catalogs_after_;  // null: none
   std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
   std::map<std::string, std::vector<std::string>> types_;                // by entity id
   std::vector<std::pair<std::string, std::string>> deletes_;             // [begin, end) key ranges
