@@ -170,7 +170,10 @@ Status TemporalWriter::StageCatalogs(rocksdb::WriteBatch& batch) {
   for (const auto& [begin, end] : deletes_) {
     entities.try_emplace(std::string(tk::EntityPrefixOf(begin)));
   }
-  for (const auto& [prefix, types] : entities) {
+  for (const auto& entity : entities) {
+    // Named, not structured bindings: the lambdas below capture them (clang 14 cannot).
+    const std::string& prefix = entity.first;
+    const std::vector<std::string>* types = entity.second;
     const std::string key = prefix + tk::kSep;
     CIVITAS_ASSIGN_OR_RETURN(Catalog committed, CommittedCatalog(key));
     const TemporalEntity none;
