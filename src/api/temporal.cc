@@ -78,113 +78,6 @@ json::value MethodValue(std::string_view method, const store::AggregateBucket& b
   return NumberJson(b.sumsq);
 }
 
-// A [value, timestamp] or [value, start, end] row of the simplified and aggregated forms.
-void AppendRow(json::array& rows, json::value value, std::initializer_list<int64_t> times) {
-  json::array& row = rows.emplace_back(json::array_kind).get_array();
-  row.reserve(1 + times.size());
-  row.push_back(std::move(value));
-  for (int64_t t : times) row.emplace_back(FormatUs(t));
-}
-
-// The rendering of one series: an array of instances (normalized), or one object.
-Result<json::value> RenderSeries(store::TemporalReader& reader, std::string_view id,
-                                 const store::TemporalSeries& series, const TemporalParams& p,
-                                 int64_t now_us, TemporalPage& page,
-                                 const json::storage_ptr& storage) {
-  const std::string kind(model::AttributeKindName(series.kind));
-  if (p.format == TemporalFormat::kAggregated) {
-    int64_t from = p.from, to = p.to;
-    if (!p.bounded_from) {
-      // Periods are aligned to the epoch; without aggrPeriodDuration the one period starts at
-      // the first sample.
-      std::optional<int64_t> first;
-      CIVITAS_RETURN_IF_ERROR(reader.Samples(
-          id, series, from, to,
-          [&](const store::Sample& s) {
-            first = s.timestamp_us;
-            return false;
-          },
-          p.time_property));
-      if (!first) return json::value(nullptr);
-      from = p.period_us > 0 ? FloorTo(*first, p.period_us) : *first;
-    }
-    if (!p.bounded_to && p.period_us == 0) to = std::max(now_us, from) + 1;
-    int64_t period = p.period_us > 0 ? p.period_us : to - from;
-    store::AggregateBuckets buckets(
-        std::find(p.methods.begin(), p.methods.end(), "distinctCount") != p.methods.end());
-    CIVITAS_RETURN_IF_ERROR(
-        reader.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
-    json::value rendered(json::object_kind, storage);
-    json::object& out = rendered.get_object();
-    out["type"] = kind;
-    if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
-    if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
-    for (const auto& method : p.methods) {
-      json::array& values = out[method].emplace_array();
-      values.reserve(buckets.buckets().size());
-      for (const auto& [start, b] : buckets.buckets()) {
-        if (b.count == 0) continue;
-        int64_t end = p.period_us > 0 && (!p.bounded_to || start + period < to) ? start + period
-                      : p.bounded_to                                            ? to
-                                                                                : now_us;
-        AppendRow(values, MethodValue(method, b), {start, end});
-      }
-    }
-    return rendered;
-  }
-
-  // lastN keeps the newest instances; otherwise the oldest, up to the cap.
-  const size_t cap = std::max<size_t>(1, p.max_instances);
-  const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
-  std::deque<std::pair<int64_t, json::value>> samples;
-  bool cut = false;
-  CIVITAS_RETURN_IF_ERROR(reader.Samples(
-      id, series, p.from, p.to,
-      [&](const store::Sample& s) {
-        if (samples.size() == keep) {
-          cut = p.last_n == 0 || p.last_n > cap;
-          if (p.last_n == 0) return false;
-          samples.pop_front();
-        }
-        samples.emplace_back(s.timestamp_us, SampleJson(s, storage));
-        return true;
-      },
-      p.time_property));
-  if (samples.empty()) return json::value(nullptr);
-  page.first_us = std::min(page.first_us, samples.front().first);
-  if (cut) {
-    page.truncated = true;
-    if (p.last_n == 0) page.end_us = std::min(page.end_us, samples.back().first + 1);
-  }
-  if (p.format == TemporalFormat::kValues) {
-    json::value rendered(json::object_kind, storage);
-    json::object& out = rendered.get_object();
-    out["type"] = kind;
-    if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
-    if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
-    json::array& values =
-        out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"]
-            .emplace_array();
-    values.reserve(samples.size());
-    for (auto& [t, v] : samples) AppendRow(values, std::move(v), {t});
-    return rendered;
-  }
-  json::value rendered(json::array_kind, storage);
-  json::array& instances = rendered.get_array();
-  instances.reserve(samples.size());
-  for (auto& [t, v] : samples) {
-    json::object& instance = instances.emplace_back(json::object_kind).get_object();
-    instance["type"] = kind;
-    instance[ValueMember(series.kind)] = std::move(v);
-    instance[p.time_property == store::TimeProperty::kModifiedAt ? "modifiedAt" : "observedAt"] =
-        FormatUs(t);
-    instance["instanceId"] = InstanceIdOf(t);
-    if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
-    if (!series.unit_code.empty()) instance["unitCode"] = series.unit_code;
-  }
-  return rendered;
-}
-
 }  // namespace
 
 std::string InstanceIdOf(int64_t timestamp_us) {
@@ -252,26 +145,152 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
   return p;
 }
 
-Result<json::object> RenderTemporalEntity(store::TemporalReader& reader,
-                                          const store::TemporalEntity& entity,
-                                          const TemporalParams& p, const model::Context& context,
-                                          int64_t now_us, TemporalPage& page,
-                                          const json::storage_ptr& storage) {
+TemporalRenderer::TemporalRenderer(store::TemporalReader& reader, const TemporalParams& params,
+                                   const model::Context& context, int64_t now_us)
+    : reader_(reader),
+      params_(params),
+      context_(context),
+      now_us_(now_us),
+      storage_(json::make_shared_resource<json::monotonic_resource>()) {}
+
+json::string TemporalRenderer::Timestamp(int64_t t) {
+  // Bounded, so a long normalized page does not keep every instant's text twice.
+  constexpr size_t kMaxRemembered = 4096;
+  if (auto it = timestamps_.find(t); it != timestamps_.end()) {
+    return json::string(it->second, storage_);
+  }
+  std::string text = FormatUs(t);
+  json::string out(text, storage_);
+  if (timestamps_.size() < kMaxRemembered) timestamps_.emplace(t, std::move(text));
+  return out;
+}
+
+Result<json::value> TemporalRenderer::RenderAggregated(std::string_view id,
+                                                       const store::TemporalSeries& series) {
+  const TemporalParams& p = params_;
+  int64_t from = p.from, to = p.to;
+  if (!p.bounded_from) {
+    // Periods are aligned to the epoch; without aggrPeriodDuration the one period starts at
+    // the first sample.
+    std::optional<int64_t> first;
+    CIVITAS_RETURN_IF_ERROR(reader_.Samples(
+        id, series, from, to,
+        [&](const store::Sample& s) {
+          first = s.timestamp_us;
+          return false;
+        },
+        p.time_property));
+    if (!first) return json::value(nullptr);
+    from = p.period_us > 0 ? FloorTo(*first, p.period_us) : *first;
+  }
+  if (!p.bounded_to && p.period_us == 0) to = std::max(now_us_, from) + 1;
+  int64_t period = p.period_us > 0 ? p.period_us : to - from;
+  store::AggregateBuckets buckets(std::find(p.methods.begin(), p.methods.end(), "distinctCount") !=
+                                  p.methods.end());
+  CIVITAS_RETURN_IF_ERROR(
+      reader_.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
+  json::value rendered(json::object_kind, storage_);
+  json::object& out = rendered.get_object();
+  out["type"] = model::AttributeKindName(series.kind);
+  if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
+  if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
+  for (const auto& method : p.methods) {
+    json::array& rows = out[method].emplace_array();
+    rows.reserve(buckets.buckets().size());
+    for (const auto& [start, b] : buckets.buckets()) {
+      if (b.count == 0) continue;
+      int64_t end = p.period_us > 0 && (!p.bounded_to || start + period < to) ? start + period
+                    : p.bounded_to                                            ? to
+                                                                              : now_us_;
+      json::array& row = rows.emplace_back(json::array_kind).get_array();
+      row.reserve(3);
+      row.push_back(MethodValue(method, b));
+      row.push_back(Timestamp(start));
+      row.push_back(Timestamp(end));
+    }
+  }
+  return rendered;
+}
+
+// The rendering of one series: an array of instances (normalized), or one object.
+Result<json::value> TemporalRenderer::RenderSeries(std::string_view id,
+                                                   const store::TemporalSeries& series) {
+  const TemporalParams& p = params_;
+  if (p.format == TemporalFormat::kAggregated) return RenderAggregated(id, series);
+
+  // lastN keeps the newest instances; otherwise the oldest, up to the cap.
+  const size_t cap = std::max<size_t>(1, p.max_instances);
+  const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
+  std::deque<std::pair<int64_t, json::value>> samples;
+  bool cut = false;
+  CIVITAS_RETURN_IF_ERROR(reader_.Samples(
+      id, series, p.from, p.to,
+      [&](const store::Sample& s) {
+        if (samples.size() == keep) {
+          cut = p.last_n == 0 || p.last_n > cap;
+          if (p.last_n == 0) return false;
+          samples.pop_front();
+        }
+        samples.emplace_back(s.timestamp_us, SampleJson(s, storage_));
+        return true;
+      },
+      p.time_property));
+  if (samples.empty()) return json::value(nullptr);
+  page_.first_us = std::min(page_.first_us, samples.front().first);
+  if (cut) {
+    page_.truncated = true;
+    if (p.last_n == 0) page_.end_us = std::min(page_.end_us, samples.back().first + 1);
+  }
+  const std::string_view kind = model::AttributeKindName(series.kind);
+  if (p.format == TemporalFormat::kValues) {
+    json::value rendered(json::object_kind, storage_);
+    json::object& out = rendered.get_object();
+    out["type"] = kind;
+    if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
+    if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
+    json::array& rows =
+        out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"]
+            .emplace_array();
+    rows.reserve(samples.size());
+    for (auto& [t, v] : samples) {
+      json::array& row = rows.emplace_back(json::array_kind).get_array();
+      row.reserve(2);
+      row.push_back(std::move(v));
+      row.push_back(Timestamp(t));
+    }
+    return rendered;
+  }
+  json::value rendered(json::array_kind, storage_);
+  json::array& instances = rendered.get_array();
+  instances.reserve(samples.size());
+  for (auto& [t, v] : samples) {
+    json::object& instance = instances.emplace_back(json::object_kind).get_object();
+    instance["type"] = kind;
+    instance[ValueMember(series.kind)] = std::move(v);
+    instance[p.time_property == store::TimeProperty::kModifiedAt ? "modifiedAt" : "observedAt"] =
+        Timestamp(t);
+    instance["instanceId"] = InstanceIdOf(t);
+    if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
+    if (!series.unit_code.empty()) instance["unitCode"] = series.unit_code;
+  }
+  return rendered;
+}
+
+Result<json::object> TemporalRenderer::Render(const store::TemporalEntity& entity) {
   const std::string& id = entity.id;
-  json::object out(storage);
+  json::object out(storage_);
   out["id"] = id;
   if (entity.types.size() == 1) {
-    out["type"] = context.CompactIri(entity.types[0]);
+    out["type"] = context_.CompactIri(entity.types[0]);
   } else if (!entity.types.empty()) {
     json::array& types = out["type"].emplace_array();
-    for (const auto& t : entity.types) types.emplace_back(context.CompactIri(t));
+    for (const auto& t : entity.types) types.emplace_back(context_.CompactIri(t));
   }
   for (const auto& series : entity.series) {
-    if (!p.attrs.empty() && !p.attrs.contains(series.attr)) continue;
-    CIVITAS_ASSIGN_OR_RETURN(json::value rendered,
-                             RenderSeries(reader, id, series, p, now_us, page, storage));
+    if (!params_.attrs.empty() && !params_.attrs.contains(series.attr)) continue;
+    CIVITAS_ASSIGN_OR_RETURN(json::value rendered, RenderSeries(id, series));
     if (rendered.is_null()) continue;
-    json::value& slot = out[context.CompactIri(series.attr)];
+    json::value& slot = out[context_.CompactIri(series.attr)];
     if (slot.is_null()) slot.emplace_array();
     auto& arr = slot.as_array();
     if (rendered.is_array()) {
@@ -282,7 +301,7 @@ Result<json::object> RenderTemporalEntity(store::TemporalReader& reader,
   }
   // temporalValues and aggregatedValues give one object per attribute unless it has several
   // datasetIds.
-  if (p.format != TemporalFormat::kNormalized) {
+  if (params_.format != TemporalFormat::kNormalized) {
     for (auto& [key, value] : out) {
       if (auto* arr = value.if_array(); arr && arr->size() == 1 && key != "type") {
         json::value single = std::move((*arr)[0]);
@@ -311,15 +330,12 @@ Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id)
   params.max_instances = options.max_temporal_instances;
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   auto reader = store.ReadTemporal(scope.tenant);
-  TemporalPage page;
   CIVITAS_ASSIGN_OR_RETURN_REPLY(auto entity, reader->Entity(id));
   if (!entity) return ErrorReply(scope, NotFound("entity '" + id + "' has no temporal history"));
-  CIVITAS_ASSIGN_OR_RETURN_REPLY(
-      auto rendered,
-      RenderTemporalEntity(*reader, *entity, params, *scope.context,
-                           clock.Now().time_since_epoch().count(), page,
-                           json::make_shared_resource<json::monotonic_resource>()));
-  return TemporalReply(scope, params, page, std::move(rendered));
+  TemporalRenderer renderer(*reader, params, *scope.context,
+                            clock.Now().time_since_epoch().count());
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto rendered, renderer.Render(*entity));
+  return TemporalReply(scope, params, renderer.page(), std::move(rendered));
 }
 
 Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
@@ -334,8 +350,8 @@ namespace {
 struct IdPage {
   std::vector<store::TemporalEntity> entities;
   std::optional<int64_t> total;
-  size_t size = 0;       // entities the page's query matched (some may lack history)
-  std::string last_id;   // the last of them: where the next page starts
+  size_t size = 0;      // entities the page's query matched (some may lack history)
+  std::string last_id;  // the last of them: where the next page starts
 };
 
 // The page of entities with history that pass the query's id, idPattern, type and attrs
@@ -408,20 +424,17 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   } else {
     CIVITAS_ASSIGN_OR_RETURN_REPLY(page, HistoryIdPage(*reader, query));
   }
-  int64_t now_us = clock.Now().time_since_epoch().count();
-  const json::storage_ptr storage = json::make_shared_resource<json::monotonic_resource>();
-  json::array out(storage);
-  out.reserve(page.entities.size());
-  TemporalPage instances;
   TemporalParams capped = params;
   capped.max_instances = options.max_temporal_instances;
+  TemporalRenderer renderer(*reader, capped, *scope.context,
+                            clock.Now().time_since_epoch().count());
+  json::array out(renderer.storage());
+  out.reserve(page.entities.size());
   for (const auto& entity : page.entities) {
-    CIVITAS_ASSIGN_OR_RETURN_REPLY(
-        auto rendered,
-        RenderTemporalEntity(*reader, entity, capped, *scope.context, now_us, instances, storage));
+    CIVITAS_ASSIGN_OR_RETURN_REPLY(auto rendered, renderer.Render(entity));
     out.push_back(std::move(rendered));
   }
-  Reply reply = TemporalReply(scope, capped, instances, std::move(out));
+  Reply reply = TemporalReply(scope, capped, renderer.page(), std::move(out));
   if (page.total) reply.response.set("NGSILD-Results-Count", std::to_string(*page.total));
   AddNextPageLink(scope, query.limit, page.size, page.last_id, reply);
   return reply;

@@ -3,7 +3,10 @@
 // Shared parts of the temporal endpoints (temporal.cc reads, temporal_write.cc writes).
 // Internal to api/.
 
+#include <absl/container/flat_hash_map.h>
+
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -45,14 +48,36 @@ struct TemporalPage {
 // timeproperty createdAt / deletedAt.
 Result<TemporalParams> ParseTemporalParams(const RequestScope& scope);
 
-// The temporal representation of the entity's history (`entity`: what reader.Entity gave),
-// allocated from `storage` (one arena per response: a page holds ~50 values per series).
-Result<boost::json::object> RenderTemporalEntity(store::TemporalReader& reader,
-                                                 const store::TemporalEntity& entity,
-                                                 const TemporalParams& params,
-                                                 const model::Context& context, int64_t now_us,
-                                                 TemporalPage& page,
-                                                 const boost::json::storage_ptr& storage);
+// Renders entities' histories into one response: one arena for the whole body (a page holds
+// ~50 values per series) and the text of each timestamp formatted once (every series of an
+// aggregated page has the same bucket bounds; aligned sensors share their instants).
+class TemporalRenderer {
+ public:
+  TemporalRenderer(store::TemporalReader& reader, const TemporalParams& params,
+                   const model::Context& context, int64_t now_us);
+
+  // The temporal representation of the entity's history (`entity`: what reader.Entity gave).
+  Result<boost::json::object> Render(const store::TemporalEntity& entity);
+
+  const boost::json::storage_ptr& storage() const { return storage_; }
+  // Where the instances rendered so far were cut short.
+  const TemporalPage& page() const { return page_; }
+
+ private:
+  Result<boost::json::value> RenderSeries(std::string_view id, const store::TemporalSeries& series);
+  Result<boost::json::value> RenderAggregated(std::string_view id,
+                                              const store::TemporalSeries& series);
+  // The ISO 8601 text of `t` (µs), as a string of the arena.
+  boost::json::string Timestamp(int64_t t);
+
+  store::TemporalReader& reader_;
+  const TemporalParams& params_;
+  const model::Context& context_;
+  const int64_t now_us_;
+  const boost::json::storage_ptr storage_;
+  TemporalPage page_;
+  absl::flat_hash_map<int64_t, std::string> timestamps_;
+};
 
 // The reply for a rendered temporal body: 200, or 206 with
 // "Content-Range: date-time <first>-<end>/<lastN or *>" when `page` was cut.

@@ -40,6 +40,7 @@ void SeriesHeads::Apply(HeadUpdate update, uint64_t seq, Clock::time_point now) 
   Head& head = shard.heads[std::move(update.key)];
   head.state = update.state;
   if (update.folded) {
+    ++folds_;  // before the samples go: a reader that copies the head after sees the count
     head.samples.clear();
     head.first_seq = 0;
   }

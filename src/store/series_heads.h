@@ -10,6 +10,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,9 @@ class SeriesHeads {
                                                        int64_t to_us) const;
   // `update` was committed with head-log sequence number `seq` at `now`.
   void Apply(HeadUpdate update, uint64_t seq, Clock::time_point now);
+  // Counts the folds applied so far. A reader whose chunk view predates a fold must renew it
+  // before trusting a head copy taken after that fold: the folded samples left the head.
+  uint64_t folds() const { return folds_.load(); }
   void ErasePrefix(std::string_view prefix);
   // The keys under `prefix` whose heads hold samples.
   std::vector<std::string> KeysWithSamples(std::string_view prefix) const;
@@ -92,6 +96,7 @@ class SeriesHeads {
   Shard& ShardOf(std::string_view key) const;
 
   mutable std::array<Shard, kShards> shards_;
+  std::atomic<uint64_t> folds_{0};
 };
 
 // The `temporal_log` column family holds

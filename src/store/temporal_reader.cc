@@ -102,9 +102,11 @@ class RocksTemporalReader final : public TemporalReader {
     CIVITAS_RETURN_IF_ERROR(ScanChunks(
         prefix, tags, from_us, to_us,
         [&](std::string_view chunk) -> Status {
-          CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(chunk));
+          CIVITAS_ASSIGN_OR_RETURN(
+              const ChunkSummary summary,
+              AggregateChunk(chunk, period_start_us, period_len_us, from_us, to_us, buckets));
           chunks_end = std::max(chunks_end, summary.last_timestamp_us);
-          return AggregateChunk(chunk, period_start_us, period_len_us, from_us, to_us, buckets);
+          return Status::Ok();
         },
         more));
     // The head (one hour at most) goes through the same code path as a chunk.
@@ -115,26 +117,35 @@ class RocksTemporalReader final : public TemporalReader {
                                                                 : builder.Append(t, value.text));
     }
     if (builder.empty()) return Status::Ok();
-    return AggregateChunk(builder.Finish(), period_start_us, period_len_us, from_us, to_us,
-                          buckets);
+    return AggregateChunk(builder.Finish(), period_start_us, period_len_us, from_us, to_us, buckets)
+        .status();
   }
 
  private:
   // Calls `on_chunk` for every chunk whose hour overlaps [from_us, to_us), in time order, while
-  // `more` stays true.
+  // `more` stays true. Call after copying the series' head (see Samples).
   template <typename OnChunk>
   Status ScanChunks(const std::string& prefix, tk::Timeline tags, int64_t from_us, int64_t to_us,
                     OnChunk on_chunk, const bool& more) {
-    std::string begin = tk::Tagged(prefix, tags.chunk, tk::HourOf(from_us));
-    std::string end = tk::Tagged(prefix, tags.chunk, to_us);
-    rocksdb::Slice upper(end);
-    rocksdb::ReadOptions options;
-    options.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
-    for (it->Seek(begin); more && it->Valid(); it->Next()) {
-      CIVITAS_RETURN_IF_ERROR(on_chunk(it->value().ToStringView()));
+    rocksdb::Iterator& it = ChunkIterator();
+    const std::string end = tk::Tagged(prefix, tags.chunk, to_us);
+    for (it.Seek(tk::Tagged(prefix, tags.chunk, tk::HourOf(from_us)));
+         more && it.Valid() && it.key().compare(end) < 0; it.Next()) {
+      CIVITAS_RETURN_IF_ERROR(on_chunk(it.value().ToStringView()));
     }
-    return FromRocks(it->status(), "scan temporal chunks");
+    return FromRocks(it.status(), "scan temporal chunks");
+  }
+
+  // One iterator for every series the reader visits: creating one per series cost as much as
+  // aggregating its day. It is renewed when a fold ran since it was made: a head copied after
+  // that fold lacks the folded samples, which an older view of the chunks lacks too.
+  rocksdb::Iterator& ChunkIterator() {
+    const uint64_t folds = heads_.folds();
+    if (chunks_ == nullptr || folds != chunks_folds_) {
+      chunks_.reset(db_.NewIterator(rocksdb::ReadOptions(), cf_));
+      chunks_folds_ = folds;
+    }
+    return *chunks_;
   }
 
   static Sample SampleOf(int64_t t, const SampleValue& value) {
@@ -150,6 +161,8 @@ class RocksTemporalReader final : public TemporalReader {
   rocksdb::ColumnFamilyHandle* cf_;
   const SeriesHeads& heads_;
   std::string tenant_;
+  std::unique_ptr<rocksdb::Iterator> chunks_;
+  uint64_t chunks_folds_ = 0;
 };
 
 }  // namespace

@@ -197,6 +197,35 @@ TEST_F(TemporalStoreTest, HeadsHeldTooLongFoldAndTheHeadLogEmpties) {
             (std::vector<std::pair<int64_t, double>>{{kT0, 3}, {kT0 + 5, 5}}));
 }
 
+// A reader keeps one view of the chunks across series; a fold after that view was taken moves
+// samples out of the heads, so the reader must renew the view or lose them.
+TEST_F(TemporalStoreTest, AReaderSeesSamplesFoldedAfterItsFirstChunkRead) {
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, {{kT0, 1}, {kT0 + 1, 2}}).ok());
+  ASSERT_TRUE(AddNumbers("urn:b", kTemp, {{kT0, 3}}).ok());
+  auto reader = store_->ReadTemporal("");
+  auto count = [&](const std::string& id) {
+    size_t n = 0;
+    EXPECT_TRUE(reader
+                    ->Samples(id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+                              [&](const Sample&) {
+                                ++n;
+                                return true;
+                              })
+                    .ok());
+    return n;
+  };
+  EXPECT_EQ(count("urn:b"), 1u);  // the reader's view of the chunks is taken here
+  auto* rocks = dynamic_cast<RocksStore*>(store_.get());
+  ASSERT_NE(rocks, nullptr);
+  ASSERT_TRUE(rocks->MaintainHeadLog(SeriesHeads::Clock::now() + std::chrono::hours(2)).ok());
+  EXPECT_EQ(count("urn:a"), 2u);
+  AggregateBuckets buckets;
+  ASSERT_TRUE(
+      reader->Aggregate("urn:b", SeriesOf(kTemp), kT0, kHour, kT0, kT0 + kHour, buckets).ok());
+  ASSERT_EQ(buckets.buckets().size(), 1u);
+  EXPECT_EQ(buckets.buckets().begin()->second.count, 1u);
+}
+
 TEST_F(TemporalStoreTest, HeadsBehindTheLogBudgetFold) {
   store_.reset();
   auto opened = Store::Open(

@@ -57,8 +57,9 @@ AggregateBucket& AggregateBuckets::BucketAt(int64_t start_us) {
   return it->second;
 }
 
-Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t period_len_us,
-                      int64_t from_us, int64_t to_us, AggregateBuckets& buckets) {
+Result<ChunkSummary> AggregateChunk(std::string_view chunk, int64_t period_start_us,
+                                    int64_t period_len_us, int64_t from_us, int64_t to_us,
+                                    AggregateBuckets& buckets) {
   if (period_len_us <= 0) return InvalidRequest("aggregation period must be positive");
   if (period_start_us > from_us) {
     return InvalidRequest("aggregation periods must start at or before the query range");
@@ -67,7 +68,7 @@ Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t p
   CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(chunk));
   if (from_us >= to_us || summary.sample_count == 0 || summary.last_timestamp_us < from_us ||
       summary.first_timestamp_us >= to_us) {
-    return Status::Ok();
+    return summary;
   }
   // Unsigned arithmetic: ts >= from_us >= period_start_us, so the offset fits in 64 bits and
   // neither it nor the bucket start can overflow.
@@ -95,7 +96,7 @@ Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t p
       if (summary.min < b.min) b.min = summary.min;
       if (summary.max > b.max) b.max = summary.max;
     }
-    return Status::Ok();
+    return summary;
   }
 
   CIVITAS_ASSIGN_OR_RETURN(TimeSeriesChunkReader reader, TimeSeriesChunkReader::Open(chunk));
@@ -106,7 +107,7 @@ Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t p
     if (ts < from_us) continue;
     // Samples are in order: nothing later can be in range. The rest of the chunk is not
     // checked for corruption, which is fine for a read that does not need it.
-    if (ts >= to_us) return Status::Ok();
+    if (ts >= to_us) return summary;
     if (bucket == nullptr ||
         static_cast<uint64_t>(ts) - static_cast<uint64_t>(bucket->start_us) >= period) {
       bucket = &buckets.BucketAt(bucket_start(ts));
@@ -117,7 +118,8 @@ Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t p
       AddText(*bucket, sample.text, track_distinct);
     }
   }
-  return reader.status();
+  CIVITAS_RETURN_IF_ERROR(reader.status());
+  return summary;
 }
 
 }  // namespace civitas::store

@@ -136,8 +136,8 @@ TEST(TimeSeriesChunkAggregateTest, MatchesReferenceOnRandomSeries) {
 
     AggregateBuckets buckets(track_distinct);
     for (const std::string& chunk : chunks) {
-      Status s = AggregateChunk(chunk, start, period, from, to, buckets);
-      ASSERT_TRUE(s.ok()) << s.message();
+      Result<ChunkSummary> s = AggregateChunk(chunk, start, period, from, to, buckets);
+      ASSERT_TRUE(s.ok()) << s.status().message();
     }
     std::map<int64_t, Reference> expected = ReferenceBuckets(inputs, start, period, from, to);
     ASSERT_EQ(buckets.buckets().size(), expected.size());
@@ -234,9 +234,12 @@ TEST(TimeSeriesChunkAggregateTest, NaNPropagatesToSumButNotToMinMax) {
 TEST(TimeSeriesChunkAggregateTest, RejectsBadPeriods) {
   std::string chunk = TimeSeriesChunkBuilder().Finish();
   AggregateBuckets buckets;
-  EXPECT_EQ(AggregateChunk(chunk, 0, 0, 0, 10, buckets).code(), StatusCode::kInvalidRequest);
-  EXPECT_EQ(AggregateChunk(chunk, 5, kHour, 0, 10, buckets).code(), StatusCode::kInvalidRequest);
-  EXPECT_EQ(AggregateChunk("junk", 0, kHour, 0, 10, buckets).code(), StatusCode::kInternal);
+  EXPECT_EQ(AggregateChunk(chunk, 0, 0, 0, 10, buckets).status().code(),
+            StatusCode::kInvalidRequest);
+  EXPECT_EQ(AggregateChunk(chunk, 5, kHour, 0, 10, buckets).status().code(),
+            StatusCode::kInvalidRequest);
+  EXPECT_EQ(AggregateChunk("junk", 0, kHour, 0, 10, buckets).status().code(),
+            StatusCode::kInternal);
 }
 
 TEST(TimeSeriesChunkAggregateTest, CountsTextSamplesAndTheirDistinctValues) {

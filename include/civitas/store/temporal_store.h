@@ -65,8 +65,10 @@ struct TemporalEntity {
   std::vector<TemporalSeries> series;  // sorted by (attr, dataset_id)
 };
 
-// A read-only view of one tenant's history at the latest committed state. Not thread-safe; one
-// per request. Time ranges are half-open [from_us, to_us).
+// A read-only view of one tenant's history. Not thread-safe; one per request: its chunks are
+// seen as of its first chunk read (renewed whenever a fold moved samples out of the heads), so
+// writes committed later into past hours may be missed, never half-seen. Time ranges are
+// half-open [from_us, to_us).
 class TemporalReader {
  public:
   virtual ~TemporalReader() = default;

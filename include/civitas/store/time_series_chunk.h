@@ -170,8 +170,10 @@ class AggregateBuckets {
 // in range (its samples are gone, so it cannot be split), and adds nothing to distinctCount.
 // A query without aggrPeriodDuration passes period_len_us = to_us - period_start_us.
 // Preconditions, else kInvalidRequest: period_len_us > 0 and period_start_us <= from_us.
+// Returns the chunk's header summary (callers that track coverage need its last timestamp).
 // kInternal on a corrupt chunk, after which `buckets` may hold part of the chunk.
-Status AggregateChunk(std::string_view chunk, int64_t period_start_us, int64_t period_len_us,
-                      int64_t from_us, int64_t to_us, AggregateBuckets& buckets);
+Result<ChunkSummary> AggregateChunk(std::string_view chunk, int64_t period_start_us,
+                                    int64_t period_len_us, int64_t from_us, int64_t to_us,
+                                    AggregateBuckets& buckets);
 
 }  // namespace civitas::store
