@@ -25,8 +25,8 @@ std::optional<BatchKind> BatchKindOf(std::string_view name) {
 
 struct BatchItem {
   std::string id;
-  std::optional<model::Entity> entity;             // create / upsert
-  std::vector<model::Attribute> attributes;        // update / merge
+  std::optional<model::Entity> entity;       // create / upsert
+  std::vector<model::Attribute> attributes;  // update / merge
   Status error;
 };
 
@@ -38,7 +38,8 @@ struct BatchOutcome {
 
 std::string RawId(const json::value& item) {
   if (const auto* obj = item.if_object()) {
-    if (const auto* id = obj->if_contains("id"); id && id->is_string()) return std::string(id->get_string());
+    if (const auto* id = obj->if_contains("id"); id && id->is_string())
+      return std::string(id->get_string());
   }
   if (item.is_string()) return std::string(item.get_string());
   return "";
@@ -83,25 +84,25 @@ BatchItem ParseItem(BatchKind kind, const json::value& raw, const model::Context
 // Applies one valid item inside the batch's mutation. Errors are per item.
 Status ApplyItem(BatchKind kind, BatchItem& item, const RequestScope& scope, Timestamp now,
                  bool upsert_update, bool no_overwrite, store::Mutation& m, bool& created) {
-  auto current = m.Get(item.id);
-  bool exists = current.ok();
+  CIVITAS_ASSIGN_OR_RETURN(const model::Entity* current, m.Find(item.id));
   switch (kind) {
     case BatchKind::kCreate:
-      if (exists) return AlreadyExists("entity '" + item.id + "' already exists");
+      if (current) return AlreadyExists("entity '" + item.id + "' already exists");
       model::StampNew(*item.entity, now);
       m.Put(std::move(*item.entity));
       created = true;
       return Status::Ok();
     case BatchKind::kUpsert:
-      if (!exists) {
+      if (!current) {
         model::StampNew(*item.entity, now);
         m.Put(std::move(*item.entity));
         created = true;
       } else if (upsert_update) {
+        model::Entity updated = *current;
         std::vector<model::NotUpdated> ignored;
-        model::WriteAttributes(*current, std::move(item.entity->attributes),
+        model::WriteAttributes(updated, std::move(item.entity->attributes),
                                model::AttributeWriteMode::kAppendOverwrite, now, ignored);
-        m.Put(std::move(*current));
+        m.Put(std::move(updated));
       } else {
         model::StampReplacement(*current, *item.entity, now);
         m.Put(std::move(*item.entity));
@@ -109,18 +110,19 @@ Status ApplyItem(BatchKind kind, BatchItem& item, const RequestScope& scope, Tim
       return Status::Ok();
     case BatchKind::kUpdate:
     case BatchKind::kMerge: {
-      if (!exists) return NotFound("entity '" + item.id + "' does not exist");
+      if (!current) return NotFound("entity '" + item.id + "' does not exist");
       auto mode = kind == BatchKind::kMerge ? model::AttributeWriteMode::kMerge
                   : no_overwrite            ? model::AttributeWriteMode::kAppendKeep
                                             : model::AttributeWriteMode::kAppendOverwrite;
+      model::Entity updated = *current;
       std::vector<model::NotUpdated> ignored;
-      if (model::WriteAttributes(*current, std::move(item.attributes), mode, now, ignored)) {
-        m.Put(std::move(*current));
+      if (model::WriteAttributes(updated, std::move(item.attributes), mode, now, ignored)) {
+        m.Put(std::move(updated));
       }
       return Status::Ok();
     }
     case BatchKind::kDelete:
-      if (!exists) return NotFound("entity '" + item.id + "' does not exist");
+      if (!current) return NotFound("entity '" + item.id + "' does not exist");
       m.Delete(item.id);
       return Status::Ok();
   }
@@ -137,17 +139,17 @@ Reply Broker::Impl::Batch(RequestScope& scope, const std::string& operation) {
   if (items == nullptr) return ErrorReply(scope, BadRequestData("the body must be a JSON array"));
   if (items->empty()) return ErrorReply(scope, BadRequestData("the batch is empty"));
   if (items->size() > options.max_batch_entities) {
-    return ErrorReply(scope, BadRequestData("a batch holds at most " +
-                                            std::to_string(options.max_batch_entities) +
-                                            " entities"));
+    return ErrorReply(scope,
+                      BadRequestData("a batch holds at most " +
+                                     std::to_string(options.max_batch_entities) + " entities"));
   }
   std::vector<BatchItem> parsed;
   parsed.reserve(items->size());
   std::vector<std::string> ids;
   for (const auto& raw : *items) {
     parsed.push_back(ParseItem(*kind, raw, *scope.context));
-    if (parsed.back().error.ok()) ids.push_back(parsed.back().id.empty() ? parsed.back().entity->id
-                                                                           : parsed.back().id);
+    if (parsed.back().error.ok())
+      ids.push_back(parsed.back().id.empty() ? parsed.back().entity->id : parsed.back().id);
     if (parsed.back().entity) parsed.back().id = parsed.back().entity->id;
   }
   const bool upsert_update = scope.HasOption("update");
@@ -177,8 +179,9 @@ Reply Broker::Impl::Batch(RequestScope& scope, const std::string& operation) {
     for (const auto& [id, error] : outcome.errors) {
       errors.push_back(json::object{{"entityId", id}, {"error", ProblemDetails(error)}});
     }
-    Reply reply = JsonReply(scope, http::status::multi_status,
-                            json::object{{"success", std::move(success)}, {"errors", std::move(errors)}});
+    Reply reply =
+        JsonReply(scope, http::status::multi_status,
+                  json::object{{"success", std::move(success)}, {"errors", std::move(errors)}});
     return outcome.success.empty() ? reply : Durable(std::move(reply));
   }
   if (!outcome.created.empty() && (*kind == BatchKind::kCreate || *kind == BatchKind::kUpsert)) {

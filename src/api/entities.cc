@@ -34,8 +34,8 @@ json::object UpdateResultBody(const std::vector<model::Attribute>& attempted,
     if (!failed_attr) updated.emplace_back(context.CompactIri(a.name));
   }
   for (const auto& n : not_updated) {
-    failed.push_back(json::object{{"attributeName", context.CompactIri(n.name)},
-                                  {"reason", n.reason}});
+    failed.push_back(
+        json::object{{"attributeName", context.CompactIri(n.name)}, {"reason", n.reason}});
   }
   return json::object{{"updated", std::move(updated)}, {"notUpdated", std::move(failed)}};
 }
@@ -64,7 +64,8 @@ Reply Broker::Impl::CreateEntity(RequestScope& scope) {
   model::StampNew(entity, clock.Now());
   std::string id = entity.id;
   auto status = store.Mutate(scope.tenant, {&id, 1}, [&](store::Mutation& m) -> Status {
-    if (m.Get(id).ok()) return AlreadyExists("entity '" + id + "' already exists");
+    CIVITAS_ASSIGN_OR_RETURN(const model::Entity* existing, m.Find(id));
+    if (existing) return AlreadyExists("entity '" + id + "' already exists");
     m.Put(std::move(entity));
     return Status::Ok();
   });
@@ -83,7 +84,8 @@ Reply Broker::Impl::RetrieveEntity(RequestScope& scope, const std::string& id) {
                                                                              : entity.status());
   }
   if (const auto* type = scope.Param("type")) {
-    auto selector = query::ParseTypeSelector(*type, [&](std::string_view t) { return scope.Expand(t); });
+    auto selector =
+        query::ParseTypeSelector(*type, [&](std::string_view t) { return scope.Expand(t); });
     if (!selector.ok()) return ErrorReply(scope, selector.status());
     query::EntityQuery filter;
     filter.types = std::move(*selector);
@@ -151,7 +153,8 @@ Reply Broker::Impl::DeleteEntity(RequestScope& scope, const std::string& id) {
   if (auto s = CheckEntityId(id); !s.ok()) return ErrorReply(scope, s);
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   auto status = store.Mutate(scope.tenant, {&id, 1}, [&](store::Mutation& m) -> Status {
-    if (!m.Get(id).ok()) return EntityNotFound(id);
+    CIVITAS_ASSIGN_OR_RETURN(const model::Entity* existing, m.Find(id));
+    if (!existing) return EntityNotFound(id);
     m.Delete(id);
     return Status::Ok();
   });
@@ -166,7 +169,7 @@ Reply Broker::Impl::WriteAttrs(RequestScope& scope, const std::string& id, bool 
   auto attrs = model::ParseAttributes(*body, *scope.context, /*allow_id_and_type=*/true);
   if (!attrs.ok()) return ErrorReply(scope, attrs.status());
   if (attrs->empty()) return ErrorReply(scope, BadRequestData("the body holds no attributes"));
-  auto mode = !append ? model::AttributeWriteMode::kUpdateExisting
+  auto mode = !append                          ? model::AttributeWriteMode::kUpdateExisting
               : scope.HasOption("noOverwrite") ? model::AttributeWriteMode::kAppendKeep
                                                : model::AttributeWriteMode::kAppendOverwrite;
   std::vector<model::NotUpdated> not_updated;
@@ -197,7 +200,8 @@ Reply Broker::Impl::PatchAttr(RequestScope& scope, const std::string& id, const 
     json::value fragment = scope.body;
     std::string dataset;
     if (const auto* obj = fragment.if_object()) {
-      if (const auto* d = obj->if_contains("datasetId"); d && d->is_string()) dataset = d->get_string();
+      if (const auto* d = obj->if_contains("datasetId"); d && d->is_string())
+        dataset = d->get_string();
     }
     const model::Attribute* existing = entity.Find(name, dataset);
     if (existing == nullptr) {
@@ -205,21 +209,20 @@ Reply Broker::Impl::PatchAttr(RequestScope& scope, const std::string& id, const 
                       (dataset.empty() ? "" : " with datasetId '" + dataset + "'"));
     }
     // A partial update may omit the payload (e.g. only observedAt): keep the current one.
-    if (auto* obj = fragment.if_object(); obj && !replace && !obj->contains("type") &&
-        !obj->contains("value") && !obj->contains("object") && !obj->contains("languageMap") &&
-        !obj->contains("valueList") && !obj->contains("objectList") && !obj->contains("vocab") &&
-        !obj->contains("json")) {
+    if (auto* obj = fragment.if_object();
+        obj && !replace && !obj->contains("type") && !obj->contains("value") &&
+        !obj->contains("object") && !obj->contains("languageMap") && !obj->contains("valueList") &&
+        !obj->contains("objectList") && !obj->contains("vocab") && !obj->contains("json")) {
       (*obj)["type"] = model::AttributeKindName(existing->kind);
-      (*obj)[model::AttributePayloadMember(existing->kind)] =
-          existing->value;
+      (*obj)[model::AttributePayloadMember(existing->kind)] = existing->value;
     }
     CIVITAS_ASSIGN_OR_RETURN(auto instances, model::ParseAttribute(name, fragment, *scope.context));
     if (instances.size() != 1) return BadRequestData("the body must hold one attribute instance");
     auto now = clock.Now();
     if (replace) {
       std::vector<model::NotUpdated> ignored;
-      model::WriteAttributes(entity, std::move(instances), model::AttributeWriteMode::kAppendOverwrite,
-                             now, ignored);
+      model::WriteAttributes(entity, std::move(instances),
+                             model::AttributeWriteMode::kAppendOverwrite, now, ignored);
     } else {
       model::PatchAttribute(entity, instances.front(), now);
     }
@@ -227,8 +230,8 @@ Reply Broker::Impl::PatchAttr(RequestScope& scope, const std::string& id, const 
     return Status::Ok();
   });
   if (!status.ok()) {
-    if (status.code() == StatusCode::kNotFound && status.message().find("has no attribute") ==
-                                                      std::string::npos) {
+    if (status.code() == StatusCode::kNotFound &&
+        status.message().find("has no attribute") == std::string::npos) {
       return ErrorReply(scope, EntityNotFound(id));
     }
     return ErrorReply(scope, status);
@@ -236,7 +239,8 @@ Reply Broker::Impl::PatchAttr(RequestScope& scope, const std::string& id, const 
   return Durable(EmptyReply(scope, http::status::no_content));
 }
 
-Reply Broker::Impl::DeleteAttr(RequestScope& scope, const std::string& id, const std::string& attr) {
+Reply Broker::Impl::DeleteAttr(RequestScope& scope, const std::string& id,
+                               const std::string& attr) {
   if (auto s = CheckEntityId(id); !s.ok()) return ErrorReply(scope, s);
   if (auto s = CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   std::string name = scope.Expand(attr);

@@ -45,11 +45,14 @@ model::Entity WithHumidity(model::Entity e, double humidity) {
   return e;
 }
 
-store::EntityChange Created(model::Entity e) { return {std::nullopt, std::move(e)}; }
-store::EntityChange Updated(model::Entity before, model::Entity after) {
-  return {std::move(before), std::move(after)};
+std::shared_ptr<const model::Entity> Shared(model::Entity e) {
+  return std::make_shared<const model::Entity>(std::move(e));
 }
-store::EntityChange Deleted(model::Entity e) { return {std::move(e), std::nullopt}; }
+store::EntityChange Created(model::Entity e) { return {nullptr, Shared(std::move(e))}; }
+store::EntityChange Updated(model::Entity before, model::Entity after) {
+  return {Shared(std::move(before)), Shared(std::move(after))};
+}
+store::EntityChange Deleted(model::Entity e) { return {Shared(std::move(e)), nullptr}; }
 
 TEST(SubscriptionMatcherTest, DefaultTriggersNotifyCreationAndUpdatesButNotDeletion) {
   auto sub = Sub(R"("entities": [{"type": "Room"}])");

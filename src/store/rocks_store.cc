@@ -67,25 +67,26 @@ void Diff(const std::vector<std::string>& a, const std::vector<std::string>& b, 
 }
 
 class RocksMutation final : public Mutation {
+  using SharedEntity = std::shared_ptr<const model::Entity>;  // null: no entity
+
  public:
   RocksMutation(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
                 rocksdb::ColumnFamilyHandle* temporal, rocksdb::ColumnFamilyHandle* head_log,
                 Tenant tenant, std::span<const std::string> ids, RetentionIndex& retention,
-                TemporalWriteCache& history_cache, SeriesHeads& heads)
+                TemporalWriteCache& history_cache, EntityCache& entity_cache, SeriesHeads& heads)
       : db_(db),
         entities_(entities),
         tenant_(tenant),
         ids_(ids),
+        entity_cache_(entity_cache),
         history_(db, temporal, head_log, tenant, retention, history_cache, heads) {}
 
-  Result<model::Entity> Get(std::string_view id) override {
+  Result<const model::Entity*> Find(std::string_view id) override {
     if (auto it = pending_.find(id); it != pending_.end()) {
-      if (!it->second) return NotFound("entity '" + std::string(id) + "' not found");
-      return *it->second;
+      return it->second ? &*it->second : nullptr;
     }
-    CIVITAS_ASSIGN_OR_RETURN(const std::optional<model::Entity>* original, Original(id));
-    if (!*original) return NotFound("entity '" + std::string(id) + "' not found");
-    return **original;
+    CIVITAS_ASSIGN_OR_RETURN(const SharedEntity* original, Original(id));
+    return original->get();
   }
   void Put(model::Entity entity) override {
     std::string id = entity.id;
@@ -120,8 +121,8 @@ class RocksMutation final : public Mutation {
     };
     std::map<std::string, int64_t, std::less<>> deltas;
     for (auto& [id, updated] : pending_) {
-      CIVITAS_ASSIGN_OR_RETURN(const std::optional<model::Entity>* cached, Original(id));
-      const std::optional<model::Entity>& original = *cached;
+      CIVITAS_ASSIGN_OR_RETURN(const SharedEntity* cached, Original(id));
+      const model::Entity* original = cached->get();
       IndexEntries before, after;
       if (!original || !updated || !SameIndexEntries(*original, *updated)) {
         if (original) before = IndexEntriesOf(tenant_, *original, name_id);
@@ -131,7 +132,7 @@ class RocksMutation final : public Mutation {
       if (updated) {
         batch.Put(entities_, key, model::EncodeEntity(*updated));
         // Deleting an entity keeps its history (only DELETE /temporal/entities/{id} removes it).
-        auto delta = HistoryDelta(original ? &*original : nullptr, *updated);
+        auto delta = HistoryDelta(original, *updated);
         if (!delta.empty()) history_.Add(id, updated->types, std::move(delta));
       } else if (original) {
         batch.Delete(entities_, key);
@@ -151,45 +152,54 @@ class RocksMutation final : public Mutation {
   }
 
   bool empty() const { return pending_.empty() && history_.empty(); }
-  void Committed() { history_.Committed(); }
 
-  // The committed entity changes, moved out (call after the batch is written; Stage cached
-  // every original).
-  std::vector<EntityChange> TakeChanges() {
+  // Call after the batch is written (still under the ids' locks): the written entities become
+  // what the cache holds. Returns the changes (Stage read every original).
+  std::vector<EntityChange> Committed() {
+    history_.Committed();
     std::vector<EntityChange> changes;
     changes.reserve(pending_.size());
     for (auto& [id, updated] : pending_) {
+      std::shared_ptr<const model::Entity> after;
+      if (updated) after = std::make_shared<const model::Entity>(std::move(*updated));
+      entity_cache_.Set(keys::Entity(tenant_, id), after);
       auto original = originals_.find(id);
-      changes.push_back({original != originals_.end() ? std::move(original->second) : std::nullopt,
-                         std::move(updated)});
+      changes.push_back(
+          {original != originals_.end() ? std::move(original->second) : nullptr, std::move(after)});
     }
+    pending_.clear();
     return changes;
   }
 
  private:
-  // The entity as stored before this mutation (cached: the ids are locked, so it cannot change).
-  Result<const std::optional<model::Entity>*> Original(std::string_view id) {
+  // The entity as stored before this mutation (kept: the ids are locked, so it cannot change).
+  Result<const SharedEntity*> Original(std::string_view id) {
     if (auto it = originals_.find(id); it != originals_.end()) return &it->second;
     if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) {
       return Internal("mutation read an entity it did not lock");
     }
-    std::string record;
-    auto s = db_.Get(rocksdb::ReadOptions(), entities_, keys::Entity(tenant_, id), &record);
-    std::optional<model::Entity> result;
-    if (s.ok()) {
-      CIVITAS_ASSIGN_OR_RETURN(auto decoded, model::DecodeEntity(record));
-      result = std::move(decoded);
-    } else if (!s.IsNotFound()) {
-      return FromRocks(s, "read entity");
+    const std::string key = keys::Entity(tenant_, id);
+    std::optional<SharedEntity> entity = entity_cache_.Get(key);
+    if (!entity) {
+      std::string record;
+      auto s = db_.Get(rocksdb::ReadOptions(), entities_, key, &record);
+      entity.emplace();
+      if (s.ok()) {
+        CIVITAS_ASSIGN_OR_RETURN(auto decoded, model::DecodeEntity(record));
+        entity = std::make_shared<const model::Entity>(std::move(decoded));
+      } else if (!s.IsNotFound()) {
+        return FromRocks(s, "read entity");
+      }
     }
-    return &originals_.emplace(std::string(id), std::move(result)).first->second;
+    return &originals_.emplace(std::string(id), std::move(*entity)).first->second;
   }
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* entities_;
   Tenant tenant_;
   std::span<const std::string> ids_;
-  std::map<std::string, std::optional<model::Entity>, std::less<>> originals_;
+  EntityCache& entity_cache_;
+  std::map<std::string, SharedEntity, std::less<>> originals_;
   std::map<std::string, std::optional<model::Entity>, std::less<>> pending_;
   TemporalWriter history_;
 };
@@ -480,7 +490,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   } unlock{this, stripes};
 
   RocksMutation mutation(*db_, entities_, temporal_, head_log_, tenant, ids, *retention_,
-                         history_cache_, heads_);
+                         history_cache_, entity_cache_, heads_);
   CIVITAS_RETURN_IF_ERROR(body(mutation));
   if (mutation.empty()) return Status::Ok();
   rocksdb::WriteBatch batch;
@@ -497,7 +507,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // durability comes from WhenDurable's group fsync
   CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "write"));
-  mutation.Committed();
+  std::vector<EntityChange> changes = mutation.Committed();
   log_bytes_.fetch_add(mutation.HeadLogBytes(), std::memory_order_relaxed);
   names_.Committed(interned);
   if (new_tenant) {
@@ -506,7 +516,6 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   }
   // Still under the stripe locks, so one entity's changes reach the listener in commit order.
   if (auto* listener = listener_.load(std::memory_order_acquire); listener != nullptr) {
-    auto changes = mutation.TakeChanges();
     if (!changes.empty()) listener->OnCommitted(tenant, std::move(changes));
   }
   return Status::Ok();

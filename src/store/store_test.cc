@@ -145,6 +145,46 @@ TEST_F(StoreTest, FailedMutationWritesNothing) {
   EXPECT_TRUE(store_->Types("").empty());
 }
 
+// Writes read the entity back from the store's cache of committed entities: it must follow
+// every commit (and only commits), per tenant.
+TEST_F(StoreTest, MutationsReadTheLatestCommittedEntity) {
+  auto value_in = [&](Tenant tenant) -> std::optional<double> {
+    std::optional<double> value;
+    const std::string id = "urn:a";
+    EXPECT_TRUE(store_
+                    ->Mutate(tenant, {&id, 1},
+                             [&](Mutation& m) -> Status {
+                               CIVITAS_ASSIGN_OR_RETURN(const model::Entity* e, m.Find(id));
+                               if (e) value = e->attributes.at(0).value.to_number<double>();
+                               return Status::Ok();
+                             })
+                    .ok());
+    return value;
+  };
+  ASSERT_TRUE(Put("", MakeEntity("urn:a", "T", 1)).ok());
+  EXPECT_EQ(value_in(""), 1);
+  EXPECT_EQ(value_in("other"), std::nullopt);
+  const std::string id = "urn:a";
+  EXPECT_FALSE(store_
+                   ->Mutate("", {&id, 1},
+                            [&](Mutation& m) {
+                              m.Put(MakeEntity("urn:a", "T", 2));
+                              return Internal("abandoned");
+                            })
+                   .ok());
+  EXPECT_EQ(value_in(""), 1);
+  ASSERT_TRUE(Put("", MakeEntity("urn:a", "T", 3)).ok());
+  EXPECT_EQ(value_in(""), 3);
+  ASSERT_TRUE(Remove("", "urn:a").ok());
+  EXPECT_EQ(value_in(""), std::nullopt);
+  ASSERT_TRUE(Put("other", MakeEntity("urn:a", "T", 4)).ok());
+  EXPECT_EQ(value_in("other"), 4);
+  EXPECT_EQ(value_in(""), std::nullopt);
+  Reopen();
+  EXPECT_EQ(value_in("other"), 4);
+  EXPECT_EQ(value_in(""), std::nullopt);
+}
+
 TEST_F(StoreTest, CountersFollowTypeChanges) {
   ASSERT_TRUE(Put("", MakeEntity("urn:a", "T1", 1)).ok());
   ASSERT_TRUE(Put("", MakeEntity("urn:b", "T1", 1)).ok());

@@ -40,8 +40,15 @@ struct StoreOptions {
 class Mutation {
  public:
   virtual ~Mutation() = default;
-  // The current entity, or kNotFound. Only ids passed to Mutate may be read.
-  virtual Result<model::Entity> Get(std::string_view id) = 0;
+  // The current entity (nullptr: none), valid while the mutation runs. Only ids passed to
+  // Mutate may be read.
+  virtual Result<const model::Entity*> Find(std::string_view id) = 0;
+  // A copy of the current entity, to change and Put; kNotFound when there is none.
+  Result<model::Entity> Get(std::string_view id) {
+    CIVITAS_ASSIGN_OR_RETURN(const model::Entity* entity, Find(id));
+    if (entity == nullptr) return NotFound("entity '" + std::string(id) + "' not found");
+    return *entity;
+  }
   // Creates or replaces the entity (indexes follow).
   virtual void Put(model::Entity entity) = 0;
   // Removes the entity and its index entries; no-op when absent.
@@ -92,9 +99,10 @@ class ReadView {
 };
 
 // One entity written by a committed mutation: its state before and after the write.
+// Shared with the store's cache of committed entities: never changed.
 struct EntityChange {
-  std::optional<model::Entity> before;  // nullopt: the entity was created
-  std::optional<model::Entity> after;   // nullopt: the entity was deleted
+  std::shared_ptr<const model::Entity> before;  // null: the entity was created
+  std::shared_ptr<const model::Entity> after;   // null: the entity was deleted
 };
 
 // The change feed: told about every committed Mutate (HTTP writes, batches, MQTT ingest alike),
