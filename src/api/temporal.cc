@@ -3,10 +3,10 @@
 
 #include "src/api/temporal.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
-#include <deque>
 
 #include "src/api/iso_duration.h"
 
@@ -221,20 +221,24 @@ Result<json::value> TemporalRenderer::RenderSeries(std::string_view id,
   // lastN keeps the newest instances; otherwise the oldest, up to the cap.
   const size_t cap = std::max<size_t>(1, p.max_instances);
   const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
-  std::deque<std::pair<int64_t, json::value>> samples;
-  bool cut = false;
-  CIVITAS_RETURN_IF_ERROR(reader_.Samples(
-      id, series, p.from, p.to,
-      [&](const store::Sample& s) {
-        if (samples.size() == keep) {
-          cut = p.last_n == 0 || p.last_n > cap;
-          if (p.last_n == 0) return false;
-          samples.pop_front();
-        }
-        samples.emplace_back(s.timestamp_us, SampleJson(s, storage_));
-        return true;
-      },
-      p.time_property));
+  std::vector<std::pair<int64_t, json::value>> samples;
+  bool cut = false;  // more instances than `keep` in range
+  auto take = [&](const store::Sample& s) {
+    if (samples.size() == keep) {
+      cut = true;
+      return false;
+    }
+    samples.emplace_back(s.timestamp_us, SampleJson(s, storage_));
+    return true;
+  };
+  if (p.last_n > 0) {
+    CIVITAS_RETURN_IF_ERROR(
+        reader_.SamplesNewestFirst(id, series, p.from, p.to, take, p.time_property));
+    std::reverse(samples.begin(), samples.end());
+    cut = cut && p.last_n > cap;  // lastN itself cuts nothing a client did not ask to cut
+  } else {
+    CIVITAS_RETURN_IF_ERROR(reader_.Samples(id, series, p.from, p.to, take, p.time_property));
+  }
   if (samples.empty()) return json::value(nullptr);
   page_.first_us = std::min(page_.first_us, samples.front().first);
   if (cut) {

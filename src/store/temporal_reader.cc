@@ -87,6 +87,44 @@ class RocksTemporalReader final : public TemporalReader {
     return Status::Ok();
   }
 
+  Status SamplesNewestFirst(std::string_view id, const TemporalSeries& series, int64_t from_us,
+                            int64_t to_us, const SampleVisitor& visit,
+                            TimeProperty time_property) override {
+    const tk::Timeline tags = tk::TimelineOf(time_property);
+    if (from_us >= to_us) return Status::Ok();
+    const std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
+    const auto head = heads_.Samples(prefix + tags.head, from_us, to_us);  // first: see Samples
+    rocksdb::Iterator& it = ChunkIterator();
+    const std::string chunks = prefix + tags.chunk;
+    const std::string begin = tk::Tagged(prefix, tags.chunk, tk::HourOf(from_us));
+    auto in_range = [&] {
+      return it.Valid() && it.key().starts_with(chunks) && it.key().compare(begin) >= 0;
+    };
+    // The newest chunk before to_us, then older ones. A head sample no later than the newest
+    // chunk's last was folded into it after the head was copied.
+    it.SeekForPrev(tk::Tagged(prefix, tags.chunk, to_us));
+    int64_t chunks_end = INT64_MIN;
+    if (in_range()) {
+      CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary newest,
+                               ReadTimeSeriesChunkSummary(it.value().ToStringView()));
+      if (!newest.rolled_up) chunks_end = newest.last_timestamp_us;
+    }
+    for (auto sample = head.rbegin(); sample != head.rend(); ++sample) {
+      if (sample->first <= chunks_end) break;
+      if (!visit(SampleOf(sample->first, sample->second))) return Status::Ok();
+    }
+    for (; in_range(); it.Prev()) {
+      CIVITAS_ASSIGN_OR_RETURN(const std::vector<Sample> samples,
+                               DecodeTimeSeriesChunk(it.value().ToStringView()));
+      for (auto sample = samples.rbegin(); sample != samples.rend(); ++sample) {
+        if (sample->timestamp_us >= to_us) continue;
+        if (sample->timestamp_us < from_us) return Status::Ok();
+        if (!visit(*sample)) return Status::Ok();
+      }
+    }
+    return FromRocks(it.status(), "scan temporal chunks");
+  }
+
   Status Aggregate(std::string_view id, const TemporalSeries& series, int64_t period_start_us,
                    int64_t period_len_us, int64_t from_us, int64_t to_us, AggregateBuckets& buckets,
                    TimeProperty time_property) override {

@@ -226,6 +226,43 @@ TEST_F(TemporalStoreTest, AReaderSeesSamplesFoldedAfterItsFirstChunkRead) {
   EXPECT_EQ(buckets.buckets().begin()->second.count, 1u);
 }
 
+TEST_F(TemporalStoreTest, NewestFirstReadsTheSamplesOfAForwardReadReversed) {
+  std::mt19937_64 rng(7);
+  std::vector<std::pair<int64_t, double>> written;
+  for (int i = 0; i < 400; ++i) {  // ~6 hours, some of them late; the newest hour in the head
+    const int64_t t = kT0 + static_cast<int64_t>(rng() % (6 * kHour));
+    written.emplace_back(t, static_cast<double>(i));
+    ASSERT_TRUE(AddNumbers("urn:n", kTemp, {{t, static_cast<double>(i)}}).ok());
+  }
+  ASSERT_TRUE(AddNumbers("urn:m", kTemp, {{kT0 + 7 * kHour, 1}}).ok());  // a later neighbour
+  auto reader = store_->ReadTemporal("");
+  for (int round = 0; round < 60; ++round) {
+    int64_t from = kT0 - kHour + static_cast<int64_t>(rng() % (8 * kHour));
+    int64_t to = kT0 - kHour + static_cast<int64_t>(rng() % (8 * kHour));
+    if (round == 0) from = INT64_MIN, to = INT64_MAX;
+    if (from > to) std::swap(from, to);
+    const size_t limit = 1 + rng() % 500;
+    std::vector<int64_t> forward, newest_first;
+    ASSERT_TRUE(reader
+                    ->Samples("urn:n", SeriesOf(kTemp), from, to,
+                              [&](const Sample& s) {
+                                forward.push_back(s.timestamp_us);
+                                return true;
+                              })
+                    .ok());
+    ASSERT_TRUE(reader
+                    ->SamplesNewestFirst("urn:n", SeriesOf(kTemp), from, to,
+                                         [&](const Sample& s) {
+                                           newest_first.push_back(s.timestamp_us);
+                                           return newest_first.size() < limit;
+                                         })
+                    .ok());
+    std::vector<int64_t> expected(forward.rbegin(), forward.rend());
+    if (expected.size() > limit) expected.resize(limit);
+    EXPECT_EQ(newest_first, expected) << "round " << round;
+  }
+}
+
 TEST_F(TemporalStoreTest, HeadsBehindTheLogBudgetFold) {
   store_.reset();
   auto opened = Store::Open(

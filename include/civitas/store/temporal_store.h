@@ -90,6 +90,12 @@ class TemporalReader {
                          int64_t to_us, const SampleVisitor& visit,
                          TimeProperty time_property = TimeProperty::kObservedAt) = 0;
 
+  // As Samples, newest first: reads only the hours it visits (lastN wants the newest few of a
+  // long history).
+  virtual Status SamplesNewestFirst(std::string_view id, const TemporalSeries& series,
+                                    int64_t from_us, int64_t to_us, const SampleVisitor& visit,
+                                    TimeProperty time_property = TimeProperty::kObservedAt) = 0;
+
   // Adds the samples of the series in [from_us, to_us) to `buckets`, as AggregateChunk does
   // (period_start_us <= from_us, period_len_us > 0). Chunks inside one bucket are aggregated
   // from their header. Errors as Samples, and kInvalidRequest on bad periods.
