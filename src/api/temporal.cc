@@ -107,12 +107,12 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
     return BadRequestData("timeAt needs timerel");
   }
   if (const auto* property = scope.Param("timeproperty"); property && *property != "observedAt") {
-    if (*property == "modifiedAt") {
+    if (*property == "modifiedAt" || *property == "createdAt") {
       p.time_property = store::TimeProperty::kModifiedAt;
-    } else if (*property == "createdAt" || *property == "deletedAt") {
+      p.time_member = *property == "modifiedAt" ? "modifiedAt" : "createdAt";
+    } else if (*property == "deletedAt") {
       return Status(StatusCode::kOperationNotSupported,
-                    "timeproperty " + *property +
-                        " is not supported: history is kept by observedAt and modifiedAt");
+                    "timeproperty deletedAt is not supported: history keeps no deletion times");
     } else {
       return BadRequestData("timeproperty must be observedAt, modifiedAt, createdAt or deletedAt");
     }
@@ -271,8 +271,7 @@ Result<json::value> TemporalRenderer::RenderSeries(std::string_view id,
     json::object& instance = instances.emplace_back(json::object_kind).get_object();
     instance["type"] = kind;
     instance[ValueMember(series.kind)] = std::move(v);
-    instance[p.time_property == store::TimeProperty::kModifiedAt ? "modifiedAt" : "observedAt"] =
-        Timestamp(t);
+    instance[p.time_member] = Timestamp(t);
     instance["instanceId"] = InstanceIdOf(t);
     if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
     if (!series.unit_code.empty()) instance["unitCode"] = series.unit_code;

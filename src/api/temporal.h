@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "src/api/broker_impl.h"
@@ -32,6 +33,10 @@ struct TemporalParams {
   std::vector<std::string> methods;  // aggrMethods, validated
   int64_t period_us = 0;             // aggrPeriodDuration; 0: one period over the range
   store::TimeProperty time_property = store::TimeProperty::kObservedAt;
+  // The instance member that carries the time: observedAt, modifiedAt or createdAt (the
+  // modifiedAt timeline records each instance when it was written, which is when it was
+  // created; instance PATCHes do not move it).
+  std::string_view time_member = "observedAt";
   size_t max_instances = 10000;  // per attribute (BrokerOptions::max_temporal_instances)
 };
 
@@ -45,7 +50,7 @@ struct TemporalPage {
 // timerel (before: t < timeAt; after: t >= timeAt; between: timeAt <= t < endTimeAt), timeAt,
 // endTimeAt, timeproperty, lastN, attrs, options (temporalValues / aggregatedValues),
 // aggrMethods, aggrPeriodDuration. kBadRequestData on a bad value; kOperationNotSupported for
-// timeproperty createdAt / deletedAt.
+// timeproperty deletedAt.
 Result<TemporalParams> ParseTemporalParams(const RequestScope& scope);
 
 // Renders entities' histories into one response: one arena for the whole body (a page holds

@@ -2,12 +2,12 @@
 // parameter and representation, temporal writes and deletes, and persistence across restart.
 // Expected numbers are computed here from the values the test sent.
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <ctime>
 #include <map>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "broker_fixture.h"
 
@@ -16,7 +16,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char *kId = "urn:ngsi-ld:Room:1";
+constexpr const char* kId = "urn:ngsi-ld:Room:1";
 constexpr int64_t kT0 = 1'767'225'600;  // 2026-01-01T00:00:00Z, seconds
 constexpr int kN = 40;
 constexpr int64_t kStep = 17 * 60;  // one observation every 17 minutes
@@ -30,7 +30,7 @@ std::string Iso(int64_t seconds) {
   return buf;
 }
 
-std::string TemporalUrl(const std::string &id, const std::string &query = "") {
+std::string TemporalUrl(const std::string& id, const std::string& query = "") {
   return std::string(kApi) + "/temporal/entities/" + id + query;
 }
 
@@ -40,11 +40,11 @@ class TemporalTest : public BrokerTest {
     BrokerTest::SetUp();
     // Observation i at kT0 + i * kStep; sent in an order with late arrivals, the last value
     // of a repeated observedAt wins.
-    Create(json::object{{"id", kId},
-                        {"type", "Room"},
-                        {"temperature", json::object{{"type", "Property"},
-                                                     {"value", Value(0)},
-                                                     {"observedAt", Iso(kT0)}}}});
+    Create(json::object{
+        {"id", kId},
+        {"type", "Room"},
+        {"temperature",
+         json::object{{"type", "Property"}, {"value", Value(0)}, {"observedAt", Iso(kT0)}}}});
     sent_[kT0] = Value(0);
     for (int i = 1; i < kN; ++i) {
       int k = (i % 5 == 0 && i + 1 < kN) ? i + 1 : (i % 5 == 1 && i > 1) ? i - 1 : i;
@@ -59,17 +59,17 @@ class TemporalTest : public BrokerTest {
     ASSERT_EQ(r.status, 204) << r.body;
     sent_[kT0 + i * kStep] = value;
   }
-  json::object Temporal(const std::string &query) {
+  json::object Temporal(const std::string& query) {
     auto r = http().Get(TemporalUrl(kId, query));
     EXPECT_EQ(r.status, 200) << query << ": " << r.body;
     if (r.status != 200) return {};
     return r.Json().as_object();
   }
   // (time, value) of the normalized instances.
-  static std::vector<std::pair<std::string, double>> Instances(const json::object &e) {
+  static std::vector<std::pair<std::string, double>> Instances(const json::object& e) {
     std::vector<std::pair<std::string, double>> out;
     if (!e.contains("temperature")) return out;
-    for (const auto &i : e.at("temperature").as_array()) {
+    for (const auto& i : e.at("temperature").as_array()) {
       out.emplace_back(std::string(i.at("observedAt").as_string()),
                        i.at("value").to_number<double>());
     }
@@ -92,7 +92,7 @@ TEST_F(TemporalTest, NormalizedHistoryHoldsEveryObservation) {
   EXPECT_EQ(e.at("type").as_string(), "Room");
   EXPECT_EQ(Instances(e), Expected(INT64_MIN, INT64_MAX));
   std::set<std::string> ids;
-  for (const auto &i : e.at("temperature").as_array()) {
+  for (const auto& i : e.at("temperature").as_array()) {
     EXPECT_EQ(i.at("type").as_string(), "Property");
     ids.emplace(i.at("instanceId").as_string());
   }
@@ -121,10 +121,10 @@ TEST_F(TemporalTest, LastNKeepsTheNewest) {
 
 TEST_F(TemporalTest, TemporalValuesAreValueTimePairs) {
   auto e = Temporal("?options=temporalValues&attrs=temperature");
-  const auto &attr = e.at("temperature").as_object();
+  const auto& attr = e.at("temperature").as_object();
   EXPECT_EQ(attr.at("type").as_string(), "Property");
   std::vector<std::pair<std::string, double>> got;
-  for (const auto &pair : attr.at("values").as_array()) {
+  for (const auto& pair : attr.at("values").as_array()) {
     got.emplace_back(std::string(pair.at(1).as_string()), pair.at(0).to_number<double>());
   }
   EXPECT_EQ(got, Expected(INT64_MIN, INT64_MAX));
@@ -141,7 +141,7 @@ TEST_F(TemporalTest, HourlyAggregatesMatchValuesSent) {
   std::map<int64_t, Bucket> hourly;
   for (auto [t, v] : sent_) {
     if (t < from || t >= to) continue;
-    auto &b = hourly[from + (t - from) / 3600 * 3600];
+    auto& b = hourly[from + (t - from) / 3600 * 3600];
     ++b.count;
     b.sum += v;
     b.sumsq += v * v;
@@ -149,29 +149,30 @@ TEST_F(TemporalTest, HourlyAggregatesMatchValuesSent) {
     b.max = std::max(b.max, v);
     b.distinct.insert(v);
   }
-  auto e = Temporal("?options=aggregatedValues&aggrMethods=totalCount,distinctCount,sum,avg,"
-                    "min,max,stddev,sumsq&aggrPeriodDuration=PT1H&timerel=between&timeAt=" +
-                    Iso(from) + "&endTimeAt=" + Iso(to));
-  const auto &attr = e.at("temperature").as_object();
-  auto check = [&](const char *method, auto expected) {
-    const auto &values = attr.at(method).as_array();
+  auto e = Temporal(
+      "?options=aggregatedValues&aggrMethods=totalCount,distinctCount,sum,avg,"
+      "min,max,stddev,sumsq&aggrPeriodDuration=PT1H&timerel=between&timeAt=" +
+      Iso(from) + "&endTimeAt=" + Iso(to));
+  const auto& attr = e.at("temperature").as_object();
+  auto check = [&](const char* method, auto expected) {
+    const auto& values = attr.at(method).as_array();
     ASSERT_EQ(values.size(), hourly.size()) << method;
     size_t i = 0;
-    for (const auto &[start, b] : hourly) {
-      const auto &row = values.at(i++).as_array();
+    for (const auto& [start, b] : hourly) {
+      const auto& row = values.at(i++).as_array();
       EXPECT_NEAR(row.at(0).to_number<double>(), expected(b), 1e-9) << method << " " << start;
       EXPECT_EQ(row.at(1).as_string(), Iso(start)) << method;
       EXPECT_EQ(row.at(2).as_string(), Iso(start + 3600)) << method;
     }
   };
-  check("totalCount", [](const Bucket &b) { return double(b.count); });
-  check("distinctCount", [](const Bucket &b) { return double(b.distinct.size()); });
-  check("sum", [](const Bucket &b) { return b.sum; });
-  check("avg", [](const Bucket &b) { return b.sum / b.count; });
-  check("min", [](const Bucket &b) { return b.min; });
-  check("max", [](const Bucket &b) { return b.max; });
-  check("sumsq", [](const Bucket &b) { return b.sumsq; });
-  check("stddev", [](const Bucket &b) {
+  check("totalCount", [](const Bucket& b) { return double(b.count); });
+  check("distinctCount", [](const Bucket& b) { return double(b.distinct.size()); });
+  check("sum", [](const Bucket& b) { return b.sum; });
+  check("avg", [](const Bucket& b) { return b.sum / b.count; });
+  check("min", [](const Bucket& b) { return b.min; });
+  check("max", [](const Bucket& b) { return b.max; });
+  check("sumsq", [](const Bucket& b) { return b.sumsq; });
+  check("stddev", [](const Bucket& b) {
     double avg = b.sum / b.count;
     return std::sqrt(std::max(0.0, b.sumsq / b.count - avg * avg));
   });
@@ -183,7 +184,7 @@ TEST_F(TemporalTest, WholeRangeAggregateWithoutPeriod) {
   const int64_t to = kT0 + 100 * kStep;
   auto e = Temporal("?options=aggregatedValues&aggrMethods=avg,totalCount&timerel=between&timeAt=" +
                     Iso(kT0) + "&endTimeAt=" + Iso(to));
-  const auto &avg = e.at("temperature").at("avg").as_array();
+  const auto& avg = e.at("temperature").at("avg").as_array();
   ASSERT_EQ(avg.size(), 1u);
   EXPECT_NEAR(avg.at(0).at(0).to_number<double>(), sum / sent_.size(), 1e-9);
   EXPECT_EQ(avg.at(0).at(1).as_string(), Iso(kT0));
@@ -193,11 +194,11 @@ TEST_F(TemporalTest, WholeRangeAggregateWithoutPeriod) {
 }
 
 TEST_F(TemporalTest, QueryByTypeReturnsEachEntitysHistory) {
-  Create(json::object{{"id", "urn:ngsi-ld:Room:2"},
-                      {"type", "Room"},
-                      {"temperature", json::object{{"type", "Property"},
-                                                   {"value", 5},
-                                                   {"observedAt", Iso(kT0 + 60)}}}});
+  Create(json::object{
+      {"id", "urn:ngsi-ld:Room:2"},
+      {"type", "Room"},
+      {"temperature",
+       json::object{{"type", "Property"}, {"value", 5}, {"observedAt", Iso(kT0 + 60)}}}});
   Create(json::object{{"id", "urn:ngsi-ld:Car:1"}, {"type", "Car"}, {"speed", Prop(3)}});
   auto r = http().Get(std::string(kApi) + "/temporal/entities?type=Room&count=true&lastN=1");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -226,11 +227,11 @@ TEST_F(TemporalTest, QueryPagesFollowLinkNext) {
   std::vector<std::string> expected = {kId};
   for (int i = 2; i <= 7; ++i) {
     std::string id = "urn:ngsi-ld:Room:" + std::to_string(i);
-    Create(json::object{{"id", id},
-                        {"type", "Room"},
-                        {"temperature", json::object{{"type", "Property"},
-                                                     {"value", i},
-                                                     {"observedAt", Iso(kT0 + 60 * i)}}}});
+    Create(json::object{
+        {"id", id},
+        {"type", "Room"},
+        {"temperature",
+         json::object{{"type", "Property"}, {"value", i}, {"observedAt", Iso(kT0 + 60 * i)}}}});
     expected.push_back(id);
   }
   for (const std::string filter : {"", "&q=temperature>=0"}) {
@@ -242,7 +243,7 @@ TEST_F(TemporalTest, QueryPagesFollowLinkNext) {
       ASSERT_EQ(r.status, 200) << next << ": " << r.body;
       ++pages;
       const json::array page = r.Json().as_array();
-      for (const auto &e : page) seen.emplace_back(e.at("id").as_string());
+      for (const auto& e : page) seen.emplace_back(e.at("id").as_string());
       const std::string link = r.Header("link");
       next.clear();
       if (size_t rel = link.find("rel=\"next\""); rel != std::string::npos) {
@@ -259,9 +260,10 @@ TEST_F(TemporalTest, QueryPagesFollowLinkNext) {
 
 TEST_F(TemporalTest, BadParametersAreProblems) {
   for (const std::string query :
-       {"?timerel=during&timeAt=2026-01-01T00:00:00Z", "?timerel=before", "?timerel=between&timeAt=2026-01-01T00:00:00Z",
-        "?timeAt=2026-01-01T00:00:00Z", "?timerel=before&timeAt=yesterday", "?lastN=0", "?lastN=x",
-        "?options=aggregatedValues", "?options=aggregatedValues&aggrMethods=median",
+       {"?timerel=during&timeAt=2026-01-01T00:00:00Z", "?timerel=before",
+        "?timerel=between&timeAt=2026-01-01T00:00:00Z", "?timeAt=2026-01-01T00:00:00Z",
+        "?timerel=before&timeAt=yesterday", "?lastN=0", "?lastN=x", "?options=aggregatedValues",
+        "?options=aggregatedValues&aggrMethods=median",
         "?options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=1H",
         "?timerel=between&timeAt=2026-01-02T00:00:00Z&endTimeAt=2026-01-01T00:00:00Z"}) {
     EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(kId, query)), 400, "BadRequestData")) << query;
@@ -295,19 +297,20 @@ TEST_F(TemporalTest, TemporalWritesCreateAppendAndDelete) {
     for (auto& i : arr) i.as_object()["unitCode"] = "MTR";
     return arr;
   };
-  auto created = http().Post(std::string(kApi) + "/temporal/entities",
-                             json::object{{"id", id},
-                                          {"type", "Sensor"},
-                                          {"level", WithUnit(instances({{kT0, 1}, {kT0 + 7200, 3}}))},
-                                          {"state", json::array{json::object{
-                                                        {"type", "Relationship"},
-                                                        {"object", "urn:ngsi-ld:Mode:on"},
-                                                        {"observedAt", Iso(kT0)}}}}});
+  auto created =
+      http().Post(std::string(kApi) + "/temporal/entities",
+                  json::object{{"id", id},
+                               {"type", "Sensor"},
+                               {"level", WithUnit(instances({{kT0, 1}, {kT0 + 7200, 3}}))},
+                               {"state", json::array{json::object{{"type", "Relationship"},
+                                                                  {"object", "urn:ngsi-ld:Mode:on"},
+                                                                  {"observedAt", Iso(kT0)}}}}});
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.Header("location"), "/ngsi-ld/v1/temporal/entities/" + id);
-  auto again = http().Post(std::string(kApi) + "/temporal/entities",
-                           json::object{{"id", id}, {"type", "Sensor"},
-                                        {"level", WithUnit(instances({{kT0 + 3600, 2}}))}});
+  auto again = http().Post(
+      std::string(kApi) + "/temporal/entities",
+      json::object{
+          {"id", id}, {"type", "Sensor"}, {"level", WithUnit(instances({{kT0 + 3600, 2}}))}});
   ASSERT_EQ(again.status, 204) << again.body;
   auto appended = http().Post(TemporalUrl(id, "/attrs"),
                               json::object{{"level", WithUnit(instances({{kT0 + 7200, 4}}))}});
@@ -358,8 +361,8 @@ TEST_F(TemporalTest, PatchAndDeleteOneInstance) {
   EXPECT_EQ(Instances(Temporal("")), Expected(INT64_MIN, INT64_MAX));
   EXPECT_TRUE(IsProblem(http().Patch(url, json::object{{"value", 2}}), 404, "ResourceNotFound"));
   auto moved = Temporal("?lastN=100").at("temperature").at(0).at("instanceId");
-  ASSERT_EQ(http().Delete(TemporalUrl(kId, "/attrs/temperature/" +
-                                               std::string(moved.as_string())))
+  ASSERT_EQ(http()
+                .Delete(TemporalUrl(kId, "/attrs/temperature/" + std::string(moved.as_string())))
                 .status,
             204);
   sent_.erase(kT0 - 3600);
@@ -386,24 +389,31 @@ TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
   }
   auto entity = Fetch(id, "?options=sysAttrs");
   EXPECT_EQ(entity.at("count").at("modifiedAt").as_string(), modified.back());
-  auto last = http().Get(TemporalUrl(id, "?timeproperty=modifiedAt&timerel=before&timeAt=" +
-                                             modified.back()));
+  auto last = http().Get(
+      TemporalUrl(id, "?timeproperty=modifiedAt&timerel=before&timeAt=" + modified.back()));
   EXPECT_EQ(last.Json().at("count").as_array().size(), 3u);
   auto observed = http().Get(TemporalUrl(id)).Json();
   EXPECT_EQ(observed.at("count").at(3).at("observedAt").as_string(), modified.back());
-  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(id, "?timeproperty=createdAt")), 422,
+  // Each instance was created when it was written: createdAt reads the same timeline.
+  auto by_created = http().Get(TemporalUrl(id, "?timeproperty=createdAt&lastN=2"));
+  ASSERT_EQ(by_created.status, 200) << by_created.body;
+  const json::array created = by_created.Json().at("count").as_array();
+  ASSERT_EQ(created.size(), 2u);
+  EXPECT_EQ(created[1].at("createdAt").as_string(), modified.back());
+  EXPECT_EQ(created[0].at("createdAt").as_string(), modified[2]);
+  EXPECT_FALSE(created[1].as_object().contains("modifiedAt"));
+  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(id, "?timeproperty=deletedAt")), 422,
                         "OperationNotSupported"));
-  EXPECT_TRUE(IsProblem(http().Get(TemporalUrl(id, "?timeproperty=whenever")), 400,
-                        "BadRequestData"));
+  EXPECT_TRUE(
+      IsProblem(http().Get(TemporalUrl(id, "?timeproperty=whenever")), 400, "BadRequestData"));
 }
 
 TEST_F(TemporalTest, TenantsHaveSeparateHistories) {
   const std::map<std::string, std::string> city{{"NGSILD-Tenant", "city-a"}};
   Create(json::object{{"id", kId},
                       {"type", "Room"},
-                      {"temperature", json::object{{"type", "Property"},
-                                                   {"value", 7},
-                                                   {"observedAt", Iso(kT0)}}}},
+                      {"temperature",
+                       json::object{{"type", "Property"}, {"value", 7}, {"observedAt", Iso(kT0)}}}},
          city);
   auto r = http().Get(TemporalUrl(kId), city);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -428,8 +438,8 @@ TEST_F(TemporalTest, LdJsonCarriesTheContext) {
 class TemporalPagingTest : public BrokerTest {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ServerProcess>(dir_.path(),
-                                              std::vector<std::string>{"--max-temporal-instances", "5"});
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path(), std::vector<std::string>{"--max-temporal-instances", "5"});
     ASSERT_GT(server_->port(), 0);
     client_ = std::make_unique<HttpClient>(server_->port());
   }
@@ -438,10 +448,12 @@ class TemporalPagingTest : public BrokerTest {
 TEST_F(TemporalPagingTest, LongHistoriesAreCutWithContentRange) {
   json::array instances;
   for (int i = 0; i < 12; ++i) {
-    instances.push_back(json::object{{"type", "Property"}, {"value", i}, {"observedAt", Iso(kT0 + i * 60)}});
+    instances.push_back(
+        json::object{{"type", "Property"}, {"value", i}, {"observedAt", Iso(kT0 + i * 60)}});
   }
-  ASSERT_EQ(http().Post(std::string(kApi) + "/temporal/entities",
-                        json::object{{"id", kId}, {"type", "Room"}, {"level", instances}})
+  ASSERT_EQ(http()
+                .Post(std::string(kApi) + "/temporal/entities",
+                      json::object{{"id", kId}, {"type", "Room"}, {"level", instances}})
                 .status,
             201);
   auto r = http().Get(TemporalUrl(kId, "?options=temporalValues"));
@@ -451,7 +463,8 @@ TEST_F(TemporalPagingTest, LongHistoriesAreCutWithContentRange) {
   const std::string range = r.Header("content-range");
   EXPECT_EQ(range, "date-time " + Iso(kT0) + "-2026-01-01T00:04:00.000001Z/*");
   // ...so the next page starts there, with no instance repeated or skipped.
-  const std::string end = range.substr(range.find("Z-") + 2, range.size() - 2 - range.find("Z-") - 2);
+  const std::string end =
+      range.substr(range.find("Z-") + 2, range.size() - 2 - range.find("Z-") - 2);
   r = http().Get(TemporalUrl(kId, "?options=temporalValues&timerel=after&timeAt=" + end));
   ASSERT_EQ(r.status, 206) << r.body;
   EXPECT_EQ(r.Json().at("level").at("values").at(0).at(0).as_int64(), 5);
@@ -471,8 +484,10 @@ TEST_F(TemporalPagingTest, LongHistoriesAreCutWithContentRange) {
 
 TEST_F(TemporalTest, HistorySurvivesRestart) {
   auto before = Temporal("");
-  auto aggregated_query = "?options=aggregatedValues&aggrMethods=avg,max&aggrPeriodDuration=PT1H"
-                          "&timerel=after&timeAt=" + Iso(kT0);
+  auto aggregated_query =
+      "?options=aggregatedValues&aggrMethods=avg,max&aggrPeriodDuration=PT1H"
+      "&timerel=after&timeAt=" +
+      Iso(kT0);
   auto aggregated = Temporal(aggregated_query);
   Restart();
   EXPECT_EQ(Temporal(""), before);
