@@ -125,7 +125,7 @@ struct MqttReceiver::State {
 
 MqttReceiver::MqttReceiver(int port, const std::string& topic) {
   mosquitto_lib_init();
-  state_ = std::make_unique<State>(this, topic);
+  state_.reset(new State{this, topic});  // braces: clang 14 has no parenthesised aggregate init
   client_ = mosquitto_new(nullptr, true, state_.get());
   mosquitto_connect_callback_set(client_, [](mosquitto* m, void* user, int rc) {
     if (rc == 0) mosquitto_subscribe(m, nullptr, static_cast<State*>(user)->topic.c_str(), 1);
