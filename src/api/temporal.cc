@@ -165,6 +165,14 @@ json::string TemporalRenderer::Timestamp(int64_t t) {
   return out;
 }
 
+void TemporalRenderer::AppendRow(json::array& rows, json::value value,
+                                 std::initializer_list<int64_t> times) {
+  json::array& row = rows.emplace_back(json::array_kind).get_array();
+  row.reserve(1 + times.size());
+  row.push_back(std::move(value));
+  for (int64_t t : times) row.push_back(Timestamp(t));
+}
+
 Result<json::value> TemporalRenderer::RenderAggregated(std::string_view id,
                                                        const store::TemporalSeries& series) {
   const TemporalParams& p = params_;
@@ -202,11 +210,7 @@ Result<json::value> TemporalRenderer::RenderAggregated(std::string_view id,
       int64_t end = p.period_us > 0 && (!p.bounded_to || start + period < to) ? start + period
                     : p.bounded_to                                            ? to
                                                                               : now_us_;
-      json::array& row = rows.emplace_back(json::array_kind).get_array();
-      row.reserve(3);
-      row.push_back(MethodValue(method, b));
-      row.push_back(Timestamp(start));
-      row.push_back(Timestamp(end));
+      AppendRow(rows, MethodValue(method, b), {start, end});
     }
   }
   return rendered;
@@ -256,12 +260,7 @@ Result<json::value> TemporalRenderer::RenderSeries(std::string_view id,
         out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"]
             .emplace_array();
     rows.reserve(samples.size());
-    for (auto& [t, v] : samples) {
-      json::array& row = rows.emplace_back(json::array_kind).get_array();
-      row.reserve(2);
-      row.push_back(std::move(v));
-      row.push_back(Timestamp(t));
-    }
+    for (auto& [t, v] : samples) AppendRow(rows, std::move(v), {t});
     return rendered;
   }
   json::value rendered(json::array_kind, storage_);

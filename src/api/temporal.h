@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -74,6 +75,10 @@ class TemporalRenderer {
                                               const store::TemporalSeries& series);
   // The ISO 8601 text of `t` (µs), as a string of the arena.
   boost::json::string Timestamp(int64_t t);
+  // Appends a [value, timestamp] or [value, start, end] row of the simplified and aggregated
+  // forms.
+  void AppendRow(boost::json::array& rows, boost::json::value value,
+                 std::initializer_list<int64_t> times);
 
   store::TemporalReader& reader_;
   const TemporalParams& params_;

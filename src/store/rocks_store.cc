@@ -179,11 +179,12 @@ class RocksMutation final : public Mutation {
       return Internal("mutation read an entity it did not lock");
     }
     const std::string key = keys::Entity(tenant_, id);
-    std::optional<SharedEntity> entity = entity_cache_.Get(key);
-    if (!entity) {
+    SharedEntity entity;
+    if (std::optional<SharedEntity> cached = entity_cache_.Get(key)) {
+      entity = std::move(*cached);
+    } else {
       std::string record;
       auto s = db_.Get(rocksdb::ReadOptions(), entities_, key, &record);
-      entity.emplace();
       if (s.ok()) {
         CIVITAS_ASSIGN_OR_RETURN(auto decoded, model::DecodeEntity(record));
         entity = std::make_shared<const model::Entity>(std::move(decoded));
@@ -191,7 +192,7 @@ class RocksMutation final : public Mutation {
         return FromRocks(s, "read entity");
       }
     }
-    return &originals_.emplace(std::string(id), std::move(*entity)).first->second;
+    return &originals_.emplace(std::string(id), std::move(entity)).first->second;
   }
 
   rocksdb::DB& db_;
