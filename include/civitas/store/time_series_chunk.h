@@ -120,7 +120,8 @@ Result<ChunkSummary> ReadTimeSeriesChunkSummary(std::string_view bytes);
 // keeps of an hour once its raw samples expire. Idempotent. kInternal when the chunk is corrupt.
 Result<std::string> RollUpTimeSeriesChunk(std::string_view chunk);
 
-// Decodes every sample of `bytes` (test and tooling convenience; allocates).
+// Decodes every sample of `bytes` into one vector (allocates; text samples are views into
+// `bytes`): for readers that need a chunk whole or backwards, e.g. a fold or a newest-first read.
 Result<std::vector<Sample>> DecodeTimeSeriesChunk(std::string_view bytes);
 
 // The per-bucket state of the NGSI-LD temporal aggregation methods. Derived values follow the
