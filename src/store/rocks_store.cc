@@ -1,5 +1,6 @@
 #include "rocks_store.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -77,7 +78,7 @@ class RocksMutation final : public Mutation {
       : db_(db),
         entities_(entities),
         tenant_(tenant),
-        ids_(ids),
+        locked_(ids.begin(), ids.end()),
         entity_cache_(entity_cache),
         history_(db, temporal, head_log, tenant, retention, history_cache, heads) {}
 
@@ -175,7 +176,7 @@ class RocksMutation final : public Mutation {
   // The entity as stored before this mutation (kept: the ids are locked, so it cannot change).
   Result<const SharedEntity*> Original(std::string_view id) {
     if (auto it = originals_.find(id); it != originals_.end()) return &it->second;
-    if (std::find(ids_.begin(), ids_.end(), id) == ids_.end()) {
+    if (!locked_.contains(id)) {
       return Internal("mutation read an entity it did not lock");
     }
     const std::string key = keys::Entity(tenant_, id);
@@ -198,7 +199,7 @@ class RocksMutation final : public Mutation {
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* entities_;
   Tenant tenant_;
-  std::span<const std::string> ids_;
+  absl::flat_hash_set<std::string_view> locked_;  // a batch locks up to a thousand ids
   EntityCache& entity_cache_;
   std::map<std::string, SharedEntity, std::less<>> originals_;
   std::map<std::string, std::optional<model::Entity>, std::less<>> pending_;
