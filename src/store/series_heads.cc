@@ -49,21 +49,7 @@ void SeriesHeads::Apply(HeadUpdate update, uint64_t seq, Clock::time_point now) 
     head.first_seq = seq;
     head.first_at = now;
   }
-  for (auto& [t, value] : update.appended) {
-    auto& samples = head.samples;
-    if (samples.empty() || samples.back().first < t) {
-      samples.emplace_back(t, std::move(value));
-      continue;
-    }
-    auto at =
-        std::lower_bound(samples.begin(), samples.end(), t,
-                         [](const auto& sample, int64_t time) { return sample.first < time; });
-    if (at != samples.end() && at->first == t) {
-      at->second = std::move(value);
-    } else {
-      samples.emplace(at, t, std::move(value));
-    }
-  }
+  for (auto& [t, value] : update.appended) PutSample(head.samples, t, std::move(value));
 }
 
 void SeriesHeads::ErasePrefix(std::string_view prefix) {

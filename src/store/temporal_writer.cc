@@ -47,24 +47,64 @@ std::vector<TemporalInstance> HistoryDelta(const model::Entity* before,
   return out;
 }
 
+namespace {
+
+bool SeriesBefore(const TemporalSeries& a, const TemporalSeries& b) {
+  return std::tie(a.attr, a.dataset_id) < std::tie(b.attr, b.dataset_id);
+}
+
+// The (attr, datasetId) of a series prefix, given its entity prefix.
+TemporalSeries SeriesOfPrefix(std::string_view series_prefix, size_t entity_prefix_size) {
+  std::string_view rest = series_prefix.substr(entity_prefix_size);
+  const size_t attr_end = rest.find(tk::kSep);
+  TemporalSeries series;
+  series.attr = std::string(rest.substr(0, attr_end));
+  series.dataset_id = std::string(rest.substr(attr_end + 1, rest.size() - attr_end - 2));
+  return series;
+}
+
+}  // namespace
+
+bool TemporalWriter::SeriesWrites::Writes(int64_t t) const {
+  auto at = std::lower_bound(samples.begin(), samples.end(), t,
+                             [](const auto& sample, int64_t time) { return sample.first < time; });
+  return at != samples.end() && at->first == t;
+}
+
+TemporalWriter::SeriesWrites& TemporalWriter::EntityWrites::Series(std::string_view attr,
+                                                                   std::string_view dataset_id,
+                                                                   TimeProperty timeline) {
+  for (auto& s : series) {
+    if (s.attr == attr && s.dataset_id == dataset_id && s.timeline == timeline) return s;
+  }
+  SeriesWrites& added = series.emplace_back();
+  added.attr = attr;
+  added.dataset_id = dataset_id;
+  added.timeline = timeline;
+  return added;
+}
+
 void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
                          std::vector<TemporalInstance> instances) {
+  if (types.empty() && instances.empty()) return;
   const bool modified_timeline = retention_.KeepsModifiedAt(types);
-  if (!types.empty()) types_[std::string(id)] = std::move(types);
+  auto it = entities_.find(id);
+  if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
+  EntityWrites& entity = it->second;
+  if (!types.empty()) entity.types = std::move(types);
   for (auto& instance : instances) {
-    std::string prefix = tk::SeriesPrefix(tenant_, id, instance.attr, instance.dataset_id);
+    auto put = [&](TimeProperty timeline, int64_t t, SampleValue value) {
+      SeriesWrites& series = entity.Series(instance.attr, instance.dataset_id, timeline);
+      series.kind = instance.kind;
+      series.unit_code = instance.unit_code;
+      PutSample(series.samples, t, std::move(value));
+    };
     if (instance.modified_at_us && modified_timeline) {
-      auto& modified = series_[{prefix, TimeProperty::kModifiedAt}];
-      modified.kind = instance.kind;
-      modified.unit_code = instance.unit_code;
-      modified.samples[*instance.modified_at_us] =
-          SampleValue{instance.value_kind, instance.number, instance.text};
+      put(TimeProperty::kModifiedAt, *instance.modified_at_us,
+          SampleValue{instance.value_kind, instance.number, instance.text});
     }
-    auto& writes = series_[{std::move(prefix), TimeProperty::kObservedAt}];
-    writes.kind = instance.kind;
-    writes.unit_code = instance.unit_code;
-    writes.samples[instance.timestamp_us] =
-        SampleValue{instance.value_kind, instance.number, std::move(instance.text)};
+    put(TimeProperty::kObservedAt, instance.timestamp_us,
+        SampleValue{instance.value_kind, instance.number, std::move(instance.text)});
   }
 }
 
@@ -76,17 +116,25 @@ void TemporalWriter::Delete(std::string_view id, std::string_view attr,
   std::string end = begin;
   end.back() = '\x01';  // every prefix ends with \0
   deletes_.emplace_back(std::move(begin), std::move(end));
+  if (!entities_.contains(id)) entities_.emplace(std::string(id), EntityWrites{});  // its catalog
 }
 
 void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
                                     std::string_view dataset_id, int64_t timestamp_us) {
-  series_[{tk::SeriesPrefix(tenant_, id, attr, dataset_id), TimeProperty::kObservedAt}]
-      .removed.insert(timestamp_us);
+  auto it = entities_.find(id);
+  if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
+  it->second.Series(attr, dataset_id, TimeProperty::kObservedAt).removed.insert(timestamp_us);
 }
 
 void TemporalWriter::FoldHead(std::string_view head_key) {
-  std::string prefix(head_key.substr(0, head_key.size() - 1));
-  series_[{std::move(prefix), tk::TimelineOfHeadKey(head_key)}].fold_head = true;
+  const std::string_view prefix = head_key.substr(0, head_key.size() - 1);
+  const std::string_view entity_prefix = tk::EntityPrefixOf(prefix);
+  const std::string_view id = tk::SplitEntityPrefix(entity_prefix).second;
+  const TemporalSeries series = SeriesOfPrefix(prefix, entity_prefix.size());
+  auto it = entities_.find(id);
+  if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
+  it->second.Series(series.attr, series.dataset_id, tk::TimelineOfHeadKey(head_key)).fold_head =
+      true;
 }
 
 bool TemporalWriter::Deleted(std::string_view key) const {
@@ -104,9 +152,12 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch, uint64_t seq) {
       batch.Put(log_cf_, FoldMarkKey(head_key), EncodeFoldMark(seq));
     }
   }
-  CIVITAS_RETURN_IF_ERROR(StageCatalogs(batch));
-  for (const auto& [key, writes] : series_) {
-    CIVITAS_RETURN_IF_ERROR(StageSeries(key.first, key.second, writes, batch));
+  for (const auto& [id, writes] : entities_) {
+    CIVITAS_RETURN_IF_ERROR(StageCatalog(id, writes, batch));
+    for (const auto& series : writes.series) {
+      CIVITAS_RETURN_IF_ERROR(StageSeries(
+          tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id), series, batch));
+    }
   }
   std::string record = EncodeHeadLogRecord(head_updates_);
   head_log_bytes_ = record.size();
@@ -142,102 +193,66 @@ Result<TemporalWriter::Catalog> TemporalWriter::CommittedCatalog(const std::stri
   return committed;
 }
 
-namespace {
-
-bool SeriesBefore(const TemporalSeries& a, const TemporalSeries& b) {
-  return std::tie(a.attr, a.dataset_id) < std::tie(b.attr, b.dataset_id);
-}
-
-// The (attr, datasetId) of a series prefix, given its entity prefix.
-TemporalSeries SeriesOfPrefix(std::string_view series_prefix, size_t entity_prefix_size) {
-  std::string_view rest = series_prefix.substr(entity_prefix_size);
-  const size_t attr_end = rest.find(tk::kSep);
-  TemporalSeries series;
-  series.attr = std::string(rest.substr(0, attr_end));
-  series.dataset_id = std::string(rest.substr(attr_end + 1, rest.size() - attr_end - 2));
-  return series;
-}
-
-}  // namespace
-
-Status TemporalWriter::StageCatalogs(rocksdb::WriteBatch& batch) {
-  // Every entity this batch writes series of, gives types to or deletes history from.
-  std::map<std::string, const std::vector<std::string>*> entities;  // prefix → new types
-  for (const auto& [id, types] : types_) entities[tk::EntityPrefix(tenant_, id)] = &types;
-  for (const auto& [key, writes] : series_) {
-    if (!writes.samples.empty()) entities.try_emplace(std::string(tk::EntityPrefixOf(key.first)));
+Status TemporalWriter::StageCatalog(std::string_view id, const EntityWrites& writes,
+                                    rocksdb::WriteBatch& batch) {
+  const std::string prefix = tk::EntityPrefix(tenant_, id);
+  const std::vector<std::string>* types = writes.types ? &*writes.types : nullptr;
+  const std::string key = prefix + tk::kSep;
+  CIVITAS_ASSIGN_OR_RETURN(Catalog committed, CommittedCatalog(key));
+  const TemporalEntity none;
+  const TemporalEntity& before = committed.entity ? *committed.entity : none;
+  auto deleted = [&](const TemporalSeries& series) {
+    return !deletes_.empty() &&
+           Deleted(tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id));
+  };
+  // Whether the committed catalog lists the series `w` writes to as it is.
+  auto listed = [&](const SeriesWrites& w) {
+    auto at =
+        std::lower_bound(before.series.begin(), before.series.end(), w,
+                         [](const TemporalSeries& a, const SeriesWrites& b) {
+                           return std::tie(a.attr, a.dataset_id) < std::tie(b.attr, b.dataset_id);
+                         });
+    return at != before.series.end() && at->attr == w.attr && at->dataset_id == w.dataset_id &&
+           at->kind == w.kind && at->unit_code == w.unit_code;
+  };
+  // Almost every write leaves the catalog as it was: checked without building a new one.
+  const bool changed =
+      !committed.entity || (types != nullptr && *types != before.types) ||
+      std::any_of(before.series.begin(), before.series.end(), deleted) ||
+      std::any_of(writes.series.begin(), writes.series.end(),
+                  [&](const SeriesWrites& w) { return !w.samples.empty() && !listed(w); });
+  if (!changed) {
+    if (!committed.cached) catalogs_after_.insert_or_assign(key, std::move(committed.entity));
+    return Status::Ok();
   }
-  for (const auto& [begin, end] : deletes_) {
-    entities.try_emplace(std::string(tk::EntityPrefixOf(begin)));
+  auto catalog = std::make_shared<TemporalEntity>(before);
+  std::erase_if(catalog->series, deleted);
+  if (types != nullptr) catalog->types = *types;
+  for (const auto& w : writes.series) {
+    if (w.samples.empty()) continue;
+    TemporalSeries series{w.attr, w.dataset_id, w.kind, w.unit_code};
+    auto at =
+        std::lower_bound(catalog->series.begin(), catalog->series.end(), series, SeriesBefore);
+    if (at != catalog->series.end() && !SeriesBefore(series, *at)) {
+      *at = std::move(series);
+    } else {
+      catalog->series.insert(at, std::move(series));
+    }
   }
-  for (const auto& entity : entities) {
-    // Named, not structured bindings: the lambdas below capture them (clang 14 cannot).
-    const std::string& prefix = entity.first;
-    const std::vector<std::string>* types = entity.second;
-    const std::string key = prefix + tk::kSep;
-    CIVITAS_ASSIGN_OR_RETURN(Catalog committed, CommittedCatalog(key));
-    const TemporalEntity none;
-    const TemporalEntity& before = committed.entity ? *committed.entity : none;
-    auto deleted = [&](const TemporalSeries& series) {
-      return !deletes_.empty() &&
-             Deleted(tk::SeriesPrefix(tenant_, tk::SplitEntityPrefix(prefix).second, series.attr,
-                                      series.dataset_id));
-    };
-    // The series this batch writes, in catalog order (series_ is sorted by series prefix).
-    std::vector<TemporalSeries> written;
-    for (auto it = series_.lower_bound({prefix, TimeProperty::kObservedAt});
-         it != series_.end() && it->first.first.starts_with(prefix); ++it) {
-      if (it->second.samples.empty()) continue;
-      TemporalSeries series = SeriesOfPrefix(it->first.first, prefix.size());
-      series.kind = it->second.kind;
-      series.unit_code = it->second.unit_code;
-      if (!written.empty() && !SeriesBefore(written.back(), series)) {
-        written.back() = std::move(series);  // the other timeline of the same series
-      } else {
-        written.push_back(std::move(series));
-      }
+  if (catalog->types.empty() && catalog->series.empty()) {
+    // Nothing left (a deletion): no catalog, so listings skip the entity.
+    if (committed.entity) {
+      batch.Delete(cf_, key);
+      catalogs_after_.insert_or_assign(key, nullptr);
     }
-    // Almost every write leaves the catalog as it was: checked without building a new one.
-    bool changed = !committed.entity || (types != nullptr && *types != before.types) ||
-                   std::any_of(before.series.begin(), before.series.end(), deleted);
-    for (size_t i = 0; !changed && i < written.size(); ++i) {
-      auto at = std::lower_bound(before.series.begin(), before.series.end(), written[i],
-                                 SeriesBefore);
-      changed = at == before.series.end() || at->attr != written[i].attr ||
-                at->dataset_id != written[i].dataset_id || at->kind != written[i].kind ||
-                at->unit_code != written[i].unit_code;
-    }
-    if (!changed) {
-      if (!committed.cached) catalogs_after_.insert_or_assign(key, std::move(committed.entity));
-      continue;
-    }
-    auto catalog = std::make_shared<TemporalEntity>(before);
-    std::erase_if(catalog->series, deleted);
-    if (types != nullptr) catalog->types = *types;
-    for (auto& series : written) {
-      auto at = std::lower_bound(catalog->series.begin(), catalog->series.end(), series,
-                                 SeriesBefore);
-      if (at != catalog->series.end() && !SeriesBefore(series, *at)) {
-        *at = std::move(series);
-      } else {
-        catalog->series.insert(at, std::move(series));
-      }
-    }
-    if (catalog->types.empty() && catalog->series.empty()) {
-      // Nothing left (a deletion): no catalog, so listings skip the entity.
-      if (committed.entity) {
-        batch.Delete(cf_, key);
-        catalogs_after_.insert_or_assign(key, nullptr);
-      }
-      continue;
-    }
-    batch.Put(cf_, key, tk::EncodeCatalog(catalog->types, catalog->series));
-    // Retention learns types only when they change (the index was built from the catalogs at
-    // open). Noted before the commit: should the batch fail, the entity keeps the rule of these
-    // types until its next history write.
-    if (catalog->types != before.types) retention_.SetTypes(prefix, catalog->types);
-    catalogs_after_.insert_or_assign(key, std::move(catalog));
+    return Status::Ok();
   }
+  batch.Put(cf_, key, tk::EncodeCatalog(catalog->types, catalog->series));
+  // Retention learns types only when they change (the index was built from the catalogs at
+  // open). Noted before the commit: should the batch fail, the entity keeps the rule of these
+  // types until its next history write.
+  if (catalog->types != before.types) retention_.SetTypes(prefix, catalog->types);
+  catalogs_after_.insert_or_assign(key, std::move(catalog));
   return Status::Ok();
 }
 
@@ -254,10 +269,10 @@ Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head
 }
 
 Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
-                                 const std::string& prefix, char chunk_tag) {
+                                 std::string_view prefix, char chunk_tag) {
   HeadState state;
-  std::string begin = prefix + chunk_tag;
-  std::string end = prefix + static_cast<char>(chunk_tag + 1);
+  std::string begin = std::string(prefix) + chunk_tag;
+  std::string end = std::string(prefix) + static_cast<char>(chunk_tag + 1);
   rocksdb::Slice lower(begin), upper(end);
   rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower;
@@ -274,14 +289,14 @@ Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* t
   return state;
 }
 
-Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timeline,
-                                   const SeriesWrites& writes, rocksdb::WriteBatch& batch) {
-  const tk::Timeline tags = tk::TimelineOf(timeline);
+Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites& writes,
+                                   rocksdb::WriteBatch& batch) {
+  const tk::Timeline tags = tk::TimelineOf(writes.timeline);
   if (writes.samples.empty() && writes.removed.empty() && !writes.fold_head) return Status::Ok();
-  auto removed = [&](int64_t t) {
-    return writes.removed.contains(t) && !writes.samples.contains(t);
-  };
-  const std::string head_key = prefix + tags.head;
+  std::string head_key = std::move(series_prefix);
+  head_key.push_back(tags.head);
+  const std::string_view prefix(head_key.data(), head_key.size() - 1);
+  auto removed = [&](int64_t t) { return writes.removed.contains(t) && !writes.Writes(t); };
   // A series deleted in this mutation starts empty: the DeleteRange is in the batch, not yet in
   // the database this reads.
   const bool fresh = Deleted(prefix);
@@ -320,7 +335,6 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
       (same_hour && (writes.fold_head || removes_from_head));
 
   HeadUpdate update;
-  update.key = head_key;
   std::map<int64_t, std::map<int64_t, const SampleValue*>> fold;  // hour → timestamp → value
   for (const auto& [t, value] : writes.samples) {
     if (appends(t) && !fold_frontier) {
@@ -357,7 +371,7 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
     after.count = fold_frontier ? 0 : new_head;
   }
   for (auto& [hour, samples] : fold) {
-    std::string key = tk::Tagged(prefix, tags.chunk, hour);
+    std::string key = tk::Tagged(std::string(prefix), tags.chunk, hour);
     std::string existing;
     std::vector<Sample> old;
     if (!fresh) {
@@ -399,6 +413,7 @@ Status TemporalWriter::StageSeries(const std::string& prefix, TimeProperty timel
       after.chunk_samples = samples.size();
     }
   }
+  update.key = std::move(head_key);
   head_updates_.push_back(std::move(update));
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,7 +60,7 @@ class TemporalWriter {
   // Folds the head of one timeline of a series into its chunk, so that it no longer holds
   // head-log records (the store does it to heads that stayed open too long).
   void FoldHead(std::string_view head_key);
-  bool empty() const { return series_.empty() && deletes_.empty() && types_.empty(); }
+  bool empty() const { return entities_.empty() && deletes_.empty(); }
 
   // Adds the deletions, then the instances, to `batch`; `seq` is the mutation's head-log
   // sequence number. kInternal on a corrupt chunk, kIoError on storage failure.
@@ -70,14 +71,27 @@ class TemporalWriter {
   size_t head_log_bytes() const { return head_log_bytes_; }
 
  private:
+  // What the mutation writes to one timeline of one series.
   struct SeriesWrites {
+    std::string attr;
+    std::string dataset_id;
+    TimeProperty timeline = TimeProperty::kObservedAt;
     model::AttributeKind kind = model::AttributeKind::kProperty;
     std::string unit_code;
-    std::map<int64_t, SampleValue> samples;  // by timestamp; a later Add replaces
-    std::set<int64_t> removed;               // timestamps to remove, unless in `samples`
+    std::vector<std::pair<int64_t, SampleValue>> samples;  // by time; a later Add replaces
+    std::set<int64_t> removed;  // timestamps to remove, unless in `samples`
     bool fold_head = false;
+
+    bool Writes(int64_t t) const;
   };
-  Status StageSeries(const std::string& prefix, TimeProperty timeline, const SeriesWrites& writes,
+  // What the mutation writes to one entity's history.
+  struct EntityWrites {
+    std::optional<std::vector<std::string>> types;  // the entity's new types, when given
+    std::vector<SeriesWrites> series;               // a handful per entity: found by scanning
+
+    SeriesWrites& Series(std::string_view attr, std::string_view dataset_id, TimeProperty timeline);
+  };
+  Status StageSeries(std::string series_prefix, const SeriesWrites& writes,
                      rocksdb::WriteBatch& batch);
   bool Deleted(std::string_view key) const;
   // An entity's catalog (temporal_keys.h) as committed; none when the batch deletes it.
@@ -86,9 +100,9 @@ class TemporalWriter {
     bool cached = true;                            // false: read from the database
   };
   Result<Catalog> CommittedCatalog(const std::string& key);
-  // Puts the catalog of every entity whose series, types or deletions the batch holds, where
-  // it changed.
-  Status StageCatalogs(rocksdb::WriteBatch& batch);
+  // Puts the catalog of an entity whose series, types or deletions the batch holds, when it
+  // changed.
+  Status StageCatalog(std::string_view id, const EntityWrites& writes, rocksdb::WriteBatch& batch);
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* cf_;
@@ -102,9 +116,10 @@ class TemporalWriter {
   // What the staged batch leaves in the heads and under the catalog keys, for Committed.
   std::vector<HeadUpdate> head_updates_;
   std::map<std::string, std::shared_ptr<const TemporalEntity>> catalogs_after_;  // null: none
-  std::map<std::pair<std::string, TimeProperty>, SeriesWrites> series_;  // by series prefix
-  std::map<std::string, std::vector<std::string>> types_;                // by entity id
-  std::vector<std::pair<std::string, std::string>> deletes_;             // [begin, end) key ranges
+  // By entity id: a batch of a thousand entities makes one node per entity, not one per series
+  // keyed by its whole prefix.
+  std::map<std::string, EntityWrites, std::less<>> entities_;
+  std::vector<std::pair<std::string, std::string>> deletes_;  // [begin, end) key ranges
 };
 
 // Reads chunks from `temporal` and heads from `heads`.
@@ -119,6 +134,6 @@ Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head
 // The state of a series without a head in memory, read from its newest chunk: the head of a
 // series starts no earlier than that chunk's hour.
 Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
-                                 const std::string& prefix, char chunk_tag);
+                                 std::string_view prefix, char chunk_tag);
 
 }  // namespace civitas::store
