@@ -131,6 +131,45 @@ TEST_F(EntityJsonTest, RecordRoundTripsEverything) {
   EXPECT_FALSE(DecodeEntity("garbage").ok());
 }
 
+// Every JSON kind and number range a stored value can hold comes back as the same boost::json
+// value (the record is read with simdjson and written from boost::json).
+TEST_F(EntityJsonTest, RecordKeepsEveryValueKindExactly) {
+  auto e = Parse(R"({"id":"urn:x:1","type":"T",
+    "j":{"type":"JsonProperty","json":{"max":18446744073709551615,"min":-9223372036854775808,
+         "big":1e300,"tiny":-2.5e-308,"half":0.5,"int":42,"yes":true,"no":false,"none":null,
+         "list":[[],{},[1,"two",{"three":3.25}]],"text":"\u00e9\ud83d\ude00\t\"q\"","empty":""}},
+    "n":{"type":"Property","value":-17,"unitCode":"CEL",
+         "sub":{"type":"Property","value":[1.25,null],"observedAt":"2024-01-01T00:00:00Z"}}})");
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  auto decoded = DecodeEntity(EncodeEntity(*e));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  ASSERT_EQ(decoded->attributes.size(), e->attributes.size());
+  for (size_t i = 0; i < e->attributes.size(); ++i) {
+    const Attribute& want = e->attributes[i];
+    const Attribute& got = decoded->attributes[i];
+    EXPECT_EQ(got.name, want.name);
+    EXPECT_EQ(got.kind, want.kind);
+    EXPECT_EQ(got.value, want.value) << boost::json::serialize(got.value);
+    EXPECT_EQ(got.unit_code, want.unit_code);
+    ASSERT_EQ(got.sub_attributes.size(), want.sub_attributes.size());
+    for (size_t j = 0; j < want.sub_attributes.size(); ++j) {
+      EXPECT_EQ(got.sub_attributes[j].value, want.sub_attributes[j].value);
+      EXPECT_EQ(got.sub_attributes[j].observed_at, want.sub_attributes[j].observed_at);
+    }
+  }
+  const auto& json = decoded->attributes.front().value.as_object();
+  EXPECT_TRUE(json.at("max").is_uint64());
+  EXPECT_TRUE(json.at("min").is_int64());
+  EXPECT_TRUE(json.at("big").is_double());
+  EXPECT_EQ(json.at("text").as_string(), "\u00e9\U0001F600\t\"q\"");
+  // A record cut short or with a member of the wrong type is corrupt, not half an entity.
+  const std::string record = EncodeEntity(*e);
+  EXPECT_FALSE(DecodeEntity(record.substr(0, record.size() / 2)).ok());
+  EXPECT_FALSE(DecodeEntity(R"({"i":"urn:x:1","t":["T"],"a":[{"n":"a","v":1,"k":99}]})").ok());
+  EXPECT_FALSE(DecodeEntity(R"({"i":"urn:x:1","t":["T"],"a":[{"v":1}]})").ok());
+  EXPECT_TRUE(DecodeEntity(R"({"i":"urn:x:1","t":["T"],"a":[{"n":"a","v":1}]})").ok());
+}
+
 TEST_F(EntityJsonTest, MergeKeepsSubAttributesAndNullDeletes) {
   auto e = Parse(R"({"id":"urn:x:1","type":"T",
     "a":{"type":"Property","value":1,"quality":{"type":"Property","value":"good"}},"b":2})");
