@@ -347,12 +347,14 @@ Status RocksStore::ReplayHeadLog() {
           return Status::Ok();
         }));
     // Applied per record, so each head's oldest needed record is the first that fed it.
+    std::vector<HeadUpdate> record_updates;
+    record_updates.reserve(touched.size());
     for (HeadUpdate* update : touched) {
       update->state.count += update->appended.size();
-      heads_.Apply(HeadUpdate{update->key, update->state, false, std::move(update->appended)}, seq,
-                   SeriesHeads::Clock::now());
+      record_updates.push_back({update->key, update->state, false, std::move(update->appended)});
       update->appended.clear();
     }
+    heads_.Apply(std::move(record_updates), seq, SeriesHeads::Clock::now());
     touched.clear();
   }
   CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "replay temporal head log"));

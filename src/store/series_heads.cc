@@ -8,8 +8,8 @@
 namespace civitas::store {
 namespace tk = temporal_keys;
 
-SeriesHeads::Shard& SeriesHeads::ShardOf(std::string_view key) const {
-  return shards_[std::hash<std::string_view>{}(tk::EntityPrefixOf(key)) % kShards];
+size_t SeriesHeads::ShardIndexOf(std::string_view key) {
+  return std::hash<std::string_view>{}(tk::EntityPrefixOf(key)) % kShards;
 }
 
 std::optional<HeadState> SeriesHeads::State(std::string_view key) const {
@@ -34,9 +34,24 @@ std::vector<std::pair<int64_t, SampleValue>> SeriesHeads::Samples(std::string_vi
   return out;
 }
 
-void SeriesHeads::Apply(HeadUpdate update, uint64_t seq, Clock::time_point now) {
-  Shard& shard = ShardOf(update.key);
-  std::lock_guard lock(shard.mu);
+void SeriesHeads::Apply(std::vector<HeadUpdate> updates, uint64_t seq, Clock::time_point now) {
+  // One lock per shard, not per head: a batch of a thousand entities updates thousands of heads.
+  std::vector<std::pair<size_t, size_t>> order;  // (shard, update)
+  order.reserve(updates.size());
+  for (size_t i = 0; i < updates.size(); ++i) order.emplace_back(ShardIndexOf(updates[i].key), i);
+  std::sort(order.begin(), order.end());
+  for (size_t i = 0; i < order.size();) {
+    const size_t shard_index = order[i].first;
+    Shard& shard = shards_[shard_index];
+    std::lock_guard lock(shard.mu);
+    for (; i < order.size() && order[i].first == shard_index; ++i) {
+      ApplyLocked(shard, std::move(updates[order[i].second]), seq, now);
+    }
+  }
+}
+
+void SeriesHeads::ApplyLocked(Shard& shard, HeadUpdate update, uint64_t seq,
+                              Clock::time_point now) {
   Head& head = shard.heads[std::move(update.key)];
   head.state = update.state;
   if (update.folded) {

@@ -82,8 +82,8 @@ class SeriesHeads {
   // The head's samples in [from_us, to_us), in time order.
   std::vector<std::pair<int64_t, SampleValue>> Samples(std::string_view key, int64_t from_us,
                                                        int64_t to_us) const;
-  // `update` was committed with head-log sequence number `seq` at `now`.
-  void Apply(HeadUpdate update, uint64_t seq, Clock::time_point now);
+  // `updates` (one per head) were committed with head-log sequence number `seq` at `now`.
+  void Apply(std::vector<HeadUpdate> updates, uint64_t seq, Clock::time_point now);
   // Counts the folds applied so far. A reader whose chunk view predates a fold must renew it
   // before trusting a head copy taken after that fold: the folded samples left the head.
   uint64_t folds() const { return folds_.load(); }
@@ -111,7 +111,10 @@ class SeriesHeads {
   };
   static constexpr size_t kShards = 64;
   // By entity, so every prefix operation (entity, attribute, series) visits one shard.
-  Shard& ShardOf(std::string_view key) const;
+  static size_t ShardIndexOf(std::string_view key);
+  Shard& ShardOf(std::string_view key) const { return shards_[ShardIndexOf(key)]; }
+  void ApplyLocked(Shard& shard, HeadUpdate update, uint64_t seq, Clock::time_point now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
 
   mutable std::array<Shard, kShards> shards_;
   std::atomic<uint64_t> folds_{0};

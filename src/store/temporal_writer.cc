@@ -171,7 +171,7 @@ void TemporalWriter::Committed() {
     cache_.catalogs.ErasePrefix(begin);
   }
   const auto now = SeriesHeads::Clock::now();
-  for (auto& update : head_updates_) heads_.Apply(std::move(update), seq_, now);
+  heads_.Apply(std::move(head_updates_), seq_, now);
   for (auto& [key, catalog] : catalogs_after_) cache_.catalogs.Set(key, std::move(catalog));
 }
 
