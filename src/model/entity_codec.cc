@@ -134,6 +134,8 @@ void ReadStrings(simdjson::dom::element in, std::vector<std::string>& out) {
   }
 }
 
+bool DecodeAttributes(simdjson::dom::element in, std::vector<Attribute>& out);
+
 // The record's keys are single letters (EncodeEntity); members are read in one pass.
 bool DecodeAttribute(simdjson::dom::object in, Attribute& a) {
   bool named = false, valued = false;
@@ -176,23 +178,29 @@ bool DecodeAttribute(simdjson::dom::object in, Attribute& a) {
       case 'm':
         ReadTime(v, a.modified_at);
         break;
-      case 's': {
-        simdjson::dom::array subs;
-        if (v.get(subs) != simdjson::SUCCESS) return false;
-        for (const auto sub : subs) {
-          simdjson::dom::object fields;
-          if (sub.get(fields) != simdjson::SUCCESS) return false;
-          Attribute decoded;
-          if (!DecodeAttribute(fields, decoded)) return false;
-          a.sub_attributes.push_back(std::move(decoded));
-        }
+      case 's':
+        if (!DecodeAttributes(v, a.sub_attributes)) return false;
         break;
-      }
       default:
         break;
     }
   }
   return named && valued;
+}
+
+// An array of attribute objects.
+bool DecodeAttributes(simdjson::dom::element in, std::vector<Attribute>& out) {
+  simdjson::dom::array items;
+  if (in.get(items) != simdjson::SUCCESS) return false;
+  out.reserve(items.size());
+  for (const auto item : items) {
+    simdjson::dom::object fields;
+    if (item.get(fields) != simdjson::SUCCESS) return false;
+    Attribute decoded;
+    if (!DecodeAttribute(fields, decoded)) return false;
+    out.push_back(std::move(decoded));
+  }
+  return true;
 }
 
 }  // namespace
@@ -257,20 +265,10 @@ Result<Entity> DecodeEntity(std::string_view record) {
       case 'm':
         ReadTime(v, e.modified_at);
         break;
-      case 'a': {
-        simdjson::dom::array attributes;
-        if (v.get(attributes) != simdjson::SUCCESS) return corrupt();
-        e.attributes.reserve(attributes.size());
-        for (const auto a : attributes) {
-          simdjson::dom::object fields;
-          if (a.get(fields) != simdjson::SUCCESS) return corrupt();
-          Attribute decoded;
-          if (!DecodeAttribute(fields, decoded)) return corrupt();
-          e.attributes.push_back(std::move(decoded));
-        }
+      case 'a':
+        if (!DecodeAttributes(v, e.attributes)) return corrupt();
         has_attributes = true;
         break;
-      }
       default:
         break;
     }

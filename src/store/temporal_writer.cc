@@ -92,6 +92,7 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
   if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
   EntityWrites& entity = it->second;
   if (!types.empty()) entity.types = std::move(types);
+  if (entity.series.empty()) entity.series.reserve(instances.size() * (modified_timeline ? 2 : 1));
   for (auto& instance : instances) {
     auto put = [&](TimeProperty timeline, int64_t t, SampleValue value) {
       SeriesWrites& series = entity.Series(instance.attr, instance.dataset_id, timeline);
