@@ -7,6 +7,26 @@
 
 namespace civitas::store {
 namespace tk = temporal_keys;
+namespace {
+
+// Puts `value` at `t` into `samples` (by time), replacing a sample at the same time. Appends are
+// the common case: checked first.
+void PutSample(std::vector<std::pair<int64_t, SampleValue>>& samples, int64_t t,
+               SampleValue value) {
+  if (samples.empty() || samples.back().first < t) {
+    samples.emplace_back(t, std::move(value));
+    return;
+  }
+  auto at = std::lower_bound(samples.begin(), samples.end(), t,
+                             [](const auto& sample, int64_t time) { return sample.first < time; });
+  if (at != samples.end() && at->first == t) {
+    at->second = std::move(value);
+  } else {
+    samples.emplace(at, t, std::move(value));
+  }
+}
+
+}  // namespace
 
 size_t SeriesHeads::ShardIndexOf(std::string_view key) {
   return std::hash<std::string_view>{}(tk::EntityPrefixOf(key)) % kShards;

@@ -9,7 +9,6 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/container/flat_hash_map.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -34,23 +33,6 @@ struct SampleValue {
   double number = 0;
   std::string text;
 };
-
-// Puts `value` at `t` into `samples` (by time), replacing a sample at the same time. Appends are
-// the common case: checked first.
-inline void PutSample(std::vector<std::pair<int64_t, SampleValue>>& samples, int64_t t,
-                      SampleValue value) {
-  if (samples.empty() || samples.back().first < t) {
-    samples.emplace_back(t, std::move(value));
-    return;
-  }
-  auto at = std::lower_bound(samples.begin(), samples.end(), t,
-                             [](const auto& sample, int64_t time) { return sample.first < time; });
-  if (at != samples.end() && at->first == t) {
-    at->second = std::move(value);
-  } else {
-    samples.emplace(at, t, std::move(value));
-  }
-}
 
 // What a write needs to know about one timeline of a series.
 struct HeadState {

@@ -19,7 +19,8 @@
 namespace civitas::store {
 namespace {
 
-constexpr int64_t kHour = 3'600'000'000;
+constexpr int64_t kMinute = 60'000'000;
+constexpr int64_t kHour = 60 * kMinute;
 constexpr int64_t kT0 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
 constexpr const char* kTemp = "https://example.org/temperature";
 
@@ -305,6 +306,22 @@ TEST_F(TemporalStoreTest, OutOfOrderAndDuplicatesLandInPlace) {
   EXPECT_EQ(
       Read("urn:a", kTemp, kT0 + kHour + 1, kT0 + 5 * kHour + 1),
       (std::vector<std::pair<int64_t, double>>{{kT0 + 3 * kHour + 1, 3}, {kT0 + 5 * kHour, 55}}));
+}
+
+// One mutation listing a series out of order (a history import may list it newest first) and
+// with repeated times: stored in time order, the later listing of a time winning.
+TEST_F(TemporalStoreTest, OneMutationsShuffledAndRepeatedSamplesLandInOrder) {
+  std::vector<std::pair<int64_t, double>> listed;
+  for (int i = 0; i < 3000; ++i) listed.emplace_back(kT0 + i * kMinute, i);
+  std::mt19937 random(7);
+  std::shuffle(listed.begin(), listed.end(), random);
+  for (int i = 0; i < 3000; i += 7) listed.emplace_back(kT0 + i * kMinute, -i);  // later: wins
+  ASSERT_TRUE(AddNumbers("urn:a", kTemp, listed).ok());
+  std::vector<std::pair<int64_t, double>> want;
+  for (int i = 0; i < 3000; ++i) want.emplace_back(kT0 + i * kMinute, i % 7 == 0 ? -i : i);
+  EXPECT_EQ(Read("urn:a", kTemp), want);
+  Reopen();
+  EXPECT_EQ(Read("urn:a", kTemp), want);
 }
 
 TEST_F(TemporalStoreTest, RemovesSingleInstancesFromChunksAndPending) {

@@ -65,6 +65,25 @@ TemporalSeries SeriesOfPrefix(std::string_view series_prefix, size_t entity_pref
 
 }  // namespace
 
+void TemporalWriter::SeriesWrites::Put(int64_t t, SampleValue value) {
+  if (!samples.empty() && samples.back().first >= t) in_order = false;
+  samples.emplace_back(t, std::move(value));
+}
+
+void TemporalWriter::SeriesWrites::SortSamples() {
+  if (in_order) return;
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t kept = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (i + 1 < samples.size() && samples[i + 1].first == samples[i].first) continue;
+    if (kept != i) samples[kept] = std::move(samples[i]);
+    ++kept;
+  }
+  samples.resize(kept);
+  in_order = true;
+}
+
 bool TemporalWriter::SeriesWrites::Writes(int64_t t) const {
   auto at = std::lower_bound(samples.begin(), samples.end(), t,
                              [](const auto& sample, int64_t time) { return sample.first < time; });
@@ -98,7 +117,7 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
       SeriesWrites& series = entity.Series(instance.attr, instance.dataset_id, timeline);
       series.kind = instance.kind;
       series.unit_code = instance.unit_code;
-      PutSample(series.samples, t, std::move(value));
+      series.Put(t, std::move(value));
     };
     if (instance.modified_at_us && modified_timeline) {
       put(TimeProperty::kModifiedAt, *instance.modified_at_us,
@@ -153,7 +172,8 @@ Status TemporalWriter::Stage(rocksdb::WriteBatch& batch, uint64_t seq) {
       batch.Put(log_cf_, FoldMarkKey(head_key), EncodeFoldMark(seq));
     }
   }
-  for (const auto& [id, writes] : entities_) {
+  for (auto& [id, writes] : entities_) {
+    for (auto& series : writes.series) series.SortSamples();
     CIVITAS_RETURN_IF_ERROR(StageCatalog(id, writes, batch));
     for (const auto& series : writes.series) {
       CIVITAS_RETURN_IF_ERROR(StageSeries(

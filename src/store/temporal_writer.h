@@ -78,11 +78,16 @@ class TemporalWriter {
     TimeProperty timeline = TimeProperty::kObservedAt;
     model::AttributeKind kind = model::AttributeKind::kProperty;
     std::string unit_code;
-    std::vector<std::pair<int64_t, SampleValue>> samples;  // by time; a later Add replaces
+    // In Add order until SortSamples; then by time, and of equal times the last added.
+    std::vector<std::pair<int64_t, SampleValue>> samples;
+    bool in_order = true;       // each sample later than the one before
     std::set<int64_t> removed;  // timestamps to remove, unless in `samples`
     bool fold_head = false;
 
-    bool Writes(int64_t t) const;
+    void Put(int64_t t, SampleValue value);
+    // Sorted once, not kept sorted per Put: a history import may list a series newest first.
+    void SortSamples();
+    bool Writes(int64_t t) const;  // after SortSamples
   };
   // What the mutation writes to one entity's history.
   struct EntityWrites {
