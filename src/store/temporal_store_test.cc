@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "civitas/store/store.h"
 #include "src/store/rocks_store.h"
@@ -511,6 +512,70 @@ TEST_F(TemporalStoreTest, ScanEntitiesListsIdsWithHistoryInOrder) {
                                  })
                   .ok());
   EXPECT_TRUE(none.empty());
+}
+
+std::vector<std::tuple<std::string, int64_t, double>> DecodedHeadLog(std::string_view record,
+                                                                     Status* status) {
+  std::vector<std::tuple<std::string, int64_t, double>> out;
+  *status = DecodeHeadLogRecord(record, [&](std::string_view key, int64_t t, SampleValue value) {
+    out.emplace_back(std::string(key), t, value.number);
+    return Status::Ok();
+  });
+  return out;
+}
+
+// Head keys share their prefixes with the key before them in a record; records written before
+// that (every key spelled out) still replay.
+TEST(HeadLogRecordTest, KeysRoundTripAndFirstFormatRecordsStillRead) {
+  std::vector<HeadUpdate> updates(4);
+  using namespace std::string_literals;
+  updates[0].key = "t\0urn:a\0https://example.org/no2\0\0P"s;
+  updates[1].key = "t\0urn:a\0https://example.org/pm25\0\0P"s;
+  updates[2].key = "t\0urn:a\0https://example.org/pm25\0d1\0P"s;
+  updates[3].key = "unrelated";  // shares nothing
+  for (size_t i = 0; i < updates.size(); ++i) {
+    for (int j = 0; j <= static_cast<int>(i); ++j) {
+      updates[i].appended.emplace_back(kT0 + j, SampleValue{SampleKind::kNumber, i + j / 10.0, ""});
+    }
+  }
+  updates.insert(updates.begin() + 1, HeadUpdate{"no samples: not in the record", {}, true, {}});
+  const std::string record = EncodeHeadLogRecord(updates);
+  std::vector<std::tuple<std::string, int64_t, double>> want;
+  size_t spelled_out = 0;
+  for (const auto& update : updates) {
+    if (update.appended.empty()) continue;
+    spelled_out += 12 + update.key.size() + 17 * update.appended.size();
+    for (const auto& [t, value] : update.appended) want.emplace_back(update.key, t, value.number);
+  }
+  Status status;
+  EXPECT_EQ(DecodedHeadLog(record, &status), want);
+  EXPECT_TRUE(status.ok()) << status.message();
+  EXPECT_LE(record.size() + 50, spelled_out);  // keys 2 and 3 share 28 and 33 bytes
+
+  // The first format: per head u32 key size, key, u32 count, samples.
+  std::string first;
+  auto u32 = [&](uint32_t v) { first.append(reinterpret_cast<const char*>(&v), 4); };
+  for (const auto& update : updates) {
+    if (update.appended.empty()) continue;
+    u32(static_cast<uint32_t>(update.key.size()));
+    first += update.key;
+    u32(static_cast<uint32_t>(update.appended.size()));
+    for (const auto& [t, value] : update.appended) {
+      first.append(reinterpret_cast<const char*>(&t), 8);
+      first.push_back(static_cast<char>(SampleKind::kNumber));
+      first.append(reinterpret_cast<const char*>(&value.number), 8);
+    }
+  }
+  EXPECT_EQ(DecodedHeadLog(first, &status), want);
+  EXPECT_TRUE(status.ok()) << status.message();
+
+  // A key sharing more than its predecessor has, or a cut record, is corrupt.
+  std::string bad = record.substr(0, 4);
+  bad.append("\x05\0\0\0\x01\0\0\0x\0\0\0\0", 13);
+  DecodedHeadLog(bad, &status);
+  EXPECT_FALSE(status.ok());
+  DecodedHeadLog(std::string_view(record).substr(0, record.size() - 3), &status);
+  EXPECT_FALSE(status.ok());
 }
 
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
