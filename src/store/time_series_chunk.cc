@@ -1,6 +1,7 @@
 // Encoder of the time-series chunk (docs/formats/time-series-chunk.md).
 #include "civitas/store/time_series_chunk.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -30,7 +31,7 @@ bool ScaledExactly(double v, int scale, int64_t& n) {
 // The smallest decimal scale at which every number is exact, or -1 (NaN, infinities, -0.0,
 // values too large or too fine). Exactness at scale s implies exactness at any larger scale (both
 // are the correctly rounded quotient of the same rational) as long as n stays below 2^53; the
-// final pass in EncodeDecimal verifies it anyway.
+// final pass in ScaleAll verifies it anyway.
 int ChooseDecimalScale(const std::vector<double>& numbers) {
   int scale = 0;
   int64_t n = 0;
@@ -43,18 +44,22 @@ int ChooseDecimalScale(const std::vector<double>& numbers) {
   return scale;
 }
 
-// Delta of the scaled integers. False if some value is not exact at `scale` after all.
-bool EncodeDecimal(const std::vector<double>& numbers, int scale, std::string& out) {
-  BitWriter bits;
-  int64_t previous = 0;
-  for (double v : numbers) {
-    int64_t n = 0;
-    if (!ScaledExactly(v, scale, n)) return false;
-    internal::WriteBucketed(bits, internal::kDecimalCode, internal::ZigZagEncode(n - previous));
-    previous = n;
+// The scaled integers of the numbers. False if some value is not exact at `scale` after all.
+bool ScaleAll(const std::vector<double>& numbers, int scale, std::vector<int64_t>& scaled) {
+  scaled.resize(numbers.size());
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    if (!ScaledExactly(numbers[i], scale, scaled[i])) return false;
   }
-  out = bits.Finish();
   return true;
+}
+
+// Rice codes `values` with the parameter that makes them shortest; returns that parameter.
+int EncodeRice(const std::vector<uint64_t>& values, std::string& out) {
+  const int k = internal::ChooseRiceParameter(values);
+  BitWriter bits;
+  for (uint64_t z : values) internal::WriteRice(bits, z, k);
+  out = bits.Finish();
+  return k;
 }
 
 // Gorilla XOR: "0" repeats the previous value; "10" + the meaningful bits inside the previous
@@ -152,16 +157,17 @@ std::string TimeSeriesChunkBuilder::Finish() {
         unit, static_cast<uint64_t>(timestamps_[i]) - static_cast<uint64_t>(timestamps_[i - 1]));
   }
   if (unit == 0) unit = 1;
-  BitWriter ts_bits;
+  std::vector<uint64_t> zigzags;
+  zigzags.reserve(timestamps_.size());
   uint64_t previous_delta = 0;
   for (std::size_t i = 1; i < timestamps_.size(); ++i) {
     const uint64_t delta =
         (static_cast<uint64_t>(timestamps_[i]) - static_cast<uint64_t>(timestamps_[i - 1])) / unit;
-    internal::WriteBucketed(ts_bits, internal::kTimestampCode,
-                            internal::ZigZagEncode(static_cast<int64_t>(delta - previous_delta)));
+    zigzags.push_back(internal::ZigZagEncode(static_cast<int64_t>(delta - previous_delta)));
     previous_delta = delta;
   }
-  const std::string ts_section = ts_bits.Finish();
+  std::string ts_section;
+  const int ts_rice = EncodeRice(zigzags, ts_section);
 
   std::string kind_section;
   if (has_numbers && has_text) {
@@ -173,6 +179,8 @@ std::string TimeSeriesChunkBuilder::Finish() {
   ChunkSummary summary;
   std::string number_section;
   int scale = -1;
+  std::vector<int64_t> scaled;  // decimal: the numbers times 10^scale
+  int number_rice = 0;
   if (has_numbers) {
     for (double v : numbers_) {
       summary.sum += v;
@@ -181,7 +189,14 @@ std::string TimeSeriesChunkBuilder::Finish() {
       if (v > summary.max) summary.max = v;
     }
     scale = ChooseDecimalScale(numbers_);
-    if (scale < 0 || !EncodeDecimal(numbers_, scale, number_section)) {
+    if (scale >= 0 && ScaleAll(numbers_, scale, scaled)) {
+      // The first integer is in the header; the stream holds the deltas after it.
+      zigzags.clear();
+      for (std::size_t i = 1; i < scaled.size(); ++i) {
+        zigzags.push_back(internal::ZigZagEncode(scaled[i] - scaled[i - 1]));
+      }
+      number_rice = EncodeRice(zigzags, number_section);
+    } else {
       scale = -1;
       number_section = EncodeXor(numbers_);
     }
@@ -260,13 +275,25 @@ std::string TimeSeriesChunkBuilder::Finish() {
   PutVarint64(
       out, static_cast<uint64_t>(timestamps_.back()) - static_cast<uint64_t>(timestamps_.front()));
   PutVarint64(out, unit);
+  out.push_back(static_cast<char>(ts_rice));
   if (has_numbers) {
     PutVarint64(out, numbers_.size());
-    PutFixed64(out, BitsOf(summary.min));
-    PutFixed64(out, BitsOf(summary.max));
-    PutFixed64(out, BitsOf(summary.sum));
-    PutFixed64(out, BitsOf(summary.sumsq));
-    if (scale >= 0) out.push_back(static_cast<char>(scale));
+    if (scale >= 0) {
+      // min and max are numbers of the chunk, so exact at its scale: a varint each, not 16 bytes.
+      const auto [min_n, max_n] = std::minmax_element(scaled.begin(), scaled.end());
+      out.push_back(static_cast<char>(scale));
+      PutVarint64(out, internal::ZigZagEncode(*min_n));
+      PutVarint64(out, internal::ZigZagEncode(*max_n));
+      PutFixed64(out, BitsOf(summary.sum));
+      PutFixed64(out, BitsOf(summary.sumsq));
+      out.push_back(static_cast<char>(number_rice));
+      PutVarint64(out, internal::ZigZagEncode(scaled.front()));
+    } else {
+      PutFixed64(out, BitsOf(summary.min));
+      PutFixed64(out, BitsOf(summary.max));
+      PutFixed64(out, BitsOf(summary.sum));
+      PutFixed64(out, BitsOf(summary.sumsq));
+    }
   }
   if (dictionary) PutVarint64(out, dictionary_size);
   PutVarint64(out, ts_section.size());
@@ -297,7 +324,8 @@ Result<std::string> RollUpTimeSeriesChunk(std::string_view chunk) {
   PutVarint64(out, internal::ZigZagEncode(summary.first_timestamp_us));
   PutVarint64(out, static_cast<uint64_t>(summary.last_timestamp_us) -
                        static_cast<uint64_t>(summary.first_timestamp_us));
-  PutVarint64(out, 1);  // timestamp unit: no timestamps follow
+  PutVarint64(out, 1);  // timestamp unit and Rice parameter: no timestamps follow
+  out.push_back(0);
   if (has_numbers) {
     PutVarint64(out, summary.number_count);
     PutFixed64(out, BitsOf(summary.min));

@@ -24,6 +24,10 @@ struct TimeSeriesChunkReader::State {
   uint64_t numbers_decoded = 0;
   bool finished = false;
   uint8_t flags = 0;
+  bool rice = false;  // version 2: Rice-coded timestamps and decimal numbers
+  int ts_rice = 0;
+  int number_rice = 0;
+  int64_t first_scaled = 0;  // version 2 decimal: the first number times 10^scale
 
   uint64_t unit = 1;
   uint64_t previous_delta = 0;
@@ -59,12 +63,29 @@ bool TakeSection(std::string_view& in, uint64_t length, std::string_view& sectio
 // A bit section is exhausted when fewer than 8 unread bits (the padding) remain.
 bool Exhausted(const BitReader& r) { return r.size_bits() - r.position_bits() < 8; }
 
+bool GetByte(std::string_view& in, int& value) {
+  if (in.empty()) return false;
+  value = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+  return true;
+}
+bool GetScale(std::string_view& in, int& scale) {
+  return GetByte(in, scale) && scale <= internal::kMaxDecimalScale;
+}
+bool GetRiceParameter(std::string_view& in, int& k) {
+  return GetByte(in, k) && k <= internal::kMaxRiceParameter;
+}
+
 // What the header says: the summary, how the streams are encoded, and where the sections are.
 struct Header {
   ChunkSummary summary;
+  uint8_t version = 0;
   uint8_t flags = 0;
   uint64_t unit = 1;
+  int ts_rice = 0;
   int scale = 0;
+  int number_rice = 0;
+  int64_t first_scaled = 0;
   uint64_t dictionary_size = 0;
   std::string_view ts_section;
   std::string_view kinds_section;
@@ -77,7 +98,11 @@ Status ParseHeader(std::string_view in, Header& h) {
   using internal::GetVarint64;
   ChunkSummary& sum = h.summary;
   if (in.size() < 2) return Corrupt("shorter than its header");
-  if (static_cast<uint8_t>(in[0]) != internal::kChunkVersion) return Corrupt("unknown version");
+  h.version = static_cast<uint8_t>(in[0]);
+  if (h.version != internal::kChunkVersion && h.version != internal::kChunkVersionBucketed) {
+    return Corrupt("unknown version");
+  }
+  const bool rice = h.version == internal::kChunkVersion;
   h.flags = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
   if ((h.flags & ~internal::kKnownFlags) != 0) return Corrupt("unknown flags");
@@ -108,26 +133,41 @@ Status ParseHeader(std::string_view in, Header& h) {
       static_cast<int64_t>(static_cast<uint64_t>(sum.first_timestamp_us) + span);
   if (h.unit == 0) return Corrupt("zero timestamp unit");
   if (sum.sample_count == 1 && span != 0) return Corrupt("one sample spanning time");
+  if (rice && !GetRiceParameter(in, h.ts_rice)) return Corrupt("bad timestamp code");
 
   if (has_numbers) {
-    uint64_t bits[4];
-    if (!GetVarint64(in, sum.number_count) || !GetFixed64(in, bits[0]) ||
-        !GetFixed64(in, bits[1]) || !GetFixed64(in, bits[2]) || !GetFixed64(in, bits[3])) {
-      return Corrupt("truncated summary");
-    }
-    sum.min = std::bit_cast<double>(bits[0]);
-    sum.max = std::bit_cast<double>(bits[1]);
-    sum.sum = std::bit_cast<double>(bits[2]);
-    sum.sumsq = std::bit_cast<double>(bits[3]);
+    if (!GetVarint64(in, sum.number_count)) return Corrupt("truncated summary");
     if (sum.number_count == 0 || sum.number_count > sum.sample_count) {
       return Corrupt("bad number count");
     }
     if (has_text == (sum.number_count == sum.sample_count)) return Corrupt("bad number count");
-    if (decimal) {
-      if (in.empty()) return Corrupt("truncated scale");
-      h.scale = static_cast<uint8_t>(in[0]);
-      in.remove_prefix(1);
-      if (h.scale > internal::kMaxDecimalScale) return Corrupt("bad decimal scale");
+    if (decimal && rice) {
+      uint64_t min = 0;
+      uint64_t max = 0;
+      uint64_t bits[2];
+      uint64_t first_scaled = 0;
+      if (!GetScale(in, h.scale) || !GetVarint64(in, min) || !GetVarint64(in, max) ||
+          !GetFixed64(in, bits[0]) || !GetFixed64(in, bits[1]) ||
+          !GetRiceParameter(in, h.number_rice) || !GetVarint64(in, first_scaled)) {
+        return Corrupt("truncated summary");
+      }
+      const double divisor = internal::kPow10[static_cast<std::size_t>(h.scale)];
+      sum.min = static_cast<double>(internal::ZigZagDecode(min)) / divisor;
+      sum.max = static_cast<double>(internal::ZigZagDecode(max)) / divisor;
+      sum.sum = std::bit_cast<double>(bits[0]);
+      sum.sumsq = std::bit_cast<double>(bits[1]);
+      h.first_scaled = internal::ZigZagDecode(first_scaled);
+    } else {
+      uint64_t bits[4];
+      if (!GetFixed64(in, bits[0]) || !GetFixed64(in, bits[1]) || !GetFixed64(in, bits[2]) ||
+          !GetFixed64(in, bits[3])) {
+        return Corrupt("truncated summary");
+      }
+      sum.min = std::bit_cast<double>(bits[0]);
+      sum.max = std::bit_cast<double>(bits[1]);
+      sum.sum = std::bit_cast<double>(bits[2]);
+      sum.sumsq = std::bit_cast<double>(bits[3]);
+      if (decimal && !GetScale(in, h.scale)) return Corrupt("bad decimal scale");
     }
   }
   if (dictionary && !GetVarint64(in, h.dictionary_size)) return Corrupt("truncated dictionary");
@@ -179,6 +219,10 @@ Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes
   State& st = *reader.state_;
   reader.summary_ = h.summary;
   st.flags = h.flags;
+  st.rice = h.version == internal::kChunkVersion;
+  st.ts_rice = h.ts_rice;
+  st.number_rice = h.number_rice;
+  st.first_scaled = h.first_scaled;
   st.unit = h.unit;
   st.divisor = internal::kPow10[static_cast<std::size_t>(h.scale)];
   st.timestamps = BitReader(h.ts_section);
@@ -236,7 +280,9 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
   if (st.decoded == summary_.sample_count) return Finish();
 
   if (st.decoded > 0) {
-    const uint64_t delta_of_delta = internal::ReadBucketed(st.timestamps, internal::kTimestampCode);
+    const uint64_t delta_of_delta =
+        st.rice ? internal::ReadRice(st.timestamps, st.ts_rice)
+                : internal::ReadBucketed(st.timestamps, internal::kTimestampCode);
     // Wraps modulo 2^64 exactly as the encoder did.
     const uint64_t delta =
         st.previous_delta + static_cast<uint64_t>(internal::ZigZagDecode(delta_of_delta));
@@ -262,8 +308,15 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
   if (!text) {
     sample.kind = SampleKind::kNumber;
     if (st.flags & internal::kFlagDecimal) {
-      const uint64_t zigzag = internal::ReadBucketed(st.numbers, internal::kDecimalCode);
-      st.previous_bits += static_cast<uint64_t>(internal::ZigZagDecode(zigzag));
+      if (!st.rice) {
+        const uint64_t zigzag = internal::ReadBucketed(st.numbers, internal::kDecimalCode);
+        st.previous_bits += static_cast<uint64_t>(internal::ZigZagDecode(zigzag));
+      } else if (st.numbers_decoded == 0) {
+        st.previous_bits = static_cast<uint64_t>(st.first_scaled);
+      } else {
+        const uint64_t zigzag = internal::ReadRice(st.numbers, st.number_rice);
+        st.previous_bits += static_cast<uint64_t>(internal::ZigZagDecode(zigzag));
+      }
       sample.number = static_cast<double>(static_cast<int64_t>(st.previous_bits)) / st.divisor;
     } else {
       const uint64_t word = st.numbers.Peek();
