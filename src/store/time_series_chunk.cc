@@ -53,9 +53,35 @@ bool ScaleAll(const std::vector<double>& numbers, int scale, std::vector<int64_t
   return true;
 }
 
+inline uint64_t RiceBits(uint64_t z, int k) {
+  const uint64_t q = z >> k;
+  return q < internal::kRiceEscape
+             ? q + 1 + static_cast<uint64_t>(k)
+             : internal::kRiceEscape + 6 + static_cast<uint64_t>(std::bit_width(z));
+}
+
+// The k with the shortest stream (the smallest such k). Beyond bit_width(max z) every value has
+// q = 0, so a larger k only adds bits.
+int ChooseRiceParameter(const std::vector<uint64_t>& values) {
+  uint64_t largest = 0;
+  for (uint64_t z : values) largest |= z;
+  const int last = std::min<int>(std::bit_width(largest), internal::kMaxRiceParameter);
+  int best_k = 0;
+  uint64_t best_bits = UINT64_MAX;
+  for (int k = 0; k <= last; ++k) {
+    uint64_t bits = 0;
+    for (uint64_t z : values) bits += RiceBits(z, k);
+    if (bits < best_bits) {
+      best_bits = bits;
+      best_k = k;
+    }
+  }
+  return best_k;
+}
+
 // Rice codes `values` with the parameter that makes them shortest; returns that parameter.
 int EncodeRice(const std::vector<uint64_t>& values, std::string& out) {
-  const int k = internal::ChooseRiceParameter(values);
+  const int k = ChooseRiceParameter(values);
   BitWriter bits;
   for (uint64_t z : values) internal::WriteRice(bits, z, k);
   out = bits.Finish();

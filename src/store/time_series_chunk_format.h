@@ -3,7 +3,6 @@
 // Constants and small codecs shared by the time-series chunk encoder and decoder. The layout they
 // implement is docs/formats/time-series-chunk.md; change both together.
 
-#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -75,36 +74,11 @@ inline void WriteBucketed(BitWriter& out, const BucketCode& code, uint64_t zigza
 // Version 2: a Rice code with a per-stream parameter k for zigzagged integers z. With q = z >> k,
 // q < kRiceEscape is q one-bits, a zero, then the low k bits of z; a larger q is kRiceEscape
 // one-bits, 6 bits of bit_width(z) - 1 and bit_width(z) bits of z. The encoder picks the k that
-// makes the stream shortest, so the code follows the chunk's own spread of values: a 60 s
-// sensor's tenths (±5 jitter) take ~4 bits, a bulk load's write times ~18 bits per sample.
+// makes the stream shortest (ChooseRiceParameter in time_series_chunk.cc), so the code follows the
+// chunk's own spread of values: a 60 s sensor's tenths (±5 jitter) take ~4 bits, a bulk load's
+// write times ~18 bits per sample.
 inline constexpr int kRiceEscape = 16;
 inline constexpr int kMaxRiceParameter = 63;
-
-inline uint64_t RiceBits(uint64_t z, int k) {
-  const uint64_t q = z >> k;
-  return q < kRiceEscape ? q + 1 + static_cast<uint64_t>(k)
-                         : kRiceEscape + 6 + static_cast<uint64_t>(std::bit_width(z));
-}
-
-// The k with the shortest stream (the smallest such k). Beyond bit_width(max z) every value has
-// q = 0, so a larger k only adds bits.
-template <typename Values>
-int ChooseRiceParameter(const Values& values) {
-  uint64_t largest = 0;
-  for (uint64_t z : values) largest |= z;
-  const int last = std::min<int>(std::bit_width(largest), kMaxRiceParameter);
-  int best_k = 0;
-  uint64_t best_bits = UINT64_MAX;
-  for (int k = 0; k <= last; ++k) {
-    uint64_t bits = 0;
-    for (uint64_t z : values) bits += RiceBits(z, k);
-    if (bits < best_bits) {
-      best_bits = bits;
-      best_k = k;
-    }
-  }
-  return best_k;
-}
 
 inline void WriteRice(BitWriter& out, uint64_t z, int k) {
   const uint64_t q = z >> k;

@@ -79,7 +79,7 @@ bool GetRiceParameter(std::string_view& in, int& k) {
 // What the header says: the summary, how the streams are encoded, and where the sections are.
 struct Header {
   ChunkSummary summary;
-  uint8_t version = 0;
+  bool rice = false;  // version 2, else version 1
   uint8_t flags = 0;
   uint64_t unit = 1;
   int ts_rice = 0;
@@ -98,11 +98,12 @@ Status ParseHeader(std::string_view in, Header& h) {
   using internal::GetVarint64;
   ChunkSummary& sum = h.summary;
   if (in.size() < 2) return Corrupt("shorter than its header");
-  h.version = static_cast<uint8_t>(in[0]);
-  if (h.version != internal::kChunkVersion && h.version != internal::kChunkVersionBucketed) {
+  const uint8_t version = static_cast<uint8_t>(in[0]);
+  if (version != internal::kChunkVersion && version != internal::kChunkVersionBucketed) {
     return Corrupt("unknown version");
   }
-  const bool rice = h.version == internal::kChunkVersion;
+  h.rice = version == internal::kChunkVersion;
+  const bool rice = h.rice;
   h.flags = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
   if ((h.flags & ~internal::kKnownFlags) != 0) return Corrupt("unknown flags");
@@ -219,7 +220,7 @@ Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes
   State& st = *reader.state_;
   reader.summary_ = h.summary;
   st.flags = h.flags;
-  st.rice = h.version == internal::kChunkVersion;
+  st.rice = h.rice;
   st.ts_rice = h.ts_rice;
   st.number_rice = h.number_rice;
   st.first_scaled = h.first_scaled;
