@@ -6,11 +6,11 @@
 
 #include <absl/base/thread_annotations.h>
 #include <absl/container/flat_hash_map.h>
+#include <absl/synchronization/mutex.h>
 
 #include <array>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,14 +36,14 @@ class CommittedCache {
 
   std::optional<Value> Get(std::string_view key) const {
     Shard& shard = ShardOf(key);
-    std::lock_guard lock(shard.mu);
+    absl::MutexLock lock(&shard.mu);
     auto it = shard.values.find(AbslView(key));
     if (it == shard.values.end()) return std::nullopt;
     return it->second;
   }
   void Set(std::string_view key, Value value) {
     Shard& shard = ShardOf(key);
-    std::lock_guard lock(shard.mu);
+    absl::MutexLock lock(&shard.mu);
     // A full shard starts over: cheaper than an eviction order, and rare at city scale.
     if (shard.values.size() >= shard_capacity_ && !shard.values.contains(AbslView(key))) {
       shard.values.clear();
@@ -54,7 +54,7 @@ class CommittedCache {
   // are rare next to the lookups, which a hash map makes one hash and one compare.
   void ErasePrefix(std::string_view prefix) {
     for (Shard& shard : shards_) {
-      std::lock_guard lock(shard.mu);
+      absl::MutexLock lock(&shard.mu);
       absl::erase_if(shard.values, [&](const auto& entry) {
         return std::string_view(entry.first).starts_with(prefix);
       });
@@ -64,7 +64,7 @@ class CommittedCache {
  private:
   static constexpr size_t kShards = 64;
   struct Shard {
-    mutable std::mutex mu;
+    mutable absl::Mutex mu;
     absl::flat_hash_map<std::string, Value> values ABSL_GUARDED_BY(mu);
   };
   Shard& ShardOf(std::string_view key) const {

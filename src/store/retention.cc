@@ -39,7 +39,7 @@ int RetentionIndex::RuleOfTypes(std::span<const std::string> types) const {
 void RetentionIndex::SetTypes(std::string_view entity_prefix, std::span<const std::string> types) {
   if (rules_.empty()) return;
   const int rule = RuleOfTypes(types);
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (rule < 0) {
     rule_by_entity_.erase(AbslView(entity_prefix));
   } else {
@@ -49,7 +49,7 @@ void RetentionIndex::SetTypes(std::string_view entity_prefix, std::span<const st
 
 const RetentionRule* RetentionIndex::RuleFor(std::string_view entity_prefix) const {
   {
-    std::shared_lock lock(mu_);
+    absl::ReaderMutexLock lock(&mu_);
     auto it = rule_by_entity_.find(AbslView(entity_prefix));
     if (it != rule_by_entity_.end()) return &rules_[static_cast<size_t>(it->second)];
   }

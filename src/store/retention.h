@@ -5,10 +5,10 @@
 
 #include <absl/base/thread_annotations.h>
 #include <absl/container/flat_hash_map.h>
+#include <absl/synchronization/mutex.h>
 #include <rocksdb/compaction_filter.h>
 
 #include <memory>
-#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,7 +50,7 @@ class RetentionIndex {
   const std::vector<RetentionRule> rules_;
   int default_rule_ = -1;
   absl::flat_hash_map<std::string, int> rule_by_type_;
-  mutable std::shared_mutex mu_;
+  mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, int> rule_by_entity_ ABSL_GUARDED_BY(mu_);
 };
 

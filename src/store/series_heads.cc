@@ -34,7 +34,7 @@ size_t SeriesHeads::ShardIndexOf(std::string_view key) {
 
 std::optional<HeadState> SeriesHeads::State(std::string_view key) const {
   Shard& shard = ShardOf(key);
-  std::lock_guard lock(shard.mu);
+  absl::MutexLock lock(&shard.mu);
   auto it = shard.heads.find(AbslView(key));
   if (it == shard.heads.end()) return std::nullopt;
   return it->second.state;
@@ -45,7 +45,7 @@ std::vector<std::pair<int64_t, SampleValue>> SeriesHeads::Samples(std::string_vi
                                                                   int64_t to_us) const {
   std::vector<std::pair<int64_t, SampleValue>> out;
   Shard& shard = ShardOf(key);
-  std::lock_guard lock(shard.mu);
+  absl::MutexLock lock(&shard.mu);
   auto it = shard.heads.find(AbslView(key));
   if (it == shard.heads.end()) return out;
   for (const auto& sample : it->second.samples) {
@@ -63,7 +63,7 @@ void SeriesHeads::Apply(std::vector<HeadUpdate> updates, uint64_t seq, Clock::ti
   for (size_t i = 0; i < order.size();) {
     const size_t shard_index = order[i].first;
     Shard& shard = shards_[shard_index];
-    std::lock_guard lock(shard.mu);
+    absl::MutexLock lock(&shard.mu);
     for (; i < order.size() && order[i].first == shard_index; ++i) {
       ApplyLocked(shard, std::move(updates[order[i].second]), seq, now);
     }
@@ -89,7 +89,7 @@ void SeriesHeads::ApplyLocked(Shard& shard, HeadUpdate update, uint64_t seq,
 
 void SeriesHeads::ErasePrefix(std::string_view prefix) {
   Shard& shard = ShardOf(prefix);
-  std::lock_guard lock(shard.mu);
+  absl::MutexLock lock(&shard.mu);
   absl::erase_if(shard.heads, [&](const auto& entry) {
     return std::string_view(entry.first).starts_with(prefix);
   });
@@ -98,7 +98,7 @@ void SeriesHeads::ErasePrefix(std::string_view prefix) {
 std::vector<std::string> SeriesHeads::KeysWithSamples(std::string_view prefix) const {
   std::vector<std::string> keys;
   Shard& shard = ShardOf(prefix);
-  std::lock_guard lock(shard.mu);
+  absl::MutexLock lock(&shard.mu);
   for (const auto& [key, head] : shard.heads) {
     if (!head.samples.empty() && std::string_view(key).starts_with(prefix)) keys.push_back(key);
   }
@@ -108,7 +108,7 @@ std::vector<std::string> SeriesHeads::KeysWithSamples(std::string_view prefix) c
 uint64_t SeriesHeads::OldestNeededSeq(uint64_t none) const {
   uint64_t oldest = none;
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mu);
+    absl::MutexLock lock(&shard.mu);
     for (const auto& [key, head] : shard.heads) {
       if (!head.samples.empty()) oldest = std::min(oldest, head.first_seq);
     }
@@ -120,7 +120,7 @@ std::vector<std::string> SeriesHeads::KeysToFold(Clock::time_point held_before,
                                                  uint64_t seq_before) const {
   std::vector<std::string> keys;
   for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mu);
+    absl::MutexLock lock(&shard.mu);
     for (const auto& [key, head] : shard.heads) {
       if (head.samples.empty()) continue;
       if (head.first_at < held_before || head.first_seq < seq_before) keys.push_back(key);

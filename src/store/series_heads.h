@@ -8,13 +8,13 @@
 
 #include <absl/base/thread_annotations.h>
 #include <absl/container/flat_hash_map.h>
+#include <absl/synchronization/mutex.h>
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,7 +88,7 @@ class SeriesHeads {
   // Hashed: lookups by key are the hot path; prefix operations (deletions, upkeep) are rare and
   // visit one shard.
   struct Shard {
-    mutable std::mutex mu;
+    mutable absl::Mutex mu;
     absl::flat_hash_map<std::string, Head> heads ABSL_GUARDED_BY(mu);
   };
   static constexpr size_t kShards = 64;
