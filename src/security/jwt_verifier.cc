@@ -223,7 +223,7 @@ Result<Principal> JwtVerifier::Verify(std::string_view token, Timestamp now) con
                      token.size(), nullptr, 0);
   std::string cache_key(reinterpret_cast<const char*>(digest), sizeof digest);
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = cache_.find(cache_key);
     if (it != cache_.end()) {
       if (it->second.expires + options_.leeway > now) return it->second.principal;
@@ -248,7 +248,7 @@ Result<Principal> JwtVerifier::Verify(std::string_view token, Timestamp now) con
   CIVITAS_RETURN_IF_ERROR(
       CheckSignature(alg->as_string(), kid, token.substr(0, second), *signature));
   CIVITAS_ASSIGN_OR_RETURN(Principal principal, PrincipalFromClaims(*claims_text, options_, now));
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   // Crude bound: an attacker needs valid signed tokens to fill it; dropping all is safe.
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();
   // A token not valid yet (nbf) was refused above; expiry is rechecked on every hit.

@@ -43,7 +43,7 @@ RateLimiter::Decision RateLimiter::Refusal(const Bucket& bucket) const {
 }
 
 RateLimiter::Decision RateLimiter::Take(std::string_view key) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   Bucket& b = Refilled(key);
   if (b.tokens < 1.0) return Refusal(b);
   b.tokens -= 1.0;
@@ -51,14 +51,14 @@ RateLimiter::Decision RateLimiter::Take(std::string_view key) {
 }
 
 RateLimiter::Decision RateLimiter::Peek(std::string_view key) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   Bucket& b = Refilled(key);
   if (b.tokens < 1.0) return Refusal(b);
   return {};
 }
 
 void RateLimiter::Charge(std::string_view key) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   Bucket& b = Refilled(key);
   b.tokens = std::max(0.0, b.tokens - 1.0);
 }

@@ -144,6 +144,7 @@ Result<std::unique_ptr<TokenStore>> TokenStore::Open(store::Store& store,
   CIVITAS_ASSIGN_OR_RETURN(auto key, LoadOrCreateKey(key_file));
   std::unique_ptr<TokenStore> tokens(new TokenStore(store, clock, key));
   sodium_memzero(key.data(), key.size());
+  absl::MutexLock lock(&tokens->mu_);  // not shared yet; taken for the analysis
   for (const auto& [meta_key, text] : store.ScanMeta(kMetaPrefix)) {
     auto decoded = Decode(text);
     if (!decoded.ok()) return Internal(meta_key + ": " + decoded.status().message());
@@ -186,13 +187,13 @@ Result<IssuedToken> TokenStore::Create(const TokenSpec& spec) {
                      std::string(kTokenPrefix) + entry.record.id + "_" + secret_text};
   sodium_memzero(secret_text, sizeof secret_text);
   CIVITAS_RETURN_IF_ERROR(Persist(entry));
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   entries_.emplace(entry.record.id, std::move(entry));
   return issued;
 }
 
 std::vector<TokenRecord> TokenStore::List() const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   std::vector<TokenRecord> out;
   out.reserve(entries_.size());
   for (const auto& [id, entry] : entries_) out.push_back(entry.record);
@@ -200,7 +201,7 @@ std::vector<TokenRecord> TokenStore::List() const {
 }
 
 Status TokenStore::Revoke(std::string_view id) {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = entries_.find(id);
   if (it == entries_.end()) return NotFound("no token with id '" + std::string(id) + "'");
   if (it->second.record.revoked) return Status::Ok();
@@ -220,7 +221,7 @@ Result<Principal> TokenStore::Verify(std::string_view token) const {
   std::string_view id = token.substr(kTokenPrefix.size(), kIdChars);
   std::string_view secret = token.substr(kTokenPrefix.size() + kIdChars + 1);
   Digest presented = Hash(secret);
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = entries_.find(id);
   if (it == entries_.end() ||
       sodium_memcmp(presented.data(), it->second.hash.data(), presented.size()) != 0) {

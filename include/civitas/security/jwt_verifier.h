@@ -3,9 +3,11 @@
 // JSON Web Tokens (RFC 7519) signed HS256, RS256 or ES256, verified with OpenSSL/libsodium
 // primitives against configured keys; their claims become a Principal.
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -56,8 +58,9 @@ class JwtVerifier {
 
   JwtOptions options_;
   std::vector<std::unique_ptr<Key>> keys_;
-  mutable std::mutex mu_;
-  mutable std::unordered_map<std::string, Cached> cache_;  // GUARDED_BY(mu_); key: digest bytes
+  mutable absl::Mutex mu_;
+  // By the token's digest bytes.
+  mutable std::unordered_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 // True when the text looks like a compact JWS (three base64url parts): how callers tell a JWT

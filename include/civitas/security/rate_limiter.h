@@ -2,9 +2,11 @@
 
 // Token buckets keyed by a principal id or a source address.
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,13 +44,13 @@ class RateLimiter {
     double tokens;
     std::chrono::steady_clock::time_point updated;
   };
-  Bucket& Refilled(std::string_view key);  // REQUIRES(mu_)
+  Bucket& Refilled(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Decision Refusal(const Bucket& bucket) const;
 
   Options options_;
   Clock now_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // GUARDED_BY(mu_)
+  absl::Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace civitas::security

@@ -3,13 +3,15 @@
 // API keys: random secrets shown once, kept only as keyed BLAKE2b hashes in the store's
 // metadata (docs/formats/tokens.md).
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -88,8 +90,8 @@ class TokenStore {
   store::Store& store_;
   const Clock& clock_;
   std::array<uint8_t, 32> key_;
-  mutable std::shared_mutex mu_;
-  std::map<std::string, Entry, std::less<>> entries_;  // GUARDED_BY(mu_)
+  mutable absl::Mutex mu_;
+  std::map<std::string, Entry, std::less<>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 // The principal a token record grants (roles' permissions, tenants, entity patterns).
