@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 #include "civitas/model/json_text.h"
 #include "src/store/rocks_store.h"
@@ -342,8 +343,9 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   uint64_t new_head = 0;
   for (const auto& [t, value] : writes.samples) new_head += appends(t) ? 1 : 0;
   // Too many head samples for one hour (a bulk load, or the modifiedAt timeline of one): they
-  // are folded into the hour's chunk, and the hour goes on after it. A quarter of the chunk's
-  // size keeps the re-encoding of a growing chunk linear overall.
+  // are folded into the hour's chunk, and the hour goes on after it. Folding when the head is as
+  // large as the chunk doubles the chunk each time, so a bulk load encodes each sample about
+  // twice.
   const uint64_t head_count = (same_hour ? state.count : 0) + new_head;
   const uint64_t chunk_samples = has_chunk ? state.chunk_samples : 0;
   const bool removes_from_head =
@@ -352,34 +354,47 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
       });
   // A removal from the head folds it first: the log cannot take a sample back.
   const bool fold_frontier =
-      (new_head > 0 && head_count >= std::max<uint64_t>(kHeadFoldMin, chunk_samples / 4)) ||
+      (new_head > 0 && head_count >= std::max<uint64_t>(kHeadFoldMin, chunk_samples)) ||
       (same_hour && (writes.fold_head || removes_from_head));
 
   HeadUpdate update;
-  std::map<int64_t, std::map<int64_t, const SampleValue*>> fold;  // hour → timestamp → value
+  // The samples going into chunks, in time order, each time once: a new write wins over the
+  // head's sample of its time (and both over the chunk's, merged per hour below).
+  std::vector<std::pair<int64_t, const SampleValue*>> fold;
+  std::vector<int64_t> hours;  // the hours whose chunk is rewritten
   for (const auto& [t, value] : writes.samples) {
     if (appends(t) && !fold_frontier) {
       update.appended.emplace_back(t, value);
     } else {
-      fold[tk::HourOf(t)][t] = &value;
+      fold.emplace_back(t, &value);
     }
   }
   for (int64_t t : writes.removed) {
-    if (removed(t) && !(appends(t) && !fold_frontier)) fold[tk::HourOf(t)];  // chunk rewritten
+    if (removed(t) && !(appends(t) && !fold_frontier)) hours.push_back(tk::HourOf(t));
   }
   // The head's hour is complete (a later hour arrived), or folded: its samples move into its
-  // chunk (new writes win).
+  // chunk.
   std::vector<std::pair<int64_t, SampleValue>> folded_head;
   if (state.count > 0 && (*state.hour < frontier || (same_hour && fold_frontier))) {
     folded_head = heads_.Samples(head_key, INT64_MIN, INT64_MAX);
+    const auto writes_end = static_cast<std::ptrdiff_t>(fold.size());
     for (const auto& [t, value] : folded_head) {
-      if (!removed(t)) fold[tk::HourOf(t)].emplace(t, &value);
+      if (!removed(t)) fold.emplace_back(t, &value);
     }
+    // Two runs in time order; the merge is stable, so of equal times the write comes first.
+    auto by_time = [](const auto& a, const auto& b) { return a.first < b.first; };
+    std::inplace_merge(fold.begin(), fold.begin() + writes_end, fold.end(), by_time);
+    fold.erase(std::unique(fold.begin(), fold.end(),
+                           [](const auto& a, const auto& b) { return a.first == b.first; }),
+               fold.end());
     update.folded = true;
     batch.Put(log_cf_, FoldMarkKey(head_key), EncodeFoldMark(seq_));
   } else if (fresh) {
     update.folded = true;
   }
+  for (const auto& [t, value] : fold) hours.push_back(tk::HourOf(t));
+  std::sort(hours.begin(), hours.end());
+  hours.erase(std::unique(hours.begin(), hours.end()), hours.end());
 
   // Where the head is after this write: with no new sample, the hour stays.
   HeadState& after = update.state;
@@ -391,47 +406,65 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   } else {
     after.count = fold_frontier ? 0 : new_head;
   }
-  for (auto& [hour, samples] : fold) {
-    std::string key = tk::Tagged(std::string(prefix), tags.chunk, hour);
+  // By the invariant above, no chunk is later than the state's hour, and that hour has one only
+  // when the state says so: a complete head hour folds without reading its (absent) chunk.
+  auto may_have_chunk = [&](int64_t hour) {
+    return !fresh && state.hour &&
+           (hour < *state.hour || (hour == *state.hour && state.chunk_last_us.has_value()));
+  };
+  auto next_fold = fold.begin();
+  for (const int64_t hour : hours) {
+    const auto fold_end = std::find_if(
+        next_fold, fold.end(), [&](const auto& sample) { return tk::HourOf(sample.first) > hour; });
+    const std::span<const std::pair<int64_t, const SampleValue*>> written(next_fold, fold_end);
+    next_fold = fold_end;
+    const std::string key = tk::Tagged(std::string(prefix), tags.chunk, hour);
     std::string existing;
-    std::vector<Sample> old;
-    if (!fresh) {
+    std::optional<TimeSeriesChunkReader> old;
+    if (may_have_chunk(hour)) {
       auto s = db_.Get(rocksdb::ReadOptions(), cf_, key, &existing);
       if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read temporal chunk");
       if (s.ok()) {
-        CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(existing));
+        CIVITAS_ASSIGN_OR_RETURN(old, TimeSeriesChunkReader::Open(existing));
         // Retention dropped this hour's raw samples: late ones are dropped too, or the hour's
         // summary would be replaced by theirs alone.
-        if (summary.rolled_up) continue;
-        CIVITAS_ASSIGN_OR_RETURN(old, DecodeTimeSeriesChunk(existing));
+        if (old->summary().rolled_up) continue;
       }
     }
-    std::vector<std::unique_ptr<SampleValue>> kept;
-    for (const auto& sample : old) {
-      if (samples.contains(sample.timestamp_us) || removed(sample.timestamp_us)) continue;
-      auto value = std::make_unique<SampleValue>();
-      value->kind = sample.kind;
-      value->number = sample.number;
-      value->text = std::string(sample.text);
-      samples.emplace(sample.timestamp_us, value.get());
-      kept.push_back(std::move(value));
+    // The written samples merged with the chunk's others (those not overwritten or removed).
+    TimeSeriesChunkBuilder builder;
+    int64_t last = 0;
+    auto append = [&](int64_t t, SampleKind kind, double number, std::string_view text) {
+      last = t;
+      return kind == SampleKind::kNumber ? builder.Append(t, number) : builder.Append(t, text);
+    };
+    auto w = written.begin();
+    Sample sample;
+    while (old && old->Next(sample)) {
+      for (; w != written.end() && w->first <= sample.timestamp_us; ++w) {
+        CIVITAS_RETURN_IF_ERROR(
+            append(w->first, w->second->kind, w->second->number, w->second->text));
+      }
+      if (last == sample.timestamp_us && !builder.empty()) continue;  // overwritten
+      if (removed(sample.timestamp_us)) continue;
+      CIVITAS_RETURN_IF_ERROR(append(sample.timestamp_us, sample.kind, sample.number, sample.text));
+    }
+    if (old) CIVITAS_RETURN_IF_ERROR(old->status());
+    for (; w != written.end(); ++w) {
+      CIVITAS_RETURN_IF_ERROR(
+          append(w->first, w->second->kind, w->second->number, w->second->text));
     }
     const bool head_hour_chunk = after.hour && *after.hour == hour;
-    if (samples.empty()) {
+    if (builder.empty()) {
       batch.Delete(cf_, key);
       if (head_hour_chunk) after.chunk_last_us.reset(), after.chunk_samples = 0;
       continue;
     }
-    TimeSeriesChunkBuilder builder;
-    for (const auto& [t, value] : samples) {
-      Status s = value->kind == SampleKind::kNumber ? builder.Append(t, value->number)
-                                                    : builder.Append(t, value->text);
-      CIVITAS_RETURN_IF_ERROR(s);
-    }
+    const uint64_t count = builder.sample_count();
     batch.Put(cf_, key, builder.Finish());
     if (head_hour_chunk) {
-      after.chunk_last_us = samples.rbegin()->first;
-      after.chunk_samples = samples.size();
+      after.chunk_last_us = last;
+      after.chunk_samples = count;
     }
   }
   update.key = std::move(head_key);

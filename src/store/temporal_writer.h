@@ -34,7 +34,7 @@ namespace civitas::store {
 // log at open skips what the chunks hold.
 class TemporalWriter {
  public:
-  // A series' head is folded into its chunk once it holds this many samples (or a quarter of
+  // A series' head is folded into its chunk once it holds this many samples (or as many as
   // the chunk, when more).
   static constexpr uint64_t kHeadFoldMin = 64;
 
