@@ -255,19 +255,30 @@ void AddContextMember(json::value& body, const json::value& source) {
 }  // namespace
 
 Reply JsonReply(const RequestScope& scope, http::status status, json::value body) {
+  if (scope.media == ResponseMedia::kLdJson) AddContextMember(body, scope.context->Source());
+  return JsonTextReply(scope, status, model::ToJsonText(body));
+}
+
+Reply JsonTextReply(const RequestScope& scope, http::status status, std::string body) {
   Reply reply;
   reply.response = HttpResponse{status, scope.http->version()};
   auto& res = reply.response;
   if (scope.media == ResponseMedia::kLdJson) {
-    AddContextMember(body, scope.context->Source());
     res.set(http::field::content_type, "application/ld+json");
   } else {
     res.set(http::field::content_type,
             scope.media == ResponseMedia::kGeoJson ? "application/geo+json" : "application/json");
     res.set(http::field::link, LinkHeaderFor(*scope.context));
   }
-  res.body() = model::ToJsonText(body);
+  res.body() = std::move(body);
   return reply;
+}
+
+std::string ContextMember(const RequestScope& scope) {
+  if (scope.media != ResponseMedia::kLdJson) return {};
+  std::string member = "\"@context\":";
+  model::AppendJsonText(member, scope.context->Source());
+  return member;
 }
 
 Reply PlainJsonReply(const HttpRequest& request, http::status status, const json::value& body) {

@@ -44,6 +44,11 @@ Result<RequestScope> OpenScope(HttpRequest& request, std::string_view path_after
 
 // Reply builders that add @context (ld+json) or the Link header (json).
 Reply JsonReply(const RequestScope& scope, http::status status, boost::json::value body);
+// The same for a body already serialised: for ld+json, its objects carry ContextMember already.
+Reply JsonTextReply(const RequestScope& scope, http::status status, std::string body);
+// `"@context":<the request's context>`, which each top-level object of an ld+json reply ends
+// with; empty for the other media.
+std::string ContextMember(const RequestScope& scope);
 Reply EmptyReply(const RequestScope& scope, http::status status);
 // Replies of the APIs outside NGSI-LD (/iot, /api/v1): application/json, no @context.
 Reply PlainJsonReply(const HttpRequest& request, http::status status,

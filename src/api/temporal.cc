@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "civitas/model/json_text.h"
 #include "src/api/iso_duration.h"
 
 namespace civitas::api {
@@ -24,19 +25,51 @@ Result<int64_t> ParseTimeParam(const RequestScope& scope, std::string_view name)
   return t.time_since_epoch().count();
 }
 
-json::value NumberJson(double v) {
+// Integral numbers as integers (42, not 42.0); the rest in shortest round-trip form.
+void AppendNumber(std::string& out, double v) {
   if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9007199254740992.0) {
-    return json::value(static_cast<int64_t>(v));
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
+    out.append(buf, end);
+    return;
   }
-  return json::value(v);
+  model::AppendJsonText(out, json::value(v));
 }
 
-json::value SampleJson(const store::Sample& sample, const json::storage_ptr& storage) {
-  if (sample.kind == store::SampleKind::kNumber) return NumberJson(sample.number);
+void AppendCount(std::string& out, uint64_t n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+// A text sample holds the JSON text of its value; text that does not parse (never written by
+// this version) is given as a string.
+void AppendSample(std::string& out, const store::Sample& sample) {
+  if (sample.kind == store::SampleKind::kNumber) return AppendNumber(out, sample.number);
   boost::system::error_code ec;
-  json::value parsed = json::parse(sample.text, ec, storage);
-  if (ec) return json::value(json::string(sample.text, storage));
-  return parsed;
+  json::value parsed = json::parse(sample.text, ec);
+  if (ec) return model::AppendJsonString(out, sample.text);
+  model::AppendJsonText(out, parsed);
+}
+
+// Appends `,"name":` (the comma unless `out` ends an object's or array's opening).
+void AppendKey(std::string& out, std::string_view name) {
+  if (!out.empty() && out.back() != '{' && out.back() != '[') out.push_back(',');
+  model::AppendJsonString(out, name);
+  out.push_back(':');
+}
+
+void AppendStringMember(std::string& out, std::string_view name, std::string_view value) {
+  AppendKey(out, name);
+  model::AppendJsonString(out, value);
+}
+
+// The members every temporalValues or aggregatedValues object starts with.
+void AppendSeriesHeader(std::string& out, const store::TemporalSeries& series) {
+  out.push_back('{');
+  AppendStringMember(out, "type", model::AttributeKindName(series.kind));
+  if (!series.dataset_id.empty()) AppendStringMember(out, "datasetId", series.dataset_id);
+  if (!series.unit_code.empty()) AppendStringMember(out, "unitCode", series.unit_code);
 }
 
 std::string_view ValueMember(model::AttributeKind kind) {
@@ -66,16 +99,19 @@ int64_t FloorTo(int64_t t, int64_t period) {
   return q * period;
 }
 
-json::value MethodValue(std::string_view method, const store::AggregateBucket& b) {
-  if (method == "totalCount") return json::value(static_cast<int64_t>(b.count));
-  if (method == "distinctCount") return json::value(static_cast<int64_t>(b.distinct_count()));
-  if (b.number_count == 0) return json::value(nullptr);
-  if (method == "sum") return NumberJson(b.sum);
-  if (method == "avg") return json::value(b.avg());
-  if (method == "min") return NumberJson(b.min);
-  if (method == "max") return NumberJson(b.max);
-  if (method == "stddev") return json::value(b.stddev());
-  return NumberJson(b.sumsq);
+void AppendMethodValue(std::string& out, std::string_view method, const store::AggregateBucket& b) {
+  if (method == "totalCount") return AppendCount(out, b.count);
+  if (method == "distinctCount") return AppendCount(out, b.distinct_count());
+  if (b.number_count == 0) {
+    out.append("null");
+    return;
+  }
+  if (method == "sum") return AppendNumber(out, b.sum);
+  if (method == "avg") return model::AppendJsonText(out, json::value(b.avg()));
+  if (method == "min") return AppendNumber(out, b.min);
+  if (method == "max") return AppendNumber(out, b.max);
+  if (method == "stddev") return model::AppendJsonText(out, json::value(b.stddev()));
+  AppendNumber(out, b.sumsq);
 }
 
 }  // namespace
@@ -135,7 +171,9 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
       if (std::find(std::begin(kMethods), std::end(kMethods), m) == std::end(kMethods)) {
         return BadRequestData("unknown aggregation method '" + m + "'");
       }
-      p.methods.push_back(m);
+      if (std::find(p.methods.begin(), p.methods.end(), m) == p.methods.end()) {
+        p.methods.push_back(m);
+      }
     }
     if (p.methods.empty()) return BadRequestData("aggrMethods is empty");
     if (const auto* period = scope.Param("aggrPeriodDuration")) {
@@ -146,35 +184,30 @@ Result<TemporalParams> ParseTemporalParams(const RequestScope& scope) {
 }
 
 TemporalRenderer::TemporalRenderer(store::TemporalReader& reader, const TemporalParams& params,
-                                   const model::Context& context, int64_t now_us)
+                                   const model::Context& context, int64_t now_us,
+                                   std::string context_member)
     : reader_(reader),
       params_(params),
       context_(context),
       now_us_(now_us),
-      storage_(json::make_shared_resource<json::monotonic_resource>()) {}
+      context_member_(std::move(context_member)) {}
 
-json::string TemporalRenderer::Timestamp(int64_t t) {
-  // Bounded, so a long normalized page does not keep every instant's text twice.
+void TemporalRenderer::AppendTimestamp(std::string& out, int64_t t) {
+  // Bounded, so a long normalized page does not keep every instant's text.
   constexpr size_t kMaxRemembered = 4096;
   if (auto it = timestamps_.find(t); it != timestamps_.end()) {
-    return json::string(it->second, storage_);
+    out.append(it->second);
+    return;
   }
-  std::string text = FormatUs(t);
-  json::string out(text, storage_);
+  std::string text;
+  model::AppendJsonString(text, FormatUs(t));
+  out.append(text);
   if (timestamps_.size() < kMaxRemembered) timestamps_.emplace(t, std::move(text));
-  return out;
 }
 
-void TemporalRenderer::AppendRow(json::array& rows, json::value value,
-                                 std::initializer_list<int64_t> times) {
-  json::array& row = rows.emplace_back(json::array_kind).get_array();
-  row.reserve(1 + times.size());
-  row.push_back(std::move(value));
-  for (int64_t t : times) row.push_back(Timestamp(t));
-}
-
-Result<json::value> TemporalRenderer::RenderAggregated(std::string_view id,
-                                                       const store::TemporalSeries& series) {
+Result<bool> TemporalRenderer::RenderAggregated(std::string_view id,
+                                                const store::TemporalSeries& series,
+                                                std::string& out) {
   const TemporalParams& p = params_;
   int64_t from = p.from, to = p.to;
   if (!p.bounded_from) {
@@ -188,7 +221,7 @@ Result<json::value> TemporalRenderer::RenderAggregated(std::string_view id,
           return false;
         },
         p.time_property));
-    if (!first) return json::value(nullptr);
+    if (!first) return false;
     from = p.period_us > 0 ? FloorTo(*first, p.period_us) : *first;
   }
   if (!p.bounded_to && p.period_us == 0) to = std::max(now_us_, from) + 1;
@@ -197,127 +230,170 @@ Result<json::value> TemporalRenderer::RenderAggregated(std::string_view id,
                                   p.methods.end());
   CIVITAS_RETURN_IF_ERROR(
       reader_.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
-  json::value rendered(json::object_kind, storage_);
-  json::object& out = rendered.get_object();
-  out["type"] = model::AttributeKindName(series.kind);
-  if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
-  if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
+  AppendSeriesHeader(out, series);
   for (const auto& method : p.methods) {
-    json::array& rows = out[method].emplace_array();
-    rows.reserve(buckets.buckets().size());
+    AppendKey(out, method);
+    out.push_back('[');
+    bool first_row = true;
     for (const auto& [start, b] : buckets.buckets()) {
       if (b.count == 0) continue;
       int64_t end = p.period_us > 0 && (!p.bounded_to || start + period < to) ? start + period
                     : p.bounded_to                                            ? to
                                                                               : now_us_;
-      AppendRow(rows, MethodValue(method, b), {start, end});
+      if (!first_row) out.push_back(',');
+      first_row = false;
+      out.push_back('[');
+      AppendMethodValue(out, method, b);
+      out.push_back(',');
+      AppendTimestamp(out, start);
+      out.push_back(',');
+      AppendTimestamp(out, end);
+      out.push_back(']');
     }
+    out.push_back(']');
   }
-  return rendered;
+  out.push_back('}');
+  return true;
 }
 
-// The rendering of one series: an array of instances (normalized), or one object.
-Result<json::value> TemporalRenderer::RenderSeries(std::string_view id,
-                                                   const store::TemporalSeries& series) {
+Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
+                                            const store::TemporalSeries& series, std::string& out) {
   const TemporalParams& p = params_;
-  if (p.format == TemporalFormat::kAggregated) return RenderAggregated(id, series);
+  if (p.format == TemporalFormat::kAggregated) return RenderAggregated(id, series, out);
 
-  // lastN keeps the newest instances; otherwise the oldest, up to the cap.
+  // lastN keeps the newest instances; otherwise the oldest, up to the cap. The values' text is
+  // kept in `values`, sample i's at [ends[i-1], ends[i]).
   const size_t cap = std::max<size_t>(1, p.max_instances);
   const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
-  std::vector<std::pair<int64_t, json::value>> samples;
+  std::vector<int64_t> times;
+  std::vector<size_t> ends;
+  std::string values;
   bool cut = false;  // more instances than `keep` in range
   auto take = [&](const store::Sample& s) {
-    if (samples.size() == keep) {
+    if (times.size() == keep) {
       cut = true;
       return false;
     }
-    samples.emplace_back(s.timestamp_us, SampleJson(s, storage_));
+    times.push_back(s.timestamp_us);
+    AppendSample(values, s);
+    ends.push_back(values.size());
     return true;
   };
   if (p.last_n > 0) {
     CIVITAS_RETURN_IF_ERROR(
         reader_.SamplesNewestFirst(id, series, p.from, p.to, take, p.time_property));
-    std::reverse(samples.begin(), samples.end());
     cut = cut && p.last_n > cap;  // lastN itself cuts nothing a client did not ask to cut
   } else {
     CIVITAS_RETURN_IF_ERROR(reader_.Samples(id, series, p.from, p.to, take, p.time_property));
   }
-  if (samples.empty()) return json::value(nullptr);
-  page_.first_us = std::min(page_.first_us, samples.front().first);
+  if (times.empty()) return false;
+  const bool newest_first = p.last_n > 0;
+  const size_t n = times.size();
+  // The i-th instance in time order.
+  auto at = [&](size_t i) { return newest_first ? n - 1 - i : i; };
+  auto value = [&](size_t k) {
+    const size_t begin = k == 0 ? 0 : ends[k - 1];
+    return std::string_view(values).substr(begin, ends[k] - begin);
+  };
+  const int64_t first_us = times[at(0)], last_us = times[at(n - 1)];
+  page_.first_us = std::min(page_.first_us, first_us);
   if (cut) {
     page_.truncated = true;
-    if (p.last_n == 0) page_.end_us = std::min(page_.end_us, samples.back().first + 1);
+    if (p.last_n == 0) page_.end_us = std::min(page_.end_us, last_us + 1);
   }
   const std::string_view kind = model::AttributeKindName(series.kind);
   if (p.format == TemporalFormat::kValues) {
-    json::value rendered(json::object_kind, storage_);
-    json::object& out = rendered.get_object();
-    out["type"] = kind;
-    if (!series.dataset_id.empty()) out["datasetId"] = series.dataset_id;
-    if (!series.unit_code.empty()) out["unitCode"] = series.unit_code;
-    json::array& rows =
-        out[series.kind == model::AttributeKind::kRelationship ? "objects" : "values"]
-            .emplace_array();
-    rows.reserve(samples.size());
-    for (auto& [t, v] : samples) AppendRow(rows, std::move(v), {t});
-    return rendered;
+    AppendSeriesHeader(out, series);
+    AppendKey(out, series.kind == model::AttributeKind::kRelationship ? "objects" : "values");
+    out.push_back('[');
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) out.push_back(',');
+      out.push_back('[');
+      out.append(value(at(i)));
+      out.push_back(',');
+      AppendTimestamp(out, times[at(i)]);
+      out.push_back(']');
+    }
+    out.append("]}");
+    return true;
   }
-  json::value rendered(json::array_kind, storage_);
-  json::array& instances = rendered.get_array();
-  instances.reserve(samples.size());
-  for (auto& [t, v] : samples) {
-    json::object& instance = instances.emplace_back(json::object_kind).get_object();
-    instance["type"] = kind;
-    instance[ValueMember(series.kind)] = std::move(v);
-    instance[p.time_member] = Timestamp(t);
-    instance["instanceId"] = InstanceIdOf(t);
-    if (!series.dataset_id.empty()) instance["datasetId"] = series.dataset_id;
-    if (!series.unit_code.empty()) instance["unitCode"] = series.unit_code;
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out.push_back(',');
+    const int64_t t = times[at(i)];
+    out.push_back('{');
+    AppendStringMember(out, "type", kind);
+    AppendKey(out, ValueMember(series.kind));
+    out.append(value(at(i)));
+    AppendKey(out, p.time_member);
+    AppendTimestamp(out, t);
+    AppendStringMember(out, "instanceId", InstanceIdOf(t));
+    if (!series.dataset_id.empty()) AppendStringMember(out, "datasetId", series.dataset_id);
+    if (!series.unit_code.empty()) AppendStringMember(out, "unitCode", series.unit_code);
+    out.push_back('}');
   }
-  return rendered;
+  return true;
 }
 
-Result<json::object> TemporalRenderer::Render(const store::TemporalEntity& entity) {
+Status TemporalRenderer::Render(const store::TemporalEntity& entity, std::string& out) {
   const std::string& id = entity.id;
-  json::object out(storage_);
-  out["id"] = id;
-  if (entity.types.size() == 1) {
-    out["type"] = context_.CompactIri(entity.types[0]);
-  } else if (!entity.types.empty()) {
-    json::array& types = out["type"].emplace_array();
-    for (const auto& t : entity.types) types.emplace_back(context_.CompactIri(t));
-  }
+  // Each series' text, under its compacted attribute name in first-seen order (a name's
+  // series are adjacent, as the catalog sorts them by attribute).
+  size_t used = 0;
+  members_.clear();
   for (const auto& series : entity.series) {
     if (!params_.attrs.empty() && !params_.attrs.contains(series.attr)) continue;
-    CIVITAS_ASSIGN_OR_RETURN(json::value rendered, RenderSeries(id, series));
-    if (rendered.is_null()) continue;
-    json::value& slot = out[context_.CompactIri(series.attr)];
-    if (slot.is_null()) slot.emplace_array();
-    auto& arr = slot.as_array();
-    if (rendered.is_array()) {
-      for (auto& instance : rendered.as_array()) arr.push_back(std::move(instance));
-    } else {
-      arr.push_back(std::move(rendered));
+    if (used == fragments_.size()) fragments_.emplace_back();
+    std::string& fragment = fragments_[used];
+    fragment.clear();
+    CIVITAS_ASSIGN_OR_RETURN(bool rendered, RenderSeries(id, series, fragment));
+    if (!rendered) continue;
+    std::string name = context_.CompactIri(series.attr);
+    auto member = std::find_if(members_.begin(), members_.end(),
+                               [&](const Member& m) { return m.name == name; });
+    if (member == members_.end()) {
+      members_.push_back({std::move(name), {}});
+      member = std::prev(members_.end());
     }
+    member->fragments.push_back(used++);
   }
-  // temporalValues and aggregatedValues give one object per attribute unless it has several
-  // datasetIds.
-  if (params_.format != TemporalFormat::kNormalized) {
-    for (auto& [key, value] : out) {
-      if (auto* arr = value.if_array(); arr && arr->size() == 1 && key != "type") {
-        json::value single = std::move((*arr)[0]);
-        value = std::move(single);
-      }
+  out.push_back('{');
+  AppendStringMember(out, "id", id);
+  if (entity.types.size() == 1) {
+    AppendStringMember(out, "type", context_.CompactIri(entity.types[0]));
+  } else if (!entity.types.empty()) {
+    AppendKey(out, "type");
+    out.push_back('[');
+    for (size_t i = 0; i < entity.types.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      model::AppendJsonString(out, context_.CompactIri(entity.types[i]));
     }
+    out.push_back(']');
   }
-  return out;
+  // Normalized: an array of instances. temporalValues and aggregatedValues: one object per
+  // attribute unless it has several datasetIds.
+  const bool single_object = params_.format != TemporalFormat::kNormalized;
+  for (const Member& member : members_) {
+    AppendKey(out, member.name);
+    const bool bare = single_object && member.fragments.size() == 1;
+    if (!bare) out.push_back('[');
+    for (size_t i = 0; i < member.fragments.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out.append(fragments_[member.fragments[i]]);
+    }
+    if (!bare) out.push_back(']');
+  }
+  if (!context_member_.empty()) {
+    out.push_back(',');
+    out.append(context_member_);
+  }
+  out.push_back('}');
+  return Status::Ok();
 }
 
 Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
-                    const TemporalPage& page, json::value body) {
-  if (!page.truncated) return JsonReply(scope, http::status::ok, std::move(body));
-  Reply reply = JsonReply(scope, http::status::partial_content, std::move(body));
+                    const TemporalPage& page, std::string body) {
+  if (!page.truncated) return JsonTextReply(scope, http::status::ok, std::move(body));
+  Reply reply = JsonTextReply(scope, http::status::partial_content, std::move(body));
   int64_t end = page.end_us == INT64_MAX ? params.to : page.end_us;
   std::string range = "date-time " + FormatUs(page.first_us) + "-" + FormatUs(end) + "/" +
                       (params.last_n > 0 ? std::to_string(params.last_n) : std::string("*"));
@@ -334,10 +410,11 @@ Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id)
   auto reader = store.ReadTemporal(scope.tenant);
   CIVITAS_ASSIGN_OR_RETURN_REPLY(auto entity, reader->Entity(id));
   if (!entity) return ErrorReply(scope, NotFound("entity '" + id + "' has no temporal history"));
-  TemporalRenderer renderer(*reader, params, *scope.context,
-                            clock.Now().time_since_epoch().count());
-  CIVITAS_ASSIGN_OR_RETURN_REPLY(auto rendered, renderer.Render(*entity));
-  return TemporalReply(scope, params, renderer.page(), std::move(rendered));
+  TemporalRenderer renderer(*reader, params, *scope.context, clock.Now().time_since_epoch().count(),
+                            ContextMember(scope));
+  std::string body;
+  if (auto s = renderer.Render(*entity, body); !s.ok()) return ErrorReply(scope, s);
+  return TemporalReply(scope, params, renderer.page(), std::move(body));
 }
 
 Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
@@ -428,15 +505,15 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   }
   TemporalParams capped = params;
   capped.max_instances = options.max_temporal_instances;
-  TemporalRenderer renderer(*reader, capped, *scope.context,
-                            clock.Now().time_since_epoch().count());
-  json::array out(renderer.storage());
-  out.reserve(page.entities.size());
+  TemporalRenderer renderer(*reader, capped, *scope.context, clock.Now().time_since_epoch().count(),
+                            ContextMember(scope));
+  std::string body = "[";
   for (const auto& entity : page.entities) {
-    CIVITAS_ASSIGN_OR_RETURN_REPLY(auto rendered, renderer.Render(entity));
-    out.push_back(std::move(rendered));
+    if (body.size() > 1) body.push_back(',');
+    if (auto s = renderer.Render(entity, body); !s.ok()) return ErrorReply(scope, s);
   }
-  Reply reply = TemporalReply(scope, capped, renderer.page(), std::move(out));
+  body.push_back(']');
+  Reply reply = TemporalReply(scope, capped, renderer.page(), std::move(body));
   if (page.total) reply.response.set("NGSILD-Results-Count", std::to_string(*page.total));
   AddNextPageLink(scope, query.limit, page.size, page.last_id, reply);
   return reply;

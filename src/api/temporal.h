@@ -5,10 +5,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
-#include <boost/json/object.hpp>
-#include <boost/json/storage_ptr.hpp>
 #include <cstdint>
-#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -54,45 +51,54 @@ struct TemporalPage {
 // timeproperty deletedAt.
 Result<TemporalParams> ParseTemporalParams(const RequestScope& scope);
 
-// Renders entities' histories into one response: one arena for the whole body (a page holds
-// ~50 values per series) and the text of each timestamp formatted once (every series of an
-// aggregated page has the same bucket bounds; aligned sensors share their instants).
+// Renders entities' histories into one response body, written as JSON text directly (a DOM
+// built, serialised and destroyed per response was half of a large aggregated query's time).
+// Each timestamp's text is formatted once: every series of an aggregated page has the same
+// bucket bounds, and aligned sensors share their instants.
 class TemporalRenderer {
  public:
+  // `context_member`: what each entity object ends with (ContextMember of the request).
   TemporalRenderer(store::TemporalReader& reader, const TemporalParams& params,
-                   const model::Context& context, int64_t now_us);
+                   const model::Context& context, int64_t now_us, std::string context_member);
 
-  // The temporal representation of the entity's history (`entity`: what reader.Entity gave).
-  Result<boost::json::object> Render(const store::TemporalEntity& entity);
+  // Appends the temporal representation of the entity's history (`entity`: what
+  // reader.Entity gave) to `out`, as one JSON object.
+  Status Render(const store::TemporalEntity& entity, std::string& out);
 
-  const boost::json::storage_ptr& storage() const { return storage_; }
   // Where the instances rendered so far were cut short.
   const TemporalPage& page() const { return page_; }
 
  private:
-  Result<boost::json::value> RenderSeries(std::string_view id, const store::TemporalSeries& series);
-  Result<boost::json::value> RenderAggregated(std::string_view id,
-                                              const store::TemporalSeries& series);
-  // The ISO 8601 text of `t` (µs), as a string of the arena.
-  boost::json::string Timestamp(int64_t t);
-  // Appends a [value, timestamp] or [value, start, end] row of the simplified and aggregated
-  // forms.
-  void AppendRow(boost::json::array& rows, boost::json::value value,
-                 std::initializer_list<int64_t> times);
+  // Appends the series' rendering to `out`: one object (temporalValues, aggregatedValues) or its
+  // instances separated by commas (normalized). False, with nothing appended, when the range
+  // holds none.
+  Result<bool> RenderSeries(std::string_view id, const store::TemporalSeries& series,
+                            std::string& out);
+  Result<bool> RenderAggregated(std::string_view id, const store::TemporalSeries& series,
+                                std::string& out);
+  // Appends the quoted ISO 8601 text of `t` (µs).
+  void AppendTimestamp(std::string& out, int64_t t);
 
   store::TemporalReader& reader_;
   const TemporalParams& params_;
   const model::Context& context_;
   const int64_t now_us_;
-  const boost::json::storage_ptr storage_;
+  const std::string context_member_;
   TemporalPage page_;
   absl::flat_hash_map<int64_t, std::string> timestamps_;
+  // Per entity, reused: each rendered series' text, and the attributes they go under.
+  std::vector<std::string> fragments_;
+  struct Member {
+    std::string name;
+    std::vector<size_t> fragments;
+  };
+  std::vector<Member> members_;
 };
 
 // The reply for a rendered temporal body: 200, or 206 with
 // "Content-Range: date-time <first>-<end>/<lastN or *>" when `page` was cut.
 Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
-                    const TemporalPage& page, boost::json::value body);
+                    const TemporalPage& page, std::string body);
 
 // The instanceId of the instance at this timestamp (a series holds one per timestamp).
 std::string InstanceIdOf(int64_t timestamp_us);

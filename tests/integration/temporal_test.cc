@@ -434,6 +434,79 @@ TEST_F(TemporalTest, LdJsonCarriesTheContext) {
   EXPECT_EQ(r.Json().at("temperature").as_array().size(), 1u);
 }
 
+// Every representation's shape where it branches: an attribute with two datasetIds (one
+// member holding both), text and JSON values, a Relationship, two types, and ld+json on a query
+// (each entity carries the @context).
+TEST_F(TemporalTest, RepresentationsOfDatasetsTextRelationshipsAndTypes) {
+  const std::string id = "urn:ngsi-ld:Meter:1";
+  auto property = [](json::value value, int64_t t, const char* dataset) {
+    json::object p{{"type", "Property"}, {"value", std::move(value)}, {"observedAt", Iso(t)}};
+    if (dataset != nullptr) p["datasetId"] = dataset;
+    return p;
+  };
+  Create(json::object{
+      {"id", id},
+      {"type", json::array{"Meter", "Device"}},
+      {"reading", json::array{property(5, kT0, "urn:a"), property(7.5, kT0 + 60, "urn:b")}},
+      {"status", property("on", kT0, nullptr)},
+      {"feeds",
+       json::object{{"type", "Relationship"}, {"object", kId}, {"observedAt", Iso(kT0)}}}});
+  ASSERT_EQ(http()
+                .Patch(EntityUrl(id) + "/attrs/status",
+                       json::object{{"value", json::object{{"mode", "eco"}}},
+                                    {"observedAt", Iso(kT0 + 120)}})
+                .status,
+            204);
+  const std::string query = std::string(kApi) + "/temporal/entities?id=" + id;
+
+  auto r = http().Get(query + "&options=temporalValues", {{"Accept", "application/ld+json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "application/ld+json");
+  const json::value values_body = r.Json();
+  ASSERT_EQ(values_body.as_array().size(), 1u) << r.body;
+  const json::object& values = values_body.as_array()[0].as_object();
+  EXPECT_TRUE(values.contains("@context")) << r.body;
+  EXPECT_EQ(values.at("type"), (json::array{"Device", "Meter"}));
+  const json::array& readings = values.at("reading").as_array();
+  ASSERT_EQ(readings.size(), 2u) << r.body;
+  EXPECT_EQ(readings[0].at("datasetId"), "urn:a");
+  EXPECT_EQ(readings[0].at("values"), (json::array{json::array{5, Iso(kT0)}}));
+  EXPECT_EQ(readings[1].at("datasetId"), "urn:b");
+  EXPECT_EQ(readings[1].at("values"), (json::array{json::array{7.5, Iso(kT0 + 60)}}));
+  EXPECT_EQ(values.at("status").at("values"),
+            (json::array{json::array{"on", Iso(kT0)},
+                         json::array{json::object{{"mode", "eco"}}, Iso(kT0 + 120)}}));
+  EXPECT_EQ(values.at("feeds").at("type"), "Relationship");
+  EXPECT_EQ(values.at("feeds").at("objects"), (json::array{json::array{kId, Iso(kT0)}}));
+
+  r = http().Get(query + "&attrs=reading,feeds");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value normalized_body = r.Json();
+  const json::object& normalized = normalized_body.as_array()[0].as_object();
+  EXPECT_FALSE(normalized.contains("@context"));
+  EXPECT_FALSE(normalized.contains("status"));
+  const json::array& instances = normalized.at("reading").as_array();
+  ASSERT_EQ(instances.size(), 2u) << r.body;
+  EXPECT_EQ(instances[0].at("datasetId"), "urn:a");
+  EXPECT_EQ(instances[0].at("value"), 5);
+  EXPECT_EQ(instances[1].at("datasetId"), "urn:b");
+  EXPECT_EQ(instances[1].at("observedAt").as_string(), Iso(kT0 + 60));
+  ASSERT_EQ(normalized.at("feeds").as_array().size(), 1u) << r.body;
+  EXPECT_EQ(normalized.at("feeds").at(0).at("object"), kId);
+
+  r = http().Get(query +
+                 "&attrs=reading&options=aggregatedValues&aggrMethods=sum,totalCount,sum"
+                 "&aggrPeriodDuration=PT1H");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value aggregated_body = r.Json();
+  const json::array& aggregated = aggregated_body.as_array()[0].at("reading").as_array();
+  ASSERT_EQ(aggregated.size(), 2u) << r.body;
+  const json::array hour = {Iso(kT0), Iso(kT0 + 3600)};
+  EXPECT_EQ(aggregated[1].at("sum"), (json::array{json::array{7.5, hour[0], hour[1]}}));
+  EXPECT_EQ(aggregated[1].at("totalCount"), (json::array{json::array{1, hour[0], hour[1]}}));
+  EXPECT_EQ(aggregated[1].as_object().size(), 4u) << "type, datasetId, sum, totalCount";
+}
+
 // A broker capped at 5 instances per attribute pages temporal answers with 206.
 class TemporalPagingTest : public BrokerTest {
  protected:
