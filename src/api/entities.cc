@@ -97,7 +97,9 @@ Reply Broker::Impl::RetrieveEntity(RequestScope& scope, const std::string& id) {
     std::string geo = geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
     return JsonReply(scope, http::status::ok, GeoJsonFeature(*entity, *scope.context, render, geo));
   }
-  return JsonReply(scope, http::status::ok, model::RenderEntity(*entity, *scope.context, render));
+  std::string body;
+  model::AppendEntityJson(body, *entity, *scope.context, render, ContextMember(scope));
+  return JsonTextReply(scope, http::status::ok, std::move(body));
 }
 
 Reply Broker::Impl::ReplaceEntity(RequestScope& scope, const std::string& id) {

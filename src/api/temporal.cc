@@ -52,24 +52,13 @@ void AppendSample(std::string& out, const store::Sample& sample) {
   model::AppendJsonText(out, parsed);
 }
 
-// Appends `,"name":` (the comma unless `out` ends an object's or array's opening).
-void AppendKey(std::string& out, std::string_view name) {
-  if (!out.empty() && out.back() != '{' && out.back() != '[') out.push_back(',');
-  model::AppendJsonString(out, name);
-  out.push_back(':');
-}
-
-void AppendStringMember(std::string& out, std::string_view name, std::string_view value) {
-  AppendKey(out, name);
-  model::AppendJsonString(out, value);
-}
-
 // The members every temporalValues or aggregatedValues object starts with.
 void AppendSeriesHeader(std::string& out, const store::TemporalSeries& series) {
   out.push_back('{');
-  AppendStringMember(out, "type", model::AttributeKindName(series.kind));
-  if (!series.dataset_id.empty()) AppendStringMember(out, "datasetId", series.dataset_id);
-  if (!series.unit_code.empty()) AppendStringMember(out, "unitCode", series.unit_code);
+  model::AppendJsonStringMember(out, "type", model::AttributeKindName(series.kind));
+  if (!series.dataset_id.empty())
+    model::AppendJsonStringMember(out, "datasetId", series.dataset_id);
+  if (!series.unit_code.empty()) model::AppendJsonStringMember(out, "unitCode", series.unit_code);
 }
 
 std::string_view ValueMember(model::AttributeKind kind) {
@@ -232,7 +221,7 @@ Result<bool> TemporalRenderer::RenderAggregated(std::string_view id,
       reader_.Aggregate(id, series, from, period, from, to, buckets, p.time_property));
   AppendSeriesHeader(out, series);
   for (const auto& method : p.methods) {
-    AppendKey(out, method);
+    model::AppendJsonKey(out, method);
     out.push_back('[');
     bool first_row = true;
     for (const auto& [start, b] : buckets.buckets()) {
@@ -304,7 +293,8 @@ Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
   const std::string_view kind = model::AttributeKindName(series.kind);
   if (p.format == TemporalFormat::kValues) {
     AppendSeriesHeader(out, series);
-    AppendKey(out, series.kind == model::AttributeKind::kRelationship ? "objects" : "values");
+    model::AppendJsonKey(out,
+                         series.kind == model::AttributeKind::kRelationship ? "objects" : "values");
     out.push_back('[');
     for (size_t i = 0; i < n; ++i) {
       if (i > 0) out.push_back(',');
@@ -321,14 +311,15 @@ Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
     if (i > 0) out.push_back(',');
     const int64_t t = times[at(i)];
     out.push_back('{');
-    AppendStringMember(out, "type", kind);
-    AppendKey(out, ValueMember(series.kind));
+    model::AppendJsonStringMember(out, "type", kind);
+    model::AppendJsonKey(out, ValueMember(series.kind));
     out.append(value(at(i)));
-    AppendKey(out, p.time_member);
+    model::AppendJsonKey(out, p.time_member);
     AppendTimestamp(out, t);
-    AppendStringMember(out, "instanceId", InstanceIdOf(t));
-    if (!series.dataset_id.empty()) AppendStringMember(out, "datasetId", series.dataset_id);
-    if (!series.unit_code.empty()) AppendStringMember(out, "unitCode", series.unit_code);
+    model::AppendJsonStringMember(out, "instanceId", InstanceIdOf(t));
+    if (!series.dataset_id.empty())
+      model::AppendJsonStringMember(out, "datasetId", series.dataset_id);
+    if (!series.unit_code.empty()) model::AppendJsonStringMember(out, "unitCode", series.unit_code);
     out.push_back('}');
   }
   return true;
@@ -357,11 +348,11 @@ Status TemporalRenderer::Render(const store::TemporalEntity& entity, std::string
     member->fragments.push_back(used++);
   }
   out.push_back('{');
-  AppendStringMember(out, "id", id);
+  model::AppendJsonStringMember(out, "id", id);
   if (entity.types.size() == 1) {
-    AppendStringMember(out, "type", context_.CompactIri(entity.types[0]));
+    model::AppendJsonStringMember(out, "type", context_.CompactIri(entity.types[0]));
   } else if (!entity.types.empty()) {
-    AppendKey(out, "type");
+    model::AppendJsonKey(out, "type");
     out.push_back('[');
     for (size_t i = 0; i < entity.types.size(); ++i) {
       if (i > 0) out.push_back(',');
@@ -373,7 +364,7 @@ Status TemporalRenderer::Render(const store::TemporalEntity& entity, std::string
   // attribute unless it has several datasetIds.
   const bool single_object = params_.format != TemporalFormat::kNormalized;
   for (const Member& member : members_) {
-    AppendKey(out, member.name);
+    model::AppendJsonKey(out, member.name);
     const bool bare = single_object && member.fragments.size() == 1;
     if (!bare) out.push_back('[');
     for (size_t i = 0; i < member.fragments.size(); ++i) {

@@ -121,4 +121,15 @@ std::string ToJsonText(const boost::json::value& value) {
   return out;
 }
 
+void AppendJsonKey(std::string& out, std::string_view name) {
+  if (!out.empty() && out.back() != '{' && out.back() != '[') out.push_back(',');
+  AppendEscaped(out, name);
+  out.push_back(':');
+}
+
+void AppendJsonStringMember(std::string& out, std::string_view name, std::string_view value) {
+  AppendJsonKey(out, name);
+  AppendEscaped(out, value);
+}
+
 }  // namespace civitas::model

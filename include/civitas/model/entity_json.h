@@ -1,11 +1,10 @@
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "civitas/core/result.h"
 #include "civitas/model/context.h"
@@ -42,19 +41,18 @@ enum class Representation { kNormalized, kKeyValues, kConcise };
 
 struct RenderOptions {
   Representation representation = Representation::kNormalized;
-  bool sys_attrs = false;            // createdAt / modifiedAt on entity and attributes
-  std::set<std::string> attrs;       // expanded names to include; empty = all
-  std::string lang;                  // LanguageProperty: pick this language ("*" = all)
+  bool sys_attrs = false;       // createdAt / modifiedAt on entity and attributes
+  std::set<std::string> attrs;  // expanded names to include; empty = all
+  std::string lang;             // LanguageProperty: pick this language ("*" = all)
 };
 
 // The entity as a JSON object, names compacted with `context`. No @context member: the caller
 // adds it (body for application/ld+json, Link header for application/json).
 boost::json::object RenderEntity(const Entity& entity, const Context& context,
                                  const RenderOptions& options);
-
-// The rendering of one attribute instance (normalized or concise), for notifications and
-// /attributes details.
-boost::json::value RenderAttribute(const Attribute& attribute, const Context& context,
-                                   const RenderOptions& options);
+// The same as text appended to `out`; `last_member` (`"name":value` text, e.g. the @context
+// member) is written as the object's last member when not empty.
+void AppendEntityJson(std::string& out, const Entity& entity, const Context& context,
+                      const RenderOptions& options, std::string_view last_member = {});
 
 }  // namespace civitas::model

@@ -1,8 +1,7 @@
 #pragma once
 
-#include <string>
-
 #include <boost/json/value.hpp>
+#include <string>
 
 namespace civitas::model {
 
@@ -13,5 +12,9 @@ std::string ToJsonText(const boost::json::value& value);
 void AppendJsonText(std::string& out, const boost::json::value& value);
 // Appends `s` as a JSON string literal (quoted, escaped).
 void AppendJsonString(std::string& out, std::string_view s);
+// For objects written member by member: appends `"name":`, after a comma unless `out` ends with
+// the opening of an object or array (so the first member needs no flag).
+void AppendJsonKey(std::string& out, std::string_view name);
+void AppendJsonStringMember(std::string& out, std::string_view name, std::string_view value);
 
 }  // namespace civitas::model
