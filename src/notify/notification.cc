@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "civitas/model/entity_json.h"
+#include "civitas/model/json_text.h"
 
 namespace civitas::notify {
 namespace json = boost::json;
@@ -47,12 +48,12 @@ OutgoingNotification BuildNotification(const Subscription& sub, json::array data
   if (!sub.tenant.empty()) out.headers.emplace_back("NGSILD-Tenant", sub.tenant);
   for (const auto& header : sub.endpoint.receiver_info) out.headers.push_back(header);
   if (sub.endpoint.scheme == EndpointScheme::kHttp) {
-    out.body = json::serialize(notification);
+    out.body = model::ToJsonText(notification);
   } else {
     // MQTT 3.1.1 has no headers: they travel as "metadata" beside the notification "body".
     json::object metadata;
     for (const auto& [name, value] : out.headers) metadata[name] = value;
-    out.body = json::serialize(
+    out.body = model::ToJsonText(
         json::object{{"metadata", std::move(metadata)}, {"body", std::move(notification)}});
   }
   return out;
