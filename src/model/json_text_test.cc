@@ -1,7 +1,12 @@
 #include "civitas/model/json_text.h"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
 
 namespace civitas::model {
 namespace {
@@ -13,13 +18,40 @@ TEST(JsonTextTest, WritesShortestDoubles) {
 }
 
 TEST(JsonTextTest, RoundTripsThroughTheParser) {
-  const char* text = R"({"a":[1,-2,3.5,true,null,"x\"y\\z\n\u0001"],"b":{"c":18446744073709551615}})";
+  const char* text =
+      R"({"a":[1,-2,3.5,true,null,"x\"y\\z\n\u0001"],"b":{"c":18446744073709551615}})";
   auto parsed = boost::json::parse(text);
   EXPECT_EQ(boost::json::parse(ToJsonText(parsed)), parsed);
 }
 
 TEST(JsonTextTest, WritesNonFiniteAsNull) {
   EXPECT_EQ(ToJsonText(boost::json::value(std::nan(""))), "null");
+}
+
+// Escapes at random offsets of short and long strings, among the bytes around the escaped
+// ranges (0x1f/0x20, 0x21-0x23, 0x5b-0x5d, 0x7f, UTF-8): exactly what needs it, nothing else.
+TEST(JsonTextTest, EscapesAtEveryOffsetAndOnlyWhatNeedsIt) {
+  std::string expected;
+  AppendJsonString(expected, std::string("a\"b\\c\x01\x1f d\n", 9));
+  EXPECT_EQ(expected, R"("a\"b\\c\u0001\u001f d")");
+  const std::vector<std::string> alphabet = {"\x1f", " ",    "!",  "\"", "#",    "[", "\\",
+                                             "]",    "\x7f", "\n", "\t", "\x01", "x", "\xc3\xa9"};
+  std::mt19937 random(11);
+  for (int round = 0; round < 2000; ++round) {
+    std::string s;
+    const size_t size = random() % 40;
+    for (size_t i = 0; i < size; ++i) s += alphabet[random() % alphabet.size()];
+    std::string text;
+    AppendJsonString(text, s);
+    size_t specials = 0;
+    for (char c : s) specials += c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+    ASSERT_EQ(boost::json::parse(text).as_string(), s) << text;
+    // Two quotes, one backslash per special (\n, \", \\) or five more for \u00XX.
+    const size_t controls = static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t';
+    }));
+    EXPECT_EQ(text.size(), s.size() + 2 + specials + 4 * controls) << text;
+  }
 }
 
 }  // namespace
