@@ -32,11 +32,12 @@ size_t SeriesHeads::ShardIndexOf(std::string_view key) {
   return std::hash<std::string_view>{}(tk::EntityPrefixOf(key)) % kShards;
 }
 
-std::optional<HeadState> SeriesHeads::State(std::string_view key) const {
+std::optional<HeadState> SeriesHeads::State(std::string_view key, SeriesHead** at) const {
   Shard& shard = ShardOf(key);
   absl::MutexLock lock(&shard.mu);
   auto it = shard.heads.find(AbslView(key));
   if (it == shard.heads.end()) return std::nullopt;
+  if (at != nullptr) *at = &it->second;
   return it->second.state;
 }
 
@@ -72,7 +73,7 @@ void SeriesHeads::Apply(std::vector<HeadUpdate> updates, uint64_t seq, Clock::ti
 
 void SeriesHeads::ApplyLocked(Shard& shard, HeadUpdate update, uint64_t seq,
                               Clock::time_point now) {
-  Head& head = shard.heads[std::move(update.key)];
+  SeriesHead& head = update.head != nullptr ? *update.head : shard.heads[std::move(update.key)];
   head.state = update.state;
   if (update.folded) {
     ++folds_;  // before the samples go: a reader that copies the head after sees the count

@@ -7,7 +7,7 @@
 // the server's CPU. Internal to store/.
 
 #include <absl/base/thread_annotations.h>
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/node_hash_map.h>
 #include <absl/synchronization/mutex.h>
 
 #include <array>
@@ -43,12 +43,23 @@ struct HeadState {
   uint64_t chunk_samples = 0;
 };
 
+// One series' head in memory (SeriesHeads).
+struct SeriesHead {
+  HeadState state;
+  std::vector<std::pair<int64_t, SampleValue>> samples;  // by time: appends are at the end
+  uint64_t first_seq = 0;                                // the log record of the oldest sample
+  std::chrono::steady_clock::time_point first_at;
+};
+
 // What one committed write changes in one head.
 struct HeadUpdate {
   std::string key;  // the head key: series prefix + the timeline's head tag
   HeadState state;
   bool folded = false;  // the head's samples before this write went into a chunk
   std::vector<std::pair<int64_t, SampleValue>> appended;
+  // Where the head is, when SeriesHeads::State found it under the locks the write still holds:
+  // Apply then needs no second lookup.
+  SeriesHead* head = nullptr;
 };
 
 // Every series' head, by head key (series prefix + the timeline's head tag). Thread-safe. A series'
@@ -59,8 +70,11 @@ class SeriesHeads {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // nullopt when the series has no head in memory (never written since open).
-  std::optional<HeadState> State(std::string_view key) const;
+  // nullopt when the series has no head in memory (never written since open). `at`, when
+  // given, is set to the head: it stays valid while the caller holds the stripe lock of its
+  // entity, since heads are created, changed and erased only under that lock, and the map's
+  // nodes never move.
+  std::optional<HeadState> State(std::string_view key, SeriesHead** at = nullptr) const;
   // The head's samples in [from_us, to_us), in time order.
   std::vector<std::pair<int64_t, SampleValue>> Samples(std::string_view key, int64_t from_us,
                                                        int64_t to_us) const;
@@ -79,17 +93,11 @@ class SeriesHeads {
   std::vector<std::string> KeysToFold(Clock::time_point held_before, uint64_t seq_before) const;
 
  private:
-  struct Head {
-    HeadState state;
-    std::vector<std::pair<int64_t, SampleValue>> samples;  // by time: appends are at the end
-    uint64_t first_seq = 0;                                // the log record of the oldest sample
-    Clock::time_point first_at;
-  };
   // Hashed: lookups by key are the hot path; prefix operations (deletions, upkeep) are rare and
-  // visit one shard.
+  // visit one shard. Nodes, so that a write's State and Apply find the head once.
   struct Shard {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<std::string, Head> heads ABSL_GUARDED_BY(mu);
+    absl::node_hash_map<std::string, SeriesHead> heads ABSL_GUARDED_BY(mu);
   };
   static constexpr size_t kShards = 64;
   // By entity, so every prefix operation (entity, attribute, series) visits one shard.

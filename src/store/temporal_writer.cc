@@ -192,6 +192,12 @@ void TemporalWriter::Committed() {
     heads_.ErasePrefix(begin);
     cache_.catalogs.ErasePrefix(begin);
   }
+  // ErasePrefix dropped the deleted heads. A deleted series is staged fresh, without a head
+  // pointer, so none should point at them; deletions are rare, so the heads are looked up again
+  // rather than trusted on that argument.
+  if (!deletes_.empty()) {
+    for (auto& update : head_updates_) update.head = nullptr;
+  }
   const auto now = SeriesHeads::Clock::now();
   heads_.Apply(std::move(head_updates_), seq_, now);
   for (auto& [key, catalog] : catalogs_after_) cache_.catalogs.Set(key, std::move(catalog));
@@ -323,8 +329,9 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   // the database this reads.
   const bool fresh = Deleted(prefix);
   HeadState state;
+  SeriesHead* held_at = nullptr;
   if (!fresh) {
-    if (auto held = heads_.State(head_key)) {
+    if (auto held = heads_.State(head_key, &held_at)) {
       state = *held;
     } else {
       CIVITAS_ASSIGN_OR_RETURN(state, LoadChunkState(db_, cf_, prefix, tags.chunk));
@@ -358,6 +365,7 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
       (same_hour && (writes.fold_head || removes_from_head));
 
   HeadUpdate update;
+  update.head = held_at;
   // The samples going into chunks, in time order, each time once: a new write wins over the
   // head's sample of its time (and both over the chunk's, merged per hour below).
   std::vector<std::pair<int64_t, const SampleValue*>> fold;
