@@ -4,25 +4,33 @@
 #include "src/api/content_encoding.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string>
 
 namespace civitas::api {
 namespace {
 
-// gzip as the command-line tools write it: through a .gz file.
+// gzip as the command-line tools write it: through a .gz file, one per call and process (ctest
+// runs this file's tests in parallel processes sharing TempDir).
 std::string Gzip(std::string_view text) {
-  const std::filesystem::path path = std::filesystem::path(::testing::TempDir()) / "body.gz";
+  static int calls = 0;
+  const std::filesystem::path path =
+      std::filesystem::path(::testing::TempDir()) /
+      ("body-" + std::to_string(::getpid()) + "-" + std::to_string(++calls) + ".gz");
   gzFile file = gzopen(path.c_str(), "wb1");
   EXPECT_NE(file, nullptr);
   EXPECT_EQ(gzwrite(file, text.data(), static_cast<unsigned>(text.size())),
             static_cast<int>(text.size()));
   gzclose(file);
   std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::string bytes(std::istreambuf_iterator<char>(in), {});
+  std::filesystem::remove(path);
+  return bytes;
 }
 
 HttpRequest Request(std::string body, std::string_view encoding) {
