@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -148,10 +148,30 @@ std::pair<int, std::string> RunCivitas(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
+pid_t SpawnTiedChild(const std::vector<char*>& argv, char* const* envp, int stdout_fd,
+                     const std::filesystem::path& stderr_file) {
+  const pid_t parent = getpid();
+  const std::string stderr_path = stderr_file.string();
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  // The child, until exec: async-signal-safe calls only. The death signal is armed after the
+  // fork, so a parent that died in between is caught by the ppid check.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
+  if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0) _exit(127);
+  if (!stderr_path.empty()) {
+    const int fd = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(127);
+    close(fd);
+  }
+  execve(argv[0], argv.data(), envp);
+  _exit(127);
+}
+
 ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
                              std::string command, std::filesystem::path stderr_file) {
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) {
+  // Close-on-exec: the child keeps only the copy made its stdout.
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     ADD_FAILURE() << "pipe failed";
     return;
   }
@@ -171,14 +191,6 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  if (!stderr_file.empty()) {
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-  }
   // The child's environment: ours plus the admin bootstrap token (unless a test set its own).
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
@@ -188,10 +200,9 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
-  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  pid_ = SpawnTiedChild(argv, envp.data(), pipe_fds[1], stderr_file);
   close(pipe_fds[1]);
-  if (rc != 0) {
+  if (pid_ < 0) {
     close(pipe_fds[0]);
     ADD_FAILURE() << "cannot start " << args[0];
     pid_ = -1;

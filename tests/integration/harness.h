@@ -64,6 +64,13 @@ class HttpClient {
   std::unique_ptr<Connection> connection_;
 };
 
+// Starts argv[0] (argv ends with nullptr) with environment `envp`; its stdout is `stdout_fd`
+// (-1: ours), its stderr appends to `stderr_file` (empty: ours). The child is killed when this
+// process dies (PR_SET_PDEATHSIG), so a test that crashes leaves no server holding ctest's
+// pipes open (ctest would wait for them until its timeout). -1 when fork fails.
+pid_t SpawnTiedChild(const std::vector<char*>& argv, char* const* envp, int stdout_fd = -1,
+                     const std::filesystem::path& stderr_file = {});
+
 // The civitas server as a child process.
 class ServerProcess {
  public:

@@ -5,7 +5,6 @@
 #include <mosquitto.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +14,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "harness.h"
 
 extern char** environ;
 
@@ -61,7 +62,8 @@ Mosquitto::Mosquitto(const std::filesystem::path& dir, const std::filesystem::pa
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+  pid_ = SpawnTiedChild(argv, environ);
+  if (pid_ < 0) {
     ADD_FAILURE() << "cannot start mosquitto";
     pid_ = -1;
     return;
@@ -123,6 +125,5 @@ bool PublishAll(int port, const std::vector<std::pair<std::string, std::string>>
   mosquitto_destroy(client);
   return ok && acked.count == messages.size();
 }
-
 
 }  // namespace civitas::testing
