@@ -1,7 +1,8 @@
 // Entity queries: GET /entities and POST /entityOperations/query.
 
-#include <boost/json.hpp>
 #include <charconv>
+
+#include <boost/json.hpp>
 
 #include "broker_impl.h"
 
@@ -13,8 +14,7 @@ Result<size_t> ParseCount(const std::string& text, std::string_view name) {
   size_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    return BadRequestData(std::string(name) + " must be a non-negative integer, not '" + text +
-                          "'");
+    return BadRequestData(std::string(name) + " must be a non-negative integer, not '" + text + "'");
   }
   return value;
 }
@@ -35,9 +35,9 @@ Status ApplyPaging(const RequestScope& scope, const BrokerOptions& options,
   if (const auto* limit = scope.Param("limit")) {
     CIVITAS_ASSIGN_OR_RETURN(query.limit, ParseCount(*limit, "limit"));
     if (query.limit > options.max_page_size) {
-      return Status(StatusCode::kTooManyResults, "limit " + *limit +
-                                                     " exceeds the maximum page size " +
-                                                     std::to_string(options.max_page_size));
+      return Status(StatusCode::kTooManyResults,
+                    "limit " + *limit + " exceeds the maximum page size " +
+                        std::to_string(options.max_page_size));
     }
   }
   if (const auto* offset = scope.Param("offset")) {
@@ -56,8 +56,7 @@ Status ApplyPaging(const RequestScope& scope, const BrokerOptions& options,
 
 }  // namespace
 
-Result<query::EntityQuery> QueryFromParams(const RequestScope& scope,
-                                           const BrokerOptions& options) {
+Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const BrokerOptions& options) {
   query::EntityQuery query;
   query::TermExpander expand = [&](std::string_view term) { return scope.Expand(term); };
   if (const auto* ids = scope.Param("id")) {
@@ -88,8 +87,8 @@ Result<query::EntityQuery> QueryFromParams(const RequestScope& scope,
     const auto* geoproperty = scope.Param("geoproperty");
     std::string property =
         geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
-    CIVITAS_ASSIGN_OR_RETURN(
-        auto geo, query::ParseGeoQuery(*georel, *geometry, *coordinates, std::move(property)));
+    CIVITAS_ASSIGN_OR_RETURN(auto geo, query::ParseGeoQuery(*georel, *geometry, *coordinates,
+                                                            std::move(property)));
     query.geo.emplace(std::move(geo));
   }
   CIVITAS_RETURN_IF_ERROR(ApplyPaging(scope, options, query));
@@ -191,8 +190,7 @@ std::string NextPageTarget(std::string_view target, std::string_view last_id) {
     size_t amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);
     std::string_view key = pair.substr(0, pair.find('='));
-    if (!pair.empty() && key != "offset" && key != "after")
-      AppendPercentEncoded(next, pair, IsUriChar).append("&");
+    if (!pair.empty() && key != "offset" && key != "after") AppendPercentEncoded(next, pair, IsUriChar).append("&");
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
@@ -228,9 +226,8 @@ Reply RunAndRender(Broker::Impl& broker, RequestScope& scope, Result<query::Enti
     for (const auto& e : page->entities) {
       entities.push_back(GeoJsonFeature(e, *scope.context, options, geo));
     }
-    reply =
-        JsonReply(scope, http::status::ok,
-                  json::object{{"type", "FeatureCollection"}, {"features", std::move(entities)}});
+    reply = JsonReply(scope, http::status::ok,
+                      json::object{{"type", "FeatureCollection"}, {"features", std::move(entities)}});
   } else {
     const std::string context_member = ContextMember(scope);
     std::string body = "[";

@@ -1,9 +1,9 @@
 #include "civitas/model/json_text.h"
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,8 +18,7 @@ TEST(JsonTextTest, WritesShortestDoubles) {
 }
 
 TEST(JsonTextTest, RoundTripsThroughTheParser) {
-  const char* text =
-      R"({"a":[1,-2,3.5,true,null,"x\"y\\z\n\u0001"],"b":{"c":18446744073709551615}})";
+  const char* text = R"({"a":[1,-2,3.5,true,null,"x\"y\\z\n\u0001"],"b":{"c":18446744073709551615}})";
   auto parsed = boost::json::parse(text);
   EXPECT_EQ(boost::json::parse(ToJsonText(parsed)), parsed);
 }

@@ -1,10 +1,11 @@
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "civitas/core/result.h"
 #include "civitas/model/context.h"
@@ -41,9 +42,9 @@ enum class Representation { kNormalized, kKeyValues, kConcise };
 
 struct RenderOptions {
   Representation representation = Representation::kNormalized;
-  bool sys_attrs = false;       // createdAt / modifiedAt on entity and attributes
-  std::set<std::string> attrs;  // expanded names to include; empty = all
-  std::string lang;             // LanguageProperty: pick this language ("*" = all)
+  bool sys_attrs = false;            // createdAt / modifiedAt on entity and attributes
+  std::set<std::string> attrs;       // expanded names to include; empty = all
+  std::string lang;                  // LanguageProperty: pick this language ("*" = all)
 };
 
 // The entity as a JSON object, names compacted with `context`. No @context member: the caller
