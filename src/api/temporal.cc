@@ -28,18 +28,9 @@ Result<int64_t> ParseTimeParam(const RequestScope& scope, std::string_view name)
 // Integral numbers as integers (42, not 42.0); the rest in shortest round-trip form.
 void AppendNumber(std::string& out, double v) {
   if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9007199254740992.0) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
-    out.append(buf, end);
-    return;
+    return model::AppendJsonText(out, json::value(static_cast<int64_t>(v)));
   }
   model::AppendJsonText(out, json::value(v));
-}
-
-void AppendCount(std::string& out, uint64_t n) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, end);
 }
 
 // A text sample holds the JSON text of its value; text that does not parse (never written by
@@ -89,8 +80,8 @@ int64_t FloorTo(int64_t t, int64_t period) {
 }
 
 void AppendMethodValue(std::string& out, std::string_view method, const store::AggregateBucket& b) {
-  if (method == "totalCount") return AppendCount(out, b.count);
-  if (method == "distinctCount") return AppendCount(out, b.distinct_count());
+  if (method == "totalCount") return model::AppendJsonText(out, json::value(b.count));
+  if (method == "distinctCount") return model::AppendJsonText(out, json::value(b.distinct_count()));
   if (b.number_count == 0) {
     out.append("null");
     return;

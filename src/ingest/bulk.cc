@@ -78,9 +78,11 @@ bool IsBlankLine(std::string_view line) {
 
 std::string EntityJsonLine(const model::Entity& entity, const model::Context& context,
                            std::string_view context_url) {
-  json::object rendered = model::RenderEntity(entity, context, {});
-  rendered["@context"] = context_url;
-  return model::ToJsonText(rendered);
+  std::string context_member = "\"@context\":";
+  model::AppendJsonString(context_member, context_url);
+  std::string line;
+  model::AppendEntityJson(line, entity, context, {}, context_member);
+  return line;
 }
 
 std::string EntityGeoJsonFeature(const model::Entity& entity, const model::Context& context) {
