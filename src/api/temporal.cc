@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "civitas/model/entity_json.h"
 #include "civitas/model/json_text.h"
 #include "src/api/iso_duration.h"
 
@@ -340,17 +341,7 @@ Status TemporalRenderer::Render(const store::TemporalEntity& entity, std::string
   }
   out.push_back('{');
   model::AppendJsonStringMember(out, "id", id);
-  if (entity.types.size() == 1) {
-    model::AppendJsonStringMember(out, "type", context_.CompactIri(entity.types[0]));
-  } else if (!entity.types.empty()) {
-    model::AppendJsonKey(out, "type");
-    out.push_back('[');
-    for (size_t i = 0; i < entity.types.size(); ++i) {
-      if (i > 0) out.push_back(',');
-      model::AppendJsonString(out, context_.CompactIri(entity.types[i]));
-    }
-    out.push_back(']');
-  }
+  if (!entity.types.empty()) model::AppendTypeMember(out, entity.types, context_);
   // Normalized: an array of instances. temporalValues and aggregatedValues: one object per
   // attribute unless it has several datasetIds.
   const bool single_object = params_.format != TemporalFormat::kNormalized;

@@ -121,11 +121,16 @@ void AppendStrings(std::string& out, std::string_view name, const std::vector<st
 
 }  // namespace
 
+void AppendTypeMember(std::string& out, const std::vector<std::string>& types,
+                      const Context& context) {
+  AppendStrings(out, "type", types, &context);
+}
+
 void AppendEntityJson(std::string& out, const Entity& entity, const Context& context,
                       const RenderOptions& options, std::string_view last_member) {
   out.push_back('{');
   AppendJsonStringMember(out, "id", entity.id);
-  AppendStrings(out, "type", entity.types, &context);
+  AppendTypeMember(out, entity.types, context);
   if (!entity.scopes.empty()) AppendStrings(out, "scope", entity.scopes, nullptr);
   if (options.sys_attrs) {
     if (entity.created_at) AppendTimestampMember(out, "createdAt", *entity.created_at);

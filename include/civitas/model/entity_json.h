@@ -55,5 +55,8 @@ boost::json::object RenderEntity(const Entity& entity, const Context& context,
 // member) is written as the object's last member when not empty.
 void AppendEntityJson(std::string& out, const Entity& entity, const Context& context,
                       const RenderOptions& options, std::string_view last_member = {});
+// Appends the member `"type":` with `types` compacted: one as a string, others as an array.
+void AppendTypeMember(std::string& out, const std::vector<std::string>& types,
+                      const Context& context);
 
 }  // namespace civitas::model
