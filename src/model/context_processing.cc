@@ -49,7 +49,8 @@ class Processor {
   TermMap TakeTerms() { return std::move(terms_); }
   const std::string& vocab() const { return vocab_; }
   bool vocab_explicit() const { return vocab_explicit_; }
-  void set_vocab(std::string vocab) { vocab_ = std::move(vocab); }
+  // Sets @vocab to `vocab` IRI-expanded under the terms processed so far.
+  Status ExpandAndSetVocab(std::string_view vocab);
 
  private:
   // Per local context: which terms are defined (true) or being defined (false).
@@ -298,6 +299,11 @@ Status Processor::DefineTerm(const json::object& local, std::string_view term,
   return Status::Ok();
 }
 
+Status Processor::ExpandAndSetVocab(std::string_view vocab) {
+  CIVITAS_ASSIGN_OR_RETURN(vocab_, ExpandIri(nullptr, vocab, false, nullptr, 0));
+  return Status::Ok();
+}
+
 Result<std::string> Processor::ExpandIri(const json::object* local, std::string_view value,
                                          bool context_protected, Defined* defined, int depth) {
   if (value.starts_with('@')) return std::string(value);
@@ -336,10 +342,21 @@ Result<std::shared_ptr<const ActiveContext>> ProcessContext(const json::value& c
   std::optional<std::string> request_vocab;
   if (processor.vocab_explicit()) request_vocab = processor.vocab();
   CIVITAS_RETURN_IF_ERROR(processor.Process(core, 0));
-  if (request_vocab) processor.set_vocab(std::move(*request_vocab));
+  // The core context is in force for every request, so a vocabulary written under one of its
+  // prefixes ("ngsi-ld:...") means what it would had the core come first: kept verbatim, it would
+  // read as that compact IRI wherever it is written back.
+  if (request_vocab) CIVITAS_RETURN_IF_ERROR(processor.ExpandAndSetVocab(*request_vocab));
   std::string vocab = processor.vocab();
-  return std::shared_ptr<const ActiveContext>(
-      std::make_shared<ActiveContext>(processor.TakeTerms(), std::move(vocab), std::move(source)));
+  auto active =
+      std::make_shared<ActiveContext>(processor.TakeTerms(), std::move(vocab), std::move(source));
+  // What is left is JSON-LD's "IRI confused with prefix": no way to write the vocabulary that
+  // expands back to it.
+  if (active->ExpandTerm(active->CompactIri(active->vocab())) != active->vocab()) {
+    return BadRequestData("invalid JSON-LD context in the request's @context: @vocab \"" +
+                          active->vocab() +
+                          "\" reads as a compact IRI under this context; write it as a full IRI");
+  }
+  return std::shared_ptr<const ActiveContext>(std::move(active));
 }
 
 }  // namespace civitas::model::internal

@@ -187,6 +187,21 @@ TEST_F(ContextTest, RequestVocabReplacesTheDefault) {
   EXPECT_EQ(curie->ExpandTerm("speed"), "http://example.org/v/speed");
 }
 
+TEST_F(ContextTest, RequestVocabUnderACorePrefixExpandsAsIfTheCoreCameFirst) {
+  // Kept verbatim, "ngsi-ld:x/" would be a vocabulary that reads back as a compact IRI once the
+  // core defines the prefix: "" expanded to it, and compacted, came back as something else.
+  const std::string core(kCoreContextUrl);
+  for (const std::string& text : {std::string(R"({"@vocab": "ngsi-ld:x/"})"),
+                                  R"([")" + core + R"(", {"@vocab": "ngsi-ld:x/"}])"}) {
+    auto ctx = MustResolveText(text);
+    EXPECT_EQ(ctx->ExpandTerm("speed"), Cat(kNgsiLd, "x/speed")) << text;
+    EXPECT_EQ(ctx->CompactIri(Cat(kNgsiLd, "x/speed")), "speed") << text;
+    std::string vocab = ctx->ExpandTerm("");
+    EXPECT_EQ(vocab, Cat(kNgsiLd, "x/")) << text;
+    EXPECT_EQ(ctx->ExpandTerm(ctx->CompactIri(vocab)), vocab) << text;
+  }
+}
+
 TEST_F(ContextTest, LaterContextsOverrideEarlierOnes) {
   std::string env(kEnvironmentUrl);
   auto mine_last =
