@@ -22,10 +22,12 @@ inline constexpr int kMaxRemoteContextDepth = 8;
 
 // Processes `context` (a URL, an inline object, null, or an array of those) over an empty active
 // context, then applies `core` (the core context's @context value) last so that its terms win.
-// An @vocab set by `context` survives the core context; otherwise the core's @vocab (or
+// An @vocab set by `context` survives the core context, IRI-expanded under the core's prefixes as
+// well ("ngsi-ld:x/" means the core's ngsi-ld IRI + "x/"); otherwise the core's @vocab (or
 // kDefaultVocab) applies. The result's Source() is `source`.
 // kLdContextNotAvailable: a URL the loader does not know. kBadRequestData: a malformed context,
-// a reference loop, or nesting deeper than kMaxRemoteContextDepth.
+// a reference loop, nesting deeper than kMaxRemoteContextDepth, or an @vocab that no term or
+// IRI written under the result would expand back to.
 Result<std::shared_ptr<const ActiveContext>> ProcessContext(const boost::json::value& context,
                                                             const boost::json::value& core,
                                                             const DocumentLoader& loader,

@@ -72,8 +72,9 @@ class ContextStore {
   // Builds the active context from an @context value (URL string, inline object, null, or an
   // array of these, processed in order, later definitions overriding earlier ones; null resets),
   // then applies the core context so that its terms win. An @vocab set by the value is kept over
-  // the core's default vocabulary. URLs, including those cited inside context documents (up to 8
-  // levels, loops rejected), resolve from the store only, never from the network.
+  // the core's default vocabulary, expanded under the core's prefixes too ("ngsi-ld:x/" works).
+  // URLs, including those cited inside context documents (up to 8 levels, loops rejected),
+  // resolve from the store only, never from the network.
   // Results are cached by the serialized value (up to 1,024 entries and 256Ki term definitions
   // in total; arbitrary entries are evicted past that), so repeating a value costs
   // one serialization and one hash lookup and returns the same pointer; null and the
