@@ -1,14 +1,16 @@
 #pragma once
 
-// Bit-granular writer and reader for the time-series chunk codec, plus the byte-level varint
-// helpers its header uses. Private to store/. Bits are packed most significant first (the first
-// bit written is bit 7 of byte 0), so a section reads the same on any host.
+// Bit-granular writer and reader for the time-series chunk codec (its header's byte-level
+// varints are civitas/core/varint.h's). Private to store/. Bits are packed most significant
+// first (the first bit written is bit 7 of byte 0), so a section reads the same on any host.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#include "civitas/core/varint.h"
 
 namespace civitas::store::internal {
 
@@ -126,48 +128,5 @@ class BitReader {
   uint64_t pos_ = 0;
   bool overrun_ = false;
 };
-
-inline uint64_t ZigZagEncode(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-inline int64_t ZigZagDecode(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
-
-inline void PutVarint64(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-// Parses a varint from the front of `in` and advances it. False if truncated or longer than
-// 10 bytes / 64 bits.
-inline bool GetVarint64(std::string_view& in, uint64_t& v) {
-  uint64_t result = 0;
-  for (int i = 0; i < 10; ++i) {
-    if (static_cast<size_t>(i) >= in.size()) return false;
-    const uint8_t byte = static_cast<uint8_t>(in[static_cast<size_t>(i)]);
-    if (i == 9 && byte > 1) return false;
-    result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
-    if ((byte & 0x80) == 0) {
-      in.remove_prefix(static_cast<size_t>(i) + 1);
-      v = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-inline void PutFixed64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-inline bool GetFixed64(std::string_view& in, uint64_t& v) {
-  if (in.size() < 8) return false;
-  v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
-  in.remove_prefix(8);
-  return true;
-}
 
 }  // namespace civitas::store::internal

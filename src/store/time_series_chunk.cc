@@ -167,8 +167,6 @@ void TimeSeriesChunkBuilder::Reset() {
 }
 
 std::string TimeSeriesChunkBuilder::Finish() {
-  using internal::PutFixed64;
-  using internal::PutVarint64;
   const uint64_t count = timestamps_.size();
   const bool has_numbers = !numbers_.empty();
   const bool has_text = !text_ends_.empty();
@@ -189,7 +187,7 @@ std::string TimeSeriesChunkBuilder::Finish() {
   for (std::size_t i = 1; i < timestamps_.size(); ++i) {
     const uint64_t delta =
         (static_cast<uint64_t>(timestamps_[i]) - static_cast<uint64_t>(timestamps_[i - 1])) / unit;
-    zigzags.push_back(internal::ZigZagEncode(static_cast<int64_t>(delta - previous_delta)));
+    zigzags.push_back(ZigZagEncode(static_cast<int64_t>(delta - previous_delta)));
     previous_delta = delta;
   }
   std::string ts_section;
@@ -219,7 +217,7 @@ std::string TimeSeriesChunkBuilder::Finish() {
       // The first integer is in the header; the stream holds the deltas after it.
       zigzags.clear();
       for (std::size_t i = 1; i < scaled.size(); ++i) {
-        zigzags.push_back(internal::ZigZagEncode(scaled[i] - scaled[i - 1]));
+        zigzags.push_back(ZigZagEncode(scaled[i] - scaled[i - 1]));
       }
       number_rice = EncodeRice(zigzags, number_section);
     } else {
@@ -297,7 +295,7 @@ std::string TimeSeriesChunkBuilder::Finish() {
   out.push_back(static_cast<char>(flags));
   PutVarint64(out, count);
   if (count == 0) return out;  // nothing else: the builder is already empty
-  PutVarint64(out, internal::ZigZagEncode(timestamps_.front()));
+  PutVarint64(out, ZigZagEncode(timestamps_.front()));
   PutVarint64(
       out, static_cast<uint64_t>(timestamps_.back()) - static_cast<uint64_t>(timestamps_.front()));
   PutVarint64(out, unit);
@@ -308,12 +306,12 @@ std::string TimeSeriesChunkBuilder::Finish() {
       // min and max are numbers of the chunk, so exact at its scale: a varint each, not 16 bytes.
       const auto [min_n, max_n] = std::minmax_element(scaled.begin(), scaled.end());
       out.push_back(static_cast<char>(scale));
-      PutVarint64(out, internal::ZigZagEncode(*min_n));
-      PutVarint64(out, internal::ZigZagEncode(*max_n));
+      PutVarint64(out, ZigZagEncode(*min_n));
+      PutVarint64(out, ZigZagEncode(*max_n));
       PutFixed64(out, BitsOf(summary.sum));
       PutFixed64(out, BitsOf(summary.sumsq));
       out.push_back(static_cast<char>(number_rice));
-      PutVarint64(out, internal::ZigZagEncode(scaled.front()));
+      PutVarint64(out, ZigZagEncode(scaled.front()));
     } else {
       PutFixed64(out, BitsOf(summary.min));
       PutFixed64(out, BitsOf(summary.max));
@@ -334,8 +332,6 @@ std::string TimeSeriesChunkBuilder::Finish() {
 }
 
 Result<std::string> RollUpTimeSeriesChunk(std::string_view chunk) {
-  using internal::PutFixed64;
-  using internal::PutVarint64;
   CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary, ReadTimeSeriesChunkSummary(chunk));
   if (summary.rolled_up || summary.sample_count == 0) return std::string(chunk);
   const bool has_numbers = summary.number_count > 0;
@@ -347,7 +343,7 @@ Result<std::string> RollUpTimeSeriesChunk(std::string_view chunk) {
   out.push_back(static_cast<char>(internal::kChunkVersion));
   out.push_back(static_cast<char>(flags));
   PutVarint64(out, summary.sample_count);
-  PutVarint64(out, internal::ZigZagEncode(summary.first_timestamp_us));
+  PutVarint64(out, ZigZagEncode(summary.first_timestamp_us));
   PutVarint64(out, static_cast<uint64_t>(summary.last_timestamp_us) -
                        static_cast<uint64_t>(summary.first_timestamp_us));
   PutVarint64(out, 1);  // timestamp unit and Rice parameter: no timestamps follow

@@ -94,8 +94,6 @@ struct Header {
 };
 
 Status ParseHeader(std::string_view in, Header& h) {
-  using internal::GetFixed64;
-  using internal::GetVarint64;
   ChunkSummary& sum = h.summary;
   if (in.size() < 2) return Corrupt("shorter than its header");
   const uint8_t version = static_cast<uint8_t>(in[0]);
@@ -126,7 +124,7 @@ Status ParseHeader(std::string_view in, Header& h) {
   if (!GetVarint64(in, first) || !GetVarint64(in, span) || !GetVarint64(in, h.unit)) {
     return Corrupt("truncated timestamps");
   }
-  sum.first_timestamp_us = internal::ZigZagDecode(first);
+  sum.first_timestamp_us = ZigZagDecode(first);
   const uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
                         static_cast<uint64_t>(sum.first_timestamp_us);
   if (span > room) return Corrupt("last timestamp out of range");
@@ -153,11 +151,11 @@ Status ParseHeader(std::string_view in, Header& h) {
         return Corrupt("truncated summary");
       }
       const double divisor = internal::kPow10[static_cast<std::size_t>(h.scale)];
-      sum.min = static_cast<double>(internal::ZigZagDecode(min)) / divisor;
-      sum.max = static_cast<double>(internal::ZigZagDecode(max)) / divisor;
+      sum.min = static_cast<double>(ZigZagDecode(min)) / divisor;
+      sum.max = static_cast<double>(ZigZagDecode(max)) / divisor;
       sum.sum = std::bit_cast<double>(bits[0]);
       sum.sumsq = std::bit_cast<double>(bits[1]);
-      h.first_scaled = internal::ZigZagDecode(first_scaled);
+      h.first_scaled = ZigZagDecode(first_scaled);
     } else {
       uint64_t bits[4];
       if (!GetFixed64(in, bits[0]) || !GetFixed64(in, bits[1]) || !GetFixed64(in, bits[2]) ||
@@ -235,7 +233,7 @@ Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes
     for (uint64_t i = 0; i < h.dictionary_size; ++i) {
       uint64_t length = 0;
       std::string_view entry;
-      if (!internal::GetVarint64(in, length) || !TakeSection(in, length, entry)) {
+      if (!GetVarint64(in, length) || !TakeSection(in, length, entry)) {
         return Corrupt("truncated dictionary entry");
       }
       reader.dictionary_.push_back(entry);
@@ -286,7 +284,7 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
                 : internal::ReadBucketed(st.timestamps, internal::kTimestampCode);
     // Wraps modulo 2^64 exactly as the encoder did.
     const uint64_t delta =
-        st.previous_delta + static_cast<uint64_t>(internal::ZigZagDecode(delta_of_delta));
+        st.previous_delta + static_cast<uint64_t>(ZigZagDecode(delta_of_delta));
     const uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
                           static_cast<uint64_t>(st.previous_timestamp);
     uint64_t step;  // no division: it would be the costliest instruction per sample
@@ -311,12 +309,12 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
     if (st.flags & internal::kFlagDecimal) {
       if (!st.rice) {
         const uint64_t zigzag = internal::ReadBucketed(st.numbers, internal::kDecimalCode);
-        st.previous_bits += static_cast<uint64_t>(internal::ZigZagDecode(zigzag));
+        st.previous_bits += static_cast<uint64_t>(ZigZagDecode(zigzag));
       } else if (st.numbers_decoded == 0) {
         st.previous_bits = static_cast<uint64_t>(st.first_scaled);
       } else {
         const uint64_t zigzag = internal::ReadRice(st.numbers, st.number_rice);
-        st.previous_bits += static_cast<uint64_t>(internal::ZigZagDecode(zigzag));
+        st.previous_bits += static_cast<uint64_t>(ZigZagDecode(zigzag));
       }
       sample.number = static_cast<double>(static_cast<int64_t>(st.previous_bits)) / st.divisor;
     } else {
@@ -364,7 +362,7 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
       if (st.codes.overrun()) return Fail("text codes truncated");
     } else {
       uint64_t length = 0;
-      if (!internal::GetVarint64(st.raw_text, length) || length > st.raw_text.size()) {
+      if (!GetVarint64(st.raw_text, length) || length > st.raw_text.size()) {
         return Fail("text value truncated");
       }
       sample.text = st.raw_text.substr(0, length);

@@ -305,26 +305,26 @@ TEST(TimeSeriesChunkTest, WriteTimeJitterCostsUnderTwentyBitsPerTimestamp) {
 TEST(TimeSeriesChunkTest, ReadsVersionOneChunks) {
   using internal::BitWriter;
   BitWriter ts;
-  internal::WriteBucketed(ts, internal::kTimestampCode, internal::ZigZagEncode(1));
-  internal::WriteBucketed(ts, internal::kTimestampCode, internal::ZigZagEncode(0));
+  internal::WriteBucketed(ts, internal::kTimestampCode, ZigZagEncode(1));
+  internal::WriteBucketed(ts, internal::kTimestampCode, ZigZagEncode(0));
   BitWriter numbers;
   for (int64_t delta : {215, 1, -2}) {
-    internal::WriteBucketed(numbers, internal::kDecimalCode, internal::ZigZagEncode(delta));
+    internal::WriteBucketed(numbers, internal::kDecimalCode, ZigZagEncode(delta));
   }
   const std::string ts_section = ts.Finish();
   const std::string number_section = numbers.Finish();
   std::string chunk = {1, internal::kFlagNumbers | internal::kFlagDecimal};
-  internal::PutVarint64(chunk, 3);
-  internal::PutVarint64(chunk, internal::ZigZagEncode(0));
-  internal::PutVarint64(chunk, 2 * kMinute);
-  internal::PutVarint64(chunk, kMinute);
-  internal::PutVarint64(chunk, 3);
+  PutVarint64(chunk, 3);
+  PutVarint64(chunk, ZigZagEncode(0));
+  PutVarint64(chunk, 2 * kMinute);
+  PutVarint64(chunk, kMinute);
+  PutVarint64(chunk, 3);
   for (double v : {21.4, 21.6, 21.5 + 21.6 + 21.4, 21.5 * 21.5 + 21.6 * 21.6 + 21.4 * 21.4}) {
-    internal::PutFixed64(chunk, Bits(v));
+    PutFixed64(chunk, Bits(v));
   }
   chunk.push_back(1);  // scale
-  internal::PutVarint64(chunk, ts_section.size());
-  internal::PutVarint64(chunk, number_section.size());
+  PutVarint64(chunk, ts_section.size());
+  PutVarint64(chunk, number_section.size());
   chunk += ts_section + number_section;
 
   ExpectRoundTrip({{0, 21.5}, {kMinute, 21.6}, {2 * kMinute, 21.4}}, chunk);

@@ -8,9 +8,10 @@
 
 namespace civitas::model {
 
-// The stored form of an entity (docs/formats/entity-record.md): compact JSON with one-letter
-// keys and times as integer microseconds. Encode never fails; Decode returns kInternal when the
-// bytes are not a record written by EncodeEntity (storage corruption).
+// The stored form of an entity (docs/formats/entity-record.md): a binary record, every value
+// kept exactly (doubles by their bits). Encode never fails. Decode also reads the JSON records
+// written before the binary one, and returns kInternal when the bytes are neither (storage
+// corruption). Thread-safe.
 std::string EncodeEntity(const Entity& entity);
 Result<Entity> DecodeEntity(std::string_view record);
 
