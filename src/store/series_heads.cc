@@ -1,8 +1,11 @@
 #include "src/store/series_heads.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstring>
 
+#include "civitas/core/varint.h"
 #include "src/store/temporal_keys.h"
 
 namespace civitas::store {
@@ -146,39 +149,61 @@ bool TakeBytes(std::string_view& in, uint32_t n, std::string_view& out) {
   return true;
 }
 
+// Records start with one of these u32 markers, which no record of the first format (key sizes
+// spelled out, no shared prefixes) starts with: it would be the size of a 4 GiB key.
+constexpr uint32_t kPrefixedRecord = 0xffffffff;  // second format, 2026-12-03
+constexpr uint32_t kVarintRecord = 0xfffffffe;    // third format, 2026-12-06
+
+enum class HeadLogFormat { kFirst, kPrefixed, kVarint };
+
+// A size or count: u32 in the first two formats, varint in the third.
+bool TakeCount(std::string_view& in, HeadLogFormat format, uint64_t& v) {
+  if (format == HeadLogFormat::kVarint) return GetVarint64(in, v);
+  uint32_t u = 0;
+  if (!TakeU32(in, u)) return false;
+  v = u;
+  return true;
+}
+
+// Per timeline (the head key's last byte, 'P' or 'p'), the previous sample's time: a batch's
+// samples of one timeline mostly share one time (its observedAt, or the write's modifiedAt), so
+// each is a one-byte varint of its difference.
+using PreviousTimes = std::array<int64_t, 256>;
+
 }  // namespace
 
-// A record starts with this u32, which no record of the first format (without shared key
-// prefixes) starts with: it would be the size of a 4 GiB key.
-constexpr uint32_t kPrefixedRecord = 0xffffffff;
-
-// kPrefixedRecord, then per head with appends: u32 bytes its key shares with the previous head
-// key, u32 size of the rest, the rest, u32 sample count; per sample: i64 t, u8 kind, then the f64
-// or u32 text size and the text. Little-endian. A batch's heads come by entity, and one entity's
-// keys share its ~40-byte prefix and often the attribute IRI: spelling each key out was a third
-// of the log's bytes.
+// kVarintRecord (u32 LE), then per head with appends: varint bytes its key shares with the
+// previous head key, varint size of the rest, the rest, varint sample count; per sample:
+// varint zigzag(t - the previous t of the key's timeline), u8 kind, then the f64 (LE) or varint
+// text size and the text. A batch's heads come by entity, and one entity's keys share its
+// ~40-byte prefix and often the attribute IRI: spelling each key out was a third of the log's
+// bytes, and fixed-width sizes and times another third.
 std::string EncodeHeadLogRecord(const std::vector<HeadUpdate>& updates) {
   std::string out;
   std::string_view previous;
+  PreviousTimes previous_t{};
   for (const auto& update : updates) {
     if (update.appended.empty()) continue;
-    if (out.empty()) AppendU32(out, kPrefixedRecord);
+    if (out.empty()) AppendU32(out, kVarintRecord);
     const std::string_view key = update.key;
     const size_t most = std::min(key.size(), previous.size());
     size_t shared = 0;
     while (shared < most && key[shared] == previous[shared]) ++shared;
     previous = key;
-    AppendU32(out, static_cast<uint32_t>(shared));
-    AppendU32(out, static_cast<uint32_t>(key.size() - shared));
+    PutVarint64(out, shared);
+    PutVarint64(out, key.size() - shared);
     out.append(key.substr(shared));
-    AppendU32(out, static_cast<uint32_t>(update.appended.size()));
+    PutVarint64(out, update.appended.size());
+    int64_t& last_t = previous_t[static_cast<uint8_t>(key.back())];
     for (const auto& [t, value] : update.appended) {
-      out.append(reinterpret_cast<const char*>(&t), 8);
+      PutVarint64(out, ZigZagEncode(static_cast<int64_t>(static_cast<uint64_t>(t) -
+                                                         static_cast<uint64_t>(last_t))));
+      last_t = t;
       out.push_back(static_cast<char>(value.kind));
       if (value.kind == SampleKind::kNumber) {
-        out.append(reinterpret_cast<const char*>(&value.number), 8);
+        PutFixed64(out, std::bit_cast<uint64_t>(value.number));
       } else {
-        AppendU32(out, static_cast<uint32_t>(value.text.size()));
+        PutVarint64(out, value.text.size());
         out.append(value.text);
       }
     }
@@ -192,31 +217,49 @@ Status DecodeHeadLogRecord(
   const Status corrupt = Internal("corrupt temporal head-log record");
   uint32_t marker = 0;
   if (in.size() >= 4) std::memcpy(&marker, in.data(), 4);
-  const bool prefixed = marker == kPrefixedRecord;
-  if (prefixed) in.remove_prefix(4);
+  HeadLogFormat format = HeadLogFormat::kFirst;
+  if (marker == kVarintRecord) format = HeadLogFormat::kVarint;
+  if (marker == kPrefixedRecord) format = HeadLogFormat::kPrefixed;
+  if (format != HeadLogFormat::kFirst) in.remove_prefix(4);
   std::string key;
+  PreviousTimes previous_t{};
   while (!in.empty()) {
-    uint32_t shared = 0, rest_size = 0, count = 0;
+    uint64_t shared = 0, rest_size = 0, count = 0;
     std::string_view rest, bytes;
-    if (prefixed && !TakeU32(in, shared)) return corrupt;
-    if (shared > key.size() || !TakeU32(in, rest_size) || !TakeBytes(in, rest_size, rest) ||
-        !TakeU32(in, count)) {
+    if (format != HeadLogFormat::kFirst && !TakeCount(in, format, shared)) return corrupt;
+    if (shared > key.size() || !TakeCount(in, format, rest_size) || rest_size > in.size() ||
+        !TakeBytes(in, static_cast<uint32_t>(rest_size), rest) || !TakeCount(in, format, count)) {
       return corrupt;
     }
     key.resize(shared);
     key.append(rest);
-    for (uint32_t i = 0; i < count; ++i) {
+    if (key.empty()) return corrupt;
+    int64_t& last_t = previous_t[static_cast<uint8_t>(key.back())];
+    for (uint64_t i = 0; i < count; ++i) {
       int64_t t = 0;
-      if (!TakeBytes(in, 9, bytes)) return corrupt;
-      std::memcpy(&t, bytes.data(), 8);
-      SampleValue value;
-      value.kind = static_cast<SampleKind>(bytes[8]);
-      if (value.kind == SampleKind::kNumber) {
+      if (format == HeadLogFormat::kVarint) {
+        uint64_t z = 0;
+        if (!GetVarint64(in, z)) return corrupt;
+        t = static_cast<int64_t>(static_cast<uint64_t>(last_t) +
+                                 static_cast<uint64_t>(ZigZagDecode(z)));
+        last_t = t;
+      } else {
         if (!TakeBytes(in, 8, bytes)) return corrupt;
-        std::memcpy(&value.number, bytes.data(), 8);
+        std::memcpy(&t, bytes.data(), 8);
+      }
+      if (!TakeBytes(in, 1, bytes)) return corrupt;
+      SampleValue value;
+      value.kind = static_cast<SampleKind>(bytes[0]);
+      if (value.kind == SampleKind::kNumber) {
+        uint64_t bits = 0;
+        if (!GetFixed64(in, bits)) return corrupt;
+        value.number = std::bit_cast<double>(bits);
       } else if (value.kind == SampleKind::kText) {
-        uint32_t size = 0;
-        if (!TakeU32(in, size) || !TakeBytes(in, size, bytes)) return corrupt;
+        uint64_t size = 0;
+        if (!TakeCount(in, format, size) || size > in.size() ||
+            !TakeBytes(in, static_cast<uint32_t>(size), bytes)) {
+          return corrupt;
+        }
         value.text = std::string(bytes);
       } else {
         return corrupt;

@@ -116,7 +116,7 @@ class SeriesHeads {
 // (sequence numbers stay below 2^56, so marks sort after every record).
 std::string EncodeHeadLogRecord(const std::vector<HeadUpdate>& updates);
 // Calls `on_sample` for every sample of the record, in order (`key` lives only for the call);
-// reads records of both formats (docs/formats/temporal-store.md). kInternal when corrupt.
+// reads records of all three formats (docs/formats/temporal-store.md). kInternal when corrupt.
 Status DecodeHeadLogRecord(
     std::string_view record,
     const std::function<Status(std::string_view key, int64_t t, SampleValue value)>& on_sample);

@@ -524,9 +524,9 @@ std::vector<std::tuple<std::string, int64_t, double>> DecodedHeadLog(std::string
   return out;
 }
 
-// Head keys share their prefixes with the key before them in a record; records written before
-// that (every key spelled out) still replay.
-TEST(HeadLogRecordTest, KeysRoundTripAndFirstFormatRecordsStillRead) {
+// Head keys share their prefixes with the key before them in a record; records of the earlier
+// formats (every key spelled out; fixed-width sizes and times) still replay.
+TEST(HeadLogRecordTest, KeysRoundTripAndEarlierFormatsStillRead) {
   std::vector<HeadUpdate> updates(4);
   using namespace std::string_literals;
   updates[0].key = "t\0urn:a\0https://example.org/no2\0\0P"s;
@@ -544,7 +544,7 @@ TEST(HeadLogRecordTest, KeysRoundTripAndFirstFormatRecordsStillRead) {
   size_t spelled_out = 0;
   for (const auto& update : updates) {
     if (update.appended.empty()) continue;
-    spelled_out += 12 + update.key.size() + 17 * update.appended.size();
+    spelled_out += 12 + update.key.size() + 17 * update.appended.size();  // the first format
     for (const auto& [t, value] : update.appended) want.emplace_back(update.key, t, value.number);
   }
   Status status;
@@ -552,30 +552,74 @@ TEST(HeadLogRecordTest, KeysRoundTripAndFirstFormatRecordsStillRead) {
   EXPECT_TRUE(status.ok()) << status.message();
   EXPECT_LE(record.size() + 50, spelled_out);  // keys 2 and 3 share 28 and 33 bytes
 
-  // The first format: per head u32 key size, key, u32 count, samples.
-  std::string first;
-  auto u32 = [&](uint32_t v) { first.append(reinterpret_cast<const char*>(&v), 4); };
-  for (const auto& update : updates) {
-    if (update.appended.empty()) continue;
-    u32(static_cast<uint32_t>(update.key.size()));
-    first += update.key;
-    u32(static_cast<uint32_t>(update.appended.size()));
-    for (const auto& [t, value] : update.appended) {
-      first.append(reinterpret_cast<const char*>(&t), 8);
-      first.push_back(static_cast<char>(SampleKind::kNumber));
-      first.append(reinterpret_cast<const char*>(&value.number), 8);
+  // The earlier formats, by hand. First: per head u32 key size, key, u32 count, samples with
+  // i64 times. Second: a 0xffffffff marker, and per head u32 bytes shared with the previous key.
+  for (bool prefixed : {false, true}) {
+    std::string old;
+    auto u32 = [&](uint32_t v) { old.append(reinterpret_cast<const char*>(&v), 4); };
+    if (prefixed) u32(0xffffffff);
+    std::string_view previous;
+    for (const auto& update : updates) {
+      if (update.appended.empty()) continue;
+      size_t shared = 0;
+      while (prefixed && shared < std::min(previous.size(), update.key.size()) &&
+             previous[shared] == update.key[shared]) {
+        ++shared;
+      }
+      previous = update.key;
+      if (prefixed) u32(static_cast<uint32_t>(shared));
+      u32(static_cast<uint32_t>(update.key.size() - shared));
+      old += update.key.substr(shared);
+      u32(static_cast<uint32_t>(update.appended.size()));
+      for (const auto& [t, value] : update.appended) {
+        old.append(reinterpret_cast<const char*>(&t), 8);
+        old.push_back(static_cast<char>(SampleKind::kNumber));
+        old.append(reinterpret_cast<const char*>(&value.number), 8);
+      }
     }
+    EXPECT_EQ(DecodedHeadLog(old, &status), want) << prefixed;
+    EXPECT_TRUE(status.ok()) << status.message();
   }
-  EXPECT_EQ(DecodedHeadLog(first, &status), want);
-  EXPECT_TRUE(status.ok()) << status.message();
 
   // A key sharing more than its predecessor has, or a cut record, is corrupt.
   std::string bad = record.substr(0, 4);
-  bad.append("\x05\0\0\0\x01\0\0\0x\0\0\0\0", 13);
+  bad.append("\x05\x01x\0", 4);
   DecodedHeadLog(bad, &status);
   EXPECT_FALSE(status.ok());
-  DecodedHeadLog(std::string_view(record).substr(0, record.size() - 3), &status);
-  EXPECT_FALSE(status.ok());
+  for (size_t cut = 1; cut <= 9; ++cut) {  // into the last sample's kind and f64
+    DecodedHeadLog(std::string_view(record).substr(0, record.size() - cut), &status);
+    EXPECT_FALSE(status.ok()) << cut;
+  }
+}
+
+// A batch's samples of one timeline share their time (observedAt, or the write's modifiedAt):
+// after the first, each costs a one-byte time, its kind and its f64.
+TEST(HeadLogRecordTest, OneBatchsTimesCostAByteEach) {
+  using namespace std::string_literals;
+  std::vector<HeadUpdate> updates;
+  const int64_t observed = kT0, written = kT0 + 3'000'000'000'000;
+  for (int entity = 0; entity < 100; ++entity) {
+    for (const char* attr : {"no2", "pm25", "temperature"}) {
+      for (char timeline : {'P', 'p'}) {
+        HeadUpdate update;
+        update.key = "\0urn:a:"s + std::to_string(entity) + "\0https://example.org/" + attr +
+                     "\0\0"s + timeline;
+        update.appended.emplace_back(timeline == 'P' ? observed : written,
+                                     SampleValue{SampleKind::kNumber, entity + 0.5, ""});
+        updates.push_back(std::move(update));
+      }
+    }
+  }
+  const std::string record = EncodeHeadLogRecord(updates);
+  // Per head: shared and rest sizes, the rest of the key (~3-20 bytes), count, time, kind, f64.
+  EXPECT_LE(record.size(), updates.size() * 24);
+  Status status;
+  std::vector<std::tuple<std::string, int64_t, double>> want;
+  for (const auto& update : updates) {
+    want.emplace_back(update.key, update.appended[0].first, update.appended[0].second.number);
+  }
+  EXPECT_EQ(DecodedHeadLog(record, &status), want);
+  EXPECT_TRUE(status.ok()) << status.message();
 }
 
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
