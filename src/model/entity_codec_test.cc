@@ -97,7 +97,7 @@ TEST_F(EntityCodecTest, EveryFieldRoundTrips) {
     "list":{"type":"ListProperty","valueList":[1,"two",null]},
     "v":{"type":"VocabProperty","vocab":"Open"},
     "j":{"type":"JsonProperty","json":{"max":18446744073709551615,"min":-9223372036854775808,
-         "big":1e300,"tiny":-2.5e-308,"list":[[],{},[1,"two",{"three":3.25}]]}},
+         "big":1e300,"tiny":-2.5e-308,"huge":55545555555555556000.0,"list":[[],{},[1,"two",{"three":3.25}]]}},
     "b":{"type":"Property","value":false},
     "u":{"type":"Property","value":18446744073709551615},"i":{"type":"Property","value":-17},
     "location":{"type":"GeoProperty","value":{"type":"Point","coordinates":[1,2]}}})");

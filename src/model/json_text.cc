@@ -75,13 +75,21 @@ void AppendJsonText(std::string& out, const boost::json::value& value) {
     case boost::json::kind::uint64:
       AppendNumber(out, value.get_uint64());
       return;
-    case boost::json::kind::double_:
-      if (std::isfinite(value.get_double())) {
-        AppendNumber(out, value.get_double());
-      } else {
+    case boost::json::kind::double_: {
+      const double v = value.get_double();
+      if (!std::isfinite(v)) {
         out.append("null");
+      } else if (std::abs(v) >= 0x1p63) {
+        // Shortest would print 5.5545555555555556e19 as "55545555555555556000": an integer
+        // too large for 64-bit JSON readers (simdjson, which reads stored values, refuses it).
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+        out.append(buf, end);
+      } else {
+        AppendNumber(out, v);
       }
       return;
+    }
     case boost::json::kind::string:
       AppendEscaped(out, value.get_string());
       return;

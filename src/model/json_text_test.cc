@@ -17,6 +17,13 @@ TEST(JsonTextTest, WritesShortestDoubles) {
   EXPECT_EQ(ToJsonText(boost::json::value(1e-7)), "1e-07");
 }
 
+// Their shortest form is an integer beyond 64 bits, which JSON readers such as simdjson refuse.
+TEST(JsonTextTest, DoublesBeyondInt64CarryAnExponent) {
+  EXPECT_EQ(ToJsonText(boost::json::value(5.554555555555556e19)), "5.554555555555556e+19");
+  EXPECT_EQ(ToJsonText(boost::json::value(-0x1p63)), "-9.223372036854776e+18");
+  EXPECT_EQ(ToJsonText(boost::json::value(0x1p62)), "4611686018427387904");
+}
+
 TEST(JsonTextTest, RoundTripsThroughTheParser) {
   const char* text = R"({"a":[1,-2,3.5,true,null,"x\"y\\z\n\u0001"],"b":{"c":18446744073709551615}})";
   auto parsed = boost::json::parse(text);
