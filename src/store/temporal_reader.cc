@@ -147,16 +147,13 @@ class RocksTemporalReader final : public TemporalReader {
           return Status::Ok();
         },
         more));
-    // The head (one hour at most) goes through the same code path as a chunk.
-    TimeSeriesChunkBuilder builder;
+    // Sample by sample: encoding the head as a chunk to aggregate it was a sixth of a live
+    // hourly query (every series' current hour is a head).
+    SampleAggregator aggregator(period_start_us, period_len_us, buckets);
     for (const auto& [t, value] : head) {
-      if (t <= chunks_end) continue;
-      CIVITAS_RETURN_IF_ERROR(value.kind == SampleKind::kNumber ? builder.Append(t, value.number)
-                                                                : builder.Append(t, value.text));
+      if (t > chunks_end) aggregator.Add(SampleOf(t, value));
     }
-    if (builder.empty()) return Status::Ok();
-    return AggregateChunk(builder.Finish(), period_start_us, period_len_us, from_us, to_us, buckets)
-        .status();
+    return Status::Ok();
   }
 
  private:

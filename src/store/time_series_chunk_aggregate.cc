@@ -57,6 +57,24 @@ AggregateBucket& AggregateBuckets::BucketAt(int64_t start_us) {
   return it->second;
 }
 
+int64_t SampleAggregator::BucketStart(int64_t timestamp_us) const {
+  const uint64_t offset = static_cast<uint64_t>(timestamp_us) - origin_;
+  return static_cast<int64_t>(origin_ + offset / period_ * period_);
+}
+
+void SampleAggregator::Add(const Sample& sample) {
+  const int64_t ts = sample.timestamp_us;
+  if (bucket_ == nullptr ||
+      static_cast<uint64_t>(ts) - static_cast<uint64_t>(bucket_->start_us) >= period_) {
+    bucket_ = &buckets_.BucketAt(BucketStart(ts));
+  }
+  if (sample.kind == SampleKind::kNumber) {
+    AddNumber(*bucket_, sample.number, buckets_.track_distinct());
+  } else {
+    AddText(*bucket_, sample.text, buckets_.track_distinct());
+  }
+}
+
 Result<ChunkSummary> AggregateChunk(std::string_view chunk, int64_t period_start_us,
                                     int64_t period_len_us, int64_t from_us, int64_t to_us,
                                     AggregateBuckets& buckets) {
@@ -70,24 +88,15 @@ Result<ChunkSummary> AggregateChunk(std::string_view chunk, int64_t period_start
       summary.first_timestamp_us >= to_us) {
     return summary;
   }
-  // Unsigned arithmetic: ts >= from_us >= period_start_us, so the offset fits in 64 bits and
-  // neither it nor the bucket start can overflow.
-  const uint64_t origin = static_cast<uint64_t>(period_start_us);
-  const uint64_t period = static_cast<uint64_t>(period_len_us);
-  auto bucket_start = [&](int64_t ts) {
-    const uint64_t offset = static_cast<uint64_t>(ts) - origin;
-    return static_cast<int64_t>(origin + offset / period * period);
-  };
-  const bool track_distinct = buckets.track_distinct();
-
+  SampleAggregator aggregator(period_start_us, period_len_us, buckets);
   const bool whole_chunk =
-      summary.rolled_up
-          ? summary.first_timestamp_us >= from_us
-          : !track_distinct && summary.first_timestamp_us >= from_us &&
-                summary.last_timestamp_us < to_us &&
-                bucket_start(summary.first_timestamp_us) == bucket_start(summary.last_timestamp_us);
+      summary.rolled_up ? summary.first_timestamp_us >= from_us
+                        : !buckets.track_distinct() && summary.first_timestamp_us >= from_us &&
+                              summary.last_timestamp_us < to_us &&
+                              aggregator.BucketStart(summary.first_timestamp_us) ==
+                                  aggregator.BucketStart(summary.last_timestamp_us);
   if (whole_chunk) {
-    AggregateBucket& b = buckets.BucketAt(bucket_start(summary.first_timestamp_us));
+    AggregateBucket& b = buckets.BucketAt(aggregator.BucketStart(summary.first_timestamp_us));
     b.count += summary.sample_count;
     if (summary.number_count > 0) {
       b.number_count += summary.number_count;
@@ -100,23 +109,13 @@ Result<ChunkSummary> AggregateChunk(std::string_view chunk, int64_t period_start
   }
 
   CIVITAS_ASSIGN_OR_RETURN(TimeSeriesChunkReader reader, TimeSeriesChunkReader::Open(chunk));
-  AggregateBucket* bucket = nullptr;
   Sample sample;
   while (reader.Next(sample)) {
-    const int64_t ts = sample.timestamp_us;
-    if (ts < from_us) continue;
+    if (sample.timestamp_us < from_us) continue;
     // Samples are in order: nothing later can be in range. The rest of the chunk is not
     // checked for corruption, which is fine for a read that does not need it.
-    if (ts >= to_us) return summary;
-    if (bucket == nullptr ||
-        static_cast<uint64_t>(ts) - static_cast<uint64_t>(bucket->start_us) >= period) {
-      bucket = &buckets.BucketAt(bucket_start(ts));
-    }
-    if (sample.kind == SampleKind::kNumber) {
-      AddNumber(*bucket, sample.number, track_distinct);
-    } else {
-      AddText(*bucket, sample.text, track_distinct);
-    }
+    if (sample.timestamp_us >= to_us) return summary;
+    aggregator.Add(sample);
   }
   CIVITAS_RETURN_IF_ERROR(reader.status());
   return summary;

@@ -165,6 +165,30 @@ class AggregateBuckets {
   std::map<int64_t, AggregateBucket> buckets_;
 };
 
+// Adds samples one at a time to the bucket containing each: what AggregateChunk does with a
+// chunk's samples, for samples held outside any chunk (a series' head). The caller keeps them in
+// the query range. Preconditions: period_len_us > 0; every sample's timestamp >= period_start_us;
+// samples in time order (any order works, at the cost of a bucket lookup per change of bucket).
+// Holds `buckets` by reference; not thread-safe.
+class SampleAggregator {
+ public:
+  SampleAggregator(int64_t period_start_us, int64_t period_len_us, AggregateBuckets& buckets)
+      : origin_(static_cast<uint64_t>(period_start_us)),
+        period_(static_cast<uint64_t>(period_len_us)),
+        buckets_(buckets) {}
+
+  void Add(const Sample& sample);
+  // The start of the bucket holding `timestamp_us`.
+  int64_t BucketStart(int64_t timestamp_us) const;
+
+ private:
+  // Unsigned: timestamp >= origin, so the offset fits in 64 bits and nothing overflows.
+  const uint64_t origin_;
+  const uint64_t period_;
+  AggregateBuckets& buckets_;
+  AggregateBucket* bucket_ = nullptr;  // the last sample's
+};
+
 // Adds the samples of `chunk` with from_us <= timestamp < to_us to `buckets`: a sample belongs to
 // the bucket starting at period_start_us + k * period_len_us for the k >= 0 that contains it.
 // A rolled-up chunk counts whole, in the bucket of its first timestamp, when that timestamp is
