@@ -20,15 +20,16 @@ namespace {
 // The record's first byte. JSON records start with '{'.
 constexpr char kBinaryRecordVersion = 1;
 
+// Stored: the numbers are the format's.
 enum class ValueTag : uint8_t {
-  kNull,
-  kFalse,
-  kTrue,
-  kInt64,
-  kUint64,
-  kDouble,
-  kString,
-  kJsonText
+  kNull = 0,
+  kFalse = 1,
+  kTrue = 2,
+  kInt64 = 3,
+  kUint64 = 4,
+  kDouble = 5,
+  kString = 6,
+  kJsonText = 7,
 };
 
 // An attribute's header byte: the kind in bits 0-2, then which optional members follow.
