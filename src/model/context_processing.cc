@@ -49,8 +49,10 @@ class Processor {
   TermMap TakeTerms() { return std::move(terms_); }
   const std::string& vocab() const { return vocab_; }
   bool vocab_explicit() const { return vocab_explicit_; }
-  // Sets @vocab to `vocab` IRI-expanded under the terms processed so far.
-  Status ExpandAndSetVocab(std::string_view vocab);
+  // Sets @vocab to `value` IRI-expanded under the terms processed so far; Malformed unless that
+  // is an absolute or compact IRI.
+  Status SetVocab(std::string_view value);
+  void set_vocab(std::string vocab) { vocab_ = std::move(vocab); }
 
  private:
   // Per local context: which terms are defined (true) or being defined (false).
@@ -145,14 +147,7 @@ Status Processor::ProcessObject(const json::object& local) {
     } else if (!v->is_string()) {
       return Malformed("@vocab must be a string or null");
     } else {
-      CIVITAS_ASSIGN_OR_RETURN(std::string vocab,
-                               ExpandIri(nullptr, View(v->get_string()), false, nullptr, 0));
-      if (vocab.starts_with('@') || vocab.find(':') == std::string::npos) {
-        return Malformed("@vocab must be an absolute IRI or a compact IRI, not \"" +
-                         std::string(View(v->get_string())) + "\"");
-      }
-      vocab_ = std::move(vocab);
-      vocab_explicit_ = true;
+      CIVITAS_RETURN_IF_ERROR(SetVocab(View(v->get_string())));
     }
   }
   Defined defined;
@@ -299,8 +294,14 @@ Status Processor::DefineTerm(const json::object& local, std::string_view term,
   return Status::Ok();
 }
 
-Status Processor::ExpandAndSetVocab(std::string_view vocab) {
-  CIVITAS_ASSIGN_OR_RETURN(vocab_, ExpandIri(nullptr, vocab, false, nullptr, 0));
+Status Processor::SetVocab(std::string_view value) {
+  CIVITAS_ASSIGN_OR_RETURN(std::string vocab, ExpandIri(nullptr, value, false, nullptr, 0));
+  if (vocab.starts_with('@') || vocab.find(':') == std::string::npos) {
+    return Malformed("@vocab must be an absolute IRI or a compact IRI, not \"" +
+                     std::string(value) + "\"");
+  }
+  vocab_ = std::move(vocab);
+  vocab_explicit_ = true;
   return Status::Ok();
 }
 
@@ -342,10 +343,16 @@ Result<std::shared_ptr<const ActiveContext>> ProcessContext(const json::value& c
   std::optional<std::string> request_vocab;
   if (processor.vocab_explicit()) request_vocab = processor.vocab();
   CIVITAS_RETURN_IF_ERROR(processor.Process(core, 0));
-  // The core context is in force for every request, so a vocabulary written under one of its
-  // prefixes ("ngsi-ld:...") means what it would had the core come first: kept verbatim, it would
-  // read as that compact IRI wherever it is written back.
-  if (request_vocab) CIVITAS_RETURN_IF_ERROR(processor.ExpandAndSetVocab(*request_vocab));
+  if (request_vocab) {
+    // The core context is in force for every request, so a vocabulary written under one of its
+    // prefixes ("ngsi-ld:...") means what it would had the core come first: kept verbatim, it
+    // would read as that compact IRI wherever it is written back. Only the core's terms apply:
+    // the request's own come after its @vocab, as JSON-LD has it.
+    Processor core_only(loader);
+    CIVITAS_RETURN_IF_ERROR(core_only.Process(core, 0));
+    CIVITAS_RETURN_IF_ERROR(core_only.SetVocab(*request_vocab));
+    processor.set_vocab(core_only.vocab());
+  }
   std::string vocab = processor.vocab();
   auto active =
       std::make_shared<ActiveContext>(processor.TakeTerms(), std::move(vocab), std::move(source));

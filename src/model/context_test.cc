@@ -202,6 +202,21 @@ TEST_F(ContextTest, RequestVocabUnderACorePrefixExpandsAsIfTheCoreCameFirst) {
   }
 }
 
+// JSON-LD expands @vocab before the terms beside it, so "ex:" stays "ex:" here, and "speed" would
+// become "ex:speed", which reads back as the compact IRI http://example.org/speed; the request's
+// own terms do not re-expand it (only the core's prefixes do). Rejected, with what to write.
+TEST_F(ContextTest, VocabThatReadsBackAsSomethingElseIsRejected) {
+  for (std::string_view text : {R"({"@vocab": "ex:", "ex": "http://example.org/"})",
+                                R"({"@vocab": "urn:v:", "urn:v:": "@type"})"}) {
+    Result<std::shared_ptr<const Context>> r = store_->Resolve(Parse(text));
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.status().code(), StatusCode::kBadRequestData) << text;
+    EXPECT_NE(r.status().message().find("write it as a full IRI"), std::string::npos);
+  }
+  auto full = MustResolveText(R"({"@vocab": "http://example.org/", "ex": "http://example.org/"})");
+  EXPECT_EQ(full->ExpandTerm("speed"), "http://example.org/speed");
+}
+
 TEST_F(ContextTest, LaterContextsOverrideEarlierOnes) {
   std::string env(kEnvironmentUrl);
   auto mine_last =

@@ -44,8 +44,15 @@ constexpr uint8_t kHasModifiedAt = 1 << 7;
 constexpr uint8_t kEntityHasCreatedAt = 1 << 0;
 constexpr uint8_t kEntityHasModifiedAt = 1 << 1;
 
-// Sub-attributes deeper than this are corruption: the parser stops at 16 levels.
+// Attributes and sub-attributes nested deeper than this are corruption: the parser stops at 16.
 constexpr int kMaxDepth = 32;
+
+// The fewest bytes a name (shared and rest lengths) and an attribute (a name, the header, a
+// value tag, the sub-attribute count) take: what bounds a count read from a corrupt record.
+constexpr size_t kMinNameBytes = 2;
+constexpr size_t kMinAttributeBytes = kMinNameBytes + 3;
+// Reserved up front at most; more grow as they decode.
+constexpr uint64_t kTypicalAttributes = 32;
 
 int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }
 Timestamp FromMicros(int64_t v) { return Timestamp{std::chrono::microseconds{v}}; }
@@ -167,9 +174,11 @@ class RecordReader {
     v = ZigZagDecode(z);
     return true;
   }
-  // A count of items that take at least a byte each, so a corrupt count cannot make the caller
-  // reserve more than the record could hold.
-  bool ReadCount(uint64_t& n) { return ReadVarint(n) && n <= in_.size(); }
+  // A count of items that take at least `min_bytes` each: a corrupt count fails here, and the
+  // caller grows its vector only as items decode, so memory stays proportional to the record.
+  bool ReadCount(uint64_t& n, size_t min_bytes) {
+    return ReadVarint(n) && n <= in_.size() / min_bytes;
+  }
   bool ReadString(std::string_view& s) {
     uint64_t n = 0;
     if (!ReadVarint(n) || n > in_.size()) return false;
@@ -239,10 +248,10 @@ class RecordReader {
 
   bool ReadAttributes(std::vector<Attribute>& out, int depth) {
     uint64_t count = 0;
-    if (depth > kMaxDepth || !ReadCount(count)) return false;
-    out.resize(count);
-    for (Attribute& a : out) {
-      if (!ReadAttribute(a, depth)) return false;
+    if (depth >= kMaxDepth || !ReadCount(count, kMinAttributeBytes)) return false;
+    out.reserve(std::min<uint64_t>(count, kTypicalAttributes));
+    for (uint64_t i = 0; i < count; ++i) {
+      if (!ReadAttribute(out.emplace_back(), depth)) return false;
     }
     return true;
   }
@@ -303,14 +312,12 @@ Result<Entity> DecodeEntity(std::string_view record) {
   Entity e;
   std::string_view id;
   uint64_t count = 0;
-  if (!in.ReadString(id) || !in.ReadCount(count)) return corrupt();
+  if (!in.ReadString(id) || !in.ReadCount(count, kMinNameBytes)) return corrupt();
   e.id = id;
-  e.types.resize(count);
-  for (std::string& type : e.types) {
-    if (!in.ReadName(type)) return corrupt();
+  for (uint64_t i = 0; i < count; ++i) {
+    if (!in.ReadName(e.types.emplace_back())) return corrupt();
   }
-  if (!in.ReadCount(count)) return corrupt();
-  e.scopes.reserve(count);
+  if (!in.ReadCount(count, 1)) return corrupt();
   for (uint64_t i = 0; i < count; ++i) {
     std::string_view scope;
     if (!in.ReadString(scope)) return corrupt();

@@ -148,6 +148,19 @@ TEST_F(EntityCodecTest, EveryTruncationIsCorruptionNotHalfAnEntity) {
   EXPECT_FALSE(DecodeEntity(other_version).ok());
 }
 
+// A corrupt count is refused before anything is allocated for it: an attribute takes at least 5
+// bytes, so 3 attributes need 15 (here 14 follow the count).
+TEST_F(EntityCodecTest, CountsBeyondWhatTheBytesHoldAreCorruption) {
+  std::string record("\x01\x00\x00\x00\x00", 5);  // version, id "", no types, no scopes, no times
+  record.push_back(3);
+  record.append(14, '\0');
+  EXPECT_FALSE(DecodeEntity(record).ok());
+  std::string many_types("\x01\x00", 2);
+  many_types.push_back(100);  // 100 types need 200 bytes
+  many_types.append(150, '\0');
+  EXPECT_FALSE(DecodeEntity(many_types).ok());
+}
+
 // Data dirs written before the binary record keep their entities readable; the next write of
 // each entity converts it.
 TEST_F(EntityCodecTest, JsonRecordsStillRead) {
