@@ -297,8 +297,8 @@ std::string EncodeEntity(const Entity& e) {
   const uint8_t times =
       (e.created_at ? kEntityHasCreatedAt : 0) | (e.modified_at ? kEntityHasModifiedAt : 0);
   out.push_back(static_cast<char>(times));
-  if (e.created_at) writer.Time(*e.created_at);
   if (e.modified_at) PutVarint64(out, ZigZagEncode(base));
+  if (e.created_at) writer.Time(*e.created_at);
   writer.WriteAttributes(e.attributes);
   return out;
 }
@@ -327,16 +327,13 @@ Result<Entity> DecodeEntity(std::string_view record) {
   if (!in.ReadByte(times) || (times & ~(kEntityHasCreatedAt | kEntityHasModifiedAt))) {
     return corrupt();
   }
-  // createdAt comes before the base it is relative to.
-  int64_t created_offset = 0;
-  if ((times & kEntityHasCreatedAt) && !in.ReadSigned(created_offset)) return corrupt();
   int64_t base = 0;
-  if ((times & kEntityHasModifiedAt)) {
+  if (times & kEntityHasModifiedAt) {
     if (!in.ReadSigned(base)) return corrupt();
     e.modified_at = FromMicros(base);
   }
-  if (times & kEntityHasCreatedAt) e.created_at = FromMicros(FromOffset(created_offset, base));
   in.set_base(base);
+  if ((times & kEntityHasCreatedAt) && !in.ReadTime(e.created_at)) return corrupt();
   if (!in.ReadAttributes(e.attributes, 0) || !in.done()) return corrupt();
   return e;
 }

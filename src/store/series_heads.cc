@@ -142,7 +142,7 @@ bool TakeU32(std::string_view& in, uint32_t& v) {
   in.remove_prefix(4);
   return true;
 }
-bool TakeBytes(std::string_view& in, uint32_t n, std::string_view& out) {
+bool TakeBytes(std::string_view& in, uint64_t n, std::string_view& out) {
   if (in.size() < n) return false;
   out = in.substr(0, n);
   in.remove_prefix(n);
@@ -227,8 +227,8 @@ Status DecodeHeadLogRecord(
     uint64_t shared = 0, rest_size = 0, count = 0;
     std::string_view rest, bytes;
     if (format != HeadLogFormat::kFirst && !TakeCount(in, format, shared)) return corrupt;
-    if (shared > key.size() || !TakeCount(in, format, rest_size) || rest_size > in.size() ||
-        !TakeBytes(in, static_cast<uint32_t>(rest_size), rest) || !TakeCount(in, format, count)) {
+    if (shared > key.size() || !TakeCount(in, format, rest_size) ||
+        !TakeBytes(in, rest_size, rest) || !TakeCount(in, format, count)) {
       return corrupt;
     }
     key.resize(shared);
@@ -256,10 +256,7 @@ Status DecodeHeadLogRecord(
         value.number = std::bit_cast<double>(bits);
       } else if (value.kind == SampleKind::kText) {
         uint64_t size = 0;
-        if (!TakeCount(in, format, size) || size > in.size() ||
-            !TakeBytes(in, static_cast<uint32_t>(size), bytes)) {
-          return corrupt;
-        }
+        if (!TakeCount(in, format, size) || !TakeBytes(in, size, bytes)) return corrupt;
         value.text = std::string(bytes);
       } else {
         return corrupt;
