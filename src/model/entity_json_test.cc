@@ -85,6 +85,11 @@ TEST_F(EntityJsonTest, RejectsInvalidEntitiesWithPreciseMessages) {
            {R"({"id":"urn:x:1","type":"T","a":{"value":1,"observedAt":"yesterday"}})", "observedAt"},
            {R"({"id":"urn:x:1","type":"T","location":{"type":"GeoProperty","value":{"type":"Point","coordinates":[0,95]}}})", "latitude"},
            {R"({"id":"urn:x:1","type":"T","bad=name":1})", "forbidden character"},
+           // Core members written as compact IRIs: they would render as the member itself.
+           {R"({"id":"urn:x:1","type":"T","ngsi-ld:scope":1})", "reserved by NGSI-LD"},
+           {R"({"id":"urn:x:1","type":"T","a":{"value":1,"ngsi-ld:observedAt":"2024-05-01T10:00:00Z"}})",
+            "reserved by NGSI-LD"},
+           {R"({"id":"urn:x:1","type":"T","a":{"value":1,"ngsi-ld:hasValue":2}})", "reserved by NGSI-LD"},
        }) {
     auto e = Parse(c.body);
     ASSERT_FALSE(e.ok()) << c.body;

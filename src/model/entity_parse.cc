@@ -37,6 +37,32 @@ bool IsKeyword(std::string_view key) {
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
+// Core IRIs of the members an entity reads itself, and those an attribute adds. A name that
+// expands to one ("ngsi-ld:observedAt") would render as that member and read back as it.
+constexpr std::array<std::string_view, 7> kEntityMemberIris = {
+    "createdAt", "modifiedAt", "deletedAt", "observedAt", "unitCode", "datasetId", "scope"};
+constexpr std::array<std::string_view, 9> kAttributeMemberIris = {
+    "hasValue", "hasObject", "hasLanguageMap", "hasValueList", "hasObjectList",
+    "hasVocab", "hasJSON",   "instanceId",     "lang"};
+
+template <size_t N>
+bool IsCoreIriIn(std::string_view iri, const std::array<std::string_view, N>& terms) {
+  constexpr std::string_view kCorePrefix = "https://uri.etsi.org/ngsi-ld/";
+  if (!iri.starts_with(kCorePrefix)) return false;
+  iri.remove_prefix(kCorePrefix.size());
+  return std::find(terms.begin(), terms.end(), iri) != terms.end();
+}
+
+// An expanded attribute name must not be a JSON-LD keyword nor a reserved core member.
+Status ValidateExpandedName(std::string_view name, bool sub_attribute) {
+  if (name.starts_with('@') || IsCoreIriIn(name, kEntityMemberIris) ||
+      (sub_attribute && IsCoreIriIn(name, kAttributeMemberIris))) {
+    return BadRequestData("attribute name " + Quoted(name) +
+                          " is reserved by NGSI-LD (a term of the core context)");
+  }
+  return Status::Ok();
+}
+
 Status AttributeError(std::string_view name, std::string_view what) {
   return BadRequestData("attribute " + Quoted(name) + ": " + std::string(what));
 }
@@ -140,6 +166,7 @@ Status ParseSubAttributes(const json::object& obj, const Context& context, int d
     if (IsKeyword(key)) continue;
     CIVITAS_RETURN_IF_ERROR(ValidateAttributeName(key));
     std::string sub_name = context.ExpandTerm(key);
+    CIVITAS_RETURN_IF_ERROR(ValidateExpandedName(sub_name, /*sub_attribute=*/true));
     CIVITAS_ASSIGN_OR_RETURN(Attribute sub, ParseInstance(sub_name, member, context, depth + 1));
     attr.sub_attributes.push_back(std::move(sub));
   }
@@ -311,6 +338,7 @@ Status ValidateAttributeName(std::string_view name) {
 
 Result<std::vector<Attribute>> ParseAttribute(std::string expanded_name, const json::value& json,
                                               const Context& context) {
+  CIVITAS_RETURN_IF_ERROR(ValidateExpandedName(expanded_name, /*sub_attribute=*/false));
   std::vector<Attribute> out;
   if (const auto* arr = json.if_array();
       arr != nullptr && !arr->empty() && std::all_of(arr->begin(), arr->end(), [](const auto& v) {
