@@ -240,6 +240,28 @@ Result<Attribute> ParseInstance(const std::string& name, const json::value& inpu
   return attr;
 }
 
+// Appends an attribute's instances to `out`, unsorted: the caller sorts and checks datasetIds
+// once for all its attributes.
+Status AppendInstances(const std::string& expanded_name, const json::value& json,
+                       const Context& context, std::vector<Attribute>& out) {
+  CIVITAS_RETURN_IF_ERROR(ValidateExpandedName(expanded_name, /*sub_attribute=*/false));
+  if (const auto* arr = json.if_array();
+      arr != nullptr && !arr->empty() && std::all_of(arr->begin(), arr->end(), [](const auto& v) {
+        return v.is_object() && !IsGeoJsonGeometry(v) &&
+               (v.as_object().contains("type") || InferKind(v.as_object()).has_value());
+      })) {
+    // An array of attribute objects is a multi-attribute (one instance per datasetId).
+    for (const auto& item : *arr) {
+      CIVITAS_ASSIGN_OR_RETURN(Attribute a, ParseInstance(expanded_name, item, context, 0));
+      out.push_back(std::move(a));
+    }
+    return Status::Ok();
+  }
+  CIVITAS_ASSIGN_OR_RETURN(Attribute a, ParseInstance(expanded_name, json, context, 0));
+  out.push_back(std::move(a));
+  return Status::Ok();
+}
+
 Status AppendAttributes(const json::object& body, const Context& context, bool allow_id_and_type,
                         std::vector<Attribute>& out) {
   for (const auto& [key, member] : body) {
@@ -250,8 +272,7 @@ Status AppendAttributes(const json::object& body, const Context& context, bool a
     }
     if (key == "createdAt" || key == "modifiedAt" || key == "deletedAt") continue;
     CIVITAS_RETURN_IF_ERROR(ValidateAttributeName(key));
-    CIVITAS_ASSIGN_OR_RETURN(auto instances, ParseAttribute(context.ExpandTerm(key), member, context));
-    for (auto& instance : instances) out.push_back(std::move(instance));
+    CIVITAS_RETURN_IF_ERROR(AppendInstances(context.ExpandTerm(key), member, context, out));
   }
   return Status::Ok();
 }
@@ -291,10 +312,12 @@ Status CheckUniqueDatasets(const std::vector<Attribute>& attrs) {
   return Status::Ok();
 }
 
+// Not stable: two instances with one name and datasetId are refused (CheckUniqueDatasets).
 void SortByNameAndDataset(std::vector<Attribute>& attrs) {
-  std::stable_sort(attrs.begin(), attrs.end(), [](const Attribute& a, const Attribute& b) {
+  auto less = [](const Attribute& a, const Attribute& b) {
     return std::tie(a.name, a.dataset_id) < std::tie(b.name, b.dataset_id);
-  });
+  };
+  if (!std::is_sorted(attrs.begin(), attrs.end(), less)) std::sort(attrs.begin(), attrs.end(), less);
 }
 
 }  // namespace
@@ -338,24 +361,10 @@ Status ValidateAttributeName(std::string_view name) {
 
 Result<std::vector<Attribute>> ParseAttribute(std::string expanded_name, const json::value& json,
                                               const Context& context) {
-  CIVITAS_RETURN_IF_ERROR(ValidateExpandedName(expanded_name, /*sub_attribute=*/false));
   std::vector<Attribute> out;
-  if (const auto* arr = json.if_array();
-      arr != nullptr && !arr->empty() && std::all_of(arr->begin(), arr->end(), [](const auto& v) {
-        return v.is_object() && !IsGeoJsonGeometry(v) &&
-               (v.as_object().contains("type") || InferKind(v.as_object()).has_value());
-      })) {
-    // An array of attribute objects is a multi-attribute (one instance per datasetId).
-    for (const auto& item : *arr) {
-      CIVITAS_ASSIGN_OR_RETURN(Attribute a, ParseInstance(expanded_name, item, context, 0));
-      out.push_back(std::move(a));
-    }
-    SortByNameAndDataset(out);
-    CIVITAS_RETURN_IF_ERROR(CheckUniqueDatasets(out));
-    return out;
-  }
-  CIVITAS_ASSIGN_OR_RETURN(Attribute a, ParseInstance(expanded_name, json, context, 0));
-  out.push_back(std::move(a));
+  CIVITAS_RETURN_IF_ERROR(AppendInstances(expanded_name, json, context, out));
+  SortByNameAndDataset(out);
+  CIVITAS_RETURN_IF_ERROR(CheckUniqueDatasets(out));
   return out;
 }
 
@@ -387,6 +396,7 @@ Result<Entity> ParseEntity(const json::object& body, const Context& context) {
     CIVITAS_ASSIGN_OR_RETURN(entity.scopes, ParseStringOrArray(*scope, "scope"));
     SortUnique(entity.scopes);
   }
+  entity.attributes.reserve(body.size());
   CIVITAS_RETURN_IF_ERROR(AppendAttributes(body, context, /*allow_id_and_type=*/true,
                                            entity.attributes));
   SortByNameAndDataset(entity.attributes);
