@@ -1,7 +1,7 @@
 // The NGSI-LD batch upsert path before the store: a body shaped like the peer kit's
 // ngsild.ndjson lines (500 AirQualityObserved entities, a location and three observed numbers
-// each) parsed into a DOM on the default heap or in a per-request arena (as api/ does), and
-// parsed + turned into model::Entity values (ParseEntity). Items are attribute values.
+// each) parsed into a DOM, and parsed + turned into model::Entity values (ParseEntity). Items
+// are attribute values. Linked with jemalloc, as the server is.
 //
 //   build/<preset>/bench/entity_parse_bench
 #include <benchmark/benchmark.h>
@@ -42,17 +42,13 @@ std::string Body() {
 
 void BM_ParseJson(benchmark::State& state) {
   const std::string body = Body();
-  const bool arena = state.range(0) != 0;
   for (auto _ : state) {
-    json::storage_ptr storage;
-    if (arena) storage = json::make_shared_resource<json::monotonic_resource>();
-    json::value dom = json::parse(body, storage);
+    json::value dom = json::parse(body);
     benchmark::DoNotOptimize(dom);
   }
   state.SetItemsProcessed(state.iterations() * kEntities * kValuesPerEntity);
-  state.SetLabel(arena ? "arena" : "heap");
 }
-BENCHMARK(BM_ParseJson)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ParseJson)->Unit(benchmark::kMicrosecond);
 
 void BM_ParseEntities(benchmark::State& state) {
   auto contexts = OpenContextStore("");
@@ -60,7 +56,7 @@ void BM_ParseEntities(benchmark::State& state) {
   auto context = (*contexts)->Core();
   const std::string body = Body();
   for (auto _ : state) {
-    json::value dom = json::parse(body, json::make_shared_resource<json::monotonic_resource>());
+    json::value dom = json::parse(body);
     for (const auto& item : dom.as_array()) {
       auto entity = ParseEntity(item.as_object(), *context);
       CIVITAS_CHECK(entity.ok());

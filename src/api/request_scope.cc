@@ -87,7 +87,7 @@ Status ParseBody(RequestScope& scope, model::ContextStore& contexts) {
   json::parse_options options;
   options.max_depth = 64;
   boost::system::error_code ec;
-  scope.body = json::parse(req.body(), ec, scope.body.storage(), options);
+  scope.body = json::parse(req.body(), ec, {}, options);
   if (ec) return InvalidRequest("the body is not valid JSON: " + ec.message());
   // A context document for /jsonldContexts is data, not the request's own @context.
   if (!scope.segments.empty() && scope.segments.front() == "jsonldContexts") return Status::Ok();

@@ -3,7 +3,6 @@
 // Per-request state of an NGSI-LD call: decoded path and parameters, tenant, negotiated media
 // types, resolved @context and parsed body. Internal to api/.
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 #include <map>
 #include <memory>
@@ -25,11 +24,7 @@ struct RequestScope {
   std::string tenant;
   ResponseMedia media = ResponseMedia::kJson;
   std::shared_ptr<const model::Context> context;
-  // Null when the request has none. Its nodes live in an arena freed with the scope: a batch
-  // body is tens of thousands of nodes, each a malloc and a free on the default heap. What
-  // outlives the request is copied out by assignment, which takes the target's heap.
-  boost::json::value body =
-      boost::json::value(boost::json::make_shared_resource<boost::json::monotonic_resource>());
+  boost::json::value body;  // null when the request has none
 
   const std::string* Param(std::string_view name) const {
     auto it = params.find(std::string(name));

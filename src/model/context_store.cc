@@ -183,11 +183,8 @@ Result<std::shared_ptr<const Context>> InMemoryContextStore::Resolve(const json:
     generation = cache_generation_;
   }
   // Built without holding a lock: processing loads documents under mu_ and may take a while.
-  // The kept source is copied to the default heap: the request's own lives in the request's
-  // arena, which the cache entry would otherwise keep alive.
   CIVITAS_ASSIGN_OR_RETURN(std::shared_ptr<const internal::ActiveContext> built,
-                           internal::ProcessContext(context, core_context_, loader_,
-                                                    json::value(context, json::storage_ptr())));
+                           internal::ProcessContext(context, core_context_, loader_, context));
   std::size_t terms = built->terms().size() + 1;
   std::shared_ptr<const Context> context_ptr = std::move(built);
   absl::MutexLock lock(&cache_mu_);
@@ -226,9 +223,8 @@ Result<ContextStore::HostedContext> InMemoryContextStore::Add(const json::value&
       continue;  // a 64-bit collision with other content: take the next id
     }
     std::string url = std::string(kHostedUrlPrefix) + id;
-    // The document is copied to the default heap, not kept in the request's arena.
     auto entry = std::make_shared<const HostedContext>(
-        HostedContext{id, url, std::string(kHosted), json::value(document, json::storage_ptr())});
+        HostedContext{id, url, std::string(kHosted), document});
     url_by_id_.emplace(id, url);
     by_url_.emplace(std::move(url), entry);
     return *entry;

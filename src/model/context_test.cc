@@ -371,21 +371,6 @@ TEST_F(ContextTest, SourceIsTheRequestContext) {
   EXPECT_EQ(MustResolve(request)->Source(), request);
 }
 
-// Request bodies are parsed into a per-request arena (api/): what the store keeps must be
-// copied out of it, or one cached context would keep a whole batch body alive.
-TEST_F(ContextTest, KeptDocumentsLeaveTheRequestArena) {
-  json::storage_ptr arena = json::make_shared_resource<json::monotonic_resource>();
-  json::value request = json::parse(R"([{"a": "http://arena.example/"}])", arena);
-  EXPECT_EQ(MustResolve(request)->Source().storage().get(), json::storage_ptr().get());
-  json::value document = json::parse(R"({"@context": {"b": "http://arena.example/b"}})", arena);
-  Result<ContextStore::HostedContext> added = store_->Add(document);
-  ASSERT_TRUE(added.ok()) << added.status().message();
-  Result<ContextStore::HostedContext> kept = store_->Get(added->id);
-  ASSERT_TRUE(kept.ok());
-  EXPECT_EQ(kept->document, document);
-  EXPECT_EQ(kept->document.storage().get(), json::storage_ptr().get());
-}
-
 TEST_F(ContextTest, ConcurrentResolvesShareOneContext) {
   std::vector<std::thread> threads;
   std::vector<const Context*> seen(4);
