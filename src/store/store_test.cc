@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <map>
 #include <random>
@@ -143,6 +145,19 @@ TEST_F(StoreTest, FailedMutationWritesNothing) {
   EXPECT_FALSE(status.ok());
   EXPECT_FALSE(store_->Read("")->Get(id).ok());
   EXPECT_TRUE(store_->Types("").empty());
+}
+
+// A small city's data dir measures its data: no file holds megabytes of preallocated space
+// (RocksDB preallocates the live WAL to 1.1 write buffers, the MANIFEST to 4 MB by default).
+TEST_F(StoreTest, DataDirHoldsNoPreallocatedSpace) {
+  ASSERT_TRUE(Put("", MakeEntity("urn:a", "T", 1)).ok());
+  uintmax_t allocated = 0;
+  for (const auto& file : std::filesystem::directory_iterator(dir_)) {
+    struct stat st {};
+    ASSERT_EQ(::stat(file.path().c_str(), &st), 0) << file.path();
+    allocated += static_cast<uintmax_t>(st.st_blocks) * 512;
+  }
+  EXPECT_LT(allocated, 2u << 20);
 }
 
 // Writes read the entity back from the store's cache of committed entities: it must follow
