@@ -79,6 +79,8 @@ void AppendJsonText(std::string& out, const boost::json::value& value) {
       const double v = value.get_double();
       if (!std::isfinite(v)) {
         out.append("null");
+      } else if (v == 0 && std::signbit(v)) {
+        out.append("-0.0");  // shortest is "-0", which JSON readers take for the integer 0
       } else if (std::abs(v) >= 0x1p63) {
         // Shortest would print 5.5545555555555556e19 as "55545555555555556000": an integer
         // too large for 64-bit JSON readers (simdjson, which reads stored values, refuses it).

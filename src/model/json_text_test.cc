@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,6 +23,16 @@ TEST(JsonTextTest, DoublesBeyondInt64CarryAnExponent) {
   EXPECT_EQ(ToJsonText(boost::json::value(5.554555555555556e19)), "5.554555555555556e+19");
   EXPECT_EQ(ToJsonText(boost::json::value(-0x1p63)), "-9.223372036854776e+18");
   EXPECT_EQ(ToJsonText(boost::json::value(0x1p62)), "4611686018427387904");
+}
+
+// "-0" would read back as the integer 0 (entity_record_fuzz finding: a record changed when
+// re-encoded).
+TEST(JsonTextTest, NegativeZeroStaysADouble) {
+  EXPECT_EQ(ToJsonText(boost::json::value(-0.0)), "-0.0");
+  const boost::json::value back = boost::json::parse(ToJsonText(boost::json::value(-0.0)));
+  ASSERT_TRUE(back.is_double());
+  EXPECT_TRUE(std::signbit(back.get_double()));
+  EXPECT_EQ(ToJsonText(boost::json::value(0.0)), "0");
 }
 
 TEST(JsonTextTest, RoundTripsThroughTheParser) {
