@@ -213,16 +213,21 @@ namespace {
 Reply RunAndRender(Broker::Impl& broker, RequestScope& scope, Result<query::EntityQuery> query) {
   if (!query.ok()) return ErrorReply(scope, query.status());
   if (auto s = broker.CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
-  auto page = query::RunEntityQuery(*broker.store.Read(scope.tenant), *query);
-  if (!page.ok()) return ErrorReply(scope, page.status());
   auto options = RenderOptionsOf(scope);
   if (options.attrs.empty()) options.attrs.insert(query->attrs.begin(), query->attrs.end());
+  const std::string* geoproperty = scope.Param("geometryProperty");
+  const std::string geo =
+      geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
+  if (!options.attrs.empty()) {
+    query->project.assign(options.attrs.begin(), options.attrs.end());
+    if (scope.media == ResponseMedia::kGeoJson) query->project.push_back(geo);
+  }
+  auto page = query::RunEntityQuery(*broker.store.Read(scope.tenant), *query);
+  if (!page.ok()) return ErrorReply(scope, page.status());
   Reply reply;
   if (scope.media == ResponseMedia::kGeoJson) {
     json::array entities;
     entities.reserve(page->entities.size());
-    const std::string* geoproperty = scope.Param("geometryProperty");
-    std::string geo = geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
     for (const auto& e : page->entities) {
       entities.push_back(GeoJsonFeature(e, *scope.context, options, geo));
     }

@@ -105,7 +105,7 @@ int Export(const ExportOptions& options) {
       return 1;
     }
     if (ids.empty()) break;
-    auto entities = view->MultiGet(ids);
+    auto entities = view->MultiGet(ids, {});
     if (!entities.ok()) {
       std::fprintf(stderr, "export: %s\n", entities.status().message().c_str());
       return 1;

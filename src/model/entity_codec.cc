@@ -202,7 +202,8 @@ class RecordReader {
     return true;
   }
 
-  bool ReadValue(json::value& v) {
+  // With `decode` false, reads past the value: strings and JSON texts are not materialised.
+  bool ReadValue(json::value& v, bool decode) {
     uint8_t tag = 0;
     if (!ReadByte(tag)) return false;
     switch (static_cast<ValueTag>(tag)) {
@@ -234,32 +235,41 @@ class RecordReader {
       case ValueTag::kString: {
         std::string_view s;
         if (!ReadString(s)) return false;
-        v = json::string(s);
+        if (decode) v = json::string(s);
         return true;
       }
       case ValueTag::kJsonText: {
         std::string_view text;
-        return ReadString(text) && internal::ParseJsonValue(text, v) &&
-               (v.is_array() || v.is_object());
+        if (!ReadString(text)) return false;
+        return !decode || (internal::ParseJsonValue(text, v) && (v.is_array() || v.is_object()));
       }
     }
     return false;
   }
 
-  bool ReadAttributes(std::vector<Attribute>& out, int depth) {
+  // `only`, when not empty: the top-level attributes kept; the others are read past (with
+  // their sub-attributes) without decoding their values, and left out.
+  bool ReadAttributes(std::vector<Attribute>& out, int depth, std::span<const std::string> only,
+                      bool skip = false) {
     uint64_t count = 0;
     if (depth >= kMaxDepth || !ReadCount(count, kMinAttributeBytes)) return false;
     out.reserve(std::min<uint64_t>(count, kTypicalAttributes));
     for (uint64_t i = 0; i < count; ++i) {
-      if (!ReadAttribute(out.emplace_back(), depth)) return false;
+      Attribute& a = out.emplace_back();
+      if (!ReadName(a.name)) return false;
+      const bool skip_this =
+          skip || (depth == 0 && !only.empty() &&
+                   std::find(only.begin(), only.end(), a.name) == only.end());
+      if (!ReadAttributeAfterName(a, depth, skip_this)) return false;
+      if (skip_this) out.pop_back();
     }
     return true;
   }
 
  private:
-  bool ReadAttribute(Attribute& a, int depth) {
+  bool ReadAttributeAfterName(Attribute& a, int depth, bool skip) {
     uint8_t header = 0;
-    if (!ReadName(a.name) || !ReadByte(header) || !ReadValue(a.value)) return false;
+    if (!ReadByte(header) || !ReadValue(a.value, !skip)) return false;
     a.kind = static_cast<AttributeKind>(header & kKindMask);
     std::string_view s;
     if (header & kHasDatasetId) {
@@ -273,7 +283,7 @@ class RecordReader {
     }
     if ((header & kHasCreatedAt) && !ReadTime(a.created_at)) return false;
     if ((header & kHasModifiedAt) && !ReadTime(a.modified_at)) return false;
-    return ReadAttributes(a.sub_attributes, depth + 1);
+    return ReadAttributes(a.sub_attributes, depth + 1, {}, skip);
   }
 
   std::string_view in_;
@@ -303,8 +313,16 @@ std::string EncodeEntity(const Entity& e) {
   return out;
 }
 
-Result<Entity> DecodeEntity(std::string_view record) {
-  if (!record.empty() && record.front() == '{') return internal::DecodeJsonEntityRecord(record);
+Result<Entity> DecodeEntity(std::string_view record, std::span<const std::string> only) {
+  if (!record.empty() && record.front() == '{') {
+    CIVITAS_ASSIGN_OR_RETURN(Entity e, internal::DecodeJsonEntityRecord(record));
+    if (!only.empty()) {
+      std::erase_if(e.attributes, [&](const Attribute& a) {
+        return std::find(only.begin(), only.end(), a.name) == only.end();
+      });
+    }
+    return e;
+  }
   auto corrupt = [] { return Internal("stored entity record is corrupt"); };
   RecordReader in(record);
   uint8_t version = 0;
@@ -334,7 +352,7 @@ Result<Entity> DecodeEntity(std::string_view record) {
   }
   in.set_base(base);
   if ((times & kEntityHasCreatedAt) && !in.ReadTime(e.created_at)) return corrupt();
-  if (!in.ReadAttributes(e.attributes, 0) || !in.done()) return corrupt();
+  if (!in.ReadAttributes(e.attributes, 0, only) || !in.done()) return corrupt();
   return e;
 }
 

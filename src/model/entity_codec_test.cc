@@ -115,6 +115,33 @@ TEST_F(EntityCodecTest, EveryFieldRoundTrips) {
   ExpectRoundTrip(e);
 }
 
+// A projection keeps its attributes whole (every instance, sub-attributes, JSON values) and
+// drops the others, whose names still carry the shared prefixes of the ones after them.
+TEST_F(EntityCodecTest, OnlyKeepsTheNamedAttributesWhole) {
+  Entity e = Parse(R"({"id":"urn:x:1","type":"T",
+    "a":{"type":"Property","value":{"deep":[1,{"x":"y"}]},"s":{"type":"Property","value":"sub"}},
+    "ab":[{"type":"Property","value":1,"datasetId":"urn:d:1"},{"type":"Property","value":2}],
+    "abc":{"type":"Property","value":"skipped","s":{"type":"Property","value":{"k":[1]}}},
+    "abcd":{"type":"Property","value":3.5,"observedAt":"2024-01-01T00:00:00Z"}})");
+  e.SortAttributes();
+  StampNew(e, *ParseTimestamp("2024-02-02T00:00:00Z"));
+  const std::string record = EncodeEntity(e);
+  const std::vector<std::string> only = {e.attributes[0].name, e.attributes.back().name,
+                                         "https://example.org/absent"};
+  auto decoded = DecodeEntity(record, only);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  EXPECT_EQ(decoded->id, e.id);
+  EXPECT_EQ(decoded->types, e.types);
+  ExpectSameAttributes(decoded->attributes, {e.attributes[0], e.attributes.back()});
+  // The other instances of a multi-attribute go or stay together.
+  auto instances = DecodeEntity(record, std::vector<std::string>{e.attributes[1].name});
+  ASSERT_TRUE(instances.ok());
+  ExpectSameAttributes(instances->attributes, {e.attributes[1], e.attributes[2]});
+  // A cut record is still corrupt when the cut falls in a skipped attribute.
+  const std::vector<std::string> first = {e.attributes[0].name};
+  EXPECT_FALSE(DecodeEntity(record.substr(0, record.size() - 12), first).ok());
+}
+
 // JSON cannot hold them, but a value built in code can: the record keeps the bits.
 TEST_F(EntityCodecTest, NonFiniteAndSignedZeroNumbersKeepTheirBits) {
   Entity e;
@@ -164,8 +191,12 @@ TEST_F(EntityCodecTest, CountsBeyondWhatTheBytesHoldAreCorruption) {
 // Data dirs written before the binary record keep their entities readable; the next write of
 // each entity converts it.
 TEST_F(EntityCodecTest, JsonRecordsStillRead) {
-  auto decoded = DecodeEntity(
-      R"({"i":"urn:x:1","t":["https://example.org/T"],"c":1000,"m":2000,"a":[{"n":"https://example.org/a","v":21.5,"o":1500,"u":"CEL","c":1000,"m":2000,"s":[{"n":"https://example.org/b","k":2,"v":{"type":"Point","coordinates":[1,2]}}]}]})");
+  constexpr std::string_view kRecord =
+      R"({"i":"urn:x:1","t":["https://example.org/T"],"c":1000,"m":2000,"a":[{"n":"https://example.org/a","v":21.5,"o":1500,"u":"CEL","c":1000,"m":2000,"s":[{"n":"https://example.org/b","k":2,"v":{"type":"Point","coordinates":[1,2]}}]}]})";
+  auto projected = DecodeEntity(kRecord, std::vector<std::string>{"https://example.org/other"});
+  ASSERT_TRUE(projected.ok());
+  EXPECT_TRUE(projected->attributes.empty());
+  auto decoded = DecodeEntity(kRecord);
   ASSERT_TRUE(decoded.ok()) << decoded.status().message();
   EXPECT_EQ(decoded->modified_at, At(2000));
   ASSERT_EQ(decoded->attributes.size(), 1u);

@@ -67,7 +67,7 @@ bool SourceIsExact(const EntityQuery& query, Source source) {
 class PageCollector {
  public:
   PageCollector(store::ReadView& view, const EntityQuery& query, bool exact)
-      : view_(view), query_(query), exact_(exact) {}
+      : view_(view), query_(query), exact_(exact), decoded_(DecodedAttributes(query)) {}
 
   // Returns false once no more candidates are needed.
   bool Offer(std::string_view id) {
@@ -88,7 +88,7 @@ class PageCollector {
     CIVITAS_RETURN_IF_ERROR(status_);
     QueryPage page;
     if (exact_) {
-      CIVITAS_ASSIGN_OR_RETURN(auto fetched, view_.MultiGet(page_ids_));
+      CIVITAS_ASSIGN_OR_RETURN(auto fetched, view_.MultiGet(page_ids_, decoded_));
       for (auto& e : fetched) {
         if (e) page.entities.push_back(std::move(*e));
       }
@@ -102,9 +102,20 @@ class PageCollector {
  private:
   static constexpr size_t kChunk = 128;
 
+  // What the entities are read with: the projection and what the filters read (empty: all).
+  static std::vector<std::string> DecodedAttributes(const EntityQuery& query) {
+    if (query.project.empty() || query.q) return {};
+    std::vector<std::string> names = query.project;
+    names.insert(names.end(), query.attrs.begin(), query.attrs.end());
+    if (query.geo) names.push_back(query.geo->geoproperty);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+  }
+
   bool Flush() {
     if (chunk_.empty() || !status_.ok()) return status_.ok();
-    auto fetched = view_.MultiGet(chunk_);
+    auto fetched = view_.MultiGet(chunk_, decoded_);
     chunk_.clear();
     if (!fetched.ok()) {
       status_ = fetched.status();
@@ -128,6 +139,7 @@ class PageCollector {
   std::vector<std::string> page_ids_;
   std::vector<model::Entity> page_;
   Status status_;
+  const std::vector<std::string> decoded_;
 };
 
 // The attribute whose index narrows the candidates for Source::kAttributeScan.

@@ -27,7 +27,7 @@ class RocksReadView final : public ReadView {
   }
 
   Result<std::vector<std::optional<model::Entity>>> MultiGet(
-      std::span<const std::string> ids) override {
+      std::span<const std::string> ids, std::span<const std::string> only) override {
     PinSnapshot();
     std::vector<std::string> key_storage;
     key_storage.reserve(ids.size());
@@ -42,7 +42,8 @@ class RocksReadView final : public ReadView {
       if (statuses[i].IsNotFound()) continue;
       CIVITAS_RETURN_IF_ERROR(FromRocks(statuses[i], "read entity"));
       CIVITAS_ASSIGN_OR_RETURN(
-          auto entity, model::DecodeEntity(std::string_view(values[i].data(), values[i].size())));
+          auto entity,
+          model::DecodeEntity(std::string_view(values[i].data(), values[i].size()), only));
       out[i] = std::move(entity);
     }
     return out;

@@ -127,6 +127,24 @@ TEST_F(QueryTest, AttrsSelectsAndProjects) {
   }
   EXPECT_EQ(QueryIds("type=Bus&attrs=brand,speed"),
             Expected([](int i) { return i % 3 == 1; }));
+  // The projection is read from the store without the other attributes' values: a filter on
+  // one of them still sees it, and kept values (objects, sub-attributes) come back whole.
+  auto filtered = Query("attrs=brand&q=speed%3E100&limit=1000");
+  EXPECT_EQ(Ids(filtered), Expected([](int i) { return HasBrand(i) && i * 10 > 100; }));
+  for (const auto &e : filtered) {
+    EXPECT_EQ(e.at("brand").at("value"), json::value(Brand(std::stoi(
+                                             std::string(e.at("id").as_string()).substr(20)))))
+        << e;
+    EXPECT_FALSE(e.as_object().contains("speed")) << e;
+  }
+  for (const auto &e : Query("attrs=spec,engine&limit=1000")) {
+    const int i = std::stoi(std::string(e.at("id").as_string()).substr(20));
+    EXPECT_EQ(e.at("spec").at("value"),
+              json::value(json::object{{"color", i % 2 == 1 ? "red" : "blue"}, {"doors", 2 + i % 3}}))
+        << e;
+    EXPECT_EQ(e.at("engine").at("temp").at("value"), Prop(i).at("value")) << e;
+    EXPECT_FALSE(e.as_object().contains("owner")) << e;
+  }
 }
 
 struct QCase {

@@ -37,6 +37,10 @@ struct EntityQuery {
   size_t offset = 0;
   size_t limit = 20;
   bool count = false;
+  // When not empty: the attributes the caller reads from the page's entities. They are read
+  // with just these and those the filters need (all of them with q), the others' values not
+  // decoded.
+  std::vector<std::string> project;
 };
 
 struct QueryPage {

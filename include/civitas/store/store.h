@@ -79,9 +79,10 @@ class ReadView {
  public:
   virtual ~ReadView() = default;
   virtual Result<model::Entity> Get(std::string_view id) = 0;
-  // Entities for the ids, in the same order; nullopt for ids that do not exist.
+  // Entities for the ids, in the same order; nullopt for ids that do not exist. `only`, when not
+  // empty, keeps just those attributes (model::DecodeEntity).
   virtual Result<std::vector<std::optional<model::Entity>>> MultiGet(
-      std::span<const std::string> ids) = 0;
+      std::span<const std::string> ids, std::span<const std::string> only) = 0;
 
   using IdVisitor = std::function<bool(std::string_view id)>;
   // Ids of all entities, starting at the first id >= `from`.
