@@ -1,7 +1,7 @@
 // The NGSI-LD batch upsert path before the store: a body shaped like the peer kit's
 // ngsild.ndjson lines (500 AirQualityObserved entities, a location and three observed numbers
 // each) parsed into a DOM, and parsed + turned into model::Entity values (ParseEntity). Items
-// are attribute values. Linked with jemalloc, as the server is.
+// are attribute values. Linked with jemalloc where the server is (not in sanitizer builds).
 //
 //   build/<preset>/bench/entity_parse_bench
 #include <benchmark/benchmark.h>

@@ -99,6 +99,19 @@ TEST_F(EntityJsonTest, RejectsInvalidEntitiesWithPreciseMessages) {
   }
 }
 
+// "scope" is an entity member only: inside an attribute it names a sub-attribute, which renders
+// and reads back as one.
+TEST_F(EntityJsonTest, ScopeNamesASubAttribute) {
+  auto e = Parse(R"({"id":"urn:x:1","type":"T",
+    "a":{"type":"Property","value":1,"scope":{"type":"Property","value":"s"}}})");
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  auto again = ParseEntity(RenderEntity(*e, *core_, {}), *core_);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  ASSERT_EQ(again->attributes.size(), 1u);
+  ASSERT_EQ(again->attributes[0].sub_attributes.size(), 1u);
+  EXPECT_EQ(again->attributes[0].sub_attributes[0].value, json::value("s"));
+}
+
 TEST_F(EntityJsonTest, RendersEachRepresentation) {
   auto e = Parse(R"({"id":"urn:x:1","type":"T","a":{"type":"Property","value":5},
                      "b":{"type":"Property","value":6,"unitCode":"CEL"},

@@ -37,28 +37,36 @@ bool IsKeyword(std::string_view key) {
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
-// Core IRIs of the members an entity reads itself, and those an attribute adds. A name that
-// expands to one ("ngsi-ld:observedAt") would render as that member and read back as it.
-constexpr std::array<std::string_view, 7> kEntityMemberIris = {
-    "createdAt", "modifiedAt", "deletedAt", "observedAt", "unitCode", "datasetId", "scope"};
-constexpr std::array<std::string_view, 9> kAttributeMemberIris = {
+constexpr std::string_view kCorePrefix = "https://uri.etsi.org/ngsi-ld/";
+
+// Core terms whose IRI no attribute may take: a name that expands to one
+// ("ngsi-ld:observedAt") would render as that term, which is read back as the member.
+// Reserved at both levels (ValidateAttributeName refuses the terms themselves):
+constexpr std::array<std::string_view, 6> kReservedTerms = {
+    "createdAt", "modifiedAt", "deletedAt", "observedAt", "unitCode", "datasetId"};
+// The entity's own member besides those:
+constexpr std::array<std::string_view, 1> kEntityTerms = {"scope"};
+// An attribute's own members besides those (its payload and instance members):
+constexpr std::array<std::string_view, 9> kAttributeTerms = {
     "hasValue", "hasObject", "hasLanguageMap", "hasValueList", "hasObjectList",
     "hasVocab", "hasJSON",   "instanceId",     "lang"};
 
 template <size_t N>
 bool IsCoreIriIn(std::string_view iri, const std::array<std::string_view, N>& terms) {
-  constexpr std::string_view kCorePrefix = "https://uri.etsi.org/ngsi-ld/";
   if (!iri.starts_with(kCorePrefix)) return false;
   iri.remove_prefix(kCorePrefix.size());
   return std::find(terms.begin(), terms.end(), iri) != terms.end();
 }
 
-// An expanded attribute name must not be a JSON-LD keyword nor a reserved core member.
+// An expanded attribute name (of an entity, or of an attribute: `sub_attribute`) must be
+// neither a JSON-LD keyword nor the IRI of a member read at its level.
 Status ValidateExpandedName(std::string_view name, bool sub_attribute) {
-  if (name.starts_with('@') || IsCoreIriIn(name, kEntityMemberIris) ||
-      (sub_attribute && IsCoreIriIn(name, kAttributeMemberIris))) {
+  const bool member = IsCoreIriIn(name, kReservedTerms) ||
+                      (sub_attribute ? IsCoreIriIn(name, kAttributeTerms)
+                                     : IsCoreIriIn(name, kEntityTerms));
+  if (name.starts_with('@') || member) {
     return BadRequestData("attribute name " + Quoted(name) +
-                          " is reserved by NGSI-LD (a term of the core context)");
+                          " is reserved by NGSI-LD (a member of the core context)");
   }
   return Status::Ok();
 }
@@ -69,7 +77,6 @@ Status AttributeError(std::string_view name, std::string_view what) {
 
 // The attribute kind from an explicit "type" member, which may be the core term or its IRI.
 std::optional<AttributeKind> KindFromTypeMember(std::string_view type) {
-  constexpr std::string_view kCorePrefix = "https://uri.etsi.org/ngsi-ld/";
   if (type.starts_with(kCorePrefix)) type.remove_prefix(kCorePrefix.size());
   if (type.starts_with("ngsi-ld:")) type.remove_prefix(8);
   return AttributeKindFromName(type);

@@ -228,12 +228,11 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
   db_options.max_total_wal_size = 256u << 20;
-  // RocksDB's defaults suit stores of terabytes: a 4 MB preallocated MANIFEST and every info LOG
-  // since the first open (one more per restart) were most of a small city's data dir.
-  db_options.manifest_preallocation_size = 64u << 10;
+  // RocksDB's defaults suit stores of terabytes: every info LOG since the first open (one more
+  // per restart) and preallocated files (a 4 MB MANIFEST; the live WAL, 1.1 write buffers or
+  // ~18 MB until it rolls over) were most of a small city's data dir. Without fallocate, files
+  // (SSTs too) allocate as they grow, and the data dir measures the data.
   db_options.keep_log_file_num = 4;
-  // Nor preallocate the live WAL (1.1 write buffers, ~18 MB, held until the WAL rolls over): on
-  // ext4/xfs appends allocate as they go, and the data dir then measures the data.
   db_options.allow_fallocate = false;
 
   rocksdb::BlockBasedTableOptions table;

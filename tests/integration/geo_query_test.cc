@@ -63,7 +63,8 @@ protected:
         points_.push_back(p);
         batch.push_back(json::object{{"id", p.id},
                                      {"type", "Sensor"},
-                                     {"location", Geo(Point(p.lon, p.lat))}});
+                                     {"location", Geo(Point(p.lon, p.lat))},
+                                     {"pm25", Prop(k * 7 + j)}});
       }
     }
     auto area = [](const char *id, double x0, double y0, double x1, double y1) {
@@ -189,6 +190,30 @@ TEST_F(GeoQueryTest, RelationsBetweenPolygons) {
             ids({"B", "D"}));
   EXPECT_EQ(GeoIds("Area", "equals", "Polygon", Box(0, 0, 2, 2)), ids({"A"}));
   EXPECT_EQ(GeoIds("Area", "intersects", "Point", "[10.5,10.5]"), ids({"C"}));
+}
+
+// Entities are read with only the attributes a query renders, plus those it filters on: the
+// geoproperty of a geo-query and the geometry of a GeoJSON response, though `attrs` leaves
+// them out.
+TEST_F(GeoQueryTest, AttrsKeepWhatTheGeoQueryAndGeoJsonNeed) {
+  auto near = Query("type=Sensor&limit=1000&attrs=pm25&georel=" +
+                    Encode("near;maxDistance==1234") + "&geometry=Point&coordinates=" +
+                    Encode("[2.121,41.371]"));
+  EXPECT_EQ(Ids(near), SensorsByDistance(2.121, 41.371, 1234, true));
+  for (const auto &e : near) {
+    EXPECT_TRUE(e.as_object().contains("pm25")) << e;
+    EXPECT_FALSE(e.as_object().contains("location")) << e;
+  }
+  auto r = http().Get(std::string(kApi) + "/entities?type=Sensor&attrs=pm25&limit=1000",
+                      {{"Accept", "application/geo+json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value body = r.Json();
+  const auto &features = body.at("features").as_array();
+  EXPECT_EQ(features.size(), points_.size());
+  for (const auto &f : features) {
+    EXPECT_EQ(f.at("geometry").at("type").as_string(), "Point") << f;
+    EXPECT_TRUE(f.at("properties").as_object().contains("pm25")) << f;
+  }
 }
 
 TEST_F(GeoQueryTest, GeoJsonFeatureCollection) {

@@ -13,8 +13,8 @@ namespace civitas::model {
 // kept exactly (doubles by their bits). Encode never fails. Decode also reads the JSON records
 // written before the binary one, and returns kInternal when the bytes are neither (storage
 // corruption). `only`, when not empty, keeps just the attributes of those (expanded) names: the
-// others' values are not decoded (a reader that renders a few attributes of many entities).
-// Thread-safe.
+// others' values are read past undecoded, so damage inside them goes unnoticed (a reader that
+// renders a few attributes of many entities). Thread-safe.
 std::string EncodeEntity(const Entity& entity);
 Result<Entity> DecodeEntity(std::string_view record, std::span<const std::string> only = {});
 
