@@ -90,6 +90,8 @@ TEST_F(EntityJsonTest, RejectsInvalidEntitiesWithPreciseMessages) {
            {R"({"id":"urn:x:1","type":"T","a":{"value":1,"ngsi-ld:observedAt":"2024-05-01T10:00:00Z"}})",
             "reserved by NGSI-LD"},
            {R"({"id":"urn:x:1","type":"T","a":{"value":1,"ngsi-ld:hasValue":2}})", "reserved by NGSI-LD"},
+           {R"({"id":"urn:x:1","type":"T","a":{"value":1,"location":{"type":"Point","coordinates":[1,2]},"ngsi-ld:location":{"type":"Point","coordinates":[1,2]}}})",
+            "given twice"},
        }) {
     auto e = Parse(c.body);
     ASSERT_FALSE(e.ok()) << c.body;

@@ -179,6 +179,14 @@ Status ParseSubAttributes(const json::object& obj, const Context& context, int d
   }
   std::sort(attr.sub_attributes.begin(), attr.sub_attributes.end(),
             [](const Attribute& a, const Attribute& b) { return a.name < b.name; });
+  // Two members naming one sub-attribute ("location" and "ngsi-ld:location") would render as
+  // one key twice.
+  const auto twice = std::adjacent_find(
+      attr.sub_attributes.begin(), attr.sub_attributes.end(),
+      [](const Attribute& a, const Attribute& b) { return a.name == b.name; });
+  if (twice != attr.sub_attributes.end()) {
+    return AttributeError(attr.name, "sub-attribute " + Quoted(twice->name) + " is given twice");
+  }
   return Status::Ok();
 }
 
