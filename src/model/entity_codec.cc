@@ -186,12 +186,17 @@ class RecordReader {
     in_.remove_prefix(n);
     return true;
   }
-  bool ReadName(std::string& out) {
+  // The next name becomes previous_name_ (the base of the one after it).
+  bool NextName() {
     uint64_t shared = 0;
     std::string_view rest;
     if (!ReadVarint(shared) || shared > previous_name_.size() || !ReadString(rest)) return false;
     previous_name_.resize(shared);
     previous_name_.append(rest);
+    return true;
+  }
+  bool ReadName(std::string& out) {
+    if (!NextName()) return false;
     out = previous_name_;
     return true;
   }
@@ -247,29 +252,28 @@ class RecordReader {
     return false;
   }
 
-  // `only`, when not empty: the top-level attributes kept; the others are read past (with
-  // their sub-attributes) without decoding their values, and left out.
-  bool ReadAttributes(std::vector<Attribute>& out, int depth, std::span<const std::string> only,
-                      bool skip = false) {
+  // `only`, when not empty: the top-level attributes kept; the others are stepped over.
+  bool ReadAttributes(std::vector<Attribute>& out, int depth, std::span<const std::string> only) {
     uint64_t count = 0;
     if (depth >= kMaxDepth || !ReadCount(count, kMinAttributeBytes)) return false;
     out.reserve(std::min<uint64_t>(count, kTypicalAttributes));
     for (uint64_t i = 0; i < count; ++i) {
+      if (!NextName()) return false;
+      if (!only.empty() && std::find(only.begin(), only.end(), previous_name_) == only.end()) {
+        if (!SkipAttributeAfterName(depth)) return false;
+        continue;
+      }
       Attribute& a = out.emplace_back();
-      if (!ReadName(a.name)) return false;
-      const bool skip_this =
-          skip || (depth == 0 && !only.empty() &&
-                   std::find(only.begin(), only.end(), a.name) == only.end());
-      if (!ReadAttributeAfterName(a, depth, skip_this)) return false;
-      if (skip_this) out.pop_back();
+      a.name = previous_name_;
+      if (!ReadAttributeAfterName(a, depth)) return false;
     }
     return true;
   }
 
  private:
-  bool ReadAttributeAfterName(Attribute& a, int depth, bool skip) {
+  bool ReadAttributeAfterName(Attribute& a, int depth) {
     uint8_t header = 0;
-    if (!ReadByte(header) || !ReadValue(a.value, !skip)) return false;
+    if (!ReadByte(header) || !ReadValue(a.value, /*decode=*/true)) return false;
     a.kind = static_cast<AttributeKind>(header & kKindMask);
     std::string_view s;
     if (header & kHasDatasetId) {
@@ -283,7 +287,27 @@ class RecordReader {
     }
     if ((header & kHasCreatedAt) && !ReadTime(a.created_at)) return false;
     if ((header & kHasModifiedAt) && !ReadTime(a.modified_at)) return false;
-    return ReadAttributes(a.sub_attributes, depth + 1, {}, skip);
+    return ReadAttributes(a.sub_attributes, depth + 1, {});
+  }
+
+  // Reads past an attribute and its sub-attributes, keeping nothing and parsing no JSON text.
+  bool SkipAttributeAfterName(int depth) {
+    uint8_t header = 0;
+    json::value scalar;  // set for scalar tags only
+    if (!ReadByte(header) || !ReadValue(scalar, /*decode=*/false)) return false;
+    std::string_view s;
+    std::optional<Timestamp> t;
+    if ((header & kHasDatasetId) && !ReadString(s)) return false;
+    if ((header & kHasObservedAt) && !ReadTime(t)) return false;
+    if ((header & kHasUnitCode) && !ReadString(s)) return false;
+    if ((header & kHasCreatedAt) && !ReadTime(t)) return false;
+    if ((header & kHasModifiedAt) && !ReadTime(t)) return false;
+    uint64_t count = 0;
+    if (depth + 1 >= kMaxDepth || !ReadCount(count, kMinAttributeBytes)) return false;
+    for (uint64_t i = 0; i < count; ++i) {
+      if (!NextName() || !SkipAttributeAfterName(depth + 1)) return false;
+    }
+    return true;
   }
 
   std::string_view in_;
