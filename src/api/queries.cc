@@ -215,12 +215,14 @@ Reply RunAndRender(Broker::Impl& broker, RequestScope& scope, Result<query::Enti
   if (auto s = broker.CheckTenant(scope); !s.ok()) return ErrorReply(scope, s);
   auto options = RenderOptionsOf(scope);
   if (options.attrs.empty()) options.attrs.insert(query->attrs.begin(), query->attrs.end());
-  const std::string* geoproperty = scope.Param("geometryProperty");
-  const std::string geo =
-      geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
+  std::string geo;  // the GeoJSON features' geometry property
+  if (scope.media == ResponseMedia::kGeoJson) {
+    const std::string* geoproperty = scope.Param("geometryProperty");
+    geo = geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
+  }
   if (!options.attrs.empty()) {
     query->project.assign(options.attrs.begin(), options.attrs.end());
-    if (scope.media == ResponseMedia::kGeoJson) query->project.push_back(geo);
+    if (!geo.empty()) query->project.push_back(geo);
   }
   auto page = query::RunEntityQuery(*broker.store.Read(scope.tenant), *query);
   if (!page.ok()) return ErrorReply(scope, page.status());
