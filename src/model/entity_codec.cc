@@ -153,6 +153,11 @@ class RecordWriter {
   std::string json_text_;
 };
 
+// Whether a projection (`only`; empty keeps all) keeps the attribute `name`.
+bool Keeps(std::span<const std::string> only, std::string_view name) {
+  return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+}
+
 // Every Read* returns false on bytes a RecordWriter cannot have written.
 class RecordReader {
  public:
@@ -259,7 +264,7 @@ class RecordReader {
     out.reserve(std::min<uint64_t>(count, kTypicalAttributes));
     for (uint64_t i = 0; i < count; ++i) {
       if (!NextName()) return false;
-      if (!only.empty() && std::find(only.begin(), only.end(), previous_name_) == only.end()) {
+      if (!Keeps(only, previous_name_)) {
         if (!SkipAttributeAfterName(depth)) return false;
         continue;
       }
@@ -340,11 +345,7 @@ std::string EncodeEntity(const Entity& e) {
 Result<Entity> DecodeEntity(std::string_view record, std::span<const std::string> only) {
   if (!record.empty() && record.front() == '{') {
     CIVITAS_ASSIGN_OR_RETURN(Entity e, internal::DecodeJsonEntityRecord(record));
-    if (!only.empty()) {
-      std::erase_if(e.attributes, [&](const Attribute& a) {
-        return std::find(only.begin(), only.end(), a.name) == only.end();
-      });
-    }
+    std::erase_if(e.attributes, [&](const Attribute& a) { return !Keeps(only, a.name); });
     return e;
   }
   auto corrupt = [] { return Internal("stored entity record is corrupt"); };
