@@ -198,7 +198,8 @@ Result<bool> TemporalRenderer::RenderAggregated(std::string_view id,
     CIVITAS_RETURN_IF_ERROR(reader_.Samples(
         id, series, from, to,
         [&](const store::Sample& s) {
-          first = s.timestamp_us;
+          first = p.time_property == store::TimeProperty::kModifiedAt ? s.modified_at_us
+                                                                      : s.timestamp_us;
           return false;
         },
         p.time_property));
@@ -246,7 +247,9 @@ Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
   // kept in `values`, sample i's at [ends[i-1], ends[i]).
   const size_t cap = std::max<size_t>(1, p.max_instances);
   const size_t keep = p.last_n > 0 ? std::min(p.last_n, cap) : cap;
-  std::vector<int64_t> times;
+  // Each instance's queried time and the time it is kept at (its identity).
+  const bool by_modified = p.time_property == store::TimeProperty::kModifiedAt;
+  std::vector<int64_t> times, observed;
   std::vector<size_t> ends;
   std::string values;
   bool cut = false;  // more instances than `keep` in range
@@ -255,7 +258,8 @@ Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
       cut = true;
       return false;
     }
-    times.push_back(s.timestamp_us);
+    times.push_back(by_modified ? s.modified_at_us : s.timestamp_us);
+    if (by_modified) observed.push_back(s.timestamp_us);
     AppendSample(values, s);
     ends.push_back(values.size());
     return true;
@@ -302,13 +306,19 @@ Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
   for (size_t i = 0; i < n; ++i) {
     if (i > 0) out.push_back(',');
     const int64_t t = times[at(i)];
+    const int64_t observed_at = by_modified ? observed[at(i)] : t;
     out.push_back('{');
     model::AppendJsonStringMember(out, "type", kind);
     model::AppendJsonKey(out, ValueMember(series.kind));
     out.append(value(at(i)));
     model::AppendJsonKey(out, p.time_member);
     AppendTimestamp(out, t);
-    model::AppendJsonStringMember(out, "instanceId", InstanceIdOf(t));
+    // An instance without observedAt is kept at its modifiedAt.
+    if (observed_at != t) {
+      model::AppendJsonKey(out, "observedAt");
+      AppendTimestamp(out, observed_at);
+    }
+    model::AppendJsonStringMember(out, "instanceId", InstanceIdOf(observed_at));
     if (!series.dataset_id.empty())
       model::AppendJsonStringMember(out, "datasetId", series.dataset_id);
     if (!series.unit_code.empty()) model::AppendJsonStringMember(out, "unitCode", series.unit_code);

@@ -31,9 +31,8 @@ struct TemporalParams {
   std::vector<std::string> methods;  // aggrMethods, validated
   int64_t period_us = 0;             // aggrPeriodDuration; 0: one period over the range
   store::TimeProperty time_property = store::TimeProperty::kObservedAt;
-  // The instance member that carries the time: observedAt, modifiedAt or createdAt (the
-  // modifiedAt timeline records each instance when it was written, which is when it was
-  // created; instance PATCHes do not move it).
+  // The instance member that carries the time: observedAt, modifiedAt or createdAt (history
+  // keeps one time of writing per instance, its last: createdAt reads modifiedAt).
   std::string_view time_member = "observedAt";
   size_t max_instances = 10000;  // per attribute (BrokerOptions::max_temporal_instances)
 };

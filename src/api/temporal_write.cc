@@ -30,12 +30,9 @@ Result<std::vector<store::TemporalInstance>> ParseInstances(const json::object& 
     auto add = [&](const json::value& item) -> Status {
       CIVITAS_ASSIGN_OR_RETURN(auto attrs, model::ParseAttribute(name, item, *scope.context));
       for (auto& a : attrs) {
-        if (!a.observed_at) a.modified_at = now;
+        a.modified_at = now;  // a system time: whatever the client sent is ignored
         auto instance = store::TemporalInstanceOf(a);
         if (!instance) return Internal("instance without a time");
-        // The modifiedAt timeline records entity writes only: instances sent together would
-        // all share one modifiedAt and replace each other there.
-        instance->modified_at_us.reset();
         out.push_back(std::move(*instance));
       }
       return Status::Ok();
@@ -233,6 +230,7 @@ Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string
   };
   std::optional<int64_t> t = InstanceTime(instance_id);
   if (!t) return ErrorReply(scope, not_found());
+  const Timestamp now = clock.Now();
   auto status = store.Mutate(scope.tenant, {&id, 1}, [&](store::Mutation& m) -> Status {
     auto reader = store.ReadTemporal(scope.tenant);
     CIVITAS_ASSIGN_OR_RETURN(auto existing, reader->Entity(id));
@@ -269,7 +267,7 @@ Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string
     if (attrs.size() != 1) return BadRequestData("the body must hold one attribute instance");
     auto instance = store::TemporalInstanceOf(attrs.front());
     if (!instance) return Internal("instance without a time");
-    instance->modified_at_us.reset();
+    instance->modified_at_us = now.time_since_epoch().count();
     if (instance->timestamp_us != *t) m.DeleteHistoryInstance(id, name, dataset, *t);
     m.AddHistory(id, {}, {std::move(*instance)});
     return Status::Ok();

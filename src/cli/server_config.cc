@@ -42,7 +42,7 @@ Result<LoadedServerConfig> LoadServerConfig(const std::string& path,
     loaded.retention.push_back({.type = rule.type == "*" ? "" : context->ExpandTerm(rule.type),
                                 .raw = rule.raw,
                                 .hourly = rule.hourly,
-                                .modified_at_timeline = rule.modified_at});
+                                .keep_modified_at = rule.modified_at});
   }
   return loaded;
 }

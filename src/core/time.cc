@@ -1,5 +1,7 @@
 #include "civitas/core/time.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 
 namespace civitas {
@@ -34,9 +36,21 @@ Status Invalid(std::string_view text) {
 class SystemClock final : public Clock {
  public:
   Timestamp Now() const override {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(
-        std::chrono::system_clock::now());
+    const int64_t wall =
+        std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now())
+            .time_since_epoch()
+            .count() *
+        1000;
+    int64_t last = last_us_.load(std::memory_order_relaxed);
+    int64_t next;
+    do {
+      next = std::max(wall, last + 1);
+    } while (!last_us_.compare_exchange_weak(last, next, std::memory_order_relaxed));
+    return Timestamp(std::chrono::microseconds(next));
   }
+
+ private:
+  mutable std::atomic<int64_t> last_us_{0};
 };
 
 }  // namespace

@@ -61,11 +61,11 @@ bool RetentionIndex::KeepsModifiedAt(std::span<const std::string> types) const {
   for (const auto& type : types) {
     auto it = rule_by_type_.find(type);
     if (it == rule_by_type_.end()) continue;
-    if (rules_[static_cast<size_t>(it->second)].modified_at_timeline) return true;
+    if (rules_[static_cast<size_t>(it->second)].keep_modified_at) return true;
     own_rule = true;
   }
   if (own_rule) return false;
-  return default_rule_ < 0 || rules_[static_cast<size_t>(default_rule_)].modified_at_timeline;
+  return default_rule_ < 0 || rules_[static_cast<size_t>(default_rule_)].keep_modified_at;
 }
 
 Status ValidateRetentionRules(std::span<const RetentionRule> rules) {
@@ -115,9 +115,7 @@ class RetentionFilter final : public rocksdb::CompactionFilter {
                     std::string* /*skip_until*/) const override {
     if (value_type != ValueType::kValue) return Decision::kKeep;
     const ParsedKey parsed = Parse(key.ToStringView());
-    const bool chunk =
-        parsed.tag == tk::kObservedTimeline.chunk || parsed.tag == tk::kModifiedTimeline.chunk;
-    if (!chunk) return Decision::kKeep;
+    if (parsed.tag != tk::kChunkTag) return Decision::kKeep;
     const RetentionRule* rule = index_.RuleFor(parsed.entity_prefix);
     if (rule == nullptr) return Decision::kKeep;
     const int64_t hour = tk::HourOf(parsed.time_us);

@@ -39,8 +39,8 @@ class RetentionIndex {
   // When several of its types have rules, the longest-keeping one applies.
   const RetentionRule* RuleFor(std::string_view entity_prefix) const;
 
-  // Whether entity writes of an entity of these (expanded) types record the modifiedAt
-  // timeline: yes unless every rule applying to it says no.
+  // Whether history records the modifiedAt of the instances of an entity of these (expanded)
+  // types: yes unless every rule applying to it says no.
   bool KeepsModifiedAt(std::span<const std::string> types) const;
 
  private:

@@ -245,14 +245,14 @@ TEST(RetentionIndexTest, LongestRuleOfTheEntityTypes) {
 
 TEST(RetentionIndexTest, ModifiedAtTimelineUnlessEveryApplyingRuleTurnsItOff) {
   const std::vector<std::string> a = {"a"}, ab = {"a", "b"}, c = {"c"}, none;
-  RetentionIndex with_default({{.type = "a", .raw = hours(1), .modified_at_timeline = false},
+  RetentionIndex with_default({{.type = "a", .raw = hours(1), .keep_modified_at = false},
                                {.type = "b", .raw = hours(1)},
-                               {.type = "", .raw = hours(1), .modified_at_timeline = false}});
+                               {.type = "", .raw = hours(1), .keep_modified_at = false}});
   EXPECT_FALSE(with_default.KeepsModifiedAt(a));
   EXPECT_TRUE(with_default.KeepsModifiedAt(ab));  // b keeps it
   EXPECT_FALSE(with_default.KeepsModifiedAt(c));  // the default rule applies
   EXPECT_FALSE(with_default.KeepsModifiedAt(none));
-  RetentionIndex without_default({{.type = "a", .raw = hours(1), .modified_at_timeline = false}});
+  RetentionIndex without_default({{.type = "a", .raw = hours(1), .keep_modified_at = false}});
   EXPECT_FALSE(without_default.KeepsModifiedAt(a));
   EXPECT_TRUE(without_default.KeepsModifiedAt(c));
   EXPECT_TRUE(RetentionIndex({}).KeepsModifiedAt(a));

@@ -344,10 +344,7 @@ Status RocksStore::ReplayHeadLog() {
             HeadUpdate update;
             update.key = std::string(key);
             const std::string prefix(key.substr(0, key.size() - 1));
-            const char chunk_tag =
-                temporal_keys::TimelineOf(temporal_keys::TimelineOfHeadKey(key)).chunk;
-            CIVITAS_ASSIGN_OR_RETURN(update.state,
-                                     LoadChunkState(*db_, temporal_, prefix, chunk_tag));
+            CIVITAS_ASSIGN_OR_RETURN(update.state, LoadChunkState(*db_, temporal_, prefix));
             const int64_t hour = temporal_keys::HourOf(t);
             if (update.state.hour != hour) update.state = HeadState{};
             update.state.hour = hour;
@@ -445,13 +442,15 @@ Status RocksStore::Compact() {
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion() {
-  constexpr std::string_view kVersion = "4";
+  constexpr std::string_view kVersion = "5";
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {
     if (version == kVersion) return Status::Ok();
     return IoError("the data dir uses store format " + version + "; this civitas reads format " +
-                   std::string(kVersion));
+                   std::string(kVersion) +
+                   ": export it with the civitas that wrote it (civitas export) and import the "
+                   "export here, or start with an empty --data-dir");
   }
   if (!s.IsNotFound()) return FromRocks(s, "read store format version");
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), entities_));

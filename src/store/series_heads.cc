@@ -1,7 +1,6 @@
 #include "src/store/series_heads.h"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cstring>
 
@@ -135,13 +134,6 @@ std::vector<std::string> SeriesHeads::KeysToFold(Clock::time_point held_before,
 
 namespace {
 
-void AppendU32(std::string& out, uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
-bool TakeU32(std::string_view& in, uint32_t& v) {
-  if (in.size() < 4) return false;
-  std::memcpy(&v, in.data(), 4);
-  in.remove_prefix(4);
-  return true;
-}
 bool TakeBytes(std::string_view& in, uint64_t n, std::string_view& out) {
   if (in.size() < n) return false;
   out = in.substr(0, n);
@@ -149,42 +141,37 @@ bool TakeBytes(std::string_view& in, uint64_t n, std::string_view& out) {
   return true;
 }
 
-// Records start with one of these u32 markers, which no record of the first format (key sizes
-// spelled out, no shared prefixes) starts with: it would be the size of a 4 GiB key.
-constexpr uint32_t kPrefixedRecord = 0xffffffff;  // second format, 2026-12-03
-constexpr uint32_t kVarintRecord = 0xfffffffe;    // third format, 2026-12-06
+// Records of store format 5 start with this u32 (LE): formats before it (refused at open) had
+// other markers or none.
+constexpr uint32_t kRecordMarker = 0xfffffffd;
+// The sample's kind byte has this bit set when a modifiedAt follows.
+constexpr uint8_t kModifiedAtBit = 0x80;
 
-enum class HeadLogFormat { kFirst, kPrefixed, kVarint };
-
-// A size or count: u32 in the first two formats, varint in the third.
-bool TakeCount(std::string_view& in, HeadLogFormat format, uint64_t& v) {
-  if (format == HeadLogFormat::kVarint) return GetVarint64(in, v);
-  uint32_t u = 0;
-  if (!TakeU32(in, u)) return false;
-  v = u;
-  return true;
+int64_t Plus(int64_t t, int64_t d) {
+  return static_cast<int64_t>(static_cast<uint64_t>(t) + static_cast<uint64_t>(d));
 }
-
-// Per timeline (the head key's last byte, 'P' or 'p'), the previous sample's time: a batch's
-// samples of one timeline mostly share one time (its observedAt, or the write's modifiedAt), so
-// each is a one-byte varint of its difference.
-using PreviousTimes = std::array<int64_t, 256>;
+int64_t Minus(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
 
 }  // namespace
 
-// kVarintRecord (u32 LE), then per head with appends: varint bytes its key shares with the
-// previous head key, varint size of the rest, the rest, varint sample count; per sample:
-// varint zigzag(t - the previous t of the key's timeline), u8 kind, then the f64 (LE) or varint
-// text size and the text. A batch's heads come by entity, and one entity's keys share its
-// ~40-byte prefix and often the attribute IRI: spelling each key out was a third of the log's
-// bytes, and fixed-width sizes and times another third.
+// kRecordMarker, then per head with appends: varint bytes its key shares with the previous head
+// key, varint size of the rest, the rest, varint sample count; per sample: varint zigzag(t - the
+// previous sample's t in the record, 0 before the first), u8 kind (| 0x80 when a modifiedAt
+// follows), varint zigzag(modifiedAt - the previous modifiedAt in the record, 0 before the
+// first) if so, then the f64 (LE) or varint text size and the
+// text. A batch's heads come by entity, and one entity's keys share its ~40-byte prefix and often
+// the attribute IRI: spelling each key out was a third of the log's bytes, and fixed-width sizes
+// and times another third. A batch's samples mostly share one time and one modifiedAt, so each
+// costs a byte.
 std::string EncodeHeadLogRecord(const std::vector<HeadUpdate>& updates) {
   std::string out;
   std::string_view previous;
-  PreviousTimes previous_t{};
+  int64_t last_t = 0, last_modified = 0;
   for (const auto& update : updates) {
     if (update.appended.empty()) continue;
-    if (out.empty()) AppendU32(out, kVarintRecord);
+    if (out.empty()) out.append(reinterpret_cast<const char*>(&kRecordMarker), 4);
     const std::string_view key = update.key;
     const size_t most = std::min(key.size(), previous.size());
     size_t shared = 0;
@@ -194,12 +181,16 @@ std::string EncodeHeadLogRecord(const std::vector<HeadUpdate>& updates) {
     PutVarint64(out, key.size() - shared);
     out.append(key.substr(shared));
     PutVarint64(out, update.appended.size());
-    int64_t& last_t = previous_t[static_cast<uint8_t>(key.back())];
     for (const auto& [t, value] : update.appended) {
-      PutVarint64(out, ZigZagEncode(static_cast<int64_t>(static_cast<uint64_t>(t) -
-                                                         static_cast<uint64_t>(last_t))));
+      PutVarint64(out, ZigZagEncode(Minus(t, last_t)));
       last_t = t;
-      out.push_back(static_cast<char>(value.kind));
+      const bool modified = value.modified_at_us != kNoModifiedAt;
+      out.push_back(
+          static_cast<char>(static_cast<uint8_t>(value.kind) | (modified ? kModifiedAtBit : 0)));
+      if (modified) {
+        PutVarint64(out, ZigZagEncode(Minus(value.modified_at_us, last_modified)));
+        last_modified = value.modified_at_us;
+      }
       if (value.kind == SampleKind::kNumber) {
         PutFixed64(out, std::bit_cast<uint64_t>(value.number));
       } else {
@@ -216,47 +207,42 @@ Status DecodeHeadLogRecord(
     const std::function<Status(std::string_view key, int64_t t, SampleValue value)>& on_sample) {
   const Status corrupt = Internal("corrupt temporal head-log record");
   uint32_t marker = 0;
-  if (in.size() >= 4) std::memcpy(&marker, in.data(), 4);
-  HeadLogFormat format = HeadLogFormat::kFirst;
-  if (marker == kVarintRecord) format = HeadLogFormat::kVarint;
-  if (marker == kPrefixedRecord) format = HeadLogFormat::kPrefixed;
-  if (format != HeadLogFormat::kFirst) in.remove_prefix(4);
+  if (in.size() < 4) return corrupt;
+  std::memcpy(&marker, in.data(), 4);
+  if (marker != kRecordMarker) return corrupt;
+  in.remove_prefix(4);
   std::string key;
-  PreviousTimes previous_t{};
+  int64_t last_t = 0, last_modified = 0;
   while (!in.empty()) {
     uint64_t shared = 0, rest_size = 0, count = 0;
     std::string_view rest, bytes;
-    if (format != HeadLogFormat::kFirst && !TakeCount(in, format, shared)) return corrupt;
-    if (shared > key.size() || !TakeCount(in, format, rest_size) ||
-        !TakeBytes(in, rest_size, rest) || !TakeCount(in, format, count)) {
+    if (!GetVarint64(in, shared) || shared > key.size() || !GetVarint64(in, rest_size) ||
+        !TakeBytes(in, rest_size, rest) || !GetVarint64(in, count)) {
       return corrupt;
     }
     key.resize(shared);
     key.append(rest);
     if (key.empty()) return corrupt;
-    int64_t& last_t = previous_t[static_cast<uint8_t>(key.back())];
     for (uint64_t i = 0; i < count; ++i) {
-      int64_t t = 0;
-      if (format == HeadLogFormat::kVarint) {
-        uint64_t z = 0;
-        if (!GetVarint64(in, z)) return corrupt;
-        t = static_cast<int64_t>(static_cast<uint64_t>(last_t) +
-                                 static_cast<uint64_t>(ZigZagDecode(z)));
-        last_t = t;
-      } else {
-        if (!TakeBytes(in, 8, bytes)) return corrupt;
-        std::memcpy(&t, bytes.data(), 8);
-      }
-      if (!TakeBytes(in, 1, bytes)) return corrupt;
+      uint64_t z = 0;
+      if (!GetVarint64(in, z) || !TakeBytes(in, 1, bytes)) return corrupt;
+      const int64_t t = Plus(last_t, ZigZagDecode(z));
+      last_t = t;
+      const auto kind = static_cast<uint8_t>(bytes[0]);
       SampleValue value;
-      value.kind = static_cast<SampleKind>(bytes[0]);
+      if ((kind & kModifiedAtBit) != 0) {
+        if (!GetVarint64(in, z)) return corrupt;
+        value.modified_at_us = Plus(last_modified, ZigZagDecode(z));
+        last_modified = value.modified_at_us;
+      }
+      value.kind = static_cast<SampleKind>(kind & ~kModifiedAtBit);
       if (value.kind == SampleKind::kNumber) {
         uint64_t bits = 0;
         if (!GetFixed64(in, bits)) return corrupt;
         value.number = std::bit_cast<double>(bits);
       } else if (value.kind == SampleKind::kText) {
         uint64_t size = 0;
-        if (!TakeCount(in, format, size) || !TakeBytes(in, size, bytes)) return corrupt;
+        if (!GetVarint64(in, size) || !TakeBytes(in, size, bytes)) return corrupt;
         value.text = std::string(bytes);
       } else {
         return corrupt;

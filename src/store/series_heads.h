@@ -27,14 +27,15 @@
 
 namespace civitas::store {
 
-// The value of one sample, owned.
+// The value of one sample, owned, and when it was written.
 struct SampleValue {
   SampleKind kind = SampleKind::kNumber;
   double number = 0;
   std::string text;
+  int64_t modified_at_us = kNoModifiedAt;
 };
 
-// What a write needs to know about one timeline of a series.
+// What a write needs to know about a series.
 struct HeadState {
   std::optional<int64_t> hour;  // the hour of the head's samples (or of the newest chunk)
   uint64_t count = 0;           // samples in the head
@@ -53,7 +54,7 @@ struct SeriesHead {
 
 // What one committed write changes in one head.
 struct HeadUpdate {
-  std::string key;  // the head key: series prefix + the timeline's head tag
+  std::string key;  // the head key: series prefix + the head tag
   HeadState state;
   bool folded = false;  // the head's samples before this write went into a chunk
   std::vector<std::pair<int64_t, SampleValue>> appended;
@@ -62,7 +63,7 @@ struct HeadUpdate {
   SeriesHead* head = nullptr;
 };
 
-// Every series' head, by head key (series prefix + the timeline's head tag). Thread-safe. A series'
+// Every series' head, by head key (series prefix + the head tag). Thread-safe. A series'
 // head is changed only under its entity's stripe lock, after the write that produced the change
 // committed; so a reader that copies a head and then reads the chunks misses nothing (a fold
 // commits its chunk before the head lets go of the samples).
@@ -115,8 +116,8 @@ class SeriesHeads {
 //   \xff head key          → u64 LE fold mark: records before it hold nothing of that head
 // (sequence numbers stay below 2^56, so marks sort after every record).
 std::string EncodeHeadLogRecord(const std::vector<HeadUpdate>& updates);
-// Calls `on_sample` for every sample of the record, in order (`key` lives only for the call);
-// reads records of all three formats (docs/formats/temporal-store.md). kInternal when corrupt.
+// Calls `on_sample` for every sample of the record, in order (`key` lives only for the call).
+// kInternal when corrupt.
 Status DecodeHeadLogRecord(
     std::string_view record,
     const std::function<Status(std::string_view key, int64_t t, SampleValue value)>& on_sample);

@@ -7,10 +7,9 @@
 //   E \0                                 → the entity's catalog: types and series
 //   S = E attr \0 datasetId \0           series prefix (attr is never empty)
 //   S 'C' be64(hour start)               → TimeSeriesChunk of the samples of that UTC hour
-//   S 'c'                                → the same for the modifiedAt timeline
 //
 // The newest hour of a series is its head (series_heads.h): in memory, durable in the
-// `temporal_log` column family, where S 'P' / S 'p' (the head key) name it.
+// `temporal_log` column family, where S 'P' (the head key) names it.
 //
 // be64(t) is the int64 µs timestamp with its sign bit flipped, big-endian, so keys sort in time
 // order across the epoch.
@@ -29,21 +28,9 @@ namespace civitas::store::temporal_keys {
 inline constexpr char kSep = '\0';
 inline constexpr int64_t kHourUs = 3'600'000'000;
 
-// The key tags of one timeline of a series.
-struct Timeline {
-  char chunk;
-  char head;  // ends the head key
-};
-inline constexpr Timeline kObservedTimeline{'C', 'P'};
-inline constexpr Timeline kModifiedTimeline{'c', 'p'};
-inline Timeline TimelineOf(TimeProperty property) {
-  return property == TimeProperty::kModifiedAt ? kModifiedTimeline : kObservedTimeline;
-}
-// The timeline a head key (series prefix + head tag) names.
-inline TimeProperty TimelineOfHeadKey(std::string_view head_key) {
-  return head_key.back() == kModifiedTimeline.head ? TimeProperty::kModifiedAt
-                                                   : TimeProperty::kObservedAt;
-}
+// The key tags of a series' chunks and head.
+inline constexpr char kChunkTag = 'C';
+inline constexpr char kHeadTag = 'P';  // ends the head key
 
 inline std::string EntityPrefix(std::string_view tenant, std::string_view id) {
   std::string k;

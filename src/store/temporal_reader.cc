@@ -1,6 +1,9 @@
 // Reads of the temporal history: entity catalogs, sample scans and aggregation over chunks and
 // heads (docs/formats/temporal-store.md).
 
+#include <algorithm>
+#include <tuple>
+
 #include "src/store/rocks_store.h"
 #include "src/store/temporal_keys.h"
 #include "src/store/temporal_writer.h"
@@ -56,16 +59,22 @@ class RocksTemporalReader final : public TemporalReader {
 
   Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us, int64_t to_us,
                  const SampleVisitor& visit, TimeProperty time_property) override {
-    const tk::Timeline tags = tk::TimelineOf(time_property);
     if (from_us >= to_us) return Status::Ok();
+    if (time_property == TimeProperty::kModifiedAt) {
+      CIVITAS_ASSIGN_OR_RETURN(const auto samples, ModifiedBetween(id, series, from_us, to_us));
+      for (const auto& [t, value] : samples) {
+        if (!visit(SampleOf(t, value))) break;
+      }
+      return Status::Ok();
+    }
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     // The head first: a fold that commits between the two reads leaves its samples in the
     // chunks, and the head copy's then also-folded samples are skipped as not newer.
-    const auto head = heads_.Samples(prefix + tags.head, from_us, to_us);
+    const auto head = heads_.Samples(prefix + tk::kHeadTag, from_us, to_us);
     bool more = true;
     int64_t chunks_end = INT64_MIN;
     CIVITAS_RETURN_IF_ERROR(ScanChunks(
-        prefix, tags, from_us, to_us,
+        prefix, from_us, to_us,
         [&](std::string_view chunk) -> Status {
           CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
           Sample sample;
@@ -90,19 +99,25 @@ class RocksTemporalReader final : public TemporalReader {
   Status SamplesNewestFirst(std::string_view id, const TemporalSeries& series, int64_t from_us,
                             int64_t to_us, const SampleVisitor& visit,
                             TimeProperty time_property) override {
-    const tk::Timeline tags = tk::TimelineOf(time_property);
     if (from_us >= to_us) return Status::Ok();
+    if (time_property == TimeProperty::kModifiedAt) {
+      CIVITAS_ASSIGN_OR_RETURN(const auto samples, ModifiedBetween(id, series, from_us, to_us));
+      for (auto sample = samples.rbegin(); sample != samples.rend(); ++sample) {
+        if (!visit(SampleOf(sample->first, sample->second))) break;
+      }
+      return Status::Ok();
+    }
     const std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
-    const auto head = heads_.Samples(prefix + tags.head, from_us, to_us);  // first: see Samples
+    const auto head = heads_.Samples(prefix + tk::kHeadTag, from_us, to_us);  // first: see Samples
     rocksdb::Iterator& it = ChunkIterator();
-    const std::string chunks = prefix + tags.chunk;
-    const std::string begin = tk::Tagged(prefix, tags.chunk, tk::HourOf(from_us));
+    const std::string chunks = prefix + tk::kChunkTag;
+    const std::string begin = tk::Tagged(prefix, tk::kChunkTag, tk::HourOf(from_us));
     auto in_range = [&] {
       return it.Valid() && it.key().starts_with(chunks) && it.key().compare(begin) >= 0;
     };
     // The newest chunk before to_us, then older ones. A head sample no later than the newest
     // chunk's last was folded into it after the head was copied.
-    it.SeekForPrev(tk::Tagged(prefix, tags.chunk, to_us));
+    it.SeekForPrev(tk::Tagged(prefix, tk::kChunkTag, to_us));
     int64_t chunks_end = INT64_MIN;
     if (in_range()) {
       CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary newest,
@@ -128,17 +143,28 @@ class RocksTemporalReader final : public TemporalReader {
   Status Aggregate(std::string_view id, const TemporalSeries& series, int64_t period_start_us,
                    int64_t period_len_us, int64_t from_us, int64_t to_us, AggregateBuckets& buckets,
                    TimeProperty time_property) override {
-    const tk::Timeline tags = tk::TimelineOf(time_property);
     if (period_len_us <= 0 || period_start_us > from_us) {
       return Status(StatusCode::kInvalidRequest, "bad aggregation period");
     }
     if (from_us >= to_us) return Status::Ok();
+    SampleAggregator aggregator(period_start_us, period_len_us, buckets);
+    if (time_property == TimeProperty::kModifiedAt) {
+      // Bucketed by modifiedAt, sample by sample: a chunk's header summarises its hour of
+      // observations, not of writes.
+      CIVITAS_ASSIGN_OR_RETURN(const auto samples, ModifiedBetween(id, series, from_us, to_us));
+      for (const auto& [t, value] : samples) {
+        Sample sample = SampleOf(t, value);
+        sample.timestamp_us = value.modified_at_us;
+        aggregator.Add(sample);
+      }
+      return Status::Ok();
+    }
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
-    const auto head = heads_.Samples(prefix + tags.head, from_us, to_us);  // first: see Samples
+    const auto head = heads_.Samples(prefix + tk::kHeadTag, from_us, to_us);  // first: see Samples
     bool more = true;
     int64_t chunks_end = INT64_MIN;
     CIVITAS_RETURN_IF_ERROR(ScanChunks(
-        prefix, tags, from_us, to_us,
+        prefix, from_us, to_us,
         [&](std::string_view chunk) -> Status {
           CIVITAS_ASSIGN_OR_RETURN(
               const ChunkSummary summary,
@@ -149,7 +175,6 @@ class RocksTemporalReader final : public TemporalReader {
         more));
     // Sample by sample: encoding the head as a chunk to aggregate it was a sixth of a live
     // hourly query (every series' current hour is a head).
-    SampleAggregator aggregator(period_start_us, period_len_us, buckets);
     for (const auto& [t, value] : head) {
       if (t > chunks_end) aggregator.Add(SampleOf(t, value));
     }
@@ -160,11 +185,11 @@ class RocksTemporalReader final : public TemporalReader {
   // Calls `on_chunk` for every chunk whose hour overlaps [from_us, to_us), in time order, while
   // `more` stays true. Call after copying the series' head (see Samples).
   template <typename OnChunk>
-  Status ScanChunks(const std::string& prefix, tk::Timeline tags, int64_t from_us, int64_t to_us,
-                    OnChunk on_chunk, const bool& more) {
+  Status ScanChunks(const std::string& prefix, int64_t from_us, int64_t to_us, OnChunk on_chunk,
+                    const bool& more) {
     rocksdb::Iterator& it = ChunkIterator();
-    const std::string end = tk::Tagged(prefix, tags.chunk, to_us);
-    for (it.Seek(tk::Tagged(prefix, tags.chunk, tk::HourOf(from_us)));
+    const std::string end = tk::Tagged(prefix, tk::kChunkTag, to_us);
+    for (it.Seek(tk::Tagged(prefix, tk::kChunkTag, tk::HourOf(from_us)));
          more && it.Valid() && it.key().compare(end) < 0; it.Next()) {
       CIVITAS_RETURN_IF_ERROR(on_chunk(it.value().ToStringView()));
     }
@@ -183,9 +208,51 @@ class RocksTemporalReader final : public TemporalReader {
     return *chunks_;
   }
 
+  // The samples of the series whose modifiedAt is in [from_us, to_us), ordered by modifiedAt
+  // (then time). Samples are kept by observation time and a write may come any time after (or
+  // before) its observation, so every chunk is read: no hour bounds the search.
+  Result<std::vector<std::pair<int64_t, SampleValue>>> ModifiedBetween(std::string_view id,
+                                                                       const TemporalSeries& series,
+                                                                       int64_t from_us,
+                                                                       int64_t to_us) {
+    auto in_range = [&](int64_t modified) {
+      return modified != kNoModifiedAt && modified >= from_us && modified < to_us;
+    };
+    std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
+    auto samples = heads_.Samples(prefix + tk::kHeadTag, INT64_MIN, INT64_MAX);  // see Samples
+    std::erase_if(samples, [&](const auto& s) { return !in_range(s.second.modified_at_us); });
+    const size_t from_head = samples.size();
+    int64_t chunks_end = INT64_MIN;
+    const bool more = true;
+    CIVITAS_RETURN_IF_ERROR(ScanChunks(
+        prefix, INT64_MIN, INT64_MAX,
+        [&](std::string_view chunk) -> Status {
+          CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
+          Sample s;
+          while (reader.Next(s)) {
+            chunks_end = std::max(chunks_end, s.timestamp_us);
+            if (!in_range(s.modified_at_us)) continue;
+            samples.emplace_back(s.timestamp_us, SampleValue{s.kind, s.number, std::string(s.text),
+                                                             s.modified_at_us});
+          }
+          return reader.status();
+        },
+        more));
+    // Head samples a fold moved into a chunk since they were copied are there twice.
+    samples.erase(std::remove_if(samples.begin(), samples.begin() + from_head,
+                                 [&](const auto& s) { return s.first <= chunks_end; }),
+                  samples.begin() + from_head);
+    std::sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.second.modified_at_us, a.first) <
+             std::tie(b.second.modified_at_us, b.first);
+    });
+    return samples;
+  }
+
   static Sample SampleOf(int64_t t, const SampleValue& value) {
     Sample sample;
     sample.timestamp_us = t;
+    sample.modified_at_us = value.modified_at_us;
     sample.kind = value.kind;
     sample.number = value.number;
     sample.text = value.text;

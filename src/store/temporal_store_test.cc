@@ -372,13 +372,15 @@ TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
                     .ok());
   }
   Reopen();
-  auto read = [&](TimeProperty property) {
-    std::vector<std::pair<int64_t, double>> out;
+  // (observation time, modifiedAt, value), in the order the timeline reads them.
+  using Read = std::vector<std::tuple<int64_t, int64_t, double>>;
+  auto read = [&](TimeProperty property, int64_t from, int64_t to) {
+    Read out;
     EXPECT_TRUE(store_->ReadTemporal("")
                     ->Samples(
-                        id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+                        id, SeriesOf(kTemp), from, to,
                         [&](const Sample& s) {
-                          out.emplace_back(s.timestamp_us, s.number);
+                          out.emplace_back(s.timestamp_us, s.modified_at_us, s.number);
                           return true;
                         },
                         property)
@@ -386,16 +388,50 @@ TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
     return out;
   };
   EXPECT_EQ(
-      read(TimeProperty::kObservedAt),
-      (std::vector<std::pair<int64_t, double>>{{kT0 - 2 * kHour, 2}, {kT0 - kHour, 1}, {kT0, 0}}));
+      read(TimeProperty::kObservedAt, INT64_MIN, INT64_MAX),
+      (Read{{kT0 - 2 * kHour, kT0 + 2 * kHour, 2}, {kT0 - kHour, kT0 + kHour, 1}, {kT0, kT0, 0}}));
   EXPECT_EQ(
-      read(TimeProperty::kModifiedAt),
-      (std::vector<std::pair<int64_t, double>>{{kT0, 0}, {kT0 + kHour, 1}, {kT0 + 2 * kHour, 2}}));
+      read(TimeProperty::kModifiedAt, INT64_MIN, INT64_MAX),
+      (Read{{kT0, kT0, 0}, {kT0 - kHour, kT0 + kHour, 1}, {kT0 - 2 * kHour, kT0 + 2 * kHour, 2}}));
+  // The modifiedAt range selects by modifiedAt, whatever hour the observation is in.
+  EXPECT_EQ(read(TimeProperty::kModifiedAt, kT0 + 1, kT0 + 2 * kHour),
+            (Read{{kT0 - kHour, kT0 + kHour, 1}}));
+
+  // Rewriting an instance (same observedAt, new value) makes it modified again, once.
+  model::Entity e;
+  e.id = id;
+  e.types = {"T"};
+  model::Attribute a;
+  a.name = kTemp;
+  a.value = 7;
+  a.observed_at = Timestamp(std::chrono::microseconds(kT0 - kHour));
+  a.modified_at = Timestamp(std::chrono::microseconds(kT0 + 3 * kHour));
+  e.attributes.push_back(std::move(a));
+  ASSERT_TRUE(store_
+                  ->Mutate("", {&id, 1},
+                           [&](Mutation& m) {
+                             m.Put(e);
+                             return Status::Ok();
+                           })
+                  .ok());
+  EXPECT_EQ(read(TimeProperty::kModifiedAt, INT64_MIN, INT64_MAX),
+            (Read{{kT0, kT0, 0},
+                  {kT0 - 2 * kHour, kT0 + 2 * kHour, 2},
+                  {kT0 - kHour, kT0 + 3 * kHour, 7}}));
+  AggregateBuckets buckets;
+  ASSERT_TRUE(store_->ReadTemporal("")
+                  ->Aggregate(id, SeriesOf(kTemp), kT0, kHour, kT0, kT0 + 4 * kHour, buckets,
+                              TimeProperty::kModifiedAt)
+                  .ok());
+  std::vector<std::pair<int64_t, double>> sums;  // bucketed by modifiedAt
+  for (const auto& [start, bucket] : buckets.buckets()) sums.emplace_back(start, bucket.sum);
+  EXPECT_EQ(sums, (std::vector<std::pair<int64_t, double>>{
+                      {kT0, 0}, {kT0 + 2 * kHour, 2}, {kT0 + 3 * kHour, 7}}));
 }
 
 // A data dir from before the temporal column family existed opens, and keeps its entities.
 TEST_F(TemporalStoreTest, ARuleCanTurnTheModifiedAtTimelineOff) {
-  Reopen({{.type = "T", .raw = std::chrono::hours(24 * 365 * 100), .modified_at_timeline = false}});
+  Reopen({{.type = "T", .raw = std::chrono::hours(24 * 365 * 100), .keep_modified_at = false}});
   for (const std::string type : {"T", "V"})
     PutTemperature("urn:" + type, type, 1.5, kT0, kT0 + kHour);
   auto count = [&](const std::string& id, TimeProperty property) {
@@ -514,19 +550,31 @@ TEST_F(TemporalStoreTest, ScanEntitiesListsIdsWithHistoryInOrder) {
   EXPECT_TRUE(none.empty());
 }
 
-std::vector<std::tuple<std::string, int64_t, double>> DecodedHeadLog(std::string_view record,
-                                                                     Status* status) {
-  std::vector<std::tuple<std::string, int64_t, double>> out;
+// (key, time, number, modifiedAt) of each sample of a head-log record.
+using LoggedSample = std::tuple<std::string, int64_t, double, int64_t>;
+
+std::vector<LoggedSample> DecodedHeadLog(std::string_view record, Status* status) {
+  std::vector<LoggedSample> out;
   *status = DecodeHeadLogRecord(record, [&](std::string_view key, int64_t t, SampleValue value) {
-    out.emplace_back(std::string(key), t, value.number);
+    out.emplace_back(std::string(key), t, value.number, value.modified_at_us);
     return Status::Ok();
   });
   return out;
 }
 
-// Head keys share their prefixes with the key before them in a record; records of the earlier
-// formats (every key spelled out; fixed-width sizes and times) still replay.
-TEST(HeadLogRecordTest, KeysRoundTripAndEarlierFormatsStillRead) {
+std::vector<LoggedSample> LoggedSamples(const std::vector<HeadUpdate>& updates) {
+  std::vector<LoggedSample> out;
+  for (const auto& update : updates) {
+    for (const auto& [t, value] : update.appended) {
+      out.emplace_back(update.key, t, value.number, value.modified_at_us);
+    }
+  }
+  return out;
+}
+
+// Head keys share their prefixes with the key before them in a record; samples with and
+// without a modifiedAt round-trip.
+TEST(HeadLogRecordTest, KeysAndModifiedAtRoundTrip) {
   std::vector<HeadUpdate> updates(4);
   using namespace std::string_literals;
   updates[0].key = "t\0urn:a\0https://example.org/no2\0\0P"s;
@@ -535,56 +583,30 @@ TEST(HeadLogRecordTest, KeysRoundTripAndEarlierFormatsStillRead) {
   updates[3].key = "unrelated";  // shares nothing
   for (size_t i = 0; i < updates.size(); ++i) {
     for (int j = 0; j <= static_cast<int>(i); ++j) {
-      updates[i].appended.emplace_back(kT0 + j, SampleValue{SampleKind::kNumber, i + j / 10.0, ""});
+      const int64_t modified = j % 2 == 0 ? kT0 + 5'000 * (j - 1) : kNoModifiedAt;
+      updates[i].appended.emplace_back(
+          kT0 + j, SampleValue{SampleKind::kNumber, i + j / 10.0, "", modified});
     }
   }
   updates.insert(updates.begin() + 1, HeadUpdate{"no samples: not in the record", {}, true, {}});
   const std::string record = EncodeHeadLogRecord(updates);
-  std::vector<std::tuple<std::string, int64_t, double>> want;
-  size_t spelled_out = 0;
+  size_t spelled_out = 0;  // every key, size, count and time in full
   for (const auto& update : updates) {
-    if (update.appended.empty()) continue;
-    spelled_out += 12 + update.key.size() + 17 * update.appended.size();  // the first format
-    for (const auto& [t, value] : update.appended) want.emplace_back(update.key, t, value.number);
+    if (!update.appended.empty())
+      spelled_out += 12 + update.key.size() + 25 * update.appended.size();
   }
   Status status;
-  EXPECT_EQ(DecodedHeadLog(record, &status), want);
+  EXPECT_EQ(DecodedHeadLog(record, &status), LoggedSamples(updates));
   EXPECT_TRUE(status.ok()) << status.message();
-  EXPECT_LE(record.size() + 50, spelled_out);  // keys 2 and 3 share 28 and 33 bytes
+  EXPECT_LE(record.size() + 80, spelled_out);  // keys 2 and 3 share 28 and 33 bytes
 
-  // The earlier formats, by hand. First: per head u32 key size, key, u32 count, samples with
-  // i64 times. Second: a 0xffffffff marker, and per head u32 bytes shared with the previous key.
-  for (bool prefixed : {false, true}) {
-    std::string old;
-    auto u32 = [&](uint32_t v) { old.append(reinterpret_cast<const char*>(&v), 4); };
-    if (prefixed) u32(0xffffffff);
-    std::string_view previous;
-    for (const auto& update : updates) {
-      if (update.appended.empty()) continue;
-      size_t shared = 0;
-      while (prefixed && shared < std::min(previous.size(), update.key.size()) &&
-             previous[shared] == update.key[shared]) {
-        ++shared;
-      }
-      previous = update.key;
-      if (prefixed) u32(static_cast<uint32_t>(shared));
-      u32(static_cast<uint32_t>(update.key.size() - shared));
-      old += update.key.substr(shared);
-      u32(static_cast<uint32_t>(update.appended.size()));
-      for (const auto& [t, value] : update.appended) {
-        old.append(reinterpret_cast<const char*>(&t), 8);
-        old.push_back(static_cast<char>(SampleKind::kNumber));
-        old.append(reinterpret_cast<const char*>(&value.number), 8);
-      }
-    }
-    EXPECT_EQ(DecodedHeadLog(old, &status), want) << prefixed;
-    EXPECT_TRUE(status.ok()) << status.message();
-  }
-
-  // A key sharing more than its predecessor has, or a cut record, is corrupt.
+  // A key sharing more than its predecessor has, a record of an earlier format (no marker) or a
+  // cut record is corrupt.
   std::string bad = record.substr(0, 4);
   bad.append("\x05\x01x\0", 4);
   DecodedHeadLog(bad, &status);
+  EXPECT_FALSE(status.ok());
+  DecodedHeadLog(record.substr(4), &status);
   EXPECT_FALSE(status.ok());
   for (size_t cut = 1; cut <= 9; ++cut) {  // into the last sample's kind and f64
     DecodedHeadLog(std::string_view(record).substr(0, record.size() - cut), &status);
@@ -592,33 +614,28 @@ TEST(HeadLogRecordTest, KeysRoundTripAndEarlierFormatsStillRead) {
   }
 }
 
-// A batch's samples of one timeline share their time (observedAt, or the write's modifiedAt):
-// after the first, each costs a one-byte time, its kind and its f64.
+// A batch's samples share their time (observedAt) and their modifiedAt: after the first, each
+// costs a one-byte time, its kind, a one-byte modifiedAt and its f64.
 TEST(HeadLogRecordTest, OneBatchsTimesCostAByteEach) {
   using namespace std::string_literals;
   std::vector<HeadUpdate> updates;
   const int64_t observed = kT0, written = kT0 + 3'000'000'000'000;
   for (int entity = 0; entity < 100; ++entity) {
     for (const char* attr : {"no2", "pm25", "temperature"}) {
-      for (char timeline : {'P', 'p'}) {
-        HeadUpdate update;
-        update.key = "\0urn:a:"s + std::to_string(entity) + "\0https://example.org/" + attr +
-                     "\0\0"s + timeline;
-        update.appended.emplace_back(timeline == 'P' ? observed : written,
-                                     SampleValue{SampleKind::kNumber, entity + 0.5, ""});
-        updates.push_back(std::move(update));
-      }
+      HeadUpdate update;
+      update.key =
+          "\0urn:a:"s + std::to_string(entity) + "\0https://example.org/" + attr + "\0\0P"s;
+      update.appended.emplace_back(observed,
+                                   SampleValue{SampleKind::kNumber, entity + 0.5, "", written});
+      updates.push_back(std::move(update));
     }
   }
   const std::string record = EncodeHeadLogRecord(updates);
-  // Per head: shared and rest sizes, the rest of the key (~3-20 bytes), count, time, kind, f64.
-  EXPECT_LE(record.size(), updates.size() * 24);
+  // Per head: shared and rest sizes, the rest of the key (~3-20 bytes), count, time, kind,
+  // modifiedAt, f64.
+  EXPECT_LE(record.size(), updates.size() * 25);
   Status status;
-  std::vector<std::tuple<std::string, int64_t, double>> want;
-  for (const auto& update : updates) {
-    want.emplace_back(update.key, update.appended[0].first, update.appended[0].second.number);
-  }
-  EXPECT_EQ(DecodedHeadLog(record, &status), want);
+  EXPECT_EQ(DecodedHeadLog(record, &status), LoggedSamples(updates));
   EXPECT_TRUE(status.ok()) << status.message();
 }
 

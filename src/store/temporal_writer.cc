@@ -92,40 +92,33 @@ bool TemporalWriter::SeriesWrites::Writes(int64_t t) const {
 }
 
 TemporalWriter::SeriesWrites& TemporalWriter::EntityWrites::Series(std::string_view attr,
-                                                                   std::string_view dataset_id,
-                                                                   TimeProperty timeline) {
+                                                                   std::string_view dataset_id) {
   for (auto& s : series) {
-    if (s.attr == attr && s.dataset_id == dataset_id && s.timeline == timeline) return s;
+    if (s.attr == attr && s.dataset_id == dataset_id) return s;
   }
   SeriesWrites& added = series.emplace_back();
   added.attr = attr;
   added.dataset_id = dataset_id;
-  added.timeline = timeline;
   return added;
 }
 
 void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
                          std::vector<TemporalInstance> instances) {
   if (types.empty() && instances.empty()) return;
-  const bool modified_timeline = retention_.KeepsModifiedAt(types);
+  const bool keep_modified_at = retention_.KeepsModifiedAt(types);
   auto it = entities_.find(id);
   if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
   EntityWrites& entity = it->second;
   if (!types.empty()) entity.types = std::move(types);
-  if (entity.series.empty()) entity.series.reserve(instances.size() * (modified_timeline ? 2 : 1));
+  if (entity.series.empty()) entity.series.reserve(instances.size());
   for (auto& instance : instances) {
-    auto put = [&](TimeProperty timeline, int64_t t, SampleValue value) {
-      SeriesWrites& series = entity.Series(instance.attr, instance.dataset_id, timeline);
-      series.kind = instance.kind;
-      series.unit_code = instance.unit_code;
-      series.Put(t, std::move(value));
-    };
-    if (instance.modified_at_us && modified_timeline) {
-      put(TimeProperty::kModifiedAt, *instance.modified_at_us,
-          SampleValue{instance.value_kind, instance.number, instance.text});
-    }
-    put(TimeProperty::kObservedAt, instance.timestamp_us,
-        SampleValue{instance.value_kind, instance.number, std::move(instance.text)});
+    SeriesWrites& series = entity.Series(instance.attr, instance.dataset_id);
+    series.kind = instance.kind;
+    series.unit_code = instance.unit_code;
+    const int64_t modified_at =
+        instance.modified_at_us && keep_modified_at ? *instance.modified_at_us : kNoModifiedAt;
+    series.Put(instance.timestamp_us, SampleValue{instance.value_kind, instance.number,
+                                                  std::move(instance.text), modified_at});
   }
 }
 
@@ -144,7 +137,7 @@ void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
                                     std::string_view dataset_id, int64_t timestamp_us) {
   auto it = entities_.find(id);
   if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
-  it->second.Series(attr, dataset_id, TimeProperty::kObservedAt).removed.insert(timestamp_us);
+  it->second.Series(attr, dataset_id).removed.insert(timestamp_us);
 }
 
 void TemporalWriter::FoldHead(std::string_view head_key) {
@@ -154,8 +147,7 @@ void TemporalWriter::FoldHead(std::string_view head_key) {
   const TemporalSeries series = SeriesOfPrefix(prefix, entity_prefix.size());
   auto it = entities_.find(id);
   if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
-  it->second.Series(series.attr, series.dataset_id, tk::TimelineOfHeadKey(head_key)).fold_head =
-      true;
+  it->second.Series(series.attr, series.dataset_id).fold_head = true;
 }
 
 bool TemporalWriter::Deleted(std::string_view key) const {
@@ -297,10 +289,10 @@ Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head
 }
 
 Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
-                                 std::string_view prefix, char chunk_tag) {
+                                 std::string_view prefix) {
   HeadState state;
-  std::string begin = std::string(prefix) + chunk_tag;
-  std::string end = std::string(prefix) + static_cast<char>(chunk_tag + 1);
+  std::string begin = std::string(prefix) + tk::kChunkTag;
+  std::string end = std::string(prefix) + static_cast<char>(tk::kChunkTag + 1);
   rocksdb::Slice lower(begin), upper(end);
   rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower;
@@ -319,10 +311,9 @@ Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* t
 
 Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites& writes,
                                    rocksdb::WriteBatch& batch) {
-  const tk::Timeline tags = tk::TimelineOf(writes.timeline);
   if (writes.samples.empty() && writes.removed.empty() && !writes.fold_head) return Status::Ok();
   std::string head_key = std::move(series_prefix);
-  head_key.push_back(tags.head);
+  head_key.push_back(tk::kHeadTag);
   const std::string_view prefix(head_key.data(), head_key.size() - 1);
   auto removed = [&](int64_t t) { return writes.removed.contains(t) && !writes.Writes(t); };
   // A series deleted in this mutation starts empty: the DeleteRange is in the batch, not yet in
@@ -334,7 +325,7 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
     if (auto held = heads_.State(head_key, &held_at)) {
       state = *held;
     } else {
-      CIVITAS_ASSIGN_OR_RETURN(state, LoadChunkState(db_, cf_, prefix, tags.chunk));
+      CIVITAS_ASSIGN_OR_RETURN(state, LoadChunkState(db_, cf_, prefix));
     }
   }
   const int64_t newest =
@@ -349,10 +340,9 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   };
   uint64_t new_head = 0;
   for (const auto& [t, value] : writes.samples) new_head += appends(t) ? 1 : 0;
-  // Too many head samples for one hour (a bulk load, or the modifiedAt timeline of one): they
-  // are folded into the hour's chunk, and the hour goes on after it. Folding when the head is as
-  // large as the chunk doubles the chunk each time, so a bulk load encodes each sample about
-  // twice.
+  // Too many head samples for one hour (a bulk load): they are folded into the hour's chunk, and
+  // the hour goes on after it. Folding when the head is as large as the chunk doubles the chunk
+  // each time, so a bulk load encodes each sample about twice.
   const uint64_t head_count = (same_hour ? state.count : 0) + new_head;
   const uint64_t chunk_samples = has_chunk ? state.chunk_samples : 0;
   const bool removes_from_head =
@@ -426,7 +416,7 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
         next_fold, fold.end(), [&](const auto& sample) { return tk::HourOf(sample.first) > hour; });
     const std::span<const std::pair<int64_t, const SampleValue*>> written(next_fold, fold_end);
     next_fold = fold_end;
-    const std::string key = tk::Tagged(std::string(prefix), tags.chunk, hour);
+    const std::string key = tk::Tagged(std::string(prefix), tk::kChunkTag, hour);
     std::string existing;
     std::optional<TimeSeriesChunkReader> old;
     if (may_have_chunk(hour)) {
@@ -442,26 +432,24 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
     // The written samples merged with the chunk's others (those not overwritten or removed).
     TimeSeriesChunkBuilder builder;
     int64_t last = 0;
-    auto append = [&](int64_t t, SampleKind kind, double number, std::string_view text) {
+    auto append_written = [&](int64_t t, const SampleValue& v) {
       last = t;
-      return kind == SampleKind::kNumber ? builder.Append(t, number) : builder.Append(t, text);
+      return v.kind == SampleKind::kNumber ? builder.Append(t, v.number, v.modified_at_us)
+                                           : builder.Append(t, v.text, v.modified_at_us);
     };
     auto w = written.begin();
     Sample sample;
     while (old && old->Next(sample)) {
       for (; w != written.end() && w->first <= sample.timestamp_us; ++w) {
-        CIVITAS_RETURN_IF_ERROR(
-            append(w->first, w->second->kind, w->second->number, w->second->text));
+        CIVITAS_RETURN_IF_ERROR(append_written(w->first, *w->second));
       }
       if (last == sample.timestamp_us && !builder.empty()) continue;  // overwritten
       if (removed(sample.timestamp_us)) continue;
-      CIVITAS_RETURN_IF_ERROR(append(sample.timestamp_us, sample.kind, sample.number, sample.text));
+      last = sample.timestamp_us;
+      CIVITAS_RETURN_IF_ERROR(builder.Append(sample));
     }
     if (old) CIVITAS_RETURN_IF_ERROR(old->status());
-    for (; w != written.end(); ++w) {
-      CIVITAS_RETURN_IF_ERROR(
-          append(w->first, w->second->kind, w->second->number, w->second->text));
-    }
+    for (; w != written.end(); ++w) CIVITAS_RETURN_IF_ERROR(append_written(w->first, *w->second));
     const bool head_hour_chunk = after.hour && *after.hour == hour;
     if (builder.empty()) {
       batch.Delete(cf_, key);

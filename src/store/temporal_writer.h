@@ -57,8 +57,8 @@ class TemporalWriter {
   void Delete(std::string_view id, std::string_view attr, const std::string* dataset_id);
   void RemoveInstance(std::string_view id, std::string_view attr, std::string_view dataset_id,
                       int64_t timestamp_us);
-  // Folds the head of one timeline of a series into its chunk, so that it no longer holds
-  // head-log records (the store does it to heads that stayed open too long).
+  // Folds the head of a series into its chunk, so that it no longer holds head-log records (the
+  // store does it to heads that stayed open too long).
   void FoldHead(std::string_view head_key);
   bool empty() const { return entities_.empty() && deletes_.empty(); }
 
@@ -71,11 +71,10 @@ class TemporalWriter {
   size_t head_log_bytes() const { return head_log_bytes_; }
 
  private:
-  // What the mutation writes to one timeline of one series.
+  // What the mutation writes to one series.
   struct SeriesWrites {
     std::string attr;
     std::string dataset_id;
-    TimeProperty timeline = TimeProperty::kObservedAt;
     model::AttributeKind kind = model::AttributeKind::kProperty;
     std::string unit_code;
     // In Add order until SortSamples; then by time, and of equal times the last added.
@@ -94,7 +93,7 @@ class TemporalWriter {
     std::optional<std::vector<std::string>> types;  // the entity's new types, when given
     std::vector<SeriesWrites> series;               // a handful per entity: found by scanning
 
-    SeriesWrites& Series(std::string_view attr, std::string_view dataset_id, TimeProperty timeline);
+    SeriesWrites& Series(std::string_view attr, std::string_view dataset_id);
   };
   Status StageSeries(std::string series_prefix, const SeriesWrites& writes,
                      rocksdb::WriteBatch& batch);
@@ -139,6 +138,6 @@ Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head
 // The state of a series without a head in memory, read from its newest chunk: the head of a
 // series starts no earlier than that chunk's hour.
 Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
-                                 std::string_view prefix, char chunk_tag);
+                                 std::string_view prefix);
 
 }  // namespace civitas::store

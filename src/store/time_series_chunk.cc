@@ -120,6 +120,99 @@ std::string EncodeXor(const std::vector<double>& numbers) {
   return bits.Finish();
 }
 
+// The modifiedAt column as lags behind the timestamps, lag = modifiedAt - timestamp (modulo
+// 2^64): a sensor's write follows its observation by a network delay, so lags vary far less
+// than the modifiedAt times themselves. Each lag is q * unit + r with 0 <= r < unit. The q are
+// written as steps from the previous q minus the median step (a history loaded after the fact
+// steps by about minus the sampling interval), the r as they are; a stream of zeros (every
+// step the median, no remainder) is left out.
+// The server stamps whole milliseconds, plus a µs or two when writes crowd one millisecond
+// (Clock::Now), so a unit of 1000 leaves small, mostly zero remainders; the encoder also tries
+// the GCD of the lags, which leaves none.
+struct LagColumn {
+  uint64_t unit = 1;
+  int64_t first = 0;  // q of the first sample
+  int64_t base = 0;   // the median step of q
+  int q_rice = internal::kAllZero;
+  int r_rice = internal::kAllZero;
+  std::string q_section;
+  std::string r_section;
+  uint64_t bits = 0;  // of both sections
+};
+
+uint64_t RiceCost(const std::vector<uint64_t>& values, int k) {
+  uint64_t bits = 0;
+  for (uint64_t z : values) bits += RiceBits(z, k);
+  return bits;
+}
+
+LagColumn EncodeLags(const std::vector<int64_t>& lags, int64_t unit) {
+  LagColumn column;
+  column.unit = static_cast<uint64_t>(unit);
+  std::vector<int64_t> q(lags.size());
+  std::vector<uint64_t> r(lags.size());
+  bool remainders = false;
+  for (std::size_t i = 0; i < lags.size(); ++i) {
+    q[i] = lags[i] / unit;
+    int64_t rest = lags[i] % unit;
+    if (rest < 0) {  // floor division: 0 <= r < unit
+      rest += unit;
+      --q[i];
+    }
+    r[i] = static_cast<uint64_t>(rest);
+    remainders |= rest != 0;
+  }
+  column.first = q.front();
+  std::vector<int64_t> steps;
+  steps.reserve(q.size());
+  for (std::size_t i = 1; i < q.size(); ++i) {
+    steps.push_back(
+        static_cast<int64_t>(static_cast<uint64_t>(q[i]) - static_cast<uint64_t>(q[i - 1])));
+  }
+  if (!steps.empty()) {
+    std::vector<int64_t> sorted = steps;
+    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+    column.base = sorted[sorted.size() / 2];
+  }
+  std::vector<uint64_t> zigzags;
+  zigzags.reserve(steps.size());
+  bool irregular = false;
+  for (int64_t step : steps) {
+    zigzags.push_back(ZigZagEncode(
+        static_cast<int64_t>(static_cast<uint64_t>(step) - static_cast<uint64_t>(column.base))));
+    irregular |= zigzags.back() != 0;
+  }
+  if (irregular) {
+    column.q_rice = EncodeRice(zigzags, column.q_section);
+    column.bits = RiceCost(zigzags, column.q_rice);
+  }
+  if (remainders) {
+    column.r_rice = EncodeRice(r, column.r_section);
+    column.bits += RiceCost(r, column.r_rice);
+  }
+  return column;
+}
+
+LagColumn EncodeModifiedAt(const std::vector<int64_t>& timestamps,
+                           const std::vector<int64_t>& modified) {
+  std::vector<int64_t> lags(timestamps.size());
+  uint64_t gcd = 0;
+  for (std::size_t i = 0; i < lags.size(); ++i) {
+    const uint64_t lag = static_cast<uint64_t>(modified[i]) - static_cast<uint64_t>(timestamps[i]);
+    lags[i] = static_cast<int64_t>(lag);
+    gcd = std::gcd(gcd, static_cast<int64_t>(lag) < 0 ? 0 - lag : lag);
+  }
+  // A GCD of 0 (every lag 0) or 2^63 (lags of 0 and INT64_MIN only) is no int64 unit.
+  const int64_t unit = gcd == 0 || gcd > INT64_MAX ? 1 : static_cast<int64_t>(gcd);
+  LagColumn best = EncodeLags(lags, unit);
+  constexpr int64_t kMillisecond = 1000;
+  if (unit % kMillisecond != 0) {
+    LagColumn ms = EncodeLags(lags, kMillisecond);
+    if (ms.bits < best.bits) best = std::move(ms);
+  }
+  return best;
+}
+
 std::size_t VarintLength(uint64_t v) {
   std::size_t n = 1;
   while (v >= 0x80) {
@@ -131,35 +224,52 @@ std::size_t VarintLength(uint64_t v) {
 
 }  // namespace
 
-Status TimeSeriesChunkBuilder::Append(int64_t timestamp_us, double value) {
+Status TimeSeriesChunkBuilder::AppendTime(int64_t timestamp_us, int64_t modified_at_us) {
   if (!timestamps_.empty() && timestamp_us < timestamps_.back()) {
     return InvalidRequest("time-series samples must be appended in timestamp order");
   }
   timestamps_.push_back(timestamp_us);
+  if (modified_at_us == kNoModifiedAt) all_modified_ = false;
+  if (all_modified_) {
+    modified_.push_back(modified_at_us);
+  } else {
+    modified_.clear();
+  }
+  return Status::Ok();
+}
+
+Status TimeSeriesChunkBuilder::Append(int64_t timestamp_us, double value, int64_t modified_at_us) {
+  CIVITAS_RETURN_IF_ERROR(AppendTime(timestamp_us, modified_at_us));
   kinds_.push_back(SampleKind::kNumber);
   numbers_.push_back(value);
   return Status::Ok();
 }
 
-Status TimeSeriesChunkBuilder::Append(int64_t timestamp_us, std::string_view text) {
-  if (!timestamps_.empty() && timestamp_us < timestamps_.back()) {
-    return InvalidRequest("time-series samples must be appended in timestamp order");
-  }
-  timestamps_.push_back(timestamp_us);
+Status TimeSeriesChunkBuilder::Append(int64_t timestamp_us, std::string_view text,
+                                      int64_t modified_at_us) {
+  CIVITAS_RETURN_IF_ERROR(AppendTime(timestamp_us, modified_at_us));
   kinds_.push_back(SampleKind::kText);
   text_arena_.append(text);
   text_ends_.push_back(text_arena_.size());
   return Status::Ok();
 }
 
+Status TimeSeriesChunkBuilder::Append(const Sample& sample) {
+  return sample.kind == SampleKind::kNumber
+             ? Append(sample.timestamp_us, sample.number, sample.modified_at_us)
+             : Append(sample.timestamp_us, sample.text, sample.modified_at_us);
+}
+
 std::size_t TimeSeriesChunkBuilder::buffered_bytes() const {
   return timestamps_.size() * (sizeof(int64_t) + sizeof(SampleKind)) +
-         numbers_.size() * sizeof(double) + text_arena_.size() +
-         text_ends_.size() * sizeof(uint64_t);
+         modified_.size() * sizeof(int64_t) + numbers_.size() * sizeof(double) +
+         text_arena_.size() + text_ends_.size() * sizeof(uint64_t);
 }
 
 void TimeSeriesChunkBuilder::Reset() {
   timestamps_.clear();
+  modified_.clear();
+  all_modified_ = true;
   kinds_.clear();
   numbers_.clear();
   text_arena_.clear();
@@ -282,15 +392,20 @@ std::string TimeSeriesChunkBuilder::Finish() {
     }
   }
 
+  const bool has_modified = all_modified_ && count > 0;
+  LagColumn lags;
+  if (has_modified) lags = EncodeModifiedAt(timestamps_, modified_);
+
   uint8_t flags = 0;
+  if (has_modified) flags |= internal::kFlagModifiedAt;
   if (has_numbers) flags |= internal::kFlagNumbers;
   if (has_text) flags |= internal::kFlagText;
   if (scale >= 0) flags |= internal::kFlagDecimal;
   if (dictionary) flags |= internal::kFlagDictionary;
 
   std::string out;
-  out.reserve(64 + ts_section.size() + kind_section.size() + number_section.size() +
-              text_section.size());
+  out.reserve(80 + ts_section.size() + kind_section.size() + number_section.size() +
+              lags.q_section.size() + lags.r_section.size() + text_section.size());
   out.push_back(static_cast<char>(internal::kChunkVersion));
   out.push_back(static_cast<char>(flags));
   PutVarint64(out, count);
@@ -320,12 +435,23 @@ std::string TimeSeriesChunkBuilder::Finish() {
     }
   }
   if (dictionary) PutVarint64(out, dictionary_size);
+  if (has_modified) {
+    PutVarint64(out, lags.unit);
+    PutVarint64(out, ZigZagEncode(lags.first));
+    PutVarint64(out, ZigZagEncode(lags.base));
+    out.push_back(static_cast<char>(lags.q_rice));
+    out.push_back(static_cast<char>(lags.r_rice));
+  }
   PutVarint64(out, ts_section.size());
   if (has_numbers && has_text) PutVarint64(out, kind_section.size());
   if (has_numbers) PutVarint64(out, number_section.size());
+  if (has_modified && lags.q_rice != internal::kAllZero) PutVarint64(out, lags.q_section.size());
+  if (has_modified && lags.r_rice != internal::kAllZero) PutVarint64(out, lags.r_section.size());
   out.append(ts_section);
   out.append(kind_section);
   out.append(number_section);
+  out.append(lags.q_section);
+  out.append(lags.r_section);
   out.append(text_section);  // the rest of the chunk
   Reset();
   return out;

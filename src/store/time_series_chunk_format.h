@@ -22,8 +22,9 @@ inline constexpr uint8_t kFlagText = 1 << 1;        // at least one text sample
 inline constexpr uint8_t kFlagDecimal = 1 << 2;     // numbers as scaled integers, else XOR
 inline constexpr uint8_t kFlagDictionary = 1 << 3;  // text as dictionary codes, else raw
 inline constexpr uint8_t kFlagRolledUp = 1 << 4;    // summary only: retention dropped the samples
+inline constexpr uint8_t kFlagModifiedAt = 1 << 5;  // a modifiedAt per sample
 inline constexpr uint8_t kKnownFlags =
-    kFlagNumbers | kFlagText | kFlagDecimal | kFlagDictionary | kFlagRolledUp;
+    kFlagNumbers | kFlagText | kFlagDecimal | kFlagDictionary | kFlagRolledUp | kFlagModifiedAt;
 
 // Largest decimal scale: numbers are n / 10^scale with |n| < 2^53.
 inline constexpr int kMaxDecimalScale = 9;
@@ -79,6 +80,8 @@ inline void WriteBucketed(BitWriter& out, const BucketCode& code, uint64_t zigza
 // write times ~18 bits per sample.
 inline constexpr int kRiceEscape = 16;
 inline constexpr int kMaxRiceParameter = 63;
+// The Rice parameter of a modifiedAt column's stream whose values are all 0: it is absent.
+inline constexpr int kAllZero = 64;
 
 inline void WriteRice(BitWriter& out, uint64_t z, int k) {
   const uint64_t q = z >> k;

@@ -1,6 +1,7 @@
 // Fuzzes the time-series chunk decoder with arbitrary bytes. It must answer with a Status, never
 // crash or read out of bounds; a chunk it accepts must re-encode to the same samples (bit-exact
-// numbers) and aggregate without error, and its rollup must keep its summary.
+// numbers, the same modifiedAt) and aggregate without error, and its rollup must keep its
+// summary.
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -54,12 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CIVITAS_CHECK(*RollUpTimeSeriesChunk(*rolled) == *rolled);
 
   TimeSeriesChunkBuilder builder;
-  for (const Sample& s : *decoded) {
-    civitas::Status status = s.kind == SampleKind::kNumber
-                                 ? builder.Append(s.timestamp_us, s.number)
-                                 : builder.Append(s.timestamp_us, s.text);
-    CIVITAS_CHECK(status.ok());
-  }
+  for (const Sample& s : *decoded) CIVITAS_CHECK(builder.Append(s).ok());
   const std::string again = builder.Finish();
   Result<std::vector<Sample>> redecoded = DecodeTimeSeriesChunk(again);
   CIVITAS_CHECK(redecoded.ok());
@@ -67,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::size_t i = 0; i < decoded->size(); ++i) {
     const Sample& a = (*decoded)[i];
     const Sample& b = (*redecoded)[i];
-    CIVITAS_CHECK(a.timestamp_us == b.timestamp_us && a.kind == b.kind);
+    CIVITAS_CHECK(a.timestamp_us == b.timestamp_us && a.modified_at_us == b.modified_at_us &&
+                  a.kind == b.kind);
     if (a.kind == SampleKind::kNumber) {
       CIVITAS_CHECK(std::bit_cast<uint64_t>(a.number) == std::bit_cast<uint64_t>(b.number));
     } else {

@@ -19,6 +19,8 @@ struct TimeSeriesChunkReader::State {
   BitReader kinds;
   BitReader numbers;
   BitReader codes;            // dictionary text codes
+  BitReader lag_steps;        // modifiedAt column: steps of q
+  BitReader lag_remainders;   // and remainders
   std::string_view raw_text;  // raw text values, consumed from the front
   uint64_t decoded = 0;       // samples returned so far
   uint64_t numbers_decoded = 0;
@@ -40,6 +42,13 @@ struct TimeSeriesChunkReader::State {
 
   int code_width = 0;
   int64_t previous_code = -1;
+
+  bool modified = false;  // the chunk has a modifiedAt column
+  uint64_t lag_q = 0;     // of the previous sample: lag = q * unit + r
+  uint64_t lag_unit = 1;
+  uint64_t lag_base = 0;
+  int lag_q_rice = 0;
+  int lag_r_rice = internal::kAllZero;
 };
 
 TimeSeriesChunkReader::TimeSeriesChunkReader() : state_(std::make_unique<State>()) {}
@@ -87,9 +96,17 @@ struct Header {
   int number_rice = 0;
   int64_t first_scaled = 0;
   uint64_t dictionary_size = 0;
+  bool modified = false;
+  uint64_t lag_unit = 1;
+  uint64_t lag_first = 0;
+  uint64_t lag_base = 0;
+  int lag_q_rice = 0;
+  int lag_r_rice = internal::kAllZero;
   std::string_view ts_section;
   std::string_view kinds_section;
   std::string_view numbers_section;
+  std::string_view lag_steps_section;
+  std::string_view lag_remainders_section;
   std::string_view text_section;  // dictionary + codes, or raw values
 };
 
@@ -110,8 +127,10 @@ Status ParseHeader(std::string_view in, Header& h) {
   const bool decimal = (h.flags & internal::kFlagDecimal) != 0;
   const bool dictionary = (h.flags & internal::kFlagDictionary) != 0;
   sum.rolled_up = (h.flags & internal::kFlagRolledUp) != 0;
+  h.modified = (h.flags & internal::kFlagModifiedAt) != 0;
   if ((decimal && !has_numbers) || (dictionary && !has_text)) return Corrupt("flags disagree");
-  if (sum.rolled_up && (decimal || dictionary)) return Corrupt("flags disagree");
+  if (sum.rolled_up && (decimal || dictionary || h.modified)) return Corrupt("flags disagree");
+  if (h.modified && !rice) return Corrupt("flags disagree");
 
   if (!GetVarint64(in, sum.sample_count)) return Corrupt("truncated sample count");
   if (sum.sample_count == 0) {
@@ -170,9 +189,22 @@ Status ParseHeader(std::string_view in, Header& h) {
     }
   }
   if (dictionary && !GetVarint64(in, h.dictionary_size)) return Corrupt("truncated dictionary");
+  if (h.modified) {
+    uint64_t first_q = 0, base = 0;
+    if (!GetVarint64(in, h.lag_unit) || !GetVarint64(in, first_q) || !GetVarint64(in, base) ||
+        !GetByte(in, h.lag_q_rice) || !GetByte(in, h.lag_r_rice) ||
+        h.lag_q_rice > internal::kAllZero || h.lag_r_rice > internal::kAllZero) {
+      return Corrupt("truncated modifiedAt column");
+    }
+    if (h.lag_unit == 0) return Corrupt("zero modifiedAt unit");
+    h.lag_first = static_cast<uint64_t>(ZigZagDecode(first_q));
+    h.lag_base = static_cast<uint64_t>(ZigZagDecode(base));
+  }
   uint64_t ts_length = 0;
   uint64_t kinds_length = 0;
   uint64_t numbers_length = 0;
+  uint64_t lag_steps_length = 0;
+  uint64_t lag_remainders_length = 0;
   if (!GetVarint64(in, ts_length)) return Corrupt("truncated section lengths");
   if (has_numbers && has_text && !GetVarint64(in, kinds_length)) {
     return Corrupt("truncated section lengths");
@@ -180,9 +212,16 @@ Status ParseHeader(std::string_view in, Header& h) {
   if (has_numbers && !GetVarint64(in, numbers_length)) {
     return Corrupt("truncated section lengths");
   }
+  if (h.modified &&
+      ((h.lag_q_rice != internal::kAllZero && !GetVarint64(in, lag_steps_length)) ||
+       (h.lag_r_rice != internal::kAllZero && !GetVarint64(in, lag_remainders_length)))) {
+    return Corrupt("truncated section lengths");
+  }
   if (!TakeSection(in, ts_length, h.ts_section) ||
       !TakeSection(in, kinds_length, h.kinds_section) ||
-      !TakeSection(in, numbers_length, h.numbers_section)) {
+      !TakeSection(in, numbers_length, h.numbers_section) ||
+      !TakeSection(in, lag_steps_length, h.lag_steps_section) ||
+      !TakeSection(in, lag_remainders_length, h.lag_remainders_section)) {
     return Corrupt("section beyond the end");
   }
   if (sum.rolled_up) {
@@ -227,6 +266,14 @@ Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes
   st.timestamps = BitReader(h.ts_section);
   st.kinds = BitReader(h.kinds_section);
   st.numbers = BitReader(h.numbers_section);
+  st.modified = h.modified;
+  st.lag_steps = BitReader(h.lag_steps_section);
+  st.lag_remainders = BitReader(h.lag_remainders_section);
+  st.lag_q = h.lag_first;
+  st.lag_unit = h.lag_unit;
+  st.lag_base = h.lag_base;
+  st.lag_q_rice = h.lag_q_rice;
+  st.lag_r_rice = h.lag_r_rice;
   std::string_view in = h.text_section;
   if (h.flags & internal::kFlagDictionary) {
     reader.dictionary_.reserve(h.dictionary_size);
@@ -260,7 +307,8 @@ bool TimeSeriesChunkReader::Finish() {
     return Fail("last timestamp disagrees with the header");
   }
   if (st.numbers_decoded != summary_.number_count) return Fail("number count disagrees");
-  if (!Exhausted(st.timestamps) || !Exhausted(st.kinds) || !Exhausted(st.numbers)) {
+  if (!Exhausted(st.timestamps) || !Exhausted(st.kinds) || !Exhausted(st.numbers) ||
+      !Exhausted(st.lag_steps) || !Exhausted(st.lag_remainders)) {
     return Fail("bits left after the last sample");
   }
   if ((st.flags & internal::kFlagDictionary) ? !Exhausted(st.codes) : !st.raw_text.empty()) {
@@ -296,6 +344,23 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
         static_cast<int64_t>(static_cast<uint64_t>(st.previous_timestamp) + step);
   }
   sample.timestamp_us = st.previous_timestamp;
+  if (st.modified) {
+    // Modulo 2^64, as the encoder computed the lags.
+    if (st.decoded > 0) {
+      st.lag_q += st.lag_base;
+      if (st.lag_q_rice != internal::kAllZero) {
+        st.lag_q +=
+            static_cast<uint64_t>(ZigZagDecode(internal::ReadRice(st.lag_steps, st.lag_q_rice)));
+      }
+    }
+    const uint64_t r = st.lag_r_rice == internal::kAllZero
+                           ? 0
+                           : internal::ReadRice(st.lag_remainders, st.lag_r_rice);
+    sample.modified_at_us = static_cast<int64_t>(static_cast<uint64_t>(sample.timestamp_us) +
+                                                 st.lag_q * st.lag_unit + r);
+  } else {
+    sample.modified_at_us = kNoModifiedAt;
+  }
 
   bool text;
   if ((st.flags & internal::kFlagNumbers) && (st.flags & internal::kFlagText)) {
@@ -369,7 +434,8 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
       st.raw_text.remove_prefix(length);
     }
   }
-  if (st.timestamps.overrun() || st.kinds.overrun() || st.numbers.overrun()) {
+  if (st.timestamps.overrun() || st.kinds.overrun() || st.numbers.overrun() ||
+      st.lag_steps.overrun() || st.lag_remainders.overrun()) {
     return Fail("bit section truncated");
   }
   ++st.decoded;

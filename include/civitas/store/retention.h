@@ -16,9 +16,9 @@ struct RetentionRule {
   std::chrono::seconds raw{0};
   // Then its summary is kept until it ended this long ago; zero: no rollup. Else above `raw`.
   std::chrono::seconds hourly{0};
-  // False: entity writes record no modifiedAt timeline for this type (timeproperty=modifiedAt
-  // finds nothing), which halves the history of a high-rate sensor type.
-  bool modified_at_timeline = true;
+  // False: history records no modifiedAt for this type's instances (timeproperty=modifiedAt
+  // finds nothing), which saves about a third of the history of a regular sensor series.
+  bool keep_modified_at = true;
 };
 
 }  // namespace civitas::store

@@ -21,9 +21,8 @@
 
 namespace civitas::store {
 
-// The instant a sample is kept under. History has two timelines per series: by observedAt
-// (observedAt, else modifiedAt: every instance) and by modifiedAt (instances recorded from
-// entity writes only).
+// The time a read selects and orders samples by: the time a sample is kept at (observedAt,
+// else modifiedAt), or its modifiedAt (when the instance was last written).
 enum class TimeProperty : uint8_t { kObservedAt, kModifiedAt };
 
 // One attribute instance at one instant. A series holds at most one instance per timestamp: a
@@ -37,7 +36,7 @@ struct TemporalInstance {
   SampleKind value_kind = SampleKind::kNumber;
   double number = 0;  // when value_kind == kNumber
   std::string text;   // when value_kind == kText: the JSON text of the instance's value
-  // When set, the instance is also recorded at this time on the modifiedAt timeline.
+  // When the instance was written (unless a retention rule turns modifiedAt off).
   std::optional<int64_t> modified_at_us;
 };
 
@@ -82,9 +81,11 @@ class TemporalReader {
   using EntityVisitor = std::function<bool(TemporalEntity entity)>;
   virtual Status ScanEntities(std::string_view after, const EntityVisitor& visit) = 0;
 
-  // Calls `visit` for each sample of the series in [from_us, to_us) in ascending timestamp
-  // order until it returns false. Text samples point into buffers valid during the call only.
-  // kInternal on a corrupt chunk, kIoError on storage failure.
+  // Calls `visit` for each sample of the series whose `time_property` is in [from_us, to_us),
+  // in ascending order of it, until it returns false. (Sample::timestamp_us is always the time
+  // the sample is kept at; a modifiedAt read decodes every chunk of the series, as a write may
+  // come any time after its observation.) Text samples point into buffers valid during the call
+  // only. kInternal on a corrupt chunk, kIoError on storage failure.
   using SampleVisitor = std::function<bool(const Sample&)>;
   virtual Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us,
                          int64_t to_us, const SampleVisitor& visit,
@@ -97,8 +98,9 @@ class TemporalReader {
                                     TimeProperty time_property = TimeProperty::kObservedAt) = 0;
 
   // Adds the samples of the series in [from_us, to_us) to `buckets`, as AggregateChunk does
-  // (period_start_us <= from_us, period_len_us > 0). Chunks inside one bucket are aggregated
-  // from their header. Errors as Samples, and kInvalidRequest on bad periods.
+  // (period_start_us <= from_us, period_len_us > 0), bucketed by `time_property`. Chunks inside
+  // one bucket are aggregated from their header (observedAt reads). Errors as Samples, and
+  // kInvalidRequest on bad periods.
   virtual Status Aggregate(std::string_view id, const TemporalSeries& series,
                            int64_t period_start_us, int64_t period_len_us, int64_t from_us,
                            int64_t to_us, AggregateBuckets& buckets,

@@ -25,9 +25,15 @@ namespace civitas::store {
 // What a sample holds. Text carries strings and serialized JSON values alike.
 enum class SampleKind : uint8_t { kNumber = 0, kText = 1 };
 
+// A sample's modifiedAt when it has none (a chunk keeps a modifiedAt column only when every
+// sample has one). No parsed or clock time is this far back.
+inline constexpr int64_t kNoModifiedAt = std::numeric_limits<int64_t>::min();
+
 // One decoded sample. `text` points into the chunk bytes the reader was opened on.
 struct Sample {
   int64_t timestamp_us = 0;  // microseconds since the Unix epoch, UTC
+  // When the instance was last written (µs, UTC), or kNoModifiedAt.
+  int64_t modified_at_us = kNoModifiedAt;
   SampleKind kind = SampleKind::kNumber;
   double number = 0;      // meaningful when kind == kNumber; bit-exact (NaN payloads, -0.0)
   std::string_view text;  // meaningful when kind == kText
@@ -56,9 +62,12 @@ class TimeSeriesChunkBuilder {
  public:
   // Append one sample. Timestamps must be non-decreasing; equal timestamps are kept as distinct
   // samples (deduplication is the caller's job). kInvalidRequest, and the builder unchanged,
-  // if `timestamp_us` is before the previous sample's.
-  Status Append(int64_t timestamp_us, double value);
-  Status Append(int64_t timestamp_us, std::string_view text);
+  // if `timestamp_us` is before the previous sample's. The chunk keeps the samples'
+  // `modified_at_us` only if none is kNoModifiedAt.
+  Status Append(int64_t timestamp_us, double value, int64_t modified_at_us = kNoModifiedAt);
+  Status Append(int64_t timestamp_us, std::string_view text,
+                int64_t modified_at_us = kNoModifiedAt);
+  Status Append(const Sample& sample);
 
   std::size_t sample_count() const { return timestamps_.size(); }
   bool empty() const { return timestamps_.empty(); }
@@ -70,7 +79,11 @@ class TimeSeriesChunkBuilder {
   void Reset();
 
  private:
+  Status AppendTime(int64_t timestamp_us, int64_t modified_at_us);
+
   std::vector<int64_t> timestamps_;
+  std::vector<int64_t> modified_;  // while every sample has a modifiedAt
+  bool all_modified_ = true;
   std::vector<SampleKind> kinds_;
   std::vector<double> numbers_;
   std::string text_arena_;
