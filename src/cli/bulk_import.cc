@@ -215,6 +215,9 @@ Status Importer::Flush() {
         model::Entity entity = std::move(pending.entity);
         model::StampNew(entity, now);
         if (existing.ok()) entity.created_at = existing->created_at;
+        for (auto& instance : pending.history) {
+          instance.modified_at_us = now.time_since_epoch().count();  // written now
+        }
         m.AddHistory(entity.id, entity.types, std::move(pending.history));
         m.Put(std::move(entity));
       }

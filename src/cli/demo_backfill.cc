@@ -51,6 +51,8 @@ Status WriteDevices(store::Store& store, const model::Context& core, const demo:
       demo::SampleDevice(city, device, t, readings);
       encoder.Append(readings, t, history);
     }
+    // The simulated past: every reading was written as it was observed.
+    for (auto& instance : history) instance.modified_at_us = instance.timestamp_us;
     values += static_cast<int64_t>(history.size());
     int64_t latest = demo::FirstSampleAtOrAfter(device, to_us - period);
     demo::SampleDevice(city, device, latest, readings);

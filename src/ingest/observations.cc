@@ -529,6 +529,7 @@ std::vector<store::TemporalInstance> ApplyObservations(const EntityObservations&
     model::Attribute& a = templates[s.series];
     a.value = s.value;
     a.observed_at = Timestamp{std::chrono::microseconds(s.timestamp_us)};
+    a.modified_at = now;  // written with the entity
     if (auto instance = store::TemporalInstanceOf(a)) history.push_back(std::move(*instance));
   }
   return history;

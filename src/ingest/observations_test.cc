@@ -151,7 +151,10 @@ TEST_F(ObservationsTest, NewestSampleIsTheStateTheOthersGoToHistory) {
   EXPECT_EQ(history[1].timestamp_us, 20'000'000);
   EXPECT_EQ(history[1].number, 9);
   EXPECT_EQ(history[1].unit_code, "GQ");
-  EXPECT_FALSE(history[1].modified_at_us.has_value());
+  // Written with the entity: at its modifiedAt.
+  ASSERT_TRUE(history[1].modified_at_us.has_value());
+  EXPECT_EQ(*history[1].modified_at_us,
+            e.Find(Iri("pm25"))->modified_at->time_since_epoch().count());
 }
 
 TEST_F(ObservationsTest, AnExistingNewerObservationIsKept) {

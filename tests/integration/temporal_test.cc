@@ -408,6 +408,84 @@ TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
       IsProblem(http().Get(TemporalUrl(id, "?timeproperty=whenever")), 400, "BadRequestData"));
 }
 
+// Every write of an instance moves its modifiedAt: an entity write, a correction of the same
+// observedAt, a temporal POST and an instance PATCH. The modifiedAt view lists each instance
+// once, at its last write, with its observedAt and the instanceId the observedAt view gives it.
+TEST_F(TemporalTest, ModifiedAtFollowsEveryWriteOfAnInstance) {
+  // µs since the epoch of "YYYY-MM-DDTHH:MM:SS[.f...]Z", as the broker writes times.
+  auto modified_at = [](const json::value& instance) -> int64_t {
+    const std::string text(instance.at("modifiedAt").as_string());
+    std::tm tm{};
+    const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    EXPECT_NE(rest, nullptr) << text;
+    if (rest == nullptr) return 0;
+    std::string fraction =
+        *rest == '.' ? std::string(rest + 1, text.c_str() + text.size() - 1) : "";
+    fraction.resize(6, '0');
+    return static_cast<int64_t>(timegm(&tm)) * 1'000'000 + std::stoll(fraction);
+  };
+  auto newest = [&] {
+    return Temporal("?timeproperty=modifiedAt&lastN=1").at("temperature").at(0);
+  };
+  auto instance_at = [&](int64_t observed) {
+    const json::object history = Temporal("");
+    for (const auto& i : history.at("temperature").as_array()) {
+      if (i.at("observedAt").as_string() == Iso(observed)) return i;
+    }
+    ADD_FAILURE() << "no instance at " << Iso(observed);
+    return json::value();
+  };
+
+  // The fixture's last write corrected observation 7.
+  json::value last = newest();
+  EXPECT_EQ(last.at("observedAt").as_string(), Iso(kT0 + 7 * kStep));
+  EXPECT_EQ(last.at("value").to_number<double>(), 99.5);
+  EXPECT_EQ(last.at("instanceId"), instance_at(kT0 + 7 * kStep).at("instanceId"));
+  const json::array all = Temporal("?timeproperty=modifiedAt").at("temperature").as_array();
+  ASSERT_EQ(all.size(), sent_.size());
+  for (size_t i = 1; i < all.size(); ++i) {
+    EXPECT_LT(modified_at(all[i - 1]), modified_at(all[i])) << "unique write times, in order";
+  }
+
+  // A temporal POST of an old observation is its newest write.
+  auto posted = http().Post(
+      TemporalUrl(kId, "/attrs"),
+      json::object{{"temperature",
+                    json::array{json::object{
+                        {"type", "Property"}, {"value", 5}, {"observedAt", Iso(kT0 - 3600)}}}}});
+  ASSERT_EQ(posted.status, 204) << posted.body;
+  json::value after_post = newest();
+  EXPECT_EQ(after_post.at("observedAt").as_string(), Iso(kT0 - 3600));
+  EXPECT_EQ(after_post.at("value").to_number<double>(), 5);
+  EXPECT_GT(modified_at(after_post), modified_at(last));
+
+  // So is an instance PATCH.
+  const std::string third(instance_at(kT0 + 3 * kStep).at("instanceId").as_string());
+  ASSERT_EQ(
+      http()
+          .Patch(TemporalUrl(kId, "/attrs/temperature/" + third), json::object{{"value", 1.25}})
+          .status,
+      204);
+  json::value after_patch = newest();
+  EXPECT_EQ(after_patch.at("observedAt").as_string(), Iso(kT0 + 3 * kStep));
+  EXPECT_EQ(after_patch.at("value").to_number<double>(), 1.25);
+  EXPECT_EQ(after_patch.at("instanceId").as_string(), third);
+  EXPECT_GT(modified_at(after_patch), modified_at(after_post));
+  EXPECT_EQ(Temporal("?timeproperty=modifiedAt").at("temperature").as_array().size(),
+            sent_.size() + 1);
+
+  // Ranges and buckets go by modifiedAt: the last two writes are after the fixture's.
+  const std::string since =
+      "&timerel=after&timeAt=" + std::string(last.at("modifiedAt").as_string());
+  auto recent = Temporal("?timeproperty=modifiedAt" + since).at("temperature").as_array();
+  ASSERT_EQ(recent.size(), 3u);
+  EXPECT_EQ(recent[1].at("value").to_number<double>(), 5);
+  auto counted = Temporal(
+      "?timeproperty=modifiedAt&options=aggregatedValues&aggrMethods=totalCount,sum" + since);
+  EXPECT_EQ(counted.at("temperature").at("totalCount").at(0).at(0).as_int64(), 3);
+  EXPECT_EQ(counted.at("temperature").at("sum").at(0).at(0).to_number<double>(), 99.5 + 5 + 1.25);
+}
+
 TEST_F(TemporalTest, TenantsHaveSeparateHistories) {
   const std::map<std::string, std::string> city{{"NGSILD-Tenant", "city-a"}};
   Create(json::object{{"id", kId},
