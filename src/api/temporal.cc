@@ -254,11 +254,15 @@ Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
   std::string values;
   bool cut = false;  // more instances than `keep` in range
   auto take = [&](const store::Sample& s) {
-    if (times.size() == keep) {
+    const int64_t t = by_modified ? s.modified_at_us : s.timestamp_us;
+    // A page ends just after its last instance's time, so the instances sharing that time (on
+    // the modifiedAt view, one batch's) all go on it: cut between them, the rest would be lost.
+    // lastN takes exactly N.
+    if (times.size() >= keep && (p.last_n > 0 || t != times.back())) {
       cut = true;
       return false;
     }
-    times.push_back(by_modified ? s.modified_at_us : s.timestamp_us);
+    times.push_back(t);
     if (by_modified) observed.push_back(s.timestamp_us);
     AppendSample(values, s);
     ends.push_back(values.size());

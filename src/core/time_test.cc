@@ -5,6 +5,24 @@
 namespace civitas {
 namespace {
 
+// The system clock: whole milliseconds, unless the previous reading was in the same
+// millisecond, then 1 µs after it; never twice the same, never backwards.
+TEST(SystemClockTest, ReadsWholeMillisecondsAndNeverRepeats) {
+  const Clock& clock = Clock::System();
+  int64_t previous = clock.Now().time_since_epoch().count();
+  int crowded = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    const int64_t now = clock.Now().time_since_epoch().count();
+    ASSERT_GT(now, previous);
+    if (now % 1000 != 0) {
+      ASSERT_EQ(now, previous + 1);
+      ++crowded;
+    }
+    previous = now;
+  }
+  EXPECT_GT(crowded, 0);  // 100,000 readings take less than 100 s
+}
+
 TEST(TimestampTest, RoundTripsUtcWithFraction) {
   auto t = ParseTimestamp("2024-05-01T10:00:00.123Z");
   ASSERT_TRUE(t.ok());

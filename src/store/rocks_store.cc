@@ -450,7 +450,8 @@ Status RocksStore::CheckFormatVersion() {
     return IoError("the data dir uses store format " + version + "; this civitas reads format " +
                    std::string(kVersion) +
                    ": export it with the civitas that wrote it (civitas export) and import the "
-                   "export here, or start with an empty --data-dir");
+                   "export here (history's modifiedAt then reads the import time), or start "
+                   "with an empty --data-dir");
   }
   if (!s.IsNotFound()) return FromRocks(s, "read store format version");
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), entities_));

@@ -14,6 +14,7 @@
 // be64(t) is the int64 µs timestamp with its sign bit flipped, big-endian, so keys sort in time
 // order across the epoch.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -21,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "civitas/core/varint.h"
 #include "civitas/store/temporal_store.h"
 
 namespace civitas::store::temporal_keys {
@@ -72,6 +74,8 @@ inline std::string EncodeCatalog(const std::vector<std::string>& types,
     record.append(s.dataset_id).push_back(kSep);
     record.push_back(static_cast<char>(s.kind));
     record.append(s.unit_code).push_back(kSep);
+    PutVarint64(record, ZigZagEncode(s.modified_lag_hours_min));
+    PutVarint64(record, ZigZagEncode(s.modified_lag_hours_max));
   }
   return record;
 }
@@ -103,6 +107,10 @@ inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity) {
     record.remove_prefix(1);
     if (!next(field)) return false;
     series.unit_code = field;
+    uint64_t min = 0, max = 0;
+    if (!GetVarint64(record, min) || !GetVarint64(record, max)) return false;
+    series.modified_lag_hours_min = ZigZagDecode(min);
+    series.modified_lag_hours_max = ZigZagDecode(max);
   }
   return true;
 }
@@ -130,6 +138,14 @@ inline std::string Tagged(std::string series_prefix, char tag, int64_t t) {
   series_prefix.push_back(tag);
   AppendTime(series_prefix, t);
   return series_prefix;
+}
+
+// The number of the UTC hour holding `t`: floor(t / 1 h), for every int64 t.
+inline int64_t HourIndex(int64_t t) { return t / kHourUs - (t % kHourUs < 0 ? 1 : 0); }
+// The start of hour number `index`, clamped to the hours of the int64 range.
+inline int64_t HourStart(int64_t index) {
+  if (index <= HourIndex(INT64_MIN)) return INT64_MIN;
+  return std::min(index, HourIndex(INT64_MAX)) * kHourUs;
 }
 
 // The start of the UTC hour holding `t` (floor, also for negative t); INT64_MIN for the

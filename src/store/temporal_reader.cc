@@ -209,8 +209,9 @@ class RocksTemporalReader final : public TemporalReader {
   }
 
   // The samples of the series whose modifiedAt is in [from_us, to_us), ordered by modifiedAt
-  // (then time). Samples are kept by observation time and a write may come any time after (or
-  // before) its observation, so every chunk is read: no hour bounds the search.
+  // (then time). Samples are kept by observation time, and a write may come any time after (or
+  // before) its observation: the series' lag bounds in its catalog say which hours can hold them
+  // (read here, so that a caller's TemporalSeries need not carry them).
   Result<std::vector<std::pair<int64_t, SampleValue>>> ModifiedBetween(std::string_view id,
                                                                        const TemporalSeries& series,
                                                                        int64_t from_us,
@@ -222,10 +223,27 @@ class RocksTemporalReader final : public TemporalReader {
     auto samples = heads_.Samples(prefix + tk::kHeadTag, INT64_MIN, INT64_MAX);  // see Samples
     std::erase_if(samples, [&](const auto& s) { return !in_range(s.second.modified_at_us); });
     const size_t from_head = samples.size();
+    CIVITAS_ASSIGN_OR_RETURN(const std::optional<TemporalEntity> catalog, Entity(id));
+    TemporalSeries bounds;
+    if (catalog) {
+      for (const auto& s : catalog->series) {
+        if (s.attr == series.attr && s.dataset_id == series.dataset_id) bounds = s;
+      }
+    }
     int64_t chunks_end = INT64_MIN;
-    const bool more = true;
+    const bool more = bounds.HasModifiedAt();
+    // hour(time) = hour(modifiedAt) - lag, with lag within the bounds. Saturating: a corrupt
+    // catalog may hold any bound.
+    auto minus = [](int64_t hour, int64_t lag) {
+      int64_t out;
+      return __builtin_sub_overflow(hour, lag, &out) ? (lag > 0 ? INT64_MIN : INT64_MAX) : out;
+    };
+    const int64_t first_hour =
+        tk::HourStart(minus(tk::HourIndex(from_us), bounds.modified_lag_hours_max));
+    const int64_t last_hour =
+        tk::HourStart(minus(tk::HourIndex(to_us - 1), bounds.modified_lag_hours_min));
     CIVITAS_RETURN_IF_ERROR(ScanChunks(
-        prefix, INT64_MIN, INT64_MAX,
+        prefix, first_hour, last_hour + 1,
         [&](std::string_view chunk) -> Status {
           CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
           Sample s;

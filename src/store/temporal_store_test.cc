@@ -351,7 +351,7 @@ TEST_F(TemporalStoreTest, RemovesSingleInstancesFromChunksAndPending) {
             (std::vector<std::pair<int64_t, double>>{{kT0 + kHour + 1, 4}, {kT0 + 2 * kHour, 5}}));
 }
 
-TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
+TEST_F(TemporalStoreTest, SamplesCarryTheirModifiedAtAndAreReadByIt) {
   std::string id = "urn:m";
   for (int i = 0; i < 3; ++i) {
     model::Entity e;
@@ -429,8 +429,107 @@ TEST_F(TemporalStoreTest, EntityWritesAlsoRecordTheModifiedAtTimeline) {
                       {kT0, 0}, {kT0 + 2 * kHour, 2}, {kT0 + 3 * kHour, 7}}));
 }
 
-// A data dir from before the temporal column family existed opens, and keeps its entities.
-TEST_F(TemporalStoreTest, ARuleCanTurnTheModifiedAtTimelineOff) {
+// A write naming no types (a temporal POST to an existing entity, an instance PATCH) keeps or
+// drops modifiedAt by the entity's rule, not the default one.
+TEST_F(TemporalStoreTest, WritesWithoutTypesFollowTheEntitysModifiedAtRule) {
+  for (const bool type_keeps : {false, true}) {
+    SCOPED_TRACE(type_keeps);
+    Reopen({{.type = "T", .raw = std::chrono::hours(24 * 365), .keep_modified_at = type_keeps},
+            {.type = "", .raw = std::chrono::hours(24 * 365), .keep_modified_at = !type_keeps}});
+    const std::string id = type_keeps ? "urn:keeps" : "urn:drops";
+    PutTemperature(id, "T", 1.5, kT0, kT0 + 5'000);
+    TemporalInstance later;
+    later.attr = kTemp;
+    later.timestamp_us = kT0 + 60'000'000;
+    later.modified_at_us = kT0 + 60'005'000;
+    later.number = 2.5;
+    ASSERT_TRUE(store_
+                    ->Mutate("", {&id, 1},
+                             [&](Mutation& m) {
+                               m.AddHistory(id, {}, {later});
+                               return Status::Ok();
+                             })
+                    .ok());
+    Reopen({{.type = "T", .raw = std::chrono::hours(24 * 365), .keep_modified_at = type_keeps},
+            {.type = "", .raw = std::chrono::hours(24 * 365), .keep_modified_at = !type_keeps}});
+    std::vector<int64_t> modified;
+    ASSERT_TRUE(store_->ReadTemporal("")
+                    ->Samples(id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+                              [&](const Sample& s) {
+                                modified.push_back(s.modified_at_us);
+                                return true;
+                              })
+                    .ok());
+    const std::vector<int64_t> expected = type_keeps
+                                              ? std::vector<int64_t>{kT0 + 5'000, kT0 + 60'005'000}
+                                              : std::vector<int64_t>{kNoModifiedAt, kNoModifiedAt};
+    EXPECT_EQ(modified, expected);
+  }
+}
+
+// A modifiedAt read visits only the hours the series' lags allow: here every write came within
+// its observation's hour or the next, so an old hour's chunk is not read (it is damaged below,
+// and only the reads that must visit it fail).
+TEST_F(TemporalStoreTest, ModifiedAtReadsVisitOnlyTheHoursTheLagsAllow) {
+  const std::string id = "urn:lags";
+  auto put = [&](int64_t observed, int64_t modified, double value) {
+    TemporalInstance i;
+    i.attr = kTemp;
+    i.timestamp_us = observed;
+    i.modified_at_us = modified;
+    i.number = value;
+    ASSERT_TRUE(store_
+                    ->Mutate("", {&id, 1},
+                             [&](Mutation& m) {
+                               m.AddHistory(id, {"T"}, {i});
+                               return Status::Ok();
+                             })
+                    .ok());
+  };
+  put(kT0 - 100 * kHour, kT0 - 100 * kHour + 5'000, 1);
+  put(kT0, kT0 + kHour + 5'000, 2);
+  put(kT0 + 2 * kHour, kT0 + 2 * kHour + 5'000, 3);  // folds the head of hour kT0
+  store_.reset();
+  {
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), families, &handles, &db).ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != "temporal") continue;
+      const std::string key = temporal_keys::Tagged(temporal_keys::SeriesPrefix("", id, kTemp, ""),
+                                                    temporal_keys::kChunkTag, kT0 - 100 * kHour);
+      std::string chunk;
+      ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[i], key, &chunk).ok());
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], key, "damaged").ok());
+    }
+    for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+    delete db;
+  }
+  Reopen();
+  auto read = [&](int64_t from, int64_t to, std::vector<double>* values) {
+    return store_->ReadTemporal("")->Samples(
+        id, SeriesOf(kTemp), from, to,
+        [&](const Sample& s) {
+          values->push_back(s.number);
+          return true;
+        },
+        TimeProperty::kModifiedAt);
+  };
+  std::vector<double> recent;
+  ASSERT_TRUE(read(kT0 - kHour, INT64_MAX, &recent).ok());
+  EXPECT_EQ(recent, (std::vector<double>{2, 3}));
+  std::vector<double> all;
+  EXPECT_EQ(read(INT64_MIN, INT64_MAX, &all).code(), StatusCode::kInternal);
+}
+
+// A rule can keep its type's history without modifiedAt: that type's samples are not on the
+// modifiedAt view, the others' are.
+TEST_F(TemporalStoreTest, ARuleCanTurnModifiedAtOff) {
   Reopen({{.type = "T", .raw = std::chrono::hours(24 * 365 * 100), .keep_modified_at = false}});
   for (const std::string type : {"T", "V"})
     PutTemperature("urn:" + type, type, 1.5, kT0, kT0 + kHour);
@@ -449,6 +548,7 @@ TEST_F(TemporalStoreTest, ARuleCanTurnTheModifiedAtTimelineOff) {
   EXPECT_EQ(count("urn:V", TimeProperty::kModifiedAt), 1u);
 }
 
+// A data dir from before the temporal column family existed opens, and keeps its entities.
 TEST_F(TemporalStoreTest, OpensADataDirWithoutTheTemporalColumnFamily) {
   store_.reset();
   std::filesystem::remove_all(dir_);
@@ -645,6 +745,9 @@ TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
       {"https://example.org/a", "", model::AttributeKind::kProperty, ""},
       {"https://example.org/a", "urn:d:1", model::AttributeKind::kRelationship, "CEL"},
       {"https://example.org/b", "", model::AttributeKind::kJsonProperty, "GQ"}};
+  series[1].NoteModifiedLag(-2);
+  series[1].NoteModifiedLag(26'000);
+  series[2].NoteModifiedLag(0);
   const std::string record = temporal_keys::EncodeCatalog(types, series);
   TemporalEntity decoded;
   ASSERT_TRUE(temporal_keys::DecodeCatalog(record, decoded));
@@ -655,7 +758,11 @@ TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
     EXPECT_EQ(decoded.series[i].dataset_id, series[i].dataset_id);
     EXPECT_EQ(decoded.series[i].kind, series[i].kind);
     EXPECT_EQ(decoded.series[i].unit_code, series[i].unit_code);
+    EXPECT_EQ(decoded.series[i].modified_lag_hours_min, series[i].modified_lag_hours_min);
+    EXPECT_EQ(decoded.series[i].modified_lag_hours_max, series[i].modified_lag_hours_max);
   }
+  EXPECT_FALSE(decoded.series[0].HasModifiedAt());
+  EXPECT_TRUE(decoded.series[2].HasModifiedAt());
   ASSERT_TRUE(temporal_keys::DecodeCatalog(temporal_keys::EncodeCatalog({}, {}), decoded));
   EXPECT_TRUE(decoded.types.empty() && decoded.series.empty());
   // A record cut short is corrupt, unless cut where a shorter record would end: after the types

@@ -68,6 +68,9 @@ TemporalSeries SeriesOfPrefix(std::string_view series_prefix, size_t entity_pref
 
 void TemporalWriter::SeriesWrites::Put(int64_t t, SampleValue value) {
   if (!samples.empty() && samples.back().first >= t) in_order = false;
+  if (value.modified_at_us != kNoModifiedAt) {
+    NoteModifiedLag(tk::HourIndex(value.modified_at_us) - tk::HourIndex(t));
+  }
   samples.emplace_back(t, std::move(value));
 }
 
@@ -83,6 +86,12 @@ void TemporalWriter::SeriesWrites::SortSamples() {
   }
   samples.resize(kept);
   in_order = true;
+}
+
+void TemporalWriter::SeriesWrites::DropModifiedAt() {
+  for (auto& [t, value] : samples) value.modified_at_us = kNoModifiedAt;
+  modified_lag_hours_min = 1;
+  modified_lag_hours_max = 0;
 }
 
 bool TemporalWriter::SeriesWrites::Writes(int64_t t) const {
@@ -105,7 +114,6 @@ TemporalWriter::SeriesWrites& TemporalWriter::EntityWrites::Series(std::string_v
 void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
                          std::vector<TemporalInstance> instances) {
   if (types.empty() && instances.empty()) return;
-  const bool keep_modified_at = retention_.KeepsModifiedAt(types);
   auto it = entities_.find(id);
   if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
   EntityWrites& entity = it->second;
@@ -115,8 +123,7 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
     SeriesWrites& series = entity.Series(instance.attr, instance.dataset_id);
     series.kind = instance.kind;
     series.unit_code = instance.unit_code;
-    const int64_t modified_at =
-        instance.modified_at_us && keep_modified_at ? *instance.modified_at_us : kNoModifiedAt;
+    const int64_t modified_at = instance.modified_at_us.value_or(kNoModifiedAt);
     series.Put(instance.timestamp_us, SampleValue{instance.value_kind, instance.number,
                                                   std::move(instance.text), modified_at});
   }
@@ -213,7 +220,7 @@ Result<TemporalWriter::Catalog> TemporalWriter::CommittedCatalog(const std::stri
   return committed;
 }
 
-Status TemporalWriter::StageCatalog(std::string_view id, const EntityWrites& writes,
+Status TemporalWriter::StageCatalog(std::string_view id, EntityWrites& writes,
                                     rocksdb::WriteBatch& batch) {
   const std::string prefix = tk::EntityPrefix(tenant_, id);
   const std::vector<std::string>* types = writes.types ? &*writes.types : nullptr;
@@ -221,6 +228,11 @@ Status TemporalWriter::StageCatalog(std::string_view id, const EntityWrites& wri
   CIVITAS_ASSIGN_OR_RETURN(Catalog committed, CommittedCatalog(key));
   const TemporalEntity none;
   const TemporalEntity& before = committed.entity ? *committed.entity : none;
+  // The entity's retention rule decides whether its samples keep their modifiedAt; a write that
+  // names no types (a temporal POST to an existing entity, an instance PATCH) has the catalog's.
+  if (!retention_.KeepsModifiedAt(types != nullptr ? *types : before.types)) {
+    for (auto& w : writes.series) w.DropModifiedAt();
+  }
   auto deleted = [&](const TemporalSeries& series) {
     return !deletes_.empty() &&
            Deleted(tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id));
@@ -233,7 +245,10 @@ Status TemporalWriter::StageCatalog(std::string_view id, const EntityWrites& wri
                            return std::tie(a.attr, a.dataset_id) < std::tie(b.attr, b.dataset_id);
                          });
     return at != before.series.end() && at->attr == w.attr && at->dataset_id == w.dataset_id &&
-           at->kind == w.kind && at->unit_code == w.unit_code;
+           at->kind == w.kind && at->unit_code == w.unit_code &&
+           (!w.HasModifiedAt() ||
+            (at->HasModifiedAt() && at->modified_lag_hours_min <= w.modified_lag_hours_min &&
+             at->modified_lag_hours_max >= w.modified_lag_hours_max));
   };
   // Almost every write leaves the catalog as it was: checked without building a new one.
   const bool changed =
@@ -250,10 +265,15 @@ Status TemporalWriter::StageCatalog(std::string_view id, const EntityWrites& wri
   if (types != nullptr) catalog->types = *types;
   for (const auto& w : writes.series) {
     if (w.samples.empty()) continue;
-    TemporalSeries series{w.attr, w.dataset_id, w.kind, w.unit_code};
+    TemporalSeries series = w;
     auto at =
         std::lower_bound(catalog->series.begin(), catalog->series.end(), series, SeriesBefore);
     if (at != catalog->series.end() && !SeriesBefore(series, *at)) {
+      // The bounds cover every sample of the series, not only this write's.
+      if (at->HasModifiedAt()) {
+        series.NoteModifiedLag(at->modified_lag_hours_min);
+        series.NoteModifiedLag(at->modified_lag_hours_max);
+      }
       *at = std::move(series);
     } else {
       catalog->series.insert(at, std::move(series));

@@ -71,12 +71,9 @@ class TemporalWriter {
   size_t head_log_bytes() const { return head_log_bytes_; }
 
  private:
-  // What the mutation writes to one series.
-  struct SeriesWrites {
-    std::string attr;
-    std::string dataset_id;
-    model::AttributeKind kind = model::AttributeKind::kProperty;
-    std::string unit_code;
+  // What the mutation writes to one series: the series as this write leaves its catalog entry
+  // (kind, unitCode, the modifiedAt lags of these samples), and the samples.
+  struct SeriesWrites : TemporalSeries {
     // In Add order until SortSamples; then by time, and of equal times the last added.
     std::vector<std::pair<int64_t, SampleValue>> samples;
     bool in_order = true;       // each sample later than the one before
@@ -86,6 +83,7 @@ class TemporalWriter {
     void Put(int64_t t, SampleValue value);
     // Sorted once, not kept sorted per Put: a history import may list a series newest first.
     void SortSamples();
+    void DropModifiedAt();         // the entity's retention rule keeps none
     bool Writes(int64_t t) const;  // after SortSamples
   };
   // What the mutation writes to one entity's history.
@@ -104,9 +102,9 @@ class TemporalWriter {
     bool cached = true;                            // false: read from the database
   };
   Result<Catalog> CommittedCatalog(const std::string& key);
-  // Puts the catalog of an entity whose series, types or deletions the batch holds, when it
-  // changed.
-  Status StageCatalog(std::string_view id, const EntityWrites& writes, rocksdb::WriteBatch& batch);
+  // Drops the modifiedAt of the entity's samples when its retention rule keeps none, then puts
+  // the catalog of an entity whose series, types or deletions the batch holds, when it changed.
+  Status StageCatalog(std::string_view id, EntityWrites& writes, rocksdb::WriteBatch& batch);
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* cf_;

@@ -358,6 +358,8 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
                            : internal::ReadRice(st.lag_remainders, st.lag_r_rice);
     sample.modified_at_us = static_cast<int64_t>(static_cast<uint64_t>(sample.timestamp_us) +
                                                  st.lag_q * st.lag_unit + r);
+    // The encoder never writes it: that value means "none", which would drop the column.
+    if (sample.modified_at_us == kNoModifiedAt) return Fail("modifiedAt out of range");
   } else {
     sample.modified_at_us = kNoModifiedAt;
   }

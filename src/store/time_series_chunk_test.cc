@@ -339,6 +339,18 @@ TEST(TimeSeriesChunkTest, ModifiedAtColumnOfALiveSensorCostsAboutTenBitsPerSampl
   ExpectRoundTrip(inputs, Encode(inputs));
 }
 
+// A modifiedAt that decodes to kNoModifiedAt (only a forged chunk can hold one) is corrupt: read
+// back as "none", it would drop the column of every sample on the next fold. One sample at 0,
+// written at INT64_MIN + 1 (a lag of 2^63 - 1, its own unit); the timestamp patched to -1 makes
+// it INT64_MIN.
+TEST(TimeSeriesChunkTest, RejectsAModifiedAtOfTheNoneValue) {
+  std::string bytes = Encode({{0, 1.5, std::numeric_limits<int64_t>::min() + 1}});
+  ExpectRoundTrip({{0, 1.5, std::numeric_limits<int64_t>::min() + 1}}, bytes);
+  ASSERT_EQ(bytes[3], '\0');  // version, flags, count, then zigzag(first timestamp)
+  bytes[3] = '\1';
+  EXPECT_EQ(DecodeTimeSeriesChunk(bytes).status().code(), StatusCode::kInternal);
+}
+
 // Write times (the modifiedAt timeline): a minute apart with up to 30 ms of µs jitter. The
 // delta-of-delta spans ±60,000 µs; Rice costs ~18 bits for it, version 1 took 37.
 TEST(TimeSeriesChunkTest, WriteTimeJitterCostsUnderTwentyBitsPerTimestamp) {

@@ -633,6 +633,41 @@ TEST_F(TemporalPagingTest, LongHistoriesAreCutWithContentRange) {
   EXPECT_EQ(r.Json().at("level").at("totalCount").at(0).at(0).as_int64(), 12);
 }
 
+// On the modifiedAt view the instances of one request share their modifiedAt: a page never
+// cuts between them (it ends just after that time), so paging loses none.
+TEST_F(TemporalPagingTest, ModifiedAtPagesKeepInstancesOfOneWriteTogether) {
+  auto post = [&](int first, int count) {
+    json::array instances;
+    for (int i = first; i < first + count; ++i) {
+      instances.push_back(
+          json::object{{"type", "Property"}, {"value", i}, {"observedAt", Iso(kT0 + i * 60)}});
+    }
+    return http()
+        .Post(std::string(kApi) + "/temporal/entities",
+              json::object{{"id", kId}, {"type", "Room"}, {"level", instances}})
+        .status;
+  };
+  ASSERT_EQ(post(0, 3), 201);
+  ASSERT_EQ(post(3, 4), 204);  // with the 3 before: past the cap of 5
+  ASSERT_EQ(post(7, 2), 204);
+  std::vector<int64_t> seen;
+  std::string query = "?options=temporalValues&timeproperty=modifiedAt";
+  for (int page = 0; page < 5; ++page) {
+    auto r = http().Get(TemporalUrl(kId, query));
+    ASSERT_TRUE(r.status == 200 || r.status == 206) << r.body;
+    const json::value body = r.Json();
+    for (const auto& pair : body.at("level").at("values").as_array()) {
+      seen.push_back(pair.at(0).as_int64());
+    }
+    if (r.status == 200) break;
+    const std::string range = r.Header("content-range");
+    const size_t dash = range.find("Z-");
+    query = "?options=temporalValues&timeproperty=modifiedAt&timerel=after&timeAt=" +
+            range.substr(dash + 2, range.find('/') - dash - 2);
+  }
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
+}
+
 TEST_F(TemporalTest, HistorySurvivesRestart) {
   auto before = Temporal("");
   auto aggregated_query =

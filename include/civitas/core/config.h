@@ -18,7 +18,7 @@ struct RetentionConfigRule {
   std::string type;  // as written: a term of RetentionConfig::context or an IRI; "*" = default
   std::chrono::seconds raw{0};
   std::chrono::seconds hourly{0};  // 0: no hourly rollup
-  bool modified_at = true;         // false: no modifiedAt timeline for this type
+  bool modified_at = true;         // false: history keeps no modifiedAt for this type
 };
 
 struct RetentionConfig {

@@ -8,6 +8,7 @@
 // are in the same atomic, group-committed WriteBatch as the entity write they belong to, and
 // are serialised with it by the entity's lock. Reads go through TemporalReader.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -55,6 +56,22 @@ struct TemporalSeries {
   std::string dataset_id;
   model::AttributeKind kind = model::AttributeKind::kProperty;  // of the latest write
   std::string unit_code;                                        // of the latest write
+  // Bounds on (hour of modifiedAt) - (hour of the kept time), in hours, over every sample
+  // written with a modifiedAt (none when min > max; never narrowed), as the catalog keeps them:
+  // a modifiedAt read visits only the hours they allow, not the whole history.
+  int64_t modified_lag_hours_min = 1;
+  int64_t modified_lag_hours_max = 0;
+
+  bool HasModifiedAt() const { return modified_lag_hours_min <= modified_lag_hours_max; }
+  // Widens the bounds to take `lag_hours`.
+  void NoteModifiedLag(int64_t lag_hours) {
+    if (!HasModifiedAt()) {
+      modified_lag_hours_min = modified_lag_hours_max = lag_hours;
+    } else {
+      modified_lag_hours_min = std::min(modified_lag_hours_min, lag_hours);
+      modified_lag_hours_max = std::max(modified_lag_hours_max, lag_hours);
+    }
+  }
 };
 
 // What history holds about one entity.
@@ -83,9 +100,10 @@ class TemporalReader {
 
   // Calls `visit` for each sample of the series whose `time_property` is in [from_us, to_us),
   // in ascending order of it, until it returns false. (Sample::timestamp_us is always the time
-  // the sample is kept at; a modifiedAt read decodes every chunk of the series, as a write may
-  // come any time after its observation.) Text samples point into buffers valid during the call
-  // only. kInternal on a corrupt chunk, kIoError on storage failure.
+  // the sample is kept at; a modifiedAt read decodes the chunks of every hour the series'
+  // catalog lags allow, as a write may come any time after its observation.) Text samples point
+  // into buffers valid during the call only. kInternal on a corrupt chunk, kIoError on storage
+  // failure.
   using SampleVisitor = std::function<bool(const Sample&)>;
   virtual Status Samples(std::string_view id, const TemporalSeries& series, int64_t from_us,
                          int64_t to_us, const SampleVisitor& visit,
