@@ -354,22 +354,7 @@ TEST_F(TemporalStoreTest, RemovesSingleInstancesFromChunksAndPending) {
 TEST_F(TemporalStoreTest, SamplesCarryTheirModifiedAtAndAreReadByIt) {
   std::string id = "urn:m";
   for (int i = 0; i < 3; ++i) {
-    model::Entity e;
-    e.id = id;
-    e.types = {"T"};
-    model::Attribute a;
-    a.name = kTemp;
-    a.value = i;
-    a.observed_at = Timestamp(std::chrono::microseconds(kT0 - i * kHour));  // late observations
-    a.modified_at = Timestamp(std::chrono::microseconds(kT0 + i * kHour));
-    e.attributes.push_back(std::move(a));
-    ASSERT_TRUE(store_
-                    ->Mutate("", {&id, 1},
-                             [&](Mutation& m) {
-                               m.Put(e);
-                               return Status::Ok();
-                             })
-                    .ok());
+    PutTemperature(id, "T", i, kT0 - i * kHour, kT0 + i * kHour);  // late observations
   }
   Reopen();
   // (observation time, modifiedAt, value), in the order the timeline reads them.
@@ -398,22 +383,7 @@ TEST_F(TemporalStoreTest, SamplesCarryTheirModifiedAtAndAreReadByIt) {
             (Read{{kT0 - kHour, kT0 + kHour, 1}}));
 
   // Rewriting an instance (same observedAt, new value) makes it modified again, once.
-  model::Entity e;
-  e.id = id;
-  e.types = {"T"};
-  model::Attribute a;
-  a.name = kTemp;
-  a.value = 7;
-  a.observed_at = Timestamp(std::chrono::microseconds(kT0 - kHour));
-  a.modified_at = Timestamp(std::chrono::microseconds(kT0 + 3 * kHour));
-  e.attributes.push_back(std::move(a));
-  ASSERT_TRUE(store_
-                  ->Mutate("", {&id, 1},
-                           [&](Mutation& m) {
-                             m.Put(e);
-                             return Status::Ok();
-                           })
-                  .ok());
+  PutTemperature(id, "T", 7, kT0 - kHour, kT0 + 3 * kHour);
   EXPECT_EQ(read(TimeProperty::kModifiedAt, INT64_MIN, INT64_MAX),
             (Read{{kT0, kT0, 0},
                   {kT0 - 2 * kHour, kT0 + 2 * kHour, 2},
