@@ -101,11 +101,7 @@ class RocksTemporalReader final : public TemporalReader {
                             TimeProperty time_property) override {
     if (from_us >= to_us) return Status::Ok();
     if (time_property == TimeProperty::kModifiedAt) {
-      CIVITAS_ASSIGN_OR_RETURN(const auto samples, ModifiedBetween(id, series, from_us, to_us));
-      for (auto sample = samples.rbegin(); sample != samples.rend(); ++sample) {
-        if (!visit(SampleOf(sample->first, sample->second))) break;
-      }
-      return Status::Ok();
+      return ModifiedNewestFirst(id, series, from_us, to_us, visit);
     }
     const std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     const auto head = heads_.Samples(prefix + tk::kHeadTag, from_us, to_us);  // first: see Samples
@@ -118,12 +114,7 @@ class RocksTemporalReader final : public TemporalReader {
     // The newest chunk before to_us, then older ones. A head sample no later than the newest
     // chunk's last was folded into it after the head was copied.
     it.SeekForPrev(tk::Tagged(prefix, tk::kChunkTag, to_us));
-    int64_t chunks_end = INT64_MIN;
-    if (in_range()) {
-      CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary newest,
-                               ReadTimeSeriesChunkSummary(it.value().ToStringView()));
-      if (!newest.rolled_up) chunks_end = newest.last_timestamp_us;
-    }
+    CIVITAS_ASSIGN_OR_RETURN(const int64_t chunks_end, LastSampleOf(in_range(), it));
     for (auto sample = head.rbegin(); sample != head.rend(); ++sample) {
       if (sample->first <= chunks_end) break;
       if (!visit(SampleOf(sample->first, sample->second))) return Status::Ok();
@@ -223,25 +214,13 @@ class RocksTemporalReader final : public TemporalReader {
     auto samples = heads_.Samples(prefix + tk::kHeadTag, INT64_MIN, INT64_MAX);  // see Samples
     std::erase_if(samples, [&](const auto& s) { return !in_range(s.second.modified_at_us); });
     const size_t from_head = samples.size();
-    CIVITAS_ASSIGN_OR_RETURN(const std::optional<TemporalEntity> catalog, Entity(id));
-    TemporalSeries bounds;
-    if (catalog) {
-      for (const auto& s : catalog->series) {
-        if (s.attr == series.attr && s.dataset_id == series.dataset_id) bounds = s;
-      }
-    }
+    CIVITAS_ASSIGN_OR_RETURN(const TemporalSeries bounds, LagBounds(id, series));
     int64_t chunks_end = INT64_MIN;
     const bool more = bounds.HasModifiedAt();
-    // hour(time) = hour(modifiedAt) - lag, with lag within the bounds. Saturating: a corrupt
-    // catalog may hold any bound.
-    auto minus = [](int64_t hour, int64_t lag) {
-      int64_t out;
-      return __builtin_sub_overflow(hour, lag, &out) ? (lag > 0 ? INT64_MIN : INT64_MAX) : out;
-    };
     const int64_t first_hour =
-        tk::HourStart(minus(tk::HourIndex(from_us), bounds.modified_lag_hours_max));
+        tk::HourStart(Back(tk::HourIndex(from_us), bounds.modified_lag_hours_max));
     const int64_t last_hour =
-        tk::HourStart(minus(tk::HourIndex(to_us - 1), bounds.modified_lag_hours_min));
+        tk::HourStart(Back(tk::HourIndex(to_us - 1), bounds.modified_lag_hours_min));
     CIVITAS_RETURN_IF_ERROR(ScanChunks(
         prefix, first_hour, last_hour + 1,
         [&](std::string_view chunk) -> Status {
@@ -265,6 +244,105 @@ class RocksTemporalReader final : public TemporalReader {
              std::tie(b.second.modified_at_us, b.first);
     });
     return samples;
+  }
+
+  // lastN by modifiedAt: the chunks newest first, each sample visited once no older chunk can
+  // hold a later modifiedAt (a chunk of hour h holds none from the start of hour h + greatest
+  // lag + 1 on), so a live series' newest writes cost its newest chunks, not its history.
+  Status ModifiedNewestFirst(std::string_view id, const TemporalSeries& series, int64_t from_us,
+                             int64_t to_us, const SampleVisitor& visit) {
+    auto in_range = [&](int64_t modified) {
+      return modified != kNoModifiedAt && modified >= from_us && modified < to_us;
+    };
+    const std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
+    const auto head = heads_.Samples(prefix + tk::kHeadTag, INT64_MIN, INT64_MAX);  // see Samples
+    CIVITAS_ASSIGN_OR_RETURN(const TemporalSeries bounds, LagBounds(id, series));
+    // A max-heap of the samples read and not yet visited, by (modifiedAt, time).
+    std::vector<std::pair<int64_t, SampleValue>> pending;
+    auto earlier = [](const auto& a, const auto& b) {
+      return std::tie(a.second.modified_at_us, a.first) <
+             std::tie(b.second.modified_at_us, b.first);
+    };
+    auto push = [&](int64_t t, SampleValue value) {
+      pending.emplace_back(t, std::move(value));
+      std::push_heap(pending.begin(), pending.end(), earlier);
+    };
+    // Visits the pending samples modified at or after `bound`; false once `visit` said stop.
+    auto visit_from = [&](int64_t bound) {
+      while (!pending.empty() && pending.front().second.modified_at_us >= bound) {
+        std::pop_heap(pending.begin(), pending.end(), earlier);
+        const bool more = visit(SampleOf(pending.back().first, pending.back().second));
+        pending.pop_back();
+        if (!more) return false;
+      }
+      return true;
+    };
+    rocksdb::Iterator& it = ChunkIterator();
+    const std::string chunks = prefix + tk::kChunkTag;
+    const std::string begin =
+        tk::Tagged(prefix, tk::kChunkTag,
+                   tk::HourStart(Back(tk::HourIndex(from_us), bounds.modified_lag_hours_max)));
+    const int64_t last_hour =
+        tk::HourStart(Back(tk::HourIndex(to_us - 1), bounds.modified_lag_hours_min));
+    auto valid = [&] {
+      return bounds.HasModifiedAt() && it.Valid() && it.key().starts_with(chunks) &&
+             it.key().compare(begin) >= 0;
+    };
+    it.SeekForPrev(tk::Tagged(prefix, tk::kChunkTag, last_hour));
+    // A head sample no later than the newest chunk's last was folded into it after the copy.
+    CIVITAS_ASSIGN_OR_RETURN(const int64_t chunks_end, LastSampleOf(valid(), it));
+    for (const auto& [t, value] : head) {
+      if (t > chunks_end && in_range(value.modified_at_us)) push(t, value);
+    }
+    for (; valid(); it.Prev()) {
+      const int64_t hour = tk::HourIndex(tk::TimeAtEnd(it.key().ToStringView()));
+      CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(it.value().ToStringView()));
+      Sample s;
+      while (reader.Next(s)) {
+        if (!in_range(s.modified_at_us)) continue;
+        push(s.timestamp_us, SampleValue{s.kind, s.number, std::string(s.text), s.modified_at_us});
+      }
+      CIVITAS_RETURN_IF_ERROR(reader.status());
+      if (!visit_from(tk::HourStart(Shift(hour, bounds.modified_lag_hours_max)))) {
+        return Status::Ok();
+      }
+    }
+    CIVITAS_RETURN_IF_ERROR(FromRocks(it.status(), "scan temporal chunks"));
+    visit_from(INT64_MIN);
+    return Status::Ok();
+  }
+
+  // The time of the last sample of the chunk `it` is on (when `on_chunk`), else INT64_MIN; also
+  // for a rolled-up chunk, whose samples are gone.
+  static Result<int64_t> LastSampleOf(bool on_chunk, rocksdb::Iterator& it) {
+    if (!on_chunk) return INT64_MIN;
+    CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary,
+                             ReadTimeSeriesChunkSummary(it.value().ToStringView()));
+    return summary.rolled_up ? INT64_MIN : summary.last_timestamp_us;
+  }
+
+  // The series as its catalog lists it, for its modifiedAt lag bounds (none without a catalog).
+  Result<TemporalSeries> LagBounds(std::string_view id, const TemporalSeries& series) {
+    CIVITAS_ASSIGN_OR_RETURN(const std::optional<TemporalEntity> catalog, Entity(id));
+    TemporalSeries bounds;
+    if (catalog) {
+      for (const auto& s : catalog->series) {
+        if (s.attr == series.attr && s.dataset_id == series.dataset_id) bounds = s;
+      }
+    }
+    return bounds;
+  }
+
+  // hour + hours and hour - hours, saturating: a corrupt catalog may hold any bound.
+  static int64_t Shift(int64_t hour, int64_t hours) {
+    int64_t out;
+    if (!__builtin_add_overflow(hour, hours, &out)) return out;
+    return hours > 0 ? INT64_MAX : INT64_MIN;
+  }
+  static int64_t Back(int64_t hour, int64_t hours) {
+    int64_t out;
+    if (!__builtin_sub_overflow(hour, hours, &out)) return out;
+    return hours > 0 ? INT64_MIN : INT64_MAX;
   }
 
   static Sample SampleOf(int64_t t, const SampleValue& value) {

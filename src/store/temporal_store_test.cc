@@ -439,7 +439,7 @@ TEST_F(TemporalStoreTest, WritesWithoutTypesFollowTheEntitysModifiedAtRule) {
 
 // A modifiedAt read visits only the hours the series' lags allow: here every write came within
 // its observation's hour or the next, so an old hour's chunk is not read (it is damaged below,
-// and only the reads that must visit it fail).
+// and only the reads that must visit it fail), and lastN stops at the newest chunks.
 TEST_F(TemporalStoreTest, ModifiedAtReadsVisitOnlyTheHoursTheLagsAllow) {
   const std::string id = "urn:lags";
   auto put = [&](int64_t observed, int64_t modified, double value) {
@@ -495,6 +495,21 @@ TEST_F(TemporalStoreTest, ModifiedAtReadsVisitOnlyTheHoursTheLagsAllow) {
   EXPECT_EQ(recent, (std::vector<double>{2, 3}));
   std::vector<double> all;
   EXPECT_EQ(read(INT64_MIN, INT64_MAX, &all).code(), StatusCode::kInternal);
+  // lastN: newest first, the newest two writes before any old chunk, over the whole range.
+  std::vector<double> newest;
+  auto newest_first = [&](size_t n) {
+    newest.clear();
+    return store_->ReadTemporal("")->SamplesNewestFirst(
+        id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+        [&](const Sample& s) {
+          newest.push_back(s.number);
+          return newest.size() < n;
+        },
+        TimeProperty::kModifiedAt);
+  };
+  ASSERT_TRUE(newest_first(2).ok());
+  EXPECT_EQ(newest, (std::vector<double>{3, 2}));
+  EXPECT_EQ(newest_first(3).code(), StatusCode::kInternal);
 }
 
 // A rule can keep its type's history without modifiedAt: that type's samples are not on the
