@@ -61,11 +61,7 @@ class RocksTemporalReader final : public TemporalReader {
                  const SampleVisitor& visit, TimeProperty time_property) override {
     if (from_us >= to_us) return Status::Ok();
     if (time_property == TimeProperty::kModifiedAt) {
-      CIVITAS_ASSIGN_OR_RETURN(const auto samples, ModifiedBetween(id, series, from_us, to_us));
-      for (const auto& [t, value] : samples) {
-        if (!visit(SampleOf(t, value))) break;
-      }
-      return Status::Ok();
+      return ModifiedInOrder(id, series, from_us, to_us, /*newest_first=*/false, visit);
     }
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     // The head first: a fold that commits between the two reads leaves its samples in the
@@ -101,7 +97,7 @@ class RocksTemporalReader final : public TemporalReader {
                             TimeProperty time_property) override {
     if (from_us >= to_us) return Status::Ok();
     if (time_property == TimeProperty::kModifiedAt) {
-      return ModifiedNewestFirst(id, series, from_us, to_us, visit);
+      return ModifiedInOrder(id, series, from_us, to_us, /*newest_first=*/true, visit);
     }
     const std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     const auto head = heads_.Samples(prefix + tk::kHeadTag, from_us, to_us);  // first: see Samples
@@ -142,13 +138,13 @@ class RocksTemporalReader final : public TemporalReader {
     if (time_property == TimeProperty::kModifiedAt) {
       // Bucketed by modifiedAt, sample by sample: a chunk's header summarises its hour of
       // observations, not of writes.
-      CIVITAS_ASSIGN_OR_RETURN(const auto samples, ModifiedBetween(id, series, from_us, to_us));
-      for (const auto& [t, value] : samples) {
-        Sample sample = SampleOf(t, value);
-        sample.timestamp_us = value.modified_at_us;
-        aggregator.Add(sample);
-      }
-      return Status::Ok();
+      return ModifiedInOrder(id, series, from_us, to_us, /*newest_first=*/false,
+                             [&](const Sample& s) {
+                               Sample by_modified = s;
+                               by_modified.timestamp_us = s.modified_at_us;
+                               aggregator.Add(by_modified);
+                               return true;
+                             });
     }
     std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     const auto head = heads_.Samples(prefix + tk::kHeadTag, from_us, to_us);  // first: see Samples
@@ -199,78 +195,42 @@ class RocksTemporalReader final : public TemporalReader {
     return *chunks_;
   }
 
-  // The samples of the series whose modifiedAt is in [from_us, to_us), ordered by modifiedAt
-  // (then time). Samples are kept by observation time, and a write may come any time after (or
-  // before) its observation: the series' lag bounds in its catalog say which hours can hold them
-  // (read here, so that a caller's TemporalSeries need not carry them).
-  Result<std::vector<std::pair<int64_t, SampleValue>>> ModifiedBetween(std::string_view id,
-                                                                       const TemporalSeries& series,
-                                                                       int64_t from_us,
-                                                                       int64_t to_us) {
-    auto in_range = [&](int64_t modified) {
-      return modified != kNoModifiedAt && modified >= from_us && modified < to_us;
-    };
-    std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
-    auto samples = heads_.Samples(prefix + tk::kHeadTag, INT64_MIN, INT64_MAX);  // see Samples
-    std::erase_if(samples, [&](const auto& s) { return !in_range(s.second.modified_at_us); });
-    const size_t from_head = samples.size();
-    CIVITAS_ASSIGN_OR_RETURN(const TemporalSeries bounds, LagBounds(id, series));
-    int64_t chunks_end = INT64_MIN;
-    const bool more = bounds.HasModifiedAt();
-    const int64_t first_hour =
-        tk::HourStart(Back(tk::HourIndex(from_us), bounds.modified_lag_hours_max));
-    const int64_t last_hour =
-        tk::HourStart(Back(tk::HourIndex(to_us - 1), bounds.modified_lag_hours_min));
-    CIVITAS_RETURN_IF_ERROR(ScanChunks(
-        prefix, first_hour, last_hour + 1,
-        [&](std::string_view chunk) -> Status {
-          CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(chunk));
-          Sample s;
-          while (reader.Next(s)) {
-            chunks_end = std::max(chunks_end, s.timestamp_us);
-            if (!in_range(s.modified_at_us)) continue;
-            samples.emplace_back(s.timestamp_us, SampleValue{s.kind, s.number, std::string(s.text),
-                                                             s.modified_at_us});
-          }
-          return reader.status();
-        },
-        more));
-    // Head samples a fold moved into a chunk since they were copied are there twice.
-    samples.erase(std::remove_if(samples.begin(), samples.begin() + from_head,
-                                 [&](const auto& s) { return s.first <= chunks_end; }),
-                  samples.begin() + from_head);
-    std::sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.second.modified_at_us, a.first) <
-             std::tie(b.second.modified_at_us, b.first);
-    });
-    return samples;
-  }
-
-  // lastN by modifiedAt: the chunks newest first, each sample visited once no older chunk can
-  // hold a later modifiedAt (a chunk of hour h holds none from the start of hour h + greatest
-  // lag + 1 on), so a live series' newest writes cost its newest chunks, not its history.
-  Status ModifiedNewestFirst(std::string_view id, const TemporalSeries& series, int64_t from_us,
-                             int64_t to_us, const SampleVisitor& visit) {
+  // Visits the samples of the series whose modifiedAt is in [from_us, to_us), by modifiedAt
+  // (then time), oldest or newest first, until `visit` returns false. Samples are kept by
+  // observation time, and a write may come any time after (or before) its observation: the
+  // series' lag bounds in its catalog (read here, so that a caller's TemporalSeries need not
+  // carry them) say which hours can hold them, and how far. The chunks are read in hour order
+  // into a heap, and a sample is visited once no chunk still to read can hold one before it: a
+  // chunk of hour h holds modifiedAt from hour h + least to hour h + greatest only. A live series
+  // (writes in their observation's hour or the next) so holds about two chunks at a time.
+  Status ModifiedInOrder(std::string_view id, const TemporalSeries& series, int64_t from_us,
+                         int64_t to_us, bool newest_first, const SampleVisitor& visit) {
     auto in_range = [&](int64_t modified) {
       return modified != kNoModifiedAt && modified >= from_us && modified < to_us;
     };
     const std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     const auto head = heads_.Samples(prefix + tk::kHeadTag, INT64_MIN, INT64_MAX);  // see Samples
     CIVITAS_ASSIGN_OR_RETURN(const TemporalSeries bounds, LagBounds(id, series));
-    // A max-heap of the samples read and not yet visited, by (modifiedAt, time).
+    // The heap's top is the next sample to visit.
     std::vector<std::pair<int64_t, SampleValue>> pending;
-    auto earlier = [](const auto& a, const auto& b) {
+    auto before = [](const auto& a, const auto& b) {
       return std::tie(a.second.modified_at_us, a.first) <
              std::tie(b.second.modified_at_us, b.first);
     };
+    auto after = [&](const auto& a, const auto& b) {
+      return newest_first ? before(a, b) : before(b, a);
+    };
     auto push = [&](int64_t t, SampleValue value) {
       pending.emplace_back(t, std::move(value));
-      std::push_heap(pending.begin(), pending.end(), earlier);
+      std::push_heap(pending.begin(), pending.end(), after);
     };
-    // Visits the pending samples modified at or after `bound`; false once `visit` said stop.
-    auto visit_from = [&](int64_t bound) {
-      while (!pending.empty() && pending.front().second.modified_at_us >= bound) {
-        std::pop_heap(pending.begin(), pending.end(), earlier);
+    // Visits the pending samples no chunk still to read can precede (all when `all`); false
+    // once `visit` said stop.
+    auto visit_until = [&](int64_t bound, bool all) {
+      while (!pending.empty()) {
+        const int64_t modified = pending.front().second.modified_at_us;
+        if (!all && (newest_first ? modified < bound : modified >= bound)) break;
+        std::pop_heap(pending.begin(), pending.end(), after);
         const bool more = visit(SampleOf(pending.back().first, pending.back().second));
         pending.pop_back();
         if (!more) return false;
@@ -279,22 +239,24 @@ class RocksTemporalReader final : public TemporalReader {
     };
     rocksdb::Iterator& it = ChunkIterator();
     const std::string chunks = prefix + tk::kChunkTag;
-    const std::string begin =
+    const std::string first =
         tk::Tagged(prefix, tk::kChunkTag,
                    tk::HourStart(Back(tk::HourIndex(from_us), bounds.modified_lag_hours_max)));
-    const int64_t last_hour =
-        tk::HourStart(Back(tk::HourIndex(to_us - 1), bounds.modified_lag_hours_min));
+    const std::string last =
+        tk::Tagged(prefix, tk::kChunkTag,
+                   tk::HourStart(Back(tk::HourIndex(to_us - 1), bounds.modified_lag_hours_min)));
     auto valid = [&] {
       return bounds.HasModifiedAt() && it.Valid() && it.key().starts_with(chunks) &&
-             it.key().compare(begin) >= 0;
+             it.key().compare(first) >= 0 && it.key().compare(last) <= 0;
     };
-    it.SeekForPrev(tk::Tagged(prefix, tk::kChunkTag, last_hour));
     // A head sample no later than the newest chunk's last was folded into it after the copy.
+    it.SeekForPrev(last);
     CIVITAS_ASSIGN_OR_RETURN(const int64_t chunks_end, LastSampleOf(valid(), it));
     for (const auto& [t, value] : head) {
       if (t > chunks_end && in_range(value.modified_at_us)) push(t, value);
     }
-    for (; valid(); it.Prev()) {
+    if (!newest_first) it.Seek(first);
+    for (; valid(); newest_first ? it.Prev() : it.Next()) {
       const int64_t hour = tk::HourIndex(tk::TimeAtEnd(it.key().ToStringView()));
       CIVITAS_ASSIGN_OR_RETURN(auto reader, TimeSeriesChunkReader::Open(it.value().ToStringView()));
       Sample s;
@@ -303,12 +265,15 @@ class RocksTemporalReader final : public TemporalReader {
         push(s.timestamp_us, SampleValue{s.kind, s.number, std::string(s.text), s.modified_at_us});
       }
       CIVITAS_RETURN_IF_ERROR(reader.status());
-      if (!visit_from(tk::HourStart(Shift(hour, bounds.modified_lag_hours_max)))) {
-        return Status::Ok();
-      }
+      // The chunks still to read are of hours before `hour` (newest first: their modifiedAt
+      // are before hour + greatest) or after it (from hour + 1 + least on).
+      const int64_t bound =
+          newest_first ? tk::HourStart(Shift(hour, bounds.modified_lag_hours_max))
+                       : tk::HourStart(Shift(Shift(hour, 1), bounds.modified_lag_hours_min));
+      if (!visit_until(bound, false)) return Status::Ok();
     }
     CIVITAS_RETURN_IF_ERROR(FromRocks(it.status(), "scan temporal chunks"));
-    visit_from(INT64_MIN);
+    visit_until(0, true);
     return Status::Ok();
   }
 

@@ -399,6 +399,64 @@ TEST_F(TemporalStoreTest, SamplesCarryTheirModifiedAtAndAreReadByIt) {
                       {kT0, 0}, {kT0 + 2 * kHour, 2}, {kT0 + 3 * kHour, 7}}));
 }
 
+// The modifiedAt view, oldest and newest first, over random writes (late and rewritten
+// observations, lags of up to three hours, some in the heads), equals the instances sorted by
+// modifiedAt, for random ranges and early stops.
+TEST_F(TemporalStoreTest, ModifiedAtViewMatchesASortOfTheInstances) {
+  std::mt19937_64 rng(7);
+  const std::string id = "urn:random";
+  std::map<int64_t, std::pair<int64_t, double>> instances;  // time → (modifiedAt, value)
+  int64_t clock = kT0;
+  for (int i = 0; i < 400; ++i) {
+    TemporalInstance instance;
+    instance.attr = kTemp;
+    instance.timestamp_us = kT0 + static_cast<int64_t>(rng() % 40) * 15 * 60'000'000;
+    clock += 1 + static_cast<int64_t>(rng() % 60'000'000);
+    instance.modified_at_us =
+        std::max(clock, instance.timestamp_us) + static_cast<int64_t>(rng() % (3 * kHour));
+    instance.number = i;
+    instances[instance.timestamp_us] = {*instance.modified_at_us, instance.number};
+    ASSERT_TRUE(store_
+                    ->Mutate("", {&id, 1},
+                             [&](Mutation& m) {
+                               m.AddHistory(id, {"T"}, {instance});
+                               return Status::Ok();
+                             })
+                    .ok());
+  }
+  std::vector<std::tuple<int64_t, int64_t, double>> sorted;  // (modifiedAt, time, value)
+  for (const auto& [t, mv] : instances) sorted.emplace_back(mv.first, t, mv.second);
+  std::sort(sorted.begin(), sorted.end());
+  for (int round = 0; round < 50; ++round) {
+    SCOPED_TRACE(round);
+    const int64_t from =
+        std::get<0>(sorted[rng() % sorted.size()]) - static_cast<int64_t>(rng() % 2);
+    const int64_t to = from + static_cast<int64_t>(rng() % (20 * kHour));
+    const size_t stop = 1 + rng() % 30;
+    std::vector<std::tuple<int64_t, int64_t, double>> want;
+    for (const auto& e : sorted) {
+      if (std::get<0>(e) >= from && std::get<0>(e) < to) want.push_back(e);
+    }
+    for (const bool newest_first : {false, true}) {
+      std::vector<std::tuple<int64_t, int64_t, double>> got;
+      auto take = [&](const Sample& s) {
+        got.emplace_back(s.modified_at_us, s.timestamp_us, s.number);
+        return got.size() < stop;
+      };
+      auto reader = store_->ReadTemporal("");
+      ASSERT_TRUE((newest_first ? reader->SamplesNewestFirst(id, SeriesOf(kTemp), from, to, take,
+                                                             TimeProperty::kModifiedAt)
+                                : reader->Samples(id, SeriesOf(kTemp), from, to, take,
+                                                  TimeProperty::kModifiedAt))
+                      .ok());
+      auto expected = want;
+      if (newest_first) std::reverse(expected.begin(), expected.end());
+      if (expected.size() > stop) expected.resize(stop);
+      EXPECT_EQ(got, expected) << newest_first;
+    }
+  }
+}
+
 // A write naming no types (a temporal POST to an existing entity, an instance PATCH) keeps or
 // drops modifiedAt by the entity's rule, not the default one.
 TEST_F(TemporalStoreTest, WritesWithoutTypesFollowTheEntitysModifiedAtRule) {
