@@ -3,11 +3,12 @@
 // Shared fixture and assertions for the NGSI-LD API integration tests: one
 // fresh broker per test (port 0, temp data dir) and a keep-alive client.
 
-#include <memory>
-#include <string>
+#include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
+#include <ctime>
+#include <memory>
+#include <string>
 
 #include "harness.h"
 
@@ -136,6 +137,17 @@ protected:
 };
 
 // The ids of an array of entities, in response order.
+// µs since the epoch of a time as the broker writes it, "YYYY-MM-DDTHH:MM:SS[.fff[fff]]Z": such
+// strings do not compare as text ("...00.123001Z" sorts before "...00.123Z"). -1 when malformed.
+inline int64_t MicrosOf(const std::string& text) {
+  std::tm tm{};
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr || text.empty() || text.back() != 'Z') return -1;
+  std::string fraction = *rest == '.' ? std::string(rest + 1, text.c_str() + text.size() - 1) : "";
+  fraction.resize(6, '0');
+  return static_cast<int64_t>(timegm(&tm)) * 1'000'000 + std::stoll(fraction);
+}
+
 inline std::vector<std::string> Ids(const boost::json::array &entities) {
   std::vector<std::string> out;
   for (const auto &e : entities)

@@ -412,17 +412,8 @@ TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
 // observedAt, a temporal POST and an instance PATCH. The modifiedAt view lists each instance
 // once, at its last write, with its observedAt and the instanceId the observedAt view gives it.
 TEST_F(TemporalTest, ModifiedAtFollowsEveryWriteOfAnInstance) {
-  // µs since the epoch of "YYYY-MM-DDTHH:MM:SS[.f...]Z", as the broker writes times.
-  auto modified_at = [](const json::value& instance) -> int64_t {
-    const std::string text(instance.at("modifiedAt").as_string());
-    std::tm tm{};
-    const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-    EXPECT_NE(rest, nullptr) << text;
-    if (rest == nullptr) return 0;
-    std::string fraction =
-        *rest == '.' ? std::string(rest + 1, text.c_str() + text.size() - 1) : "";
-    fraction.resize(6, '0');
-    return static_cast<int64_t>(timegm(&tm)) * 1'000'000 + std::stoll(fraction);
+  auto modified_at = [](const json::value& instance) {
+    return MicrosOf(std::string(instance.at("modifiedAt").as_string()));
   };
   auto newest = [&] {
     return Temporal("?timeproperty=modifiedAt&lastN=1").at("temperature").at(0);
