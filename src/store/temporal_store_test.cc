@@ -81,8 +81,12 @@ class TemporalStoreTest : public ::testing::Test {
       i.number = v;
       instances.push_back(std::move(i));
     }
+    return AddInstances(id, {"https://example.org/Room"}, std::move(instances));
+  }
+  Status AddInstances(const std::string& id, std::vector<std::string> types,
+                      std::vector<TemporalInstance> instances) {
     return store_->Mutate("", {&id, 1}, [&](Mutation& m) {
-      m.AddHistory(id, {"https://example.org/Room"}, instances);
+      m.AddHistory(id, std::move(types), std::move(instances));
       return Status::Ok();
     });
   }
@@ -416,13 +420,7 @@ TEST_F(TemporalStoreTest, ModifiedAtViewMatchesASortOfTheInstances) {
         std::max(clock, instance.timestamp_us) + static_cast<int64_t>(rng() % (3 * kHour));
     instance.number = i;
     instances[instance.timestamp_us] = {*instance.modified_at_us, instance.number};
-    ASSERT_TRUE(store_
-                    ->Mutate("", {&id, 1},
-                             [&](Mutation& m) {
-                               m.AddHistory(id, {"T"}, {instance});
-                               return Status::Ok();
-                             })
-                    .ok());
+    ASSERT_TRUE(AddInstances(id, {"T"}, {instance}).ok());
   }
   std::vector<std::tuple<int64_t, int64_t, double>> sorted;  // (modifiedAt, time, value)
   for (const auto& [t, mv] : instances) sorted.emplace_back(mv.first, t, mv.second);
@@ -471,13 +469,7 @@ TEST_F(TemporalStoreTest, WritesWithoutTypesFollowTheEntitysModifiedAtRule) {
     later.timestamp_us = kT0 + 60'000'000;
     later.modified_at_us = kT0 + 60'005'000;
     later.number = 2.5;
-    ASSERT_TRUE(store_
-                    ->Mutate("", {&id, 1},
-                             [&](Mutation& m) {
-                               m.AddHistory(id, {}, {later});
-                               return Status::Ok();
-                             })
-                    .ok());
+    ASSERT_TRUE(AddInstances(id, {}, {later}).ok());
     Reopen({{.type = "T", .raw = std::chrono::hours(24 * 365), .keep_modified_at = type_keeps},
             {.type = "", .raw = std::chrono::hours(24 * 365), .keep_modified_at = !type_keeps}});
     std::vector<int64_t> modified;
@@ -506,13 +498,7 @@ TEST_F(TemporalStoreTest, ModifiedAtReadsVisitOnlyTheHoursTheLagsAllow) {
     i.timestamp_us = observed;
     i.modified_at_us = modified;
     i.number = value;
-    ASSERT_TRUE(store_
-                    ->Mutate("", {&id, 1},
-                             [&](Mutation& m) {
-                               m.AddHistory(id, {"T"}, {i});
-                               return Status::Ok();
-                             })
-                    .ok());
+    ASSERT_TRUE(AddInstances(id, {"T"}, {i}).ok());
   };
   put(kT0 - 100 * kHour, kT0 - 100 * kHour + 5'000, 1);
   put(kT0, kT0 + kHour + 5'000, 2);
