@@ -198,8 +198,7 @@ Result<bool> TemporalRenderer::RenderAggregated(std::string_view id,
     CIVITAS_RETURN_IF_ERROR(reader_.Samples(
         id, series, from, to,
         [&](const store::Sample& s) {
-          first = p.time_property == store::TimeProperty::kModifiedAt ? s.modified_at_us
-                                                                      : s.timestamp_us;
+          first = p.TimeOf(s);
           return false;
         },
         p.time_property));
@@ -254,7 +253,7 @@ Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
   std::string values;
   bool cut = false;  // more instances than `keep` in range
   auto take = [&](const store::Sample& s) {
-    const int64_t t = by_modified ? s.modified_at_us : s.timestamp_us;
+    const int64_t t = p.TimeOf(s);
     // A page ends just after its last instance's time, so the instances sharing that time (on
     // the modifiedAt view, one batch's) all go on it: cut between them, the rest would be lost.
     // lastN takes exactly N.

@@ -34,6 +34,10 @@ struct TemporalParams {
   // The instance member that carries the time: observedAt, modifiedAt or createdAt (history
   // keeps one time of writing per instance, its last: createdAt reads modifiedAt).
   std::string_view time_member = "observedAt";
+  // A sample's time on the queried timeline.
+  int64_t TimeOf(const store::Sample& s) const {
+    return time_property == store::TimeProperty::kModifiedAt ? s.modified_at_us : s.timestamp_us;
+  }
   size_t max_instances = 10000;  // per attribute (BrokerOptions::max_temporal_instances)
 };
 
