@@ -28,6 +28,7 @@ Broker::Broker(store::Store& store, model::ContextStore& contexts, const Clock& 
                BrokerOptions options, ingest::DeviceRegistry* devices,
                notify::Notifier* notifier)
     : impl_(new Impl{store, contexts, clock, std::move(options), devices, notifier}) {
+  impl_->spare_cores = std::make_unique<SpareCores>(impl_->options.query_threads);
   if (!impl_->options.ingest) {
     auto defaults = ingest::IngestMappings::Compile({}, contexts.Core());
     CIVITAS_CHECK(defaults.ok());

@@ -2,9 +2,12 @@
 
 // Shared state and handler declarations of the NGSI-LD broker. Internal to api/.
 
+#include <memory>
+
 #include "civitas/api/broker.h"
 #include "civitas/query/entity_query.h"
 #include "request_scope.h"
+#include "spare_cores.h"
 
 namespace civitas::api {
 
@@ -17,6 +20,7 @@ struct Broker::Impl {
   BrokerOptions options;
   ingest::DeviceRegistry* devices;  // null: no provisioning API
   notify::Notifier* notifier;       // null: no subscriptions API
+  std::unique_ptr<SpareCores> spare_cores = nullptr;  // BrokerOptions::query_threads
 
   Reply Route(HttpRequest& request, const std::atomic<bool>& ready,
               const std::function<bool()>& readiness_check, const EntityFilter* writable);

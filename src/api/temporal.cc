@@ -11,6 +11,7 @@
 #include "civitas/model/entity_json.h"
 #include "civitas/model/json_text.h"
 #include "src/api/iso_duration.h"
+#include "src/api/spare_cores.h"
 
 namespace civitas::api {
 namespace json = boost::json;
@@ -491,15 +492,41 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   }
   TemporalParams capped = params;
   capped.max_instances = options.max_temporal_instances;
-  TemporalRenderer renderer(*reader, capped, *scope.context, clock.Now().time_since_epoch().count(),
-                            ContextMember(scope));
-  std::string body = "[";
-  for (const auto& entity : page.entities) {
-    if (body.size() > 1) body.push_back(',');
-    if (auto s = renderer.Render(entity, body); !s.ok()) return ErrorReply(scope, s);
+  const int64_t now_us = clock.Now().time_since_epoch().count();
+  const std::string context_member = ContextMember(scope);
+  // An aggregated entity renders on its own (no instance cap runs across entities), so a long
+  // page is cut into parts for the spare cores, each with its own reader and renderer.
+  constexpr size_t kEntitiesPerPart = 8;
+  const size_t parts =
+      capped.format == TemporalFormat::kAggregated
+          ? std::clamp(page.entities.size() / kEntitiesPerPart, size_t{1}, spare_cores->threads())
+          : 1;
+  std::vector<std::string> bodies(parts);  // each part's entities; the first opens the array
+  bodies[0] = "[";
+  std::vector<Status> statuses(parts, Status::Ok());
+  TemporalPage cut;
+  spare_cores->Run(parts, [&](size_t part) {
+    std::unique_ptr<store::TemporalReader> own =
+        part == 0 ? nullptr : store.ReadTemporal(scope.tenant);
+    TemporalRenderer renderer(own ? *own : *reader, capped, *scope.context, now_us, context_member);
+    const size_t begin = page.entities.size() * part / parts;
+    const size_t end = page.entities.size() * (part + 1) / parts;
+    for (size_t i = begin; i < end; ++i) {
+      if (i > begin) bodies[part].push_back(',');
+      if (auto s = renderer.Render(page.entities[i], bodies[part]); !s.ok()) {
+        statuses[part] = s;
+        return;
+      }
+    }
+    if (parts == 1) cut = renderer.page();
+  });
+  for (const Status& s : statuses) {
+    if (!s.ok()) return ErrorReply(scope, s);
   }
+  std::string body = std::move(bodies[0]);
+  for (size_t part = 1; part < parts; ++part) body.append(",").append(bodies[part]);
   body.push_back(']');
-  Reply reply = TemporalReply(scope, capped, renderer.page(), std::move(body));
+  Reply reply = TemporalReply(scope, capped, cut, std::move(body));
   if (page.total) reply.response.set("NGSILD-Results-Count", std::to_string(*page.total));
   AddNextPageLink(scope, query.limit, page.size, page.last_id, reply);
   return reply;

@@ -177,6 +177,7 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
   parts->broker = std::make_unique<api::Broker>(
       *parts->store, *parts->contexts, Clock::System(),
       api::BrokerOptions{.max_temporal_instances = options.max_temporal_instances,
+                         .query_threads = options.query_threads,
                          .ingest = config->ingest,
                          .max_body_bytes = options.max_body_bytes},
       parts->devices.get(), parts->notifier.get());

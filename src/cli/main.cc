@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
                    "Instances per attribute in a temporal response; more → 206")
       ->check(CLI::Range(1, 100000000))
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--query-threads", serve.query_threads,
+                   "Threads one large query may use, its own included (0: one per core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
 

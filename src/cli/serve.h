@@ -20,6 +20,7 @@ struct ServeOptions {
   std::string log_level = "info";
   int threads = 2;
   size_t max_temporal_instances = 10000;  // per attribute in a temporal response
+  size_t query_threads = 0;               // api::BrokerOptions::query_threads
 
   // Security (src/security/README.md). The admin bootstrap token comes from the environment
   // (CIVITAS_ADMIN_TOKEN), never from a flag, so it stays out of `ps`.

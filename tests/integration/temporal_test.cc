@@ -659,6 +659,65 @@ TEST_F(TemporalPagingTest, ModifiedAtPagesKeepInstancesOfOneWriteTogether) {
   EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
 }
 
+// A long aggregated page is rendered in parts on several threads (forced to 3 here, whatever
+// the machine's cores): the parts join in id order, and every entity's buckets are its own.
+class TemporalQueryThreadsTest : public BrokerTest {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(dir_.path(),
+                                              std::vector<std::string>{"--query-threads", "3"});
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+};
+
+TEST_F(TemporalQueryThreadsTest, LongAggregatedPagesJoinInIdOrder) {
+  constexpr int kRooms = 37;
+  std::map<std::string, std::map<int64_t, std::pair<int64_t, double>>> expected;  // hour → n, sum
+  json::array batch;
+  for (int r = 0; r < kRooms; ++r) {
+    char id[32];
+    std::snprintf(id, sizeof id, "urn:ngsi-ld:Room:%02d", r);
+    json::array instances;
+    for (int i = 0; i <= r % 5; ++i) {
+      const int64_t t = kT0 + (r * 7 + i * 1300) % 10800;
+      const double v = r * 10 + i;
+      instances.push_back(json::object{{"type", "Property"}, {"value", v}, {"observedAt", Iso(t)}});
+      auto& [n, sum] = expected[id][kT0 + (t - kT0) / 3600 * 3600];
+      ++n;
+      sum += v;
+    }
+    batch.push_back(json::object{{"id", id}, {"type", "Room"}, {"temperature", instances}});
+  }
+  for (const auto& entity : batch) {
+    auto r = http().Post(std::string(kApi) + "/temporal/entities", entity);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  auto r = http().Get(std::string(kApi) +
+                      "/temporal/entities?type=Room&limit=100&options=aggregatedValues"
+                      "&aggrMethods=totalCount,sum&aggrPeriodDuration=PT1H&timerel=between"
+                      "&timeAt=" +
+                      Iso(kT0) + "&endTimeAt=" + Iso(kT0 + 3 * 3600));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value body = r.Json();
+  ASSERT_EQ(body.as_array().size(), expected.size());
+  auto want = expected.begin();
+  for (const auto& e : body.as_array()) {
+    ASSERT_EQ(e.at("id").as_string(), want->first);
+    const auto& counts = e.at("temperature").at("totalCount").as_array();
+    const auto& sums = e.at("temperature").at("sum").as_array();
+    ASSERT_EQ(counts.size(), want->second.size()) << want->first;
+    size_t k = 0;
+    for (const auto& [hour, bucket] : want->second) {
+      EXPECT_EQ(counts.at(k).at(0).as_int64(), bucket.first) << want->first;
+      EXPECT_EQ(sums.at(k).at(0).to_number<double>(), bucket.second) << want->first;
+      EXPECT_EQ(sums.at(k).at(1).as_string(), Iso(hour)) << want->first;
+      ++k;
+    }
+    ++want;
+  }
+}
+
 TEST_F(TemporalTest, HistorySurvivesRestart) {
   auto before = Temporal("");
   auto aggregated_query =
