@@ -24,6 +24,8 @@ std::string CsvField(std::string_view text) {
   return out + "\"";
 }
 
+std::string Iso(int64_t us) { return FormatTimestamp(Timestamp(std::chrono::microseconds(us))); }
+
 // A text sample holds the JSON text of its value.
 json::value ValueOfText(std::string_view text) {
   boost::system::error_code ec;
@@ -37,7 +39,7 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
                     FILE* out, const std::function<void(int64_t)>& progress) {
   auto reader = store.ReadTemporal(what.tenant);
   const bool csv = what.csv;
-  if (csv) std::fputs("id,type,attribute,datasetId,observedAt,value,unitCode\n", out);
+  if (csv) std::fputs("id,type,attribute,datasetId,observedAt,value,unitCode,modifiedAt\n", out);
   int64_t written = 0;
   std::string after;
   for (;;) {
@@ -57,8 +59,9 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
         const std::string attr = core.CompactIri(series.attr);
         Status status =
             reader->Samples(id, series, what.from_us, what.to_us, [&](const store::Sample& sample) {
-              std::string at =
-                  FormatTimestamp(Timestamp(std::chrono::microseconds(sample.timestamp_us)));
+              std::string at = Iso(sample.timestamp_us);
+              std::string modified =
+                  sample.modified_at_us == store::kNoModifiedAt ? "" : Iso(sample.modified_at_us);
               json::value value = sample.kind == store::SampleKind::kNumber
                                       ? json::value(sample.number)
                                       : ValueOfText(sample.text);
@@ -68,13 +71,14 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
                     value.is_string() ? std::string(value.as_string()) : model::ToJsonText(value);
                 line = CsvField(id) + "," + CsvField(type) + "," + CsvField(attr) + "," +
                        CsvField(series.dataset_id) + "," + at + "," + CsvField(shown) + "," +
-                       CsvField(series.unit_code) + "\n";
+                       CsvField(series.unit_code) + "," + modified + "\n";
               } else {
                 json::object record{{"id", id}, {"type", type}, {"attribute", attr}};
                 if (!series.dataset_id.empty()) record["datasetId"] = series.dataset_id;
                 record["observedAt"] = at;
                 record["value"] = std::move(value);
                 if (!series.unit_code.empty()) record["unitCode"] = series.unit_code;
+                if (!modified.empty()) record["modifiedAt"] = modified;
                 line = model::ToJsonText(record) + "\n";
               }
               std::fputs(line.c_str(), out);

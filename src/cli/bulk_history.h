@@ -22,10 +22,12 @@ struct HistoryExport {
 
 // Writes the attribute history of the tenant to `out`, one record per instance, entities in id
 // order and a page of 500 entity ids at a time (constant memory): JSON Lines {"id", "type",
-// "attribute", "datasetId" (when not default), "observedAt", "value", "unitCode" (when set)} or
-// CSV with the header id,type,attribute,datasetId,observedAt,value,unitCode (RFC 4180 quoting;
-// text values unquoted from JSON). Names compacted with `core`. `progress` gets the number of
-// records written after each entity. Errors: the store's.
+// "attribute", "datasetId" (when not default), "observedAt", "value", "unitCode" (when set),
+// "modifiedAt" (when the sample has one)} or CSV with the header
+// id,type,attribute,datasetId,observedAt,value,unitCode,modifiedAt (RFC 4180 quoting; text values
+// unquoted from JSON; modifiedAt empty when none, last so readers of the older seven columns
+// still find theirs). Times are ISO 8601 UTC (FormatTimestamp). Names compacted with `core`.
+// `progress` gets the number of records written after each entity. Errors: the store's.
 Status WriteHistory(store::Store& store, const model::Context& core, const HistoryExport& what,
                     FILE* out, const std::function<void(int64_t)>& progress);
 

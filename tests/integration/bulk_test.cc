@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
+#include "broker_fixture.h"
 #include "harness.h"
 
 extern char** environ;
@@ -132,8 +134,17 @@ TEST_F(BulkCommandTest, ImportsDirectoriesAndGzipAndReportsRejectedRows) {
   EXPECT_EQ(client.Get("/ngsi-ld/v1/entities/urn:ngsi-ld:Thing:9").status, 404);
 }
 
+// Now in µs, rounded down to the millisecond the broker's clock reads.
+int64_t NowMillisInMicros() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now).count() * 1000;
+}
+
 TEST_F(BulkCommandTest, ExportImportExportRoundTripsExactly) {
+  const int64_t before_import = NowMillisInMicros();
   ASSERT_EQ(Civitas(dir_.path(), {"import", Data("in"), "--data-dir", Data("d1")}).exit_code, 1);
+  // A millisecond's margin: the clock adds a µs per write crowding one millisecond.
+  const int64_t after_import = NowMillisInMicros() + 1000;
   CommandRun first =
       Civitas(dir_.path(), {"export", "--data-dir", Data("d1"), "-o", Data("one.jsonl")});
   ASSERT_EQ(first.exit_code, 0) << first.err;
@@ -166,15 +177,33 @@ TEST_F(BulkCommandTest, ExportImportExportRoundTripsExactly) {
       dir_.path(), {"export", "--data-dir", Data("d1"), "--history", "--format", "csv", "--type",
                     "Thing", "--from", "2025-12-31T00:00:00Z", "--to", "2026-01-02T00:00:00Z"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(csv.out,
-            "id,type,attribute,datasetId,observedAt,value,unitCode\n"
-            "urn:ngsi-ld:Thing:1,Thing,temperature,,2026-01-01T00:00:00Z,21.5,CEL\n");
+  // The instance's modifiedAt is when the import wrote it.
+  const std::string row_start =
+      "id,type,attribute,datasetId,observedAt,value,unitCode,modifiedAt\n"
+      "urn:ngsi-ld:Thing:1,Thing,temperature,,2026-01-01T00:00:00Z,21.5,CEL,";
+  ASSERT_TRUE(csv.out.starts_with(row_start) && csv.out.ends_with("Z\n")) << csv.out;
+  const int64_t modified =
+      MicrosOf(csv.out.substr(row_start.size(), csv.out.size() - row_start.size() - 1));
+  EXPECT_GE(modified, before_import) << csv.out;
+  EXPECT_LE(modified, after_import) << csv.out;
   CommandRun lines = Civitas(dir_.path(), {"export", "--data-dir", Data("d1"), "--history",
                                            "--type", "Thing", "--to", "2026-01-02T00:00:00Z"});
   ASSERT_EQ(lines.exit_code, 0) << lines.err;
   auto record = boost::json::parse(lines.out).as_object();
   EXPECT_EQ(record.at("value"), 21.5);
   EXPECT_EQ(record.at("unitCode"), "CEL");
+  EXPECT_EQ(MicrosOf(std::string(record.at("modifiedAt").as_string())), modified);
+  // The same instant the temporal API's modifiedAt view gives.
+  ServerProcess server(Data("d1"));
+  HttpClient client(server.port());
+  auto by_modified = client.Get(
+      "/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:Thing:1"
+      "?attrs=temperature&timeproperty=modifiedAt");
+  ASSERT_EQ(by_modified.status, 200) << by_modified.body;
+  EXPECT_EQ(MicrosOf(std::string(
+                by_modified.Json().at("temperature").at(0).at("modifiedAt").as_string())),
+            modified)
+      << by_modified.body;
   EXPECT_EQ(
       Civitas(dir_.path(), {"export", "--data-dir", Data("d1"), "--history", "--from", "soon"})
           .exit_code,
@@ -206,12 +235,15 @@ TEST_F(BulkCommandTest, CsvRowsBecomeEntitiesWithHistoryThroughTheMapping) {
       << run.err;
 
   const std::string history = WeatherHistoryCsv("d3");
-  EXPECT_NE(history.find("urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
-                         "2026-01-01T00:00:00Z,21.5,CEL\n"
-                         "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
-                         "2026-01-01T01:00:00Z,20.5,CEL\n"),
-            std::string::npos)
-      << history;
+  const size_t first = history.find(
+      "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
+      "2026-01-01T00:00:00Z,21.5,CEL,");
+  const size_t second = history.find(
+      "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
+      "2026-01-01T01:00:00Z,20.5,CEL,");
+  EXPECT_NE(first, std::string::npos) << history;
+  EXPECT_NE(second, std::string::npos) << history;
+  EXPECT_LT(first, second) << history;
   EXPECT_NE(history.find(",note,,2026-01-01T00:00:00Z,\"calm, dry\","), std::string::npos)
       << history;
 
@@ -244,12 +276,15 @@ TEST_F(BulkCommandTest, CsvThroughTheCivitasYamlIngestMapping) {
       << run.err;
   // Unmapped columns are kept (text, as auto typing finds them); the newest row is the state.
   const std::string history = WeatherHistoryCsv("d5");
-  EXPECT_NE(history.find("urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
-                         "2026-01-01T00:00:00Z,19,CEL\n"
-                         "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
-                         "2026-01-01T01:00:00Z,20.5,CEL\n"),
-            std::string::npos)
-      << history;
+  const size_t first = history.find(
+      "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
+      "2026-01-01T00:00:00Z,19,CEL,");
+  const size_t second = history.find(
+      "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
+      "2026-01-01T01:00:00Z,20.5,CEL,");
+  EXPECT_NE(first, std::string::npos) << history;
+  EXPECT_NE(second, std::string::npos) << history;
+  EXPECT_LT(first, second) << history;
   ServerProcess server(Data("d5"));
   HttpClient client(server.port());
   auto entity = client.Get("/ngsi-ld/v1/entities/urn:ngsi-ld:WeatherObserved:ws%25201?options=keyValues");
