@@ -494,17 +494,15 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   capped.max_instances = options.max_temporal_instances;
   const int64_t now_us = clock.Now().time_since_epoch().count();
   const std::string context_member = ContextMember(scope);
-  // An aggregated entity renders on its own (no instance cap runs across entities), so a long
-  // page is cut into parts for the spare cores, each with its own reader and renderer.
+  // Entities render on their own (the instance cap is per series), so a long page is cut into
+  // parts for the spare cores, each with its own reader and renderer, joined in id order.
   constexpr size_t kEntitiesPerPart = 8;
   const size_t parts =
-      capped.format == TemporalFormat::kAggregated
-          ? std::clamp(page.entities.size() / kEntitiesPerPart, size_t{1}, spare_cores->threads())
-          : 1;
+      std::clamp(page.entities.size() / kEntitiesPerPart, size_t{1}, spare_cores->threads());
   std::vector<std::string> bodies(parts);  // each part's entities; the first opens the array
   bodies[0] = "[";
   std::vector<Status> statuses(parts, Status::Ok());
-  TemporalPage cut;
+  std::vector<TemporalPage> cuts(parts);
   spare_cores->Run(parts, [&](size_t part) {
     std::unique_ptr<store::TemporalReader> own =
         part == 0 ? nullptr : store.ReadTemporal(scope.tenant);
@@ -518,10 +516,12 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
         return;
       }
     }
-    if (parts == 1) cut = renderer.page();
+    cuts[part] = renderer.page();
   });
-  for (const Status& s : statuses) {
-    if (!s.ok()) return ErrorReply(scope, s);
+  TemporalPage cut;
+  for (size_t part = 0; part < parts; ++part) {
+    if (!statuses[part].ok()) return ErrorReply(scope, statuses[part]);
+    cut.Merge(cuts[part]);
   }
   std::string body = std::move(bodies[0]);
   for (size_t part = 1; part < parts; ++part) body.append(",").append(bodies[part]);

@@ -5,6 +5,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -46,6 +47,13 @@ struct TemporalPage {
   bool truncated = false;
   int64_t first_us = INT64_MAX;  // earliest instance returned
   int64_t end_us = INT64_MAX;    // the range is complete up to here (exclusive)
+
+  // The page of a response rendered in parts, from the parts' pages (the cap is per series).
+  void Merge(const TemporalPage& part) {
+    truncated = truncated || part.truncated;
+    first_us = std::min(first_us, part.first_us);
+    end_us = std::min(end_us, part.end_us);
+  }
 };
 
 // timerel (before: t < timeAt; after: t >= timeAt; between: timeAt <= t < endTimeAt), timeAt,

@@ -659,40 +659,41 @@ TEST_F(TemporalPagingTest, ModifiedAtPagesKeepInstancesOfOneWriteTogether) {
   EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8}));
 }
 
-// A long aggregated page is rendered in parts on several threads (forced to 3 here, whatever
-// the machine's cores): the parts join in id order, and every entity's buckets are its own.
+// A long page is rendered in parts on several threads (forced to 3 here, whatever the
+// machine's cores, with a cap of 3 instances per attribute): the parts join in id order, every
+// entity's instances and buckets are its own, and a cut in any part cuts the response.
 class TemporalQueryThreadsTest : public BrokerTest {
  protected:
+  static constexpr size_t kCap = 3;
   void SetUp() override {
-    server_ = std::make_unique<ServerProcess>(dir_.path(),
-                                              std::vector<std::string>{"--query-threads", "3"});
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path(), std::vector<std::string>{"--query-threads", "3", "--max-temporal-instances",
+                                              std::to_string(kCap)});
     ASSERT_GT(server_->port(), 0);
     client_ = std::make_unique<HttpClient>(server_->port());
+    // Rooms 00-29 have 1-3 observations, rooms 30-36 (the last part's) five: only the last
+    // part is cut, the first holds the earliest instance.
+    for (int r = 0; r < 37; ++r) {
+      char id[32];
+      std::snprintf(id, sizeof id, "urn:ngsi-ld:Room:%02d", r);
+      json::array instances;
+      for (int i = 0; i < (r >= 30 ? 5 : 1 + r % 3); ++i) {
+        const int64_t t = kT0 + r * 7 + i * 1300;
+        const double v = r * 10 + i;
+        instances.push_back(
+            json::object{{"type", "Property"}, {"value", v}, {"observedAt", Iso(t)}});
+        rooms_[id].emplace_back(t, v);
+      }
+      auto posted =
+          http().Post(std::string(kApi) + "/temporal/entities",
+                      json::object{{"id", id}, {"type", "Room"}, {"temperature", instances}});
+      ASSERT_EQ(posted.status, 201) << posted.body;
+    }
   }
+  std::map<std::string, std::vector<std::pair<int64_t, double>>> rooms_;  // id → (s, value)
 };
 
 TEST_F(TemporalQueryThreadsTest, LongAggregatedPagesJoinInIdOrder) {
-  constexpr int kRooms = 37;
-  std::map<std::string, std::map<int64_t, std::pair<int64_t, double>>> expected;  // hour → n, sum
-  json::array batch;
-  for (int r = 0; r < kRooms; ++r) {
-    char id[32];
-    std::snprintf(id, sizeof id, "urn:ngsi-ld:Room:%02d", r);
-    json::array instances;
-    for (int i = 0; i <= r % 5; ++i) {
-      const int64_t t = kT0 + (r * 7 + i * 1300) % 10800;
-      const double v = r * 10 + i;
-      instances.push_back(json::object{{"type", "Property"}, {"value", v}, {"observedAt", Iso(t)}});
-      auto& [n, sum] = expected[id][kT0 + (t - kT0) / 3600 * 3600];
-      ++n;
-      sum += v;
-    }
-    batch.push_back(json::object{{"id", id}, {"type", "Room"}, {"temperature", instances}});
-  }
-  for (const auto& entity : batch) {
-    auto r = http().Post(std::string(kApi) + "/temporal/entities", entity);
-    ASSERT_EQ(r.status, 201) << r.body;
-  }
   auto r = http().Get(std::string(kApi) +
                       "/temporal/entities?type=Room&limit=100&options=aggregatedValues"
                       "&aggrMethods=totalCount,sum&aggrPeriodDuration=PT1H&timerel=between"
@@ -700,22 +701,64 @@ TEST_F(TemporalQueryThreadsTest, LongAggregatedPagesJoinInIdOrder) {
                       Iso(kT0) + "&endTimeAt=" + Iso(kT0 + 3 * 3600));
   ASSERT_EQ(r.status, 200) << r.body;
   const json::value body = r.Json();
-  ASSERT_EQ(body.as_array().size(), expected.size());
-  auto want = expected.begin();
+  ASSERT_EQ(body.as_array().size(), rooms_.size());
+  auto room = rooms_.begin();
   for (const auto& e : body.as_array()) {
-    ASSERT_EQ(e.at("id").as_string(), want->first);
+    ASSERT_EQ(e.at("id").as_string(), room->first);
+    std::map<int64_t, std::pair<int64_t, double>> hourly;  // hour → count, sum
+    for (auto [t, v] : room->second) {
+      auto& [n, sum] = hourly[kT0 + (t - kT0) / 3600 * 3600];
+      ++n;
+      sum += v;
+    }
     const auto& counts = e.at("temperature").at("totalCount").as_array();
     const auto& sums = e.at("temperature").at("sum").as_array();
-    ASSERT_EQ(counts.size(), want->second.size()) << want->first;
+    ASSERT_EQ(counts.size(), hourly.size()) << room->first;
     size_t k = 0;
-    for (const auto& [hour, bucket] : want->second) {
-      EXPECT_EQ(counts.at(k).at(0).as_int64(), bucket.first) << want->first;
-      EXPECT_EQ(sums.at(k).at(0).to_number<double>(), bucket.second) << want->first;
-      EXPECT_EQ(sums.at(k).at(1).as_string(), Iso(hour)) << want->first;
+    for (const auto& [hour, bucket] : hourly) {
+      EXPECT_EQ(counts.at(k).at(0).as_int64(), bucket.first) << room->first;
+      EXPECT_EQ(sums.at(k).at(0).to_number<double>(), bucket.second) << room->first;
+      EXPECT_EQ(sums.at(k).at(1).as_string(), Iso(hour)) << room->first;
       ++k;
     }
-    ++want;
+    ++room;
   }
+}
+
+TEST_F(TemporalQueryThreadsTest, CutsInAnyPartCutTheResponse) {
+  auto r = http().Get(std::string(kApi) + "/temporal/entities?type=Room&limit=100");
+  ASSERT_EQ(r.status, 206) << r.body;
+  // Each room keeps its oldest kCap instances; the range is complete up to just after the
+  // earliest last-kept instance of a cut room, and starts at the earliest instance returned.
+  int64_t first = INT64_MAX, end = INT64_MAX;
+  const json::value body = r.Json();
+  ASSERT_EQ(body.as_array().size(), rooms_.size());
+  auto room = rooms_.begin();
+  for (const auto& e : body.as_array()) {
+    ASSERT_EQ(e.at("id").as_string(), room->first);
+    const auto& sent = room->second;
+    const size_t kept = std::min(sent.size(), kCap);
+    const auto& instances = e.at("temperature").as_array();
+    ASSERT_EQ(instances.size(), kept) << room->first;
+    for (size_t i = 0; i < kept; ++i) {
+      EXPECT_EQ(MicrosOf(std::string(instances.at(i).at("observedAt").as_string())),
+                sent[i].first * 1'000'000);
+      EXPECT_EQ(instances.at(i).at("value").to_number<double>(), sent[i].second);
+    }
+    first = std::min(first, sent.front().first * 1'000'000);
+    if (sent.size() > kCap) end = std::min(end, sent[kCap - 1].first * 1'000'000 + 1);
+    ++room;
+  }
+  const std::string range = r.Header("content-range");
+  const std::string prefix = "date-time ";
+  ASSERT_EQ(range.rfind(prefix, 0), 0u) << range;
+  const size_t dash = range.find('-', range.find('T'));  // after the first time's date
+  const size_t slash = range.rfind('/');
+  ASSERT_NE(dash, std::string::npos);
+  ASSERT_NE(slash, std::string::npos);
+  EXPECT_EQ(MicrosOf(range.substr(prefix.size(), dash - prefix.size())), first) << range;
+  EXPECT_EQ(MicrosOf(range.substr(dash + 1, slash - dash - 1)), end) << range;
+  EXPECT_EQ(range.substr(slash), "/*");
 }
 
 TEST_F(TemporalTest, HistorySurvivesRestart) {
