@@ -86,8 +86,14 @@ bool Entity::Has(std::string_view name) const {
 }
 
 void Entity::SortAttributes() {
+  // Most lists come in order already (a history catalog's series, a sorted record's attributes):
+  // nothing to move then.
+  const auto out_of_order = std::adjacent_find(
+      attributes.begin(), attributes.end(),
+      [](const Attribute& a, const Attribute& b) { return !NameDatasetLess(a, b); });
+  if (out_of_order == attributes.end()) return;
   std::stable_sort(attributes.begin(), attributes.end(), NameDatasetLess);
-  // Keep the last of equal keys: walk backwards, moving survivors to the end.
+  // Of equal keys keep the last (the later write).
   std::vector<Attribute> unique;
   unique.reserve(attributes.size());
   for (size_t i = 0; i < attributes.size(); ++i) {
