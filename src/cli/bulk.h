@@ -13,6 +13,7 @@ struct ImportOptions {
   std::string mapping;   // column mapping for *.csv files (docs/formats/bulk.md)
   std::string csv;       // or: the civitas.yaml ingest mapping of this measurement for *.csv
   std::string config;    // civitas.yaml for --csv; empty: ./civitas.yaml when present
+  bool history = false;  // the files hold history records (`civitas export --history`)
 };
 
 // `civitas import`: reads NGSI-LD entities from JSON / JSON-LD documents (*.json, *.jsonld: one
@@ -24,7 +25,9 @@ struct ImportOptions {
 // interrupted import resumes after the last durable batch. Progress on stderr, then a summary
 // of records accepted and rejected with the reasons. Exit 0 when everything was accepted, 1
 // when records were rejected or a file could not be read, 2 for bad options or a store that
-// cannot be opened.
+// cannot be opened. With history, the files are history JSON Lines (ParseHistoryRecord): each
+// record is written as an instance of its entity's attribute history, the current entities
+// left alone; an entity's consecutive records share a write, up to a cap per durable batch.
 int Import(const ImportOptions& options);
 
 struct ExportOptions {

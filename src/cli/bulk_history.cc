@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "civitas/model/entity_json.h"
 #include "civitas/model/json_text.h"
 
 namespace civitas::cli {
@@ -50,10 +51,18 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
     }));
     for (const store::TemporalEntity& entity : entities) {
       const std::string& id = entity.id;
-      std::string type = entity.types.empty() ? "" : core.CompactIri(entity.types.front());
       if (!what.type.empty() &&
           std::find(entity.types.begin(), entity.types.end(), what.type) == entity.types.end()) {
         continue;
+      }
+      std::string type = entity.types.empty() ? "" : core.CompactIri(entity.types.front());
+      // Every type, so a restore gives the entity all of them (JSON Lines only: CSV keeps one
+      // column).
+      json::value types(type);
+      if (entity.types.size() > 1) {
+        json::array all;
+        for (const std::string& t : entity.types) all.emplace_back(core.CompactIri(t));
+        types = std::move(all);
       }
       for (const store::TemporalSeries& series : entity.series) {
         const std::string attr = core.CompactIri(series.attr);
@@ -73,7 +82,12 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
                        CsvField(series.dataset_id) + "," + at + "," + CsvField(shown) + "," +
                        CsvField(series.unit_code) + "," + modified + "\n";
               } else {
-                json::object record{{"id", id}, {"type", type}, {"attribute", attr}};
+                json::object record{{"id", id}, {"type", types}, {"attribute", attr}};
+                // Property, the kind of most history, is left out as datasetId and unitCode
+                // are when default: a reader must take its absence as Property anyway (exports
+                // before it had none).
+                if (series.kind != model::AttributeKind::kProperty)
+                  record["attributeType"] = model::AttributeKindName(series.kind);
                 if (!series.dataset_id.empty()) record["datasetId"] = series.dataset_id;
                 record["observedAt"] = at;
                 record["value"] = std::move(value);
@@ -93,6 +107,70 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
     after = entities.back().id;
   }
   return Status::Ok();
+}
+
+Result<HistoryRecord> ParseHistoryRecord(std::string_view line, const model::Context& core) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(line, ec);
+  if (ec) return BadRequestData("not valid JSON: " + ec.message());
+  const json::object* record = parsed.if_object();
+  if (record == nullptr) return BadRequestData("a history record must be a JSON object");
+  const json::value* attribute = record->if_contains("attribute");
+  const std::string_view name = attribute != nullptr && attribute->is_string()
+                                    ? std::string_view(attribute->get_string())
+                                    : std::string_view();
+  // The entity's own members would be read as those, not as an attribute.
+  if (name.empty() || name == "id" || name == "type" || name == "scope" || name.starts_with('@')) {
+    return BadRequestData("attribute must name an attribute");
+  }
+  model::AttributeKind kind = model::AttributeKind::kProperty;
+  if (const json::value* type = record->if_contains("attributeType")) {
+    auto named =
+        type->is_string() ? model::AttributeKindFromName(type->get_string()) : std::nullopt;
+    if (!named) {
+      return BadRequestData(
+          "attributeType must be Property, Relationship, GeoProperty, LanguageProperty, "
+          "ListProperty, ListRelationship, VocabProperty or JsonProperty");
+    }
+    kind = *named;
+  }
+  const json::value* value = record->if_contains("value");
+  if (value == nullptr) return BadRequestData("the record has no value");
+  // The times are parsed here rather than by ParseEntity, whose reasons quote them.
+  auto time = [&](std::string_view member) -> Result<std::optional<Timestamp>> {
+    const json::value* at = record->if_contains(member);
+    if (at == nullptr) return std::optional<Timestamp>();
+    if (at->is_string()) {
+      if (auto t = ParseTimestamp(at->get_string()); t.ok()) return std::optional<Timestamp>(*t);
+    }
+    return BadRequestData(std::string(member) + " must be an ISO 8601 date-time");
+  };
+  CIVITAS_ASSIGN_OR_RETURN(std::optional<Timestamp> observed_at, time("observedAt"));
+  if (!observed_at) return BadRequestData("the record has no observedAt");
+  CIVITAS_ASSIGN_OR_RETURN(std::optional<Timestamp> modified_at, time("modifiedAt"));
+
+  // The record as the one-attribute entity the API (and the entity import) would be sent, so it
+  // is checked and kept as they keep it.
+  json::object instance{{"type", model::AttributeKindName(kind)},
+                        {model::AttributePayloadMember(kind), *value}};
+  for (std::string_view member : {"datasetId", "unitCode"}) {
+    if (const json::value* v = record->if_contains(member)) instance[member] = *v;
+  }
+  json::object entity;
+  for (std::string_view member : {"id", "type"}) {
+    if (const json::value* v = record->if_contains(member)) entity[member] = *v;
+  }
+  entity[name] = std::move(instance);
+  CIVITAS_ASSIGN_OR_RETURN(model::Entity parsed_entity, model::ParseEntity(entity, core));
+  // ParseEntity skips system members (createdAt, ...).
+  if (parsed_entity.attributes.size() != 1)
+    return BadRequestData("attribute must name an attribute");
+  model::Attribute& parsed_attribute = parsed_entity.attributes.front();
+  parsed_attribute.observed_at = observed_at;
+  parsed_attribute.modified_at = modified_at;
+  HistoryRecord out{std::move(parsed_entity.id), std::move(parsed_entity.types),
+                    *store::TemporalInstanceOf(parsed_attribute)};  // it has an observedAt
+  return out;
 }
 
 }  // namespace civitas::cli

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "bulk.h"
+#include "bulk_history.h"
 #include "civitas/core/log.h"
 #include "civitas/ingest/bulk.h"
 #include "civitas/ingest/csv_mapping.h"
@@ -26,6 +27,9 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 constexpr size_t kBatch = 500;
+// History records are a few hundred bytes, and a city's history is billions of them: larger
+// durable batches keep the fsyncs few.
+constexpr size_t kHistoryBatch = 20000;
 
 bool ValidTenant(const std::string& tenant) {
   if (tenant.size() > 64) return false;
@@ -97,7 +101,11 @@ struct FileProgress {
   bool complete = false;
 };
 
-std::string ProgressKey(const fs::path& path) { return "import/" + fs::absolute(path).string(); }
+// A history import keeps its own record: the same file imported as entities (all rejected) is
+// not a done history import.
+std::string ProgressKey(const fs::path& path, bool history) {
+  return (history ? "import-history/" : "import/") + fs::absolute(path).string();
+}
 
 std::optional<FileProgress> LoadProgress(store::Store& store, const std::string& key) {
   for (const auto& [k, v] : store.ScanMeta(key)) {
@@ -120,14 +128,16 @@ std::optional<FileProgress> LoadProgress(store::Store& store, const std::string&
 class Importer {
  public:
   // `mappings` and `csv_measurement` (the mapping CSV rows go through) may be null / empty: no
-  // CSV files then.
+  // CSV files then. With `history`, files hold history records (JSON Lines only).
   Importer(store::Store& store, model::ContextStore& contexts, std::string tenant,
-           const ingest::IngestMappings* mappings, std::string csv_measurement)
+           const ingest::IngestMappings* mappings, std::string csv_measurement, bool history)
       : store_(store),
         contexts_(contexts),
+        core_(contexts.Core()),
         tenant_(std::move(tenant)),
         mappings_(mappings),
-        csv_measurement_(std::move(csv_measurement)) {
+        csv_measurement_(std::move(csv_measurement)),
+        history_(history) {
     if (mappings_ != nullptr) rows_.emplace(*mappings_);
   }
 
@@ -139,6 +149,9 @@ class Importer {
  private:
   // Queues an accepted entity (replacing an earlier one of the same id) or counts a rejection.
   void Add(const std::string& where, int64_t position, Result<model::Entity> entity);
+  // Queues an accepted history record with the other records of its entity, or counts a
+  // rejection.
+  void AddHistoryRecord(const std::string& where, int64_t position, Result<HistoryRecord> record);
   // Counts a CSV row that rows_ accepted, or its rejection.
   void Count(const std::string& where, int64_t position, const Status& added);
   void Reject(const std::string& where, int64_t position, const Status& why);
@@ -146,16 +159,19 @@ class Importer {
 
   store::Store& store_;
   model::ContextStore& contexts_;
+  std::shared_ptr<const model::Context> core_;  // names in history records
   std::string tenant_;
   const ingest::IngestMappings* mappings_;  // null without --mapping or --csv
   std::string csv_measurement_;
   std::optional<ingest::ObservationBatch> rows_;  // CSV rows, merged into their entities
+  const bool history_;
   struct Pending {
-    model::Entity entity;
+    model::Entity entity;  // with history_, only its id and the records' types
     std::vector<store::TemporalInstance> history;  // of every record of it in the batch
   };
   std::vector<Pending> batch_;
   std::map<std::string, size_t> index_;  // entity id → position in batch_
+  size_t history_instances_ = 0;         // in batch_, with history_
   int64_t accepted_ = 0, rejected_ = 0, bytes_done_ = 0;
   std::vector<std::string> examples_;       // the first rejections, "file:position: reason"
   std::map<std::string, int64_t> reasons_;  // rejection message → count
@@ -199,6 +215,23 @@ void Importer::Add(const std::string& where, int64_t position, Result<model::Ent
   for (auto& instance : history) pending.history.push_back(std::move(instance));
 }
 
+void Importer::AddHistoryRecord(const std::string& where, int64_t position,
+                                Result<HistoryRecord> record) {
+  if (!record.ok()) return Reject(where, position, record.status());
+  ++accepted_;
+  ++history_instances_;
+  // The export writes an entity's records together: they go into one write.
+  auto [it, added] = index_.emplace(record->id, batch_.size());
+  if (added) {
+    model::Entity entity;
+    entity.id = std::move(record->id);
+    batch_.push_back({std::move(entity), {}});
+  }
+  Pending& pending = batch_[it->second];
+  pending.entity.types = std::move(record->types);
+  pending.history.push_back(std::move(record->instance));
+}
+
 Status Importer::Flush() {
   const Timestamp now = Clock::System().Now();
   if (rows_ && rows_->entity_count() > 0) {
@@ -210,6 +243,18 @@ Status Importer::Flush() {
     for (const auto& [id, index] : index_) ids.push_back(id);
     CIVITAS_RETURN_IF_ERROR(store_.Mutate(tenant_, ids, [&](store::Mutation& m) -> Status {
       for (Pending& pending : batch_) {
+        if (history_) {
+          // History only: the current entity, if any, is left alone, and its types win over
+          // the record's (exports before this version name only the first of several).
+          CIVITAS_ASSIGN_OR_RETURN(const model::Entity* current, m.Find(pending.entity.id));
+          if (current != nullptr) pending.entity.types = current->types;
+          for (auto& instance : pending.history) {
+            if (!instance.modified_at_us) instance.modified_at_us = now.time_since_epoch().count();
+          }
+          m.AddHistory(pending.entity.id, std::move(pending.entity.types),
+                       std::move(pending.history));
+          continue;
+        }
         // A replace: an entity that exists keeps its creation time.
         auto existing = m.Get(pending.entity.id);
         model::Entity entity = std::move(pending.entity);
@@ -225,6 +270,7 @@ Status Importer::Flush() {
     }));
     batch_.clear();
     index_.clear();
+    history_instances_ = 0;
   }
   return store_.SyncDurable();
 }
@@ -236,7 +282,7 @@ bool Importer::ImportFile(const fs::path& path, bool restart, ProgressBar& bar,
     std::fprintf(stderr, "import: cannot read %s\n", path.c_str());
     return false;
   }
-  const std::string key = ProgressKey(path);
+  const std::string key = ProgressKey(path, history_);
   FileProgress progress{static_cast<int64_t>(info.st_size), static_cast<int64_t>(info.st_mtime)};
   if (auto earlier = LoadProgress(store_, key);
       earlier && !restart && earlier->size == progress.size && earlier->mtime == progress.mtime) {
@@ -257,7 +303,10 @@ bool Importer::ImportFile(const fs::path& path, bool restart, ProgressBar& bar,
   }
   const int64_t skip = progress.records;
   auto record_done = [&](int64_t position) -> bool {
-    if (batch_.size() + static_cast<size_t>(rows_ ? rows_->accepted() : 0) < kBatch) return true;
+    if (history_ ? history_instances_ < kHistoryBatch
+                 : batch_.size() + static_cast<size_t>(rows_ ? rows_->accepted() : 0) < kBatch) {
+      return true;
+    }
     if (Status flushed = Flush(); !flushed.ok()) {
       std::fprintf(stderr, "import: writing %s: %s\n", path.c_str(), flushed.message().c_str());
       return false;
@@ -272,6 +321,11 @@ bool Importer::ImportFile(const fs::path& path, bool restart, ProgressBar& bar,
     return true;
   };
   const std::string where = path.string();
+  if (history_ && !IsLines(path)) {
+    std::fprintf(stderr, "import: --history reads JSON Lines (*.jsonl, *.ndjson), not %s\n",
+                 path.c_str());
+    return false;
+  }
   if (IsCsv(path)) {
     if (mappings_ == nullptr) {
       std::fprintf(stderr, "import: %s is CSV: pass --mapping FILE or --csv MEASUREMENT\n",
@@ -303,7 +357,11 @@ bool Importer::ImportFile(const fs::path& path, bool restart, ProgressBar& bar,
     while (file.ReadLine(line)) {
       ++position;
       if (position <= skip || ingest::IsBlankLine(line)) continue;
-      Add(where, position, ingest::ParseImportEntity(line, contexts_));
+      if (history_) {
+        AddHistoryRecord(where, position, ParseHistoryRecord(line, *core_));
+      } else {
+        Add(where, position, ingest::ParseImportEntity(line, contexts_));
+      }
       if (!record_done(position)) return false;
     }
   } else {
@@ -386,7 +444,10 @@ int Import(const ImportOptions& options) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
       for (const auto& entry : fs::recursive_directory_iterator(p, ec)) {
-        if (entry.is_regular_file() && Importable(entry.path())) files.push_back(entry.path());
+        if (entry.is_regular_file() &&
+            (options.history ? IsLines(entry.path()) : Importable(entry.path()))) {
+          files.push_back(entry.path());
+        }
       }
     } else if (fs::is_regular_file(p, ec)) {
       files.emplace_back(p);
@@ -414,7 +475,8 @@ int Import(const ImportOptions& options) {
     std::fprintf(stderr, "import: %s\n", csv.status().message().c_str());
     return 2;
   }
-  Importer importer(**store, **contexts, options.tenant, csv->mappings.get(), csv->measurement);
+  Importer importer(**store, **contexts, options.tenant, csv->mappings.get(), csv->measurement,
+                    options.history);
   ProgressBar bar("import");
   bool all_read = true;
   for (const auto& f : files)

@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
 
   civitas::cli::ImportOptions import;
   auto* import_cmd = app.add_subcommand(
-      "import", "Import NGSI-LD entities (JSON, JSON-LD, JSON Lines, CSV; .gz; directories)");
+      "import",
+      "Import NGSI-LD entities (JSON, JSON-LD, JSON Lines, CSV; .gz; directories) or history");
   import_cmd->add_option("paths", import.paths, "Files or directories")->required();
   import_cmd->add_option("--data-dir", import.data_dir, "Store to import into (no server on it)")
       ->capture_default_str();
@@ -148,11 +149,16 @@ int main(int argc, char** argv) {
   import_cmd->add_flag("--restart", import.restart, "Ignore the progress of earlier imports");
   auto* mapping_opt =
       import_cmd->add_option("--mapping", import.mapping, "Column mapping (JSON) for CSV files");
-  import_cmd
-      ->add_option("--csv", import.csv,
-                   "CSV files through the civitas.yaml ingest mapping of this measurement")
-      ->excludes(mapping_opt);
+  auto* csv_opt =
+      import_cmd
+          ->add_option("--csv", import.csv,
+                       "CSV files through the civitas.yaml ingest mapping of this measurement")
+          ->excludes(mapping_opt);
   import_cmd->add_option("--config", import.config, "Configuration file for --csv");
+  import_cmd
+      ->add_flag("--history", import.history,
+                 "History records (JSON Lines of export --history), after the entities")
+      ->excludes(mapping_opt, csv_opt);
 
   civitas::cli::ExportOptions export_options;
   auto* export_cmd = app.add_subcommand(

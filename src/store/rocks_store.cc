@@ -449,9 +449,10 @@ Status RocksStore::CheckFormatVersion() {
     if (version == kVersion) return Status::Ok();
     return IoError("the data dir uses store format " + version + "; this civitas reads format " +
                    std::string(kVersion) +
-                   ": export it with the civitas that wrote it (civitas export) and import the "
-                   "export here (history's modifiedAt then reads the import time), or start "
-                   "with an empty --data-dir");
+                   ": with the civitas that wrote it, export the entities (civitas export -o "
+                   "entities.jsonl) and the history (civitas export --history -o history.jsonl), "
+                   "then import both here, entities first (civitas import entities.jsonl, then "
+                   "civitas import --history history.jsonl), or start with an empty --data-dir");
   }
   if (!s.IsNotFound()) return FromRocks(s, "read store format version");
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), entities_));
