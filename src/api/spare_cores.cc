@@ -5,6 +5,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <latch>
 #include <thread>
+#include <vector>
 
 namespace civitas::api {
 
@@ -17,21 +18,38 @@ SpareCores::~SpareCores() {
   if (helpers_) helpers_->join();
 }
 
-void SpareCores::Run(size_t parts, const std::function<void(size_t)>& part) {
-  if (parts == 0) return;
-  if (!helpers_) {
-    for (size_t i = 0; i < parts; ++i) part(i);
-    return;
+size_t SpareCores::Slices(size_t count, size_t min_per_slice) const {
+  return std::clamp(count / std::max<size_t>(1, min_per_slice), size_t{1}, threads_);
+}
+
+std::string SpareCores::JsonArray(size_t count, size_t min_per_slice, const SliceRenderer& render) {
+  const size_t slices = Slices(count, min_per_slice);
+  std::vector<std::string> texts(slices);
+  texts[0] = "[";  // the first slice opens the array: joining copies the others only
+  auto run = [&](size_t slice) {
+    render(slice, count * slice / slices, count * (slice + 1) / slices, texts[slice]);
+  };
+  if (slices == 1) {
+    run(0);
+  } else {
+    std::latch done(static_cast<std::ptrdiff_t>(slices - 1));
+    for (size_t slice = 1; slice < slices; ++slice) {
+      boost::asio::post(*helpers_, [&run, &done, slice] {
+        run(slice);
+        done.count_down();
+      });
+    }
+    run(0);
+    done.wait();
   }
-  std::latch done(static_cast<std::ptrdiff_t>(parts - 1));
-  for (size_t i = 1; i < parts; ++i) {
-    boost::asio::post(*helpers_, [&part, &done, i] {
-      part(i);
-      done.count_down();
-    });
+  std::string out = std::move(texts[0]);
+  for (size_t slice = 1; slice < slices; ++slice) {
+    if (texts[slice].empty()) continue;
+    if (out.size() > 1) out.push_back(',');
+    out.append(texts[slice]);
   }
-  part(0);
-  done.wait();
+  out.push_back(']');
+  return out;
 }
 
 }  // namespace civitas::api

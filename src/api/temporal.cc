@@ -495,37 +495,32 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   const int64_t now_us = clock.Now().time_since_epoch().count();
   const std::string context_member = ContextMember(scope);
   // Entities render on their own (the instance cap is per series), so a long page is cut into
-  // parts for the spare cores, each with its own reader and renderer, joined in id order.
-  constexpr size_t kEntitiesPerPart = 8;
-  const size_t parts =
-      std::clamp(page.entities.size() / kEntitiesPerPart, size_t{1}, spare_cores->threads());
-  std::vector<std::string> bodies(parts);  // each part's entities; the first opens the array
-  bodies[0] = "[";
-  std::vector<Status> statuses(parts, Status::Ok());
-  std::vector<TemporalPage> cuts(parts);
-  spare_cores->Run(parts, [&](size_t part) {
-    std::unique_ptr<store::TemporalReader> own =
-        part == 0 ? nullptr : store.ReadTemporal(scope.tenant);
-    TemporalRenderer renderer(own ? *own : *reader, capped, *scope.context, now_us, context_member);
-    const size_t begin = page.entities.size() * part / parts;
-    const size_t end = page.entities.size() * (part + 1) / parts;
-    for (size_t i = begin; i < end; ++i) {
-      if (i > begin) bodies[part].push_back(',');
-      if (auto s = renderer.Render(page.entities[i], bodies[part]); !s.ok()) {
-        statuses[part] = s;
-        return;
-      }
-    }
-    cuts[part] = renderer.page();
-  });
+  // slices for the spare cores, each with its own reader and renderer.
+  constexpr size_t kEntitiesPerSlice = 8;
+  const size_t slices = spare_cores->Slices(page.entities.size(), kEntitiesPerSlice);
+  std::vector<Status> statuses(slices, Status::Ok());
+  std::vector<TemporalPage> cuts(slices);
+  std::string body =
+      spare_cores->JsonArray(page.entities.size(), kEntitiesPerSlice,
+                             [&](size_t slice, size_t begin, size_t end, std::string& out) {
+                               std::unique_ptr<store::TemporalReader> own =
+                                   slice == 0 ? nullptr : store.ReadTemporal(scope.tenant);
+                               TemporalRenderer renderer(own ? *own : *reader, capped,
+                                                         *scope.context, now_us, context_member);
+                               for (size_t i = begin; i < end; ++i) {
+                                 if (i > begin) out.push_back(',');
+                                 if (auto s = renderer.Render(page.entities[i], out); !s.ok()) {
+                                   statuses[slice] = s;
+                                   return;
+                                 }
+                               }
+                               cuts[slice] = renderer.page();
+                             });
   TemporalPage cut;
-  for (size_t part = 0; part < parts; ++part) {
-    if (!statuses[part].ok()) return ErrorReply(scope, statuses[part]);
-    cut.Merge(cuts[part]);
+  for (size_t slice = 0; slice < slices; ++slice) {
+    if (!statuses[slice].ok()) return ErrorReply(scope, statuses[slice]);
+    cut.Merge(cuts[slice]);
   }
-  std::string body = std::move(bodies[0]);
-  for (size_t part = 1; part < parts; ++part) body.append(",").append(bodies[part]);
-  body.push_back(']');
   Reply reply = TemporalReply(scope, capped, cut, std::move(body));
   if (page.total) reply.response.set("NGSILD-Results-Count", std::to_string(*page.total));
   AddNextPageLink(scope, query.limit, page.size, page.last_id, reply);
