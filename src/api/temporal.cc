@@ -54,25 +54,6 @@ void AppendSeriesHeader(std::string& out, const store::TemporalSeries& series) {
   if (!series.unit_code.empty()) model::AppendJsonStringMember(out, "unitCode", series.unit_code);
 }
 
-std::string_view ValueMember(model::AttributeKind kind) {
-  switch (kind) {
-    case model::AttributeKind::kRelationship:
-      return "object";
-    case model::AttributeKind::kLanguageProperty:
-      return "languageMap";
-    case model::AttributeKind::kListProperty:
-      return "valueList";
-    case model::AttributeKind::kListRelationship:
-      return "objectList";
-    case model::AttributeKind::kVocabProperty:
-      return "vocab";
-    case model::AttributeKind::kJsonProperty:
-      return "json";
-    default:
-      return "value";
-  }
-}
-
 std::string FormatUs(int64_t t) { return FormatTimestamp(Timestamp(std::chrono::microseconds(t))); }
 
 int64_t FloorTo(int64_t t, int64_t period) {
@@ -313,7 +294,7 @@ Result<bool> TemporalRenderer::RenderSeries(std::string_view id,
     const int64_t observed_at = by_modified ? observed[at(i)] : t;
     out.push_back('{');
     model::AppendJsonStringMember(out, "type", kind);
-    model::AppendJsonKey(out, ValueMember(series.kind));
+    model::AppendJsonKey(out, model::AttributePayloadMember(series.kind));
     out.append(value(at(i)));
     model::AppendJsonKey(out, p.time_member);
     AppendTimestamp(out, t);

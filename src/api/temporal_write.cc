@@ -257,8 +257,7 @@ Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string
         !obj.contains("valueList") && !obj.contains("objectList") && !obj.contains("vocab") &&
         !obj.contains("json")) {
       obj["type"] = model::AttributeKindName(series->kind);
-      obj[series->kind == model::AttributeKind::kRelationship ? "object" : "value"] =
-          json::parse(*old_text);
+      obj[model::AttributePayloadMember(series->kind)] = json::parse(*old_text);
     }
     if (!obj.contains("observedAt")) {
       obj["observedAt"] = FormatTimestamp(Timestamp(std::chrono::microseconds(*t)));

@@ -371,6 +371,36 @@ TEST_F(TemporalTest, PatchAndDeleteOneInstance) {
                         "ResourceNotFound"));
 }
 
+// A PATCH that moves an instance without giving its payload keeps the payload, under the
+// member of its attribute's type.
+TEST_F(TemporalTest, PatchMovingAnInstanceKeepsAPayloadOfAnyType) {
+  const std::string id = "urn:ngsi-ld:Street:1";
+  const json::object names{{"fr", "Grand Place"}, {"nl", "Grote Markt"}};
+  auto created =
+      http().Post(std::string(kApi) + "/temporal/entities",
+                  json::object{{"id", id},
+                               {"type", "Street"},
+                               {"name", json::array{json::object{{"type", "LanguageProperty"},
+                                                                 {"languageMap", names},
+                                                                 {"observedAt", Iso(kT0)}}}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto r = http().Get(TemporalUrl(id));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value before = r.Json();
+  const std::string instance(before.at("name").at(0).at("instanceId").as_string());
+  auto patched = http().Patch(TemporalUrl(id, "/attrs/name/" + instance),
+                              json::object{{"observedAt", Iso(kT0 + 60)}});
+  ASSERT_EQ(patched.status, 204) << patched.body;
+  r = http().Get(TemporalUrl(id));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value after = r.Json();
+  ASSERT_EQ(after.at("name").as_array().size(), 1u) << r.body;
+  const auto& moved = after.at("name").at(0);
+  EXPECT_EQ(moved.at("type"), "LanguageProperty");
+  EXPECT_EQ(moved.at("languageMap"), names);
+  EXPECT_EQ(MicrosOf(std::string(moved.at("observedAt").as_string())), (kT0 + 60) * 1'000'000);
+}
+
 TEST_F(TemporalTest, ModifiedAtTimelineRecordsEntityWrites) {
   const std::string id = "urn:ngsi-ld:Counter:1";
   Create(json::object{{"id", id}, {"type", "Counter"}, {"count", Prop(0)}});
