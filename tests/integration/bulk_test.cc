@@ -93,6 +93,15 @@ class BulkCommandTest : public ::testing::Test {
     EXPECT_EQ(csv.exit_code, 0) << csv.err;
     return csv.out;
   }
+  // `history` holds both rows, `earlier` first.
+  static void ExpectRowsInOrder(const std::string& history, const std::string& earlier,
+                                const std::string& later) {
+    const size_t first = history.find(earlier);
+    const size_t second = history.find(later);
+    EXPECT_NE(first, std::string::npos) << earlier << " not in\n" << history;
+    EXPECT_NE(second, std::string::npos) << later << " not in\n" << history;
+    EXPECT_LT(first, second) << history;
+  }
 
   TempDir dir_;
 };
@@ -236,15 +245,11 @@ TEST_F(BulkCommandTest, CsvRowsBecomeEntitiesWithHistoryThroughTheMapping) {
       << run.err;
 
   const std::string history = WeatherHistoryCsv("d3");
-  const size_t first = history.find(
-      "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
-      "2026-01-01T00:00:00Z,21.5,CEL,");
-  const size_t second = history.find(
-      "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
-      "2026-01-01T01:00:00Z,20.5,CEL,");
-  EXPECT_NE(first, std::string::npos) << history;
-  EXPECT_NE(second, std::string::npos) << history;
-  EXPECT_LT(first, second) << history;
+  ExpectRowsInOrder(history,
+                    "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
+                    "2026-01-01T00:00:00Z,21.5,CEL,",
+                    "urn:ngsi-ld:WeatherObserved:ws-1,WeatherObserved,temperature,,"
+                    "2026-01-01T01:00:00Z,20.5,CEL,");
   EXPECT_NE(history.find(",note,,2026-01-01T00:00:00Z,\"calm, dry\","), std::string::npos)
       << history;
 
@@ -277,15 +282,11 @@ TEST_F(BulkCommandTest, CsvThroughTheCivitasYamlIngestMapping) {
       << run.err;
   // Unmapped columns are kept (text, as auto typing finds them); the newest row is the state.
   const std::string history = WeatherHistoryCsv("d5");
-  const size_t first = history.find(
-      "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
-      "2026-01-01T00:00:00Z,19,CEL,");
-  const size_t second = history.find(
-      "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
-      "2026-01-01T01:00:00Z,20.5,CEL,");
-  EXPECT_NE(first, std::string::npos) << history;
-  EXPECT_NE(second, std::string::npos) << history;
-  EXPECT_LT(first, second) << history;
+  ExpectRowsInOrder(history,
+                    "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
+                    "2026-01-01T00:00:00Z,19,CEL,",
+                    "urn:ngsi-ld:WeatherObserved:ws%201,WeatherObserved,temperature,,"
+                    "2026-01-01T01:00:00Z,20.5,CEL,");
   ServerProcess server(Data("d5"));
   HttpClient client(server.port());
   auto entity = client.Get("/ngsi-ld/v1/entities/urn:ngsi-ld:WeatherObserved:ws%25201?options=keyValues");
