@@ -442,7 +442,7 @@ Status RocksStore::Compact() {
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion() {
-  constexpr std::string_view kVersion = "5";
+  constexpr std::string_view kVersion = "6";
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {

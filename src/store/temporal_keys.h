@@ -62,8 +62,11 @@ inline std::pair<std::string_view, std::string_view> SplitEntityPrefix(std::stri
 }
 
 // The value of an entity catalog key: each expanded type followed by \0, a \0, then per series
-// (sorted by attr, datasetId) attr \0 datasetId \0 u8 kind unitCode \0. One read lists an
-// entity's history (a query visits thousands).
+// (sorted by attr, datasetId) attr \0 datasetId \0 u8 kind unitCode \0, then its modifiedAt
+// lags: varint band count, per band zigzag varints of its first write hour (less the previous
+// band's, the first less 0), least and greatest lag, then (with bands) zigzag varint of the
+// last write hour less the last band's first. One read lists an entity's history (a query
+// visits thousands).
 inline std::string EncodeCatalog(const std::vector<std::string>& types,
                                  const std::vector<TemporalSeries>& series) {
   std::string record;
@@ -74,8 +77,16 @@ inline std::string EncodeCatalog(const std::vector<std::string>& types,
     record.append(s.dataset_id).push_back(kSep);
     record.push_back(static_cast<char>(s.kind));
     record.append(s.unit_code).push_back(kSep);
-    PutVarint64(record, ZigZagEncode(s.modified_lag_hours_min));
-    PutVarint64(record, ZigZagEncode(s.modified_lag_hours_max));
+    const auto& bands = s.modified_lags.bands();
+    PutVarint64(record, bands.size());
+    int64_t from = 0;
+    for (const auto& band : bands) {
+      PutVarint64(record, ZigZagEncode(band.from_hour - from));
+      PutVarint64(record, ZigZagEncode(band.least));
+      PutVarint64(record, ZigZagEncode(band.greatest));
+      from = band.from_hour;
+    }
+    if (!bands.empty()) PutVarint64(record, ZigZagEncode(s.modified_lags.last_write_hour() - from));
   }
   return record;
 }
@@ -107,10 +118,26 @@ inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity) {
     record.remove_prefix(1);
     if (!next(field)) return false;
     series.unit_code = field;
-    uint64_t min = 0, max = 0;
-    if (!GetVarint64(record, min) || !GetVarint64(record, max)) return false;
-    series.modified_lag_hours_min = ZigZagDecode(min);
-    series.modified_lag_hours_max = ZigZagDecode(max);
+    uint64_t count = 0;
+    if (!GetVarint64(record, count) || count > ModifiedLags::kMaxBands) return false;
+    std::vector<ModifiedLags::Band> bands(count);
+    int64_t from = 0;
+    for (auto& band : bands) {
+      uint64_t delta = 0, least = 0, greatest = 0;
+      if (!GetVarint64(record, delta) || !GetVarint64(record, least) ||
+          !GetVarint64(record, greatest)) {
+        return false;
+      }
+      // Wrapping (a corrupt record) leaves the bands out of order, which Assign refuses.
+      from = static_cast<int64_t>(static_cast<uint64_t>(from) +
+                                  static_cast<uint64_t>(ZigZagDecode(delta)));
+      band = {from, ZigZagDecode(least), ZigZagDecode(greatest)};
+    }
+    uint64_t last = 0;
+    if (count > 0 && !GetVarint64(record, last)) return false;
+    const int64_t last_write_hour = static_cast<int64_t>(static_cast<uint64_t>(from) +
+                                                         static_cast<uint64_t>(ZigZagDecode(last)));
+    if (!series.modified_lags.Assign(std::move(bands), last_write_hour)) return false;
   }
   return true;
 }

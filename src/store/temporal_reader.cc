@@ -198,10 +198,10 @@ class RocksTemporalReader final : public TemporalReader {
   // Visits the samples of the series whose modifiedAt is in [from_us, to_us), by modifiedAt
   // (then time), oldest or newest first, until `visit` returns false. Samples are kept by
   // observation time, and a write may come any time after (or before) its observation: the
-  // series' lag bounds in its catalog (read here, so that a caller's TemporalSeries need not
-  // carry them) say which hours can hold them, and how far. The chunks are read in hour order
-  // into a heap, and a sample is visited once no chunk still to read can hold one before it: a
-  // chunk of hour h holds modifiedAt from hour h + least to hour h + greatest only. A live series
+  // lags of the range's write hours in the series' catalog (read here, so that a caller's
+  // TemporalSeries need not carry them) say which hours can hold them. The chunks are read in hour
+  // order into a heap, and a sample is visited once no chunk still to read can hold one before it:
+  // a chunk of hour h holds modifiedAt from hour h + least to hour h + greatest only. A live series
   // (writes in their observation's hour or the next) so holds about two chunks at a time.
   Status ModifiedInOrder(std::string_view id, const TemporalSeries& series, int64_t from_us,
                          int64_t to_us, bool newest_first, const SampleVisitor& visit) {
@@ -210,7 +210,10 @@ class RocksTemporalReader final : public TemporalReader {
     };
     const std::string prefix = tk::SeriesPrefix(tenant_, id, series.attr, series.dataset_id);
     const auto head = heads_.Samples(prefix + tk::kHeadTag, INT64_MIN, INT64_MAX);  // see Samples
-    CIVITAS_ASSIGN_OR_RETURN(const TemporalSeries bounds, LagBounds(id, series));
+    CIVITAS_ASSIGN_OR_RETURN(const ModifiedLags lags, LagsOf(id, series));
+    // The lags of the samples written in the range's hours: others are not visited.
+    const auto bounds = lags.Between(tk::HourIndex(from_us), tk::HourIndex(to_us - 1));
+    const int64_t least = bounds ? bounds->first : 0, greatest = bounds ? bounds->second : 0;
     // The heap's top is the next sample to visit.
     std::vector<std::pair<int64_t, SampleValue>> pending;
     auto before = [](const auto& a, const auto& b) {
@@ -240,14 +243,12 @@ class RocksTemporalReader final : public TemporalReader {
     rocksdb::Iterator& it = ChunkIterator();
     const std::string chunks = prefix + tk::kChunkTag;
     const std::string first =
-        tk::Tagged(prefix, tk::kChunkTag,
-                   tk::HourStart(Back(tk::HourIndex(from_us), bounds.modified_lag_hours_max)));
+        tk::Tagged(prefix, tk::kChunkTag, tk::HourStart(Back(tk::HourIndex(from_us), greatest)));
     const std::string last =
-        tk::Tagged(prefix, tk::kChunkTag,
-                   tk::HourStart(Back(tk::HourIndex(to_us - 1), bounds.modified_lag_hours_min)));
+        tk::Tagged(prefix, tk::kChunkTag, tk::HourStart(Back(tk::HourIndex(to_us - 1), least)));
     auto valid = [&] {
-      return bounds.HasModifiedAt() && it.Valid() && it.key().starts_with(chunks) &&
-             it.key().compare(first) >= 0 && it.key().compare(last) <= 0;
+      return bounds && it.Valid() && it.key().starts_with(chunks) && it.key().compare(first) >= 0 &&
+             it.key().compare(last) <= 0;
     };
     // A head sample no later than the newest chunk's last was folded into it after the copy.
     it.SeekForPrev(last);
@@ -267,9 +268,8 @@ class RocksTemporalReader final : public TemporalReader {
       CIVITAS_RETURN_IF_ERROR(reader.status());
       // The chunks still to read are of hours before `hour` (newest first: their modifiedAt
       // are before hour + greatest) or after it (from hour + 1 + least on).
-      const int64_t bound =
-          newest_first ? tk::HourStart(Shift(hour, bounds.modified_lag_hours_max))
-                       : tk::HourStart(Shift(Shift(hour, 1), bounds.modified_lag_hours_min));
+      const int64_t bound = newest_first ? tk::HourStart(Shift(hour, greatest))
+                                         : tk::HourStart(Shift(Shift(hour, 1), least));
       if (!visit_until(bound, false)) return Status::Ok();
     }
     CIVITAS_RETURN_IF_ERROR(FromRocks(it.status(), "scan temporal chunks"));
@@ -286,16 +286,16 @@ class RocksTemporalReader final : public TemporalReader {
     return summary.rolled_up ? INT64_MIN : summary.last_timestamp_us;
   }
 
-  // The series as its catalog lists it, for its modifiedAt lag bounds (none without a catalog).
-  Result<TemporalSeries> LagBounds(std::string_view id, const TemporalSeries& series) {
+  // The series' modifiedAt lags as its catalog lists them (none without a catalog).
+  Result<ModifiedLags> LagsOf(std::string_view id, const TemporalSeries& series) {
     CIVITAS_ASSIGN_OR_RETURN(const std::optional<TemporalEntity> catalog, Entity(id));
-    TemporalSeries bounds;
+    ModifiedLags lags;
     if (catalog) {
       for (const auto& s : catalog->series) {
-        if (s.attr == series.attr && s.dataset_id == series.dataset_id) bounds = s;
+        if (s.attr == series.attr && s.dataset_id == series.dataset_id) lags = s.modified_lags;
       }
     }
-    return bounds;
+    return lags;
   }
 
   // hour + hours and hour - hours, saturating: a corrupt catalog may hold any bound.

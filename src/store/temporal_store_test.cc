@@ -90,6 +90,30 @@ class TemporalStoreTest : public ::testing::Test {
       return Status::Ok();
     });
   }
+  // Overwrites the chunk of `id`'s kTemp series of the hour starting at `hour` with garbage
+  // (store closed meanwhile): only a read that decodes it fails.
+  void DamageChunk(const std::string& id, int64_t hour) {
+    store_.reset();
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), families, &handles, &db).ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != "temporal") continue;
+      const std::string key = temporal_keys::Tagged(temporal_keys::SeriesPrefix("", id, kTemp, ""),
+                                                    temporal_keys::kChunkTag, hour);
+      std::string chunk;
+      EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), handles[i], key, &chunk).ok());
+      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], key, "damaged").ok());
+    }
+    for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+    delete db;
+    Reopen();
+  }
   std::vector<std::pair<int64_t, double>> Read(const std::string& id, const std::string& attr,
                                                int64_t from = INT64_MIN, int64_t to = INT64_MAX) {
     std::vector<std::pair<int64_t, double>> out;
@@ -404,8 +428,8 @@ TEST_F(TemporalStoreTest, SamplesCarryTheirModifiedAtAndAreReadByIt) {
 }
 
 // The modifiedAt view, oldest and newest first, over random writes (late and rewritten
-// observations, lags of up to three hours, some in the heads), equals the instances sorted by
-// modifiedAt, for random ranges and early stops.
+// observations, lags of up to three hours, backfilled ones of up to 200 hours, some in the
+// heads), equals the instances sorted by modifiedAt, for random ranges and early stops.
 TEST_F(TemporalStoreTest, ModifiedAtViewMatchesASortOfTheInstances) {
   std::mt19937_64 rng(7);
   const std::string id = "urn:random";
@@ -414,7 +438,9 @@ TEST_F(TemporalStoreTest, ModifiedAtViewMatchesASortOfTheInstances) {
   for (int i = 0; i < 400; ++i) {
     TemporalInstance instance;
     instance.attr = kTemp;
-    instance.timestamp_us = kT0 + static_cast<int64_t>(rng() % 40) * 15 * 60'000'000;
+    instance.timestamp_us = rng() % 8 == 0
+                                ? kT0 - static_cast<int64_t>(rng() % 200) * kHour
+                                : kT0 + static_cast<int64_t>(rng() % 40) * 15 * 60'000'000;
     clock += 1 + static_cast<int64_t>(rng() % 60'000'000);
     instance.modified_at_us =
         std::max(clock, instance.timestamp_us) + static_cast<int64_t>(rng() % (3 * kHour));
@@ -503,28 +529,7 @@ TEST_F(TemporalStoreTest, ModifiedAtReadsVisitOnlyTheHoursTheLagsAllow) {
   put(kT0 - 100 * kHour, kT0 - 100 * kHour + 5'000, 1);
   put(kT0, kT0 + kHour + 5'000, 2);
   put(kT0 + 2 * kHour, kT0 + 2 * kHour + 5'000, 3);  // folds the head of hour kT0
-  store_.reset();
-  {
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), families, &handles, &db).ok());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] != "temporal") continue;
-      const std::string key = temporal_keys::Tagged(temporal_keys::SeriesPrefix("", id, kTemp, ""),
-                                                    temporal_keys::kChunkTag, kT0 - 100 * kHour);
-      std::string chunk;
-      ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), handles[i], key, &chunk).ok());
-      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], key, "damaged").ok());
-    }
-    for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
-    delete db;
-  }
-  Reopen();
+  DamageChunk(id, kT0 - 100 * kHour);
   auto read = [&](int64_t from, int64_t to, std::vector<double>* values) {
     return store_->ReadTemporal("")->Samples(
         id, SeriesOf(kTemp), from, to,
@@ -554,6 +559,46 @@ TEST_F(TemporalStoreTest, ModifiedAtReadsVisitOnlyTheHoursTheLagsAllow) {
   ASSERT_TRUE(newest_first(2).ok());
   EXPECT_EQ(newest, (std::vector<double>{3, 2}));
   EXPECT_EQ(newest_first(3).code(), StatusCode::kInternal);
+}
+
+// A backfill (observations of the 100 hours before kT0, written at kT0) and then live writes:
+// a read of what was written since the backfill visits the live hours only, though the series'
+// lags span 100 hours (a backfilled chunk is damaged: reading it would fail).
+TEST_F(TemporalStoreTest, ReadsOfWritesAfterABackfillSkipTheBackfilledHours) {
+  const std::string id = "urn:backfilled";
+  std::vector<TemporalInstance> backfill;
+  for (int64_t h = 100; h >= 1; --h) {
+    TemporalInstance i;
+    i.attr = kTemp;
+    i.timestamp_us = kT0 - h * kHour;
+    i.modified_at_us = kT0 + 1'000;
+    i.number = static_cast<double>(-h);
+    backfill.push_back(i);
+  }
+  ASSERT_TRUE(AddInstances(id, {"T"}, backfill).ok());
+  for (int64_t h = 3; h <= 5; ++h) {
+    TemporalInstance live;
+    live.attr = kTemp;
+    live.timestamp_us = kT0 + h * kHour;
+    live.modified_at_us = kT0 + h * kHour + 2'000;
+    live.number = static_cast<double>(h);
+    ASSERT_TRUE(AddInstances(id, {"T"}, {live}).ok());
+  }
+  DamageChunk(id, kT0 - 50 * kHour);
+  auto read = [&](int64_t from, std::vector<double>* values) {
+    return store_->ReadTemporal("")->Samples(
+        id, SeriesOf(kTemp), from, INT64_MAX,
+        [&](const Sample& s) {
+          values->push_back(s.number);
+          return true;
+        },
+        TimeProperty::kModifiedAt);
+  };
+  std::vector<double> since;
+  ASSERT_TRUE(read(kT0 + 3 * kHour, &since).ok());
+  EXPECT_EQ(since, (std::vector<double>{3, 4, 5}));
+  std::vector<double> all;
+  EXPECT_EQ(read(kT0, &all).code(), StatusCode::kInternal) << "the backfill's hours are read";
 }
 
 // A rule can keep its type's history without modifiedAt: that type's samples are not on the
@@ -771,12 +816,14 @@ TEST(HeadLogRecordTest, OneBatchsTimesCostAByteEach) {
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
   const std::vector<std::string> types = {"https://example.org/Room", "https://example.org/Space"};
   std::vector<TemporalSeries> series = {
-      {"https://example.org/a", "", model::AttributeKind::kProperty, ""},
-      {"https://example.org/a", "urn:d:1", model::AttributeKind::kRelationship, "CEL"},
-      {"https://example.org/b", "", model::AttributeKind::kJsonProperty, "GQ"}};
-  series[1].NoteModifiedLag(-2);
-  series[1].NoteModifiedLag(26'000);
-  series[2].NoteModifiedLag(0);
+      {"https://example.org/a", "", model::AttributeKind::kProperty, "", {}},
+      {"https://example.org/a", "urn:d:1", model::AttributeKind::kRelationship, "CEL", {}},
+      {"https://example.org/b", "", model::AttributeKind::kJsonProperty, "GQ", {}}};
+  // A backfill (lags of up to three years) then live writes, which open a band of their own.
+  series[1].modified_lags.Note(490'000, -2);
+  series[1].modified_lags.Note(490'000, 26'000);
+  series[1].modified_lags.Note(490'003, 0);
+  series[2].modified_lags.Note(-5, 0);
   const std::string record = temporal_keys::EncodeCatalog(types, series);
   TemporalEntity decoded;
   ASSERT_TRUE(temporal_keys::DecodeCatalog(record, decoded));
@@ -787,11 +834,11 @@ TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
     EXPECT_EQ(decoded.series[i].dataset_id, series[i].dataset_id);
     EXPECT_EQ(decoded.series[i].kind, series[i].kind);
     EXPECT_EQ(decoded.series[i].unit_code, series[i].unit_code);
-    EXPECT_EQ(decoded.series[i].modified_lag_hours_min, series[i].modified_lag_hours_min);
-    EXPECT_EQ(decoded.series[i].modified_lag_hours_max, series[i].modified_lag_hours_max);
+    EXPECT_EQ(decoded.series[i].modified_lags, series[i].modified_lags);
   }
-  EXPECT_FALSE(decoded.series[0].HasModifiedAt());
-  EXPECT_TRUE(decoded.series[2].HasModifiedAt());
+  EXPECT_TRUE(decoded.series[0].modified_lags.empty());
+  EXPECT_EQ(decoded.series[1].modified_lags.bands().size(), 2u);
+  EXPECT_EQ(decoded.series[1].modified_lags.last_write_hour(), 490'003);
   ASSERT_TRUE(temporal_keys::DecodeCatalog(temporal_keys::EncodeCatalog({}, {}), decoded));
   EXPECT_TRUE(decoded.types.empty() && decoded.series.empty());
   // A record cut short is corrupt, unless cut where a shorter record would end: after the types

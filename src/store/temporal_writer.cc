@@ -69,7 +69,9 @@ TemporalSeries SeriesOfPrefix(std::string_view series_prefix, size_t entity_pref
 void TemporalWriter::SeriesWrites::Put(int64_t t, SampleValue value) {
   if (!samples.empty() && samples.back().first >= t) in_order = false;
   if (value.modified_at_us != kNoModifiedAt) {
-    NoteModifiedLag(tk::HourIndex(value.modified_at_us) - tk::HourIndex(t));
+    const int64_t write_hour = tk::HourIndex(value.modified_at_us);
+    const std::pair<int64_t, int64_t> lag{write_hour, write_hour - tk::HourIndex(t)};
+    if (std::find(lags.begin(), lags.end(), lag) == lags.end()) lags.push_back(lag);
   }
   samples.emplace_back(t, std::move(value));
 }
@@ -90,8 +92,7 @@ void TemporalWriter::SeriesWrites::SortSamples() {
 
 void TemporalWriter::SeriesWrites::DropModifiedAt() {
   for (auto& [t, value] : samples) value.modified_at_us = kNoModifiedAt;
-  modified_lag_hours_min = 1;
-  modified_lag_hours_max = 0;
+  lags.clear();
 }
 
 bool TemporalWriter::SeriesWrites::Writes(int64_t t) const {
@@ -246,9 +247,9 @@ Status TemporalWriter::StageCatalog(std::string_view id, EntityWrites& writes,
                          });
     return at != before.series.end() && at->attr == w.attr && at->dataset_id == w.dataset_id &&
            at->kind == w.kind && at->unit_code == w.unit_code &&
-           (!w.HasModifiedAt() ||
-            (at->HasModifiedAt() && at->modified_lag_hours_min <= w.modified_lag_hours_min &&
-             at->modified_lag_hours_max >= w.modified_lag_hours_max));
+           std::all_of(w.lags.begin(), w.lags.end(), [&](const auto& lag) {
+             return at->modified_lags.Covers(lag.first, lag.second);
+           });
   };
   // Almost every write leaves the catalog as it was: checked without building a new one.
   const bool changed =
@@ -268,12 +269,11 @@ Status TemporalWriter::StageCatalog(std::string_view id, EntityWrites& writes,
     TemporalSeries series = w;
     auto at =
         std::lower_bound(catalog->series.begin(), catalog->series.end(), series, SeriesBefore);
-    if (at != catalog->series.end() && !SeriesBefore(series, *at)) {
-      // The bounds cover every sample of the series, not only this write's.
-      if (at->HasModifiedAt()) {
-        series.NoteModifiedLag(at->modified_lag_hours_min);
-        series.NoteModifiedLag(at->modified_lag_hours_max);
-      }
+    const bool listed_before = at != catalog->series.end() && !SeriesBefore(series, *at);
+    // The lags cover every sample of the series, not only this write's.
+    if (listed_before) series.modified_lags = at->modified_lags;
+    for (const auto& [write_hour, lag] : w.lags) series.modified_lags.Note(write_hour, lag);
+    if (listed_before) {
       *at = std::move(series);
     } else {
       catalog->series.insert(at, std::move(series));

@@ -76,6 +76,9 @@ class TemporalWriter {
   struct SeriesWrites : TemporalSeries {
     // In Add order until SortSamples; then by time, and of equal times the last added.
     std::vector<std::pair<int64_t, SampleValue>> samples;
+    // (write hour, lag hours) of the samples with a modifiedAt, for the catalog's lags: one or
+    // two distinct pairs in most writes (a batch shares its write time).
+    std::vector<std::pair<int64_t, int64_t>> lags;
     bool in_order = true;       // each sample later than the one before
     std::set<int64_t> removed;  // timestamps to remove, unless in `samples`
     bool fold_head = false;

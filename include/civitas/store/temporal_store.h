@@ -50,28 +50,52 @@ std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attri
 // history: each instance of `after` that is new or whose value or observedAt changed.
 std::vector<TemporalInstance> HistoryDelta(const model::Entity* before, const model::Entity& after);
 
+// Where a series' samples lie against their modifiedAt: for the samples written during each
+// band of write hours, the least and greatest lag (hour of modifiedAt − hour of the time kept,
+// in hours). A modifiedAt read visits only the hours the bands of its write hours allow, so a
+// backfill of last year written last week does not widen the hours today's writes can lie in.
+// Bands never narrow; there are a few at most (the oldest merge).
+class ModifiedLags {
+ public:
+  struct Band {
+    int64_t from_hour = 0;  // its first write hour; it runs until the next band's
+    int64_t least = 0;
+    int64_t greatest = 0;
+    bool operator==(const Band&) const = default;
+  };
+  static constexpr size_t kMaxBands = 8;
+
+  bool empty() const { return bands_.empty(); }
+  const std::vector<Band>& bands() const { return bands_; }
+  int64_t last_write_hour() const { return last_write_hour_; }  // INT64_MIN when empty
+
+  // Takes a sample written during `write_hour`, `lag` hours after its kept time's hour. A write
+  // hour later than any before starts a band of its own when the last band is wide (more than
+  // a couple of days between its least and greatest lag, or it would become so).
+  void Note(int64_t write_hour, int64_t lag);
+  // Whether Note(write_hour, lag) would leave these lags as they are.
+  bool Covers(int64_t write_hour, int64_t lag) const;
+  // The least and greatest lag of the samples written from `from_hour` to `to_hour`, both
+  // included; nullopt when none can have been.
+  std::optional<std::pair<int64_t, int64_t>> Between(int64_t from_hour, int64_t to_hour) const;
+
+  // As a catalog stored them; false (and left empty) when they are not well-formed.
+  bool Assign(std::vector<Band> bands, int64_t last_write_hour);
+  bool operator==(const ModifiedLags&) const = default;
+
+ private:
+  std::vector<Band> bands_;              // by from_hour, ascending
+  int64_t last_write_hour_ = INT64_MIN;  // the latest write hour noted
+};
+
 // Identifies one series of an entity.
 struct TemporalSeries {
   std::string attr;
   std::string dataset_id;
   model::AttributeKind kind = model::AttributeKind::kProperty;  // of the latest write
   std::string unit_code;                                        // of the latest write
-  // Bounds on (hour of modifiedAt) - (hour of the kept time), in hours, over every sample
-  // written with a modifiedAt (none when min > max; never narrowed), as the catalog keeps them:
-  // a modifiedAt read visits only the hours they allow, not the whole history.
-  int64_t modified_lag_hours_min = 1;
-  int64_t modified_lag_hours_max = 0;
-
-  bool HasModifiedAt() const { return modified_lag_hours_min <= modified_lag_hours_max; }
-  // Widens the bounds to take `lag_hours`.
-  void NoteModifiedLag(int64_t lag_hours) {
-    if (!HasModifiedAt()) {
-      modified_lag_hours_min = modified_lag_hours_max = lag_hours;
-    } else {
-      modified_lag_hours_min = std::min(modified_lag_hours_min, lag_hours);
-      modified_lag_hours_max = std::max(modified_lag_hours_max, lag_hours);
-    }
-  }
+  // Of every sample written with a modifiedAt, as the catalog keeps them.
+  ModifiedLags modified_lags;
 };
 
 // What history holds about one entity.
