@@ -278,7 +278,8 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   store->temporal_ = store->handles_[4];
   store->head_log_ = store->handles_[5];
 
-  CIVITAS_RETURN_IF_ERROR(store->CheckFormatVersion());
+  CIVITAS_RETURN_IF_ERROR(
+      store->CheckFormatVersion(options.clock != nullptr ? *options.clock : Clock::System()));
   CIVITAS_RETURN_IF_ERROR(store->names_.Load(*store->db_, store->meta_));
   CIVITAS_RETURN_IF_ERROR(store->LoadRetentionIndex());
   CIVITAS_RETURN_IF_ERROR(store->ReplayHeadLog());
@@ -290,6 +291,35 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   store->sync_thread_ = std::thread([s = store.get()] { s->SyncLoop(); });
   store->heads_thread_ = std::thread([s = store.get()] { s->HeadsLoop(); });
   return std::unique_ptr<Store>(std::move(store));
+}
+
+// Format 5 differs from 6 in the catalogs' modifiedAt lags only: each series' one range becomes
+// one band of every write hour up to now (nothing was written later). Every catalog and the new
+// version go in one batch, so an interrupted upgrade leaves format 5 as it was.
+Status RocksStore::UpgradeCatalogsFrom5(const Clock& clock) {
+  const int64_t now_hour = temporal_keys::HourIndex(clock.Now().time_since_epoch().count());
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), temporal_));
+  TemporalEntity catalog;
+  for (it->SeekToFirst(); it->Valid();) {
+    std::string_view key = it->key().ToStringView();
+    std::string prefix(temporal_keys::EntityPrefixOf(key));
+    if (prefix.empty()) return Internal("corrupt temporal key");
+    if (key.size() == prefix.size() + 1) {  // the entity's catalog
+      if (!temporal_keys::DecodeCatalog(it->value().ToStringView(), catalog,
+                                        temporal_keys::RangeLags{now_hour})) {
+        return Internal("corrupt temporal catalog of a format 5 data dir");
+      }
+      batch.Put(temporal_, key, temporal_keys::EncodeCatalog(catalog.types, catalog.series));
+    }
+    prefix.back() = '\x01';  // past every key of this entity
+    it->Seek(prefix);
+  }
+  CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read format 5 catalogs"));
+  batch.Put(meta_, "V", "6");
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocks(db_->Write(options, &batch), "upgrade the data dir to store format 6");
 }
 
 // The retention index lives in memory: rebuilt from the types in every entity's catalog.
@@ -441,12 +471,13 @@ Status RocksStore::Compact() {
 
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
-Status RocksStore::CheckFormatVersion() {
+Status RocksStore::CheckFormatVersion(const Clock& clock) {
   constexpr std::string_view kVersion = "6";
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {
     if (version == kVersion) return Status::Ok();
+    if (version == "5") return UpgradeCatalogsFrom5(clock);
     return IoError("the data dir uses store format " + version + "; this civitas reads format " +
                    std::string(kVersion) +
                    ": with the civitas that wrote it, export the entities (civitas export -o "

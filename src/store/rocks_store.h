@@ -59,7 +59,9 @@ class RocksStore final : public Store {
   // Counters under `prefix`; the rest of each key names the counted thing: a name id, or (for
   // attribute kinds) the kind's name.
   std::vector<NameCount> Counters(std::string_view prefix, bool suffix_is_name_id) const;
-  Status CheckFormatVersion();
+  // Refuses a data dir of another format, or upgrades it in place where it can (format 5).
+  Status CheckFormatVersion(const Clock& clock);
+  Status UpgradeCatalogsFrom5(const Clock& clock);
   Status LoadRetentionIndex();
   Status ReplayHeadLog();
   void HeadsLoop();

@@ -1,6 +1,7 @@
 // Fuzzes the entity catalog decoder (temporal_keys.h) with arbitrary bytes (storage
-// corruption): a record decodes or is reported corrupt, never a crash; what decodes re-encodes
-// to a record that decodes to the same catalog, whose modifiedAt lags are well-formed.
+// corruption), as a format 6 record and as a format 5 one (the upgrade's reading): a record
+// decodes or is reported corrupt, never a crash; what decodes re-encodes to a record that
+// decodes to the same catalog, whose modifiedAt lags are well-formed.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,11 +13,10 @@
 
 namespace tk = civitas::store::temporal_keys;
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  civitas::store::TemporalEntity decoded;
-  if (!tk::DecodeCatalog(std::string_view(reinterpret_cast<const char*>(data), size), decoded)) {
-    return 0;
-  }
+namespace {
+
+// What decodes re-encodes to a record that decodes to the same catalog.
+void CheckRoundTrip(const civitas::store::TemporalEntity& decoded) {
   const std::string record = tk::EncodeCatalog(decoded.types, decoded.series);
   civitas::store::TemporalEntity again;
   CIVITAS_CHECK(tk::DecodeCatalog(record, again));
@@ -29,5 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       CIVITAS_CHECK(i == 0 || bands[i - 1].from_hour < bands[i].from_hour);
     }
   }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view record(reinterpret_cast<const char*>(data), size);
+  civitas::store::TemporalEntity decoded;
+  if (tk::DecodeCatalog(record, decoded)) CheckRoundTrip(decoded);
+  // The same bytes as a format 5 catalog, as the upgrade reads them.
+  if (tk::DecodeCatalog(record, decoded, tk::RangeLags{500'000})) CheckRoundTrip(decoded);
   return 0;
 }

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -78,20 +79,33 @@ inline std::string EncodeCatalog(const std::vector<std::string>& types,
     record.push_back(static_cast<char>(s.kind));
     record.append(s.unit_code).push_back(kSep);
     const auto& bands = s.modified_lags.bands();
+    // Differences wrap (as the decoder's sums do): a band may start at any hour.
+    auto difference = [](int64_t a, int64_t b) {
+      return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+    };
     PutVarint64(record, bands.size());
     int64_t from = 0;
     for (const auto& band : bands) {
-      PutVarint64(record, ZigZagEncode(band.from_hour - from));
+      PutVarint64(record, ZigZagEncode(difference(band.from_hour, from)));
       PutVarint64(record, ZigZagEncode(band.least));
       PutVarint64(record, ZigZagEncode(band.greatest));
       from = band.from_hour;
     }
-    if (!bands.empty()) PutVarint64(record, ZigZagEncode(s.modified_lags.last_write_hour() - from));
+    if (!bands.empty()) {
+      PutVarint64(record, ZigZagEncode(difference(s.modified_lags.last_write_hour(), from)));
+    }
   }
   return record;
 }
+// Store format 5 kept one lag range per series (zigzag varints of the least and the greatest
+// lag; none when least > greatest) where format 6 keeps bands: DecodeCatalog reads such a record
+// for the upgrade, the range as one band of every write hour up to `last_write_hour`.
+struct RangeLags {
+  int64_t last_write_hour;
+};
 // False when the record is corrupt; `entity` then holds what was read before the damage.
-inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity) {
+inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity,
+                          std::optional<RangeLags> format5 = std::nullopt) {
   entity.types.clear();
   entity.series.clear();
   auto next = [&](std::string_view& field) {
@@ -118,6 +132,16 @@ inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity) {
     record.remove_prefix(1);
     if (!next(field)) return false;
     series.unit_code = field;
+    if (format5) {
+      uint64_t least = 0, greatest = 0;
+      if (!GetVarint64(record, least) || !GetVarint64(record, greatest)) return false;
+      if (ZigZagDecode(least) > ZigZagDecode(greatest)) continue;  // no modifiedAt
+      if (!series.modified_lags.Assign({{INT64_MIN, ZigZagDecode(least), ZigZagDecode(greatest)}},
+                                       format5->last_write_hour)) {
+        return false;
+      }
+      continue;
+    }
     uint64_t count = 0;
     if (!GetVarint64(record, count) || count > ModifiedLags::kMaxBands) return false;
     std::vector<ModifiedLags::Band> bands(count);

@@ -813,6 +813,75 @@ TEST(HeadLogRecordTest, OneBatchsTimesCostAByteEach) {
   EXPECT_TRUE(status.ok()) << status.message();
 }
 
+// A format 5 data dir (one lag range per series in the catalogs) opens upgraded to format 6:
+// the modifiedAt view reads as before, and the catalog's range became one band.
+TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
+  const std::string id = "urn:upgraded";
+  std::vector<TemporalInstance> backfill;
+  for (int64_t h = 30; h >= 0; h -= 3) {
+    TemporalInstance i;
+    i.attr = kTemp;
+    i.timestamp_us = kT0 - h * kHour;
+    i.modified_at_us = kT0 + h;
+    i.number = static_cast<double>(h);
+    backfill.push_back(i);
+  }
+  ASSERT_TRUE(AddInstances(id, {"T"}, backfill).ok());
+  auto view = [&] {
+    std::vector<std::pair<int64_t, double>> out;
+    EXPECT_TRUE(store_->ReadTemporal("")
+                    ->Samples(
+                        id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+                        [&](const Sample& s) {
+                          out.emplace_back(s.modified_at_us, s.number);
+                          return true;
+                        },
+                        TimeProperty::kModifiedAt)
+                    .ok());
+    return out;
+  };
+  const auto before = view();
+  ASSERT_EQ(before.size(), backfill.size());
+  // Back to format 5 by hand: the catalog's lags as least and greatest, version 5.
+  store_.reset();
+  {
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), families, &handles, &db).ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "meta") {
+        ASSERT_TRUE(db->Put({}, handles[i], "V", "5").ok());
+      }
+      if (names[i] != "temporal") continue;
+      std::string record = "T";
+      record.append(2, '\0');
+      record.append(kTemp).append(2, '\0');
+      record.push_back(static_cast<char>(model::AttributeKind::kProperty));
+      record.push_back('\0');
+      PutVarint64(record, ZigZagEncode(0));
+      PutVarint64(record, ZigZagEncode(30));
+      ASSERT_TRUE(db->Put({}, handles[i], temporal_keys::EntityCatalogKey("", id), record).ok());
+    }
+    for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+    delete db;
+  }
+  Reopen();
+  EXPECT_EQ(view(), before);
+  auto catalog = store_->ReadTemporal("")->Entity(id);
+  ASSERT_TRUE(catalog.ok() && catalog->has_value());
+  ASSERT_EQ((*catalog)->series.size(), 1u);
+  const auto& bands = (*catalog)->series[0].modified_lags.bands();
+  ASSERT_EQ(bands.size(), 1u);
+  EXPECT_EQ(bands[0], (ModifiedLags::Band{INT64_MIN, 0, 30}));
+  Reopen();  // format 6 now: opens as it is
+  EXPECT_EQ(view(), before);
+}
+
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
   const std::vector<std::string> types = {"https://example.org/Room", "https://example.org/Space"};
   std::vector<TemporalSeries> series = {
