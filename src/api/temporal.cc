@@ -481,22 +481,20 @@ Reply Broker::Impl::RunTemporalQuery(RequestScope& scope, const TemporalParams& 
   const size_t slices = spare_cores->Slices(page.entities.size(), kEntitiesPerSlice);
   std::vector<Status> statuses(slices, Status::Ok());
   std::vector<TemporalPage> cuts(slices);
-  std::string body =
-      spare_cores->JsonArray(page.entities.size(), kEntitiesPerSlice,
-                             [&](size_t slice, size_t begin, size_t end, std::string& out) {
-                               std::unique_ptr<store::TemporalReader> own =
-                                   slice == 0 ? nullptr : store.ReadTemporal(scope.tenant);
-                               TemporalRenderer renderer(own ? *own : *reader, capped,
-                                                         *scope.context, now_us, context_member);
-                               for (size_t i = begin; i < end; ++i) {
-                                 if (i > begin) out.push_back(',');
-                                 if (auto s = renderer.Render(page.entities[i], out); !s.ok()) {
-                                   statuses[slice] = s;
-                                   return;
-                                 }
-                               }
-                               cuts[slice] = renderer.page();
-                             });
+  auto render_slice = [&](size_t slice, size_t begin, size_t end, std::string& out) {
+    std::unique_ptr<store::TemporalReader> own =
+        slice == 0 ? nullptr : store.ReadTemporal(scope.tenant);
+    TemporalRenderer renderer(own ? *own : *reader, capped, *scope.context, now_us, context_member);
+    for (size_t i = begin; i < end; ++i) {
+      if (i > begin) out.push_back(',');
+      if (auto s = renderer.Render(page.entities[i], out); !s.ok()) {
+        statuses[slice] = s;
+        return;
+      }
+    }
+    cuts[slice] = renderer.page();
+  };
+  std::string body = spare_cores->JsonArray(page.entities.size(), kEntitiesPerSlice, render_slice);
   TemporalPage cut;
   for (size_t slice = 0; slice < slices; ++slice) {
     if (!statuses[slice].ok()) return ErrorReply(scope, statuses[slice]);
