@@ -293,9 +293,11 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   return std::unique_ptr<Store>(std::move(store));
 }
 
-// Format 5 differs from 6 in the catalogs' modifiedAt lags only: each series' one range becomes
-// one band of every write hour up to now (nothing was written later). Every catalog and the new
-// version go in one batch, so an interrupted upgrade leaves format 5 as it was.
+// Format 5 kept each entity's catalog first among its keys (`E \0`) with one modifiedAt lag
+// range per series; format 6 keeps the catalogs apart (`\x01 E`) with the lags banded by write
+// hour. Each catalog moves, its range one band of every write hour up to now (nothing was
+// written later); all of them and the new version go in one batch, so an interrupted upgrade
+// leaves format 5 as it was.
 Status RocksStore::UpgradeCatalogsFrom5(const Clock& clock) {
   const int64_t now_hour = temporal_keys::HourIndex(clock.Now().time_since_epoch().count());
   rocksdb::WriteBatch batch;
@@ -310,7 +312,9 @@ Status RocksStore::UpgradeCatalogsFrom5(const Clock& clock) {
                                         temporal_keys::RangeLags{now_hour})) {
         return Internal("corrupt temporal catalog of a format 5 data dir");
       }
-      batch.Put(temporal_, key, temporal_keys::EncodeCatalog(catalog.types, catalog.series));
+      batch.Delete(temporal_, key);
+      batch.Put(temporal_, std::string(1, temporal_keys::kCatalogTag) + prefix,
+                temporal_keys::EncodeCatalog(catalog.types, catalog.series));
     }
     prefix.back() = '\x01';  // past every key of this entity
     it->Seek(prefix);
@@ -322,23 +326,23 @@ Status RocksStore::UpgradeCatalogsFrom5(const Clock& clock) {
   return FromRocks(db_->Write(options, &batch), "upgrade the data dir to store format 6");
 }
 
-// The retention index lives in memory: rebuilt from the types in every entity's catalog.
+// The retention index lives in memory: rebuilt from the types in every entity's catalog, one
+// sequential pass over the catalogs of every tenant.
 Status RocksStore::LoadRetentionIndex() {
   if (retention_->empty()) return Status::Ok();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), temporal_));
+  const std::string first(1, temporal_keys::kCatalogTag);
+  const std::string end(1, temporal_keys::kCatalogTag + 1);
+  rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, temporal_));
   TemporalEntity catalog;
-  for (it->SeekToFirst(); it->Valid();) {
-    std::string_view key = it->key().ToStringView();
-    std::string prefix(temporal_keys::EntityPrefixOf(key));
-    if (prefix.empty()) return Internal("corrupt temporal key");
-    // The catalog key (prefix \0) sorts first among the entity's keys.
-    if (key.size() == prefix.size() + 1) {
-      // A corrupt record keeps the types read before the damage; reads report it.
-      (void)temporal_keys::DecodeCatalog(it->value().ToStringView(), catalog);
-      retention_->SetTypes(prefix, catalog.types);
-    }
-    prefix.back() = '\x01';  // past every key of this entity
-    it->Seek(prefix);
+  for (it->Seek(first); it->Valid(); it->Next()) {
+    const std::string_view prefix = temporal_keys::EntityPrefixOfCatalog(it->key().ToStringView());
+    if (prefix.empty()) return Internal("corrupt temporal catalog key");
+    // A corrupt record keeps the types read before the damage; reads report it.
+    (void)temporal_keys::DecodeCatalog(it->value().ToStringView(), catalog);
+    retention_->SetTypes(prefix, catalog.types);
   }
   return FromRocks(it->status(), "load retention index");
 }

@@ -4,7 +4,9 @@
 // store/.
 //
 //   E = tenant \0 id \0                  entity prefix
-//   E \0                                 → the entity's catalog: types and series
+//   \x01 E                               → the entity's catalog: types and series (the
+//                                         catalogs of a tenant are adjacent: a listing of
+//                                         entities reads them in one sequential pass)
 //   S = E attr \0 datasetId \0           series prefix (attr is never empty)
 //   S 'C' be64(hour start)               → TimeSeriesChunk of the samples of that UTC hour
 //
@@ -42,8 +44,27 @@ inline std::string EntityPrefix(std::string_view tenant, std::string_view id) {
   k.append(id).push_back(kSep);
   return k;
 }
+// Catalog keys sort apart from the entities' data: tenant names never start with \x01.
+inline constexpr char kCatalogTag = '\x01';
 inline std::string EntityCatalogKey(std::string_view tenant, std::string_view id) {
-  return EntityPrefix(tenant, id).append(1, kSep);
+  return std::string(1, kCatalogTag).append(EntityPrefix(tenant, id));
+}
+// The first catalog key of a tenant (`\x01 tenant \0`); all its catalogs start with it.
+inline std::string CatalogPrefix(std::string_view tenant) {
+  std::string k(1, kCatalogTag);
+  k.append(tenant).push_back(kSep);
+  return k;
+}
+// The entity prefix of a catalog key; empty when it is none (corrupt).
+inline std::string_view EntityPrefixOfCatalog(std::string_view key) {
+  if (key.empty() || key.front() != kCatalogTag) return {};
+  key.remove_prefix(1);
+  const size_t tenant_end = key.find(kSep);
+  if (tenant_end == std::string_view::npos || key.size() < tenant_end + 3 || key.back() != kSep ||
+      key.find(kSep, tenant_end + 1) != key.size() - 1) {
+    return {};
+  }
+  return key;
 }
 // The entity prefix (`tenant \0 id \0`) a temporal key starts with; empty when the key has
 // none (corrupt).

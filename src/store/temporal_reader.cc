@@ -29,24 +29,21 @@ class RocksTemporalReader final : public TemporalReader {
     return std::optional<TemporalEntity>(std::move(entity));
   }
 
-  // One seek per entity: to its catalog key, the first of its keys.
+  // One sequential pass over the tenant's catalogs.
   Status ScanEntities(std::string_view after, const EntityVisitor& visit) override {
-    std::string upper = tenant_;
-    upper.push_back('\x01');
+    const std::string first = tk::CatalogPrefix(tenant_);
+    std::string upper = first;
+    upper.back() = '\x01';
     rocksdb::Slice upper_slice(upper);
     rocksdb::ReadOptions options;
     options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, cf_));
-    // Ids never hold \0 or \x01, so prefix + id + \x01 is past every key of that id.
-    std::string target = tenant_;
-    target.push_back(tk::kSep);
+    // Ids never hold \0 or \x01, so prefix + id + \x01 is past that id's catalog.
+    std::string target = first;
     if (!after.empty()) target.append(after).push_back('\x01');
-    for (it->Seek(target); it->Valid(); it->Seek(target)) {
-      const std::string_view key = it->key().ToStringView();
-      const std::string_view prefix = tk::EntityPrefixOf(key);
-      if (prefix.empty()) return Internal("corrupt temporal key");
-      target.assign(prefix).back() = '\x01';
-      if (key.size() != prefix.size() + 1) continue;  // no catalog: nothing to list
+    for (it->Seek(target); it->Valid(); it->Next()) {
+      const std::string_view prefix = tk::EntityPrefixOfCatalog(it->key().ToStringView());
+      if (prefix.empty()) return Internal("corrupt temporal catalog key");
       TemporalEntity entity;
       entity.id = std::string(tk::SplitEntityPrefix(prefix).second);
       if (!tk::DecodeCatalog(it->value().ToStringView(), entity)) {

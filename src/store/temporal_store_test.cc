@@ -171,6 +171,15 @@ TEST_F(TemporalStoreTest, DeletingTheEntityKeepsHistoryDeleteHistoryRemovesIt) {
   auto entity = store_->ReadTemporal("")->Entity(id);
   ASSERT_TRUE(entity.ok());
   EXPECT_FALSE(entity->has_value());
+  bool listed = false;
+  ASSERT_TRUE(store_->ReadTemporal("")
+                  ->ScanEntities("",
+                                 [&](TemporalEntity) {
+                                   listed = true;
+                                   return true;
+                                 })
+                  .ok());
+  EXPECT_FALSE(listed) << "its catalog went with its history";
 }
 
 // The head-log records (not fold marks) in a closed data dir.
@@ -698,6 +707,30 @@ TEST_F(TemporalStoreTest, ScanEntitiesListsIdsWithHistoryInOrder) {
     ASSERT_TRUE(AddNumbers(id, kTemp, {{kT0, 1}, {kT0 + 2 * kHour, 2}}).ok());
   }
   ASSERT_TRUE(store_->Mutate("other", {}, [](Mutation&) { return Status::Ok(); }).ok());
+  // A tenant whose name sorts before and one after the default's catalogs hold their own.
+  for (const std::string tenant : {"a", "z.city"}) {
+    const std::string id = "urn:" + tenant;
+    ASSERT_TRUE(store_
+                    ->Mutate(tenant, {&id, 1},
+                             [&](Mutation& m) {
+                               TemporalInstance i;
+                               i.attr = kTemp;
+                               i.timestamp_us = kT0;
+                               i.number = 1;
+                               m.AddHistory(id, {"T"}, {i});
+                               return Status::Ok();
+                             })
+                    .ok());
+    std::vector<std::string> ids;
+    ASSERT_TRUE(store_->ReadTemporal(tenant)
+                    ->ScanEntities("",
+                                   [&](TemporalEntity entity) {
+                                     ids.push_back(std::move(entity.id));
+                                     return true;
+                                   })
+                    .ok());
+    EXPECT_EQ(ids, std::vector<std::string>{id});
+  }
   auto scan = [&](std::string_view after) {
     std::vector<std::string> ids;
     EXPECT_TRUE(store_->ReadTemporal("")
@@ -813,8 +846,9 @@ TEST(HeadLogRecordTest, OneBatchsTimesCostAByteEach) {
   EXPECT_TRUE(status.ok()) << status.message();
 }
 
-// A format 5 data dir (one lag range per series in the catalogs) opens upgraded to format 6:
-// the modifiedAt view reads as before, and the catalog's range became one band.
+// A format 5 data dir (catalogs among the entities' keys, one lag range per series) opens
+// upgraded to format 6: the entity is listed and its modifiedAt view reads as before, and the
+// catalog's range became one band.
 TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
   const std::string id = "urn:upgraded";
   std::vector<TemporalInstance> backfill;
@@ -865,13 +899,24 @@ TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
       record.push_back('\0');
       PutVarint64(record, ZigZagEncode(0));
       PutVarint64(record, ZigZagEncode(30));
-      ASSERT_TRUE(db->Put({}, handles[i], temporal_keys::EntityCatalogKey("", id), record).ok());
+      // Format 5 kept the catalog first among the entity's keys.
+      ASSERT_TRUE(db->Delete({}, handles[i], temporal_keys::EntityCatalogKey("", id)).ok());
+      ASSERT_TRUE(db->Put({}, handles[i], temporal_keys::EntityPrefix("", id) + '\0', record).ok());
     }
     for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
     delete db;
   }
   Reopen();
   EXPECT_EQ(view(), before);
+  std::vector<std::string> listed;
+  ASSERT_TRUE(store_->ReadTemporal("")
+                  ->ScanEntities("",
+                                 [&](TemporalEntity e) {
+                                   listed.push_back(e.id);
+                                   return true;
+                                 })
+                  .ok());
+  EXPECT_EQ(listed, std::vector<std::string>{id});
   auto catalog = store_->ReadTemporal("")->Entity(id);
   ASSERT_TRUE(catalog.ok() && catalog->has_value());
   ASSERT_EQ((*catalog)->series.size(), 1u);

@@ -203,9 +203,10 @@ void TemporalWriter::Committed() {
   for (auto& [key, catalog] : catalogs_after_) cache_.catalogs.Set(key, std::move(catalog));
 }
 
-Result<TemporalWriter::Catalog> TemporalWriter::CommittedCatalog(const std::string& key) {
+Result<TemporalWriter::Catalog> TemporalWriter::CommittedCatalog(const std::string& key,
+                                                                 bool history_deleted) {
   Catalog committed;
-  if (Deleted(key)) return committed;  // the batch deletes the entity's history first
+  if (history_deleted) return committed;  // the batch deletes the entity's history first
   if (auto cached = cache_.catalogs.Get(key)) {
     committed.entity = std::move(*cached);
     return committed;
@@ -225,8 +226,10 @@ Status TemporalWriter::StageCatalog(std::string_view id, EntityWrites& writes,
                                     rocksdb::WriteBatch& batch) {
   const std::string prefix = tk::EntityPrefix(tenant_, id);
   const std::vector<std::string>* types = writes.types ? &*writes.types : nullptr;
-  const std::string key = prefix + tk::kSep;
-  CIVITAS_ASSIGN_OR_RETURN(Catalog committed, CommittedCatalog(key));
+  const std::string key = tk::EntityCatalogKey(tenant_, id);
+  // Only a deletion of the entity's whole history covers its prefix itself.
+  const bool history_deleted = Deleted(prefix);
+  CIVITAS_ASSIGN_OR_RETURN(Catalog committed, CommittedCatalog(key, history_deleted));
   const TemporalEntity none;
   const TemporalEntity& before = committed.entity ? *committed.entity : none;
   // The entity's retention rule decides whether its samples keep their modifiedAt; a write that
@@ -281,7 +284,7 @@ Status TemporalWriter::StageCatalog(std::string_view id, EntityWrites& writes,
   }
   if (catalog->types.empty() && catalog->series.empty()) {
     // Nothing left (a deletion): no catalog, so listings skip the entity.
-    if (committed.entity) {
+    if (committed.entity || history_deleted) {
       batch.Delete(cf_, key);
       catalogs_after_.insert_or_assign(key, nullptr);
     }

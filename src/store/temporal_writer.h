@@ -104,7 +104,7 @@ class TemporalWriter {
     std::shared_ptr<const TemporalEntity> entity;  // null: no catalog
     bool cached = true;                            // false: read from the database
   };
-  Result<Catalog> CommittedCatalog(const std::string& key);
+  Result<Catalog> CommittedCatalog(const std::string& key, bool history_deleted);
   // Drops the modifiedAt of the entity's samples when its retention rule keeps none, then puts
   // the catalog of an entity whose series, types or deletions the batch holds, when it changed.
   Status StageCatalog(std::string_view id, EntityWrites& writes, rocksdb::WriteBatch& batch);
