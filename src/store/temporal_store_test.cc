@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -90,9 +91,11 @@ class TemporalStoreTest : public ::testing::Test {
       return Status::Ok();
     });
   }
-  // Overwrites the chunk of `id`'s kTemp series of the hour starting at `hour` with garbage
-  // (store closed meanwhile): only a read that decodes it fails.
-  void DamageChunk(const std::string& id, int64_t hour) {
+  // Closes the store, calls `edit` with the raw database and its column families by name,
+  // reopens the store.
+  void EditRaw(
+      const std::function<void(rocksdb::DB&, std::map<std::string, rocksdb::ColumnFamilyHandle*>&)>&
+          edit) {
     store_.reset();
     std::vector<std::string> names;
     ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
@@ -102,17 +105,34 @@ class TemporalStoreTest : public ::testing::Test {
     rocksdb::DB* db = nullptr;
     ASSERT_TRUE(
         rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), families, &handles, &db).ok());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] != "temporal") continue;
-      const std::string key = temporal_keys::Tagged(temporal_keys::SeriesPrefix("", id, kTemp, ""),
-                                                    temporal_keys::kChunkTag, hour);
-      std::string chunk;
-      EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), handles[i], key, &chunk).ok());
-      EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], key, "damaged").ok());
-    }
+    std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
+    for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles[i];
+    edit(*db, by_name);
     for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
     delete db;
     Reopen();
+  }
+  // Overwrites the chunk of `id`'s kTemp series of the hour starting at `hour` with garbage:
+  // only a read that decodes it fails.
+  void DamageChunk(const std::string& id, int64_t hour) {
+    EditRaw([&](rocksdb::DB& db, auto& families) {
+      const std::string key = temporal_keys::Tagged(temporal_keys::SeriesPrefix("", id, kTemp, ""),
+                                                    temporal_keys::kChunkTag, hour);
+      std::string chunk;
+      EXPECT_TRUE(db.Get(rocksdb::ReadOptions(), families["temporal"], key, &chunk).ok());
+      EXPECT_TRUE(db.Put(rocksdb::WriteOptions(), families["temporal"], key, "damaged").ok());
+    });
+  }
+  // The kTemp values of `id` written in [from, to), by modifiedAt, appended to `values`.
+  Status ReadModified(const std::string& id, int64_t from, int64_t to,
+                      std::vector<double>* values) {
+    return store_->ReadTemporal("")->Samples(
+        id, SeriesOf(kTemp), from, to,
+        [&](const Sample& s) {
+          values->push_back(s.number);
+          return true;
+        },
+        TimeProperty::kModifiedAt);
   }
   std::vector<std::pair<int64_t, double>> Read(const std::string& id, const std::string& attr,
                                                int64_t from = INT64_MIN, int64_t to = INT64_MAX) {
@@ -540,13 +560,7 @@ TEST_F(TemporalStoreTest, ModifiedAtReadsVisitOnlyTheHoursTheLagsAllow) {
   put(kT0 + 2 * kHour, kT0 + 2 * kHour + 5'000, 3);  // folds the head of hour kT0
   DamageChunk(id, kT0 - 100 * kHour);
   auto read = [&](int64_t from, int64_t to, std::vector<double>* values) {
-    return store_->ReadTemporal("")->Samples(
-        id, SeriesOf(kTemp), from, to,
-        [&](const Sample& s) {
-          values->push_back(s.number);
-          return true;
-        },
-        TimeProperty::kModifiedAt);
+    return ReadModified(id, from, to, values);
   };
   std::vector<double> recent;
   ASSERT_TRUE(read(kT0 - kHour, INT64_MAX, &recent).ok());
@@ -594,20 +608,12 @@ TEST_F(TemporalStoreTest, ReadsOfWritesAfterABackfillSkipTheBackfilledHours) {
     ASSERT_TRUE(AddInstances(id, {"T"}, {live}).ok());
   }
   DamageChunk(id, kT0 - 50 * kHour);
-  auto read = [&](int64_t from, std::vector<double>* values) {
-    return store_->ReadTemporal("")->Samples(
-        id, SeriesOf(kTemp), from, INT64_MAX,
-        [&](const Sample& s) {
-          values->push_back(s.number);
-          return true;
-        },
-        TimeProperty::kModifiedAt);
-  };
   std::vector<double> since;
-  ASSERT_TRUE(read(kT0 + 3 * kHour, &since).ok());
+  ASSERT_TRUE(ReadModified(id, kT0 + 3 * kHour, INT64_MAX, &since).ok());
   EXPECT_EQ(since, (std::vector<double>{3, 4, 5}));
   std::vector<double> all;
-  EXPECT_EQ(read(kT0, &all).code(), StatusCode::kInternal) << "the backfill's hours are read";
+  EXPECT_EQ(ReadModified(id, kT0, INT64_MAX, &all).code(), StatusCode::kInternal)
+      << "the backfill's hours are read";
 }
 
 // A rule can keep its type's history without modifiedAt: that type's samples are not on the
@@ -876,37 +882,21 @@ TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
   };
   const auto before = view();
   ASSERT_EQ(before.size(), backfill.size());
-  // Back to format 5 by hand: the catalog's lags as least and greatest, version 5.
-  store_.reset();
-  {
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), families, &handles, &db).ok());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == "meta") {
-        ASSERT_TRUE(db->Put({}, handles[i], "V", "5").ok());
-      }
-      if (names[i] != "temporal") continue;
-      std::string record = "T";
-      record.append(2, '\0');
-      record.append(kTemp).append(2, '\0');
-      record.push_back(static_cast<char>(model::AttributeKind::kProperty));
-      record.push_back('\0');
-      PutVarint64(record, ZigZagEncode(0));
-      PutVarint64(record, ZigZagEncode(30));
-      // Format 5 kept the catalog first among the entity's keys.
-      ASSERT_TRUE(db->Delete({}, handles[i], temporal_keys::EntityCatalogKey("", id)).ok());
-      ASSERT_TRUE(db->Put({}, handles[i], temporal_keys::EntityPrefix("", id) + '\0', record).ok());
-    }
-    for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
-    delete db;
-  }
-  Reopen();
+  // Back to format 5 by hand: the catalog among the entity's keys, its lags as least and
+  // greatest, version 5.
+  EditRaw([&](rocksdb::DB& db, auto& families) {
+    EXPECT_TRUE(db.Put({}, families["meta"], "V", "5").ok());
+    std::string record = "T";
+    record.append(2, '\0');
+    record.append(kTemp).append(2, '\0');
+    record.push_back(static_cast<char>(model::AttributeKind::kProperty));
+    record.push_back('\0');
+    PutVarint64(record, ZigZagEncode(0));
+    PutVarint64(record, ZigZagEncode(30));
+    EXPECT_TRUE(db.Delete({}, families["temporal"], temporal_keys::EntityCatalogKey("", id)).ok());
+    EXPECT_TRUE(
+        db.Put({}, families["temporal"], temporal_keys::EntityPrefix("", id) + '\0', record).ok());
+  });
   EXPECT_EQ(view(), before);
   std::vector<std::string> listed;
   ASSERT_TRUE(store_->ReadTemporal("")
