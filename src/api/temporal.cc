@@ -54,8 +54,6 @@ void AppendSeriesHeader(std::string& out, const store::TemporalSeries& series) {
   if (!series.unit_code.empty()) model::AppendJsonStringMember(out, "unitCode", series.unit_code);
 }
 
-std::string FormatUs(int64_t t) { return FormatTimestamp(Timestamp(std::chrono::microseconds(t))); }
-
 int64_t FloorTo(int64_t t, int64_t period) {
   int64_t q = t / period;
   if (t % period < 0) --q;
@@ -163,7 +161,7 @@ void TemporalRenderer::AppendTimestamp(std::string& out, int64_t t) {
     return;
   }
   std::string text;
-  model::AppendJsonString(text, FormatUs(t));
+  model::AppendJsonString(text, FormatTimestampUs(t));
   out.append(text);
   if (timestamps_.size() < kMaxRemembered) timestamps_.emplace(t, std::move(text));
 }
@@ -363,7 +361,8 @@ Reply TemporalReply(const RequestScope& scope, const TemporalParams& params,
   if (!page.truncated) return JsonTextReply(scope, http::status::ok, std::move(body));
   Reply reply = JsonTextReply(scope, http::status::partial_content, std::move(body));
   int64_t end = page.end_us == INT64_MAX ? params.to : page.end_us;
-  std::string range = "date-time " + FormatUs(page.first_us) + "-" + FormatUs(end) + "/" +
+  std::string range = "date-time " + FormatTimestampUs(page.first_us) + "-" +
+                      FormatTimestampUs(end) + "/" +
                       (params.last_n > 0 ? std::to_string(params.last_n) : std::string("*"));
   reply.response.set(http::field::content_range, range);
   return reply;

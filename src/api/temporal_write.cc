@@ -260,7 +260,7 @@ Reply Broker::Impl::WriteTemporalInstance(RequestScope& scope, const std::string
       obj[model::AttributePayloadMember(series->kind)] = json::parse(*old_text);
     }
     if (!obj.contains("observedAt")) {
-      obj["observedAt"] = FormatTimestamp(Timestamp(std::chrono::microseconds(*t)));
+      obj["observedAt"] = FormatTimestampUs(*t);
     }
     CIVITAS_ASSIGN_OR_RETURN(auto attrs, model::ParseAttribute(name, fragment, *scope.context));
     if (attrs.size() != 1) return BadRequestData("the body must hold one attribute instance");

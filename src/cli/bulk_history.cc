@@ -25,8 +25,6 @@ std::string CsvField(std::string_view text) {
   return out + "\"";
 }
 
-std::string Iso(int64_t us) { return FormatTimestamp(Timestamp(std::chrono::microseconds(us))); }
-
 // A text sample holds the JSON text of its value.
 json::value ValueOfText(std::string_view text) {
   boost::system::error_code ec;
@@ -68,9 +66,10 @@ Status WriteHistory(store::Store& store, const model::Context& core, const Histo
         const std::string attr = core.CompactIri(series.attr);
         Status status =
             reader->Samples(id, series, what.from_us, what.to_us, [&](const store::Sample& sample) {
-              std::string at = Iso(sample.timestamp_us);
-              std::string modified =
-                  sample.modified_at_us == store::kNoModifiedAt ? "" : Iso(sample.modified_at_us);
+              std::string at = FormatTimestampUs(sample.timestamp_us);
+              std::string modified = sample.modified_at_us == store::kNoModifiedAt
+                                         ? ""
+                                         : FormatTimestampUs(sample.modified_at_us);
               json::value value = sample.kind == store::SampleKind::kNumber
                                       ? json::value(sample.number)
                                       : ValueOfText(sample.text);

@@ -69,10 +69,6 @@ int64_t NowUs() {
       .count();
 }
 
-std::string Iso(int64_t t_us) {
-  return FormatTimestamp(Timestamp(std::chrono::microseconds(t_us)));
-}
-
 // What a data dir remembers of its demo city, so a second run continues the same city.
 struct DemoState {
   demo::CityOptions city;
@@ -252,7 +248,8 @@ int DemoRun::Backfill(int64_t backfill_us, const std::atomic<bool>& stop) {
   int64_t from = std::max(state_.written_until_us, now - backfill_us);
   if (first_run || from < now) {
     BackfillProgress progress;
-    ProgressBar bar("backfill " + Iso(from).substr(0, 16) + " .. " + Iso(now).substr(0, 16));
+    ProgressBar bar("backfill " + FormatTimestampUs(from).substr(0, 16) + " .. " +
+                    FormatTimestampUs(now).substr(0, 16));
     auto started = SteadyClock::now();
     auto elapsed = [&] {
       return std::chrono::duration<double>(SteadyClock::now() - started).count();
@@ -307,7 +304,7 @@ DemoStatus DemoRun::Board(double ingest_per_s, int64_t sim_us) const {
   auto counters = server_->mqtt_counters();
   return {.api_url = "http://" + server_->host() + ":" + std::to_string(server_->port()),
           .city_file = city_file_,
-          .simulated_time = Iso(sim_us).substr(0, 19) + "Z",
+          .simulated_time = FormatTimestampUs(sim_us).substr(0, 19) + "Z",
           .speed = options_.speed,
           .entities_by_type = EntityCounts(server_->store(), *core_),
           .ingest_per_s = ingest_per_s,

@@ -11,10 +11,6 @@ namespace {
 namespace json = boost::json;
 using demo::ValueType;
 
-std::string Iso(int64_t t_us) {
-  return FormatTimestamp(Timestamp(std::chrono::microseconds(t_us)));
-}
-
 json::array Position(demo::LonLat p) { return {p.lon, p.lat}; }
 
 json::object Property(json::value value) {
@@ -120,7 +116,7 @@ json::object DeviceEntity(const demo::City& city, const demo::Device& device,
         Relationship("urn:ngsi-ld:PointOfInterest:demo-" + city.pois[device.poi].id);
     entity["name"] = Property(json::string(city.pois[device.poi].name + " Wi-Fi"));
   }
-  std::string observed = Iso(t_us);
+  std::string observed = FormatTimestampUs(t_us);
   for (const demo::Reading& r : latest) {
     json::object attr{{"type", "Property"}, {"value", ValueOf(r)}, {"observedAt", observed}};
     if (!r.spec->unit_code.empty()) attr["unitCode"] = r.spec->unit_code;
@@ -130,7 +126,7 @@ json::object DeviceEntity(const demo::City& city, const demo::Device& device,
 }
 
 json::object IncidentEntity(const demo::City& city, const demo::Incident& incident) {
-  std::string observed = Iso(incident.t_us);
+  std::string observed = FormatTimestampUs(incident.t_us);
   auto observed_property = [&](json::value value) {
     return json::object{
         {"type", "Property"}, {"value", std::move(value)}, {"observedAt", observed}};
@@ -150,7 +146,7 @@ json::object IncidentEntity(const demo::City& city, const demo::Incident& incide
 std::string MeasurePayload(const std::vector<demo::Reading>& readings, int64_t t_us) {
   json::object payload;
   for (const demo::Reading& r : readings) payload[r.spec->name] = ValueOf(r);
-  payload["TimeInstant"] = Iso(t_us);
+  payload["TimeInstant"] = FormatTimestampUs(t_us);
   return model::ToJsonText(payload);
 }
 

@@ -20,6 +20,10 @@ Result<Timestamp> ParseTimestamp(std::string_view text);
 // "2024-05-01T10:00:00.123456Z": always UTC, fraction printed only when non-zero (as .mmm when
 // whole milliseconds, else .uuuuuu).
 std::string FormatTimestamp(Timestamp t);
+// The same for µs since the Unix epoch, as the store keeps times.
+inline std::string FormatTimestampUs(int64_t us) {
+  return FormatTimestamp(Timestamp(std::chrono::microseconds(us)));
+}
 
 // The wall clock; the one seam for "now" so tests can inject time.
 class Clock {
