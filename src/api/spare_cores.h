@@ -11,9 +11,9 @@ class thread_pool;
 
 namespace civitas::api {
 
-// Spare cores for one large request (a long page of history): its items
-// are rendered in slices, the first on the calling thread and the others on helper threads, so
-// a big query finishes sooner on an otherwise idle server. Thread-safe.
+// Spare cores for one large request (a long page of history): its items are rendered in
+// slices, the first on the calling thread and the others on helper threads, so a big query
+// finishes sooner on an otherwise idle server. Thread-safe.
 class SpareCores {
  public:
   // `threads` a request may use, its own included; 0: one per core. With 1 every slice runs on

@@ -16,11 +16,17 @@ bool Wide(int64_t least, int64_t greatest) {
          static_cast<uint64_t>(kNarrowHours);
 }
 
+// The first band starting after `write_hour`: the one before it (if any) covers that hour.
+template <typename Bands>
+auto BandAfter(Bands& bands, int64_t write_hour) {
+  return std::upper_bound(bands.begin(), bands.end(), write_hour,
+                          [](int64_t hour, const auto& b) { return hour < b.from_hour; });
+}
+
 }  // namespace
 
 void ModifiedLags::Note(int64_t write_hour, int64_t lag) {
-  auto next = std::upper_bound(bands_.begin(), bands_.end(), write_hour,
-                               [](int64_t hour, const Band& b) { return hour < b.from_hour; });
+  auto next = BandAfter(bands_, write_hour);
   if (next == bands_.begin()) {
     // Before every band (an import of old writes): nothing else was written from then on to the
     // first band's start.
@@ -48,8 +54,7 @@ void ModifiedLags::Note(int64_t write_hour, int64_t lag) {
 
 bool ModifiedLags::Covers(int64_t write_hour, int64_t lag) const {
   if (write_hour > last_write_hour_) return false;
-  auto next = std::upper_bound(bands_.begin(), bands_.end(), write_hour,
-                               [](int64_t hour, const Band& b) { return hour < b.from_hour; });
+  auto next = BandAfter(bands_, write_hour);
   if (next == bands_.begin()) return false;
   const Band& band = *std::prev(next);
   return band.least <= lag && lag <= band.greatest;

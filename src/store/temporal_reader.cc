@@ -196,10 +196,11 @@ class RocksTemporalReader final : public TemporalReader {
   // (then time), oldest or newest first, until `visit` returns false. Samples are kept by
   // observation time, and a write may come any time after (or before) its observation: the
   // lags of the range's write hours in the series' catalog (read here, so that a caller's
-  // TemporalSeries need not carry them) say which hours can hold them. The chunks are read in hour
-  // order into a heap, and a sample is visited once no chunk still to read can hold one before it:
-  // a chunk of hour h holds modifiedAt from hour h + least to hour h + greatest only. A live series
-  // (writes in their observation's hour or the next) so holds about two chunks at a time.
+  // TemporalSeries need not carry them) say which hours can hold them. The chunks are read in
+  // hour order into a heap, and a sample is visited once no chunk still to read can hold one
+  // before it: a chunk of hour h holds modifiedAt from hour h + least to hour h + greatest only.
+  // A live series (writes in their observation's hour or the next) so holds about two chunks at
+  // a time.
   Status ModifiedInOrder(std::string_view id, const TemporalSeries& series, int64_t from_us,
                          int64_t to_us, bool newest_first, const SampleVisitor& visit) {
     auto in_range = [&](int64_t modified) {

@@ -72,7 +72,8 @@ class TemporalWriter {
 
  private:
   // What the mutation writes to one series: the series as this write leaves its catalog entry
-  // (kind, unitCode, the modifiedAt lags of these samples), and the samples.
+  // (kind, unitCode; its modified_lags stay empty: StageCatalog notes `lags` into the
+  // catalog's), and the samples.
   struct SeriesWrites : TemporalSeries {
     // In Add order until SortSamples; then by time, and of equal times the last added.
     std::vector<std::pair<int64_t, SampleValue>> samples;

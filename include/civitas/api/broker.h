@@ -23,8 +23,8 @@ struct BrokerOptions {
   // Temporal responses hold at most this many instances per attribute; more → 206 with
   // Content-Range (the client continues from the end of the range).
   size_t max_temporal_instances = 10000;
-  // Threads one large query may use, its own included (a long page of aggregated history is
-  // rendered in parts); 0 = one per core.
+  // Threads one large query may use, its own included (a long page of history is rendered in
+  // slices); 0 = one per core.
   size_t query_threads = 0;
   // How line protocol and CSV writes map to entities (civitas.yaml `ingest:`); null: the
   // built-in default mapping.
