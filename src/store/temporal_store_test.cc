@@ -32,6 +32,30 @@ TemporalSeries SeriesOf(const std::string& attr) {
   return series;
 }
 
+using Families = std::map<std::string, rocksdb::ColumnFamilyHandle*>;
+
+// Opens the closed data dir `dir` as a raw database (read-only unless `writable`), calls `use`
+// with it and its column families by name, closes it.
+void WithRawDb(const std::filesystem::path& dir, bool writable,
+               const std::function<void(rocksdb::DB&, Families&)>& use) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE((writable
+                   ? rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), families, &handles, &db)
+                   : rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), families,
+                                                  &handles, &db))
+                  .ok());
+  Families by_name;
+  for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles[i];
+  use(*db, by_name);
+  for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
+  delete db;
+}
+
 class TemporalStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -93,23 +117,9 @@ class TemporalStoreTest : public ::testing::Test {
   }
   // Closes the store, calls `edit` with the raw database and its column families by name,
   // reopens the store.
-  void EditRaw(
-      const std::function<void(rocksdb::DB&, std::map<std::string, rocksdb::ColumnFamilyHandle*>&)>&
-          edit) {
+  void EditRaw(const std::function<void(rocksdb::DB&, Families&)>& edit) {
     store_.reset();
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_.string(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(
-        rocksdb::DB::Open(rocksdb::DBOptions(), dir_.string(), families, &handles, &db).ok());
-    std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
-    for (size_t i = 0; i < names.size(); ++i) by_name[names[i]] = handles[i];
-    edit(*db, by_name);
-    for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
-    delete db;
+    WithRawDb(dir_, /*writable=*/true, edit);
     Reopen();
   }
   // Overwrites the chunk of `id`'s kTemp series of the hour starting at `hour` with garbage:
@@ -204,23 +214,12 @@ TEST_F(TemporalStoreTest, DeletingTheEntityKeepsHistoryDeleteHistoryRemovesIt) {
 
 // The head-log records (not fold marks) in a closed data dir.
 size_t HeadLogRecords(const std::filesystem::path& dir) {
-  std::vector<std::string> names;
-  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  EXPECT_TRUE(
-      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.string(), families, &handles, &db)
-          .ok());
   size_t records = 0;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] != "temporal_log") continue;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+  WithRawDb(dir, /*writable=*/false, [&](rocksdb::DB& db, Families& families) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db.NewIterator(rocksdb::ReadOptions(), families["temporal_log"]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) records += it->key().size() == 8 ? 1 : 0;
-  }
-  for (auto* handle : handles) (void)db->DestroyColumnFamilyHandle(handle);
-  delete db;
+  });
   return records;
 }
 
