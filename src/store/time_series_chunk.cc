@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -18,6 +19,13 @@ namespace {
 using internal::BitWriter;
 
 uint64_t BitsOf(double v) { return std::bit_cast<uint64_t>(v); }
+
+// gcd(g, v), cheap when v is a multiple of g (most of a column's values, once g has settled):
+// one division instead of the binary GCD's dozens of steps on 40-bit values.
+uint64_t GcdWith(uint64_t g, uint64_t v) {
+  if (g == 1 || (g != 0 && v % g == 0)) return g;
+  return std::gcd(g, v);
+}
 
 // True if `v` is bit-exactly n / 10^scale for the integer n = round(v * 10^scale), |n| < 2^53.
 // The check runs the decoder's own expression, so a chunk that passes decodes bit-exactly.
@@ -60,31 +68,58 @@ inline uint64_t RiceBits(uint64_t z, int k) {
              : internal::kRiceEscape + 6 + static_cast<uint64_t>(std::bit_width(z));
 }
 
-// The k with the shortest stream (the smallest such k). Beyond bit_width(max z) every value has
-// q = 0, so a larger k only adds bits.
+uint64_t RiceCost(const std::vector<uint64_t>& values, int k) {
+  uint64_t bits = 0;
+  for (uint64_t z : values) bits += RiceBits(z, k);
+  return bits;
+}
+
+// The k with the shortest stream. Without escapes the cost is convex in k (a step up adds one
+// bit per value and saves the sum of ceil((z >> k) / 2), which shrinks as k grows), so a walk
+// downhill from bit_width(mean) - 1 finds the minimum in a few evaluations, not one per k. Only
+// escapes (z >= 16 << k, outliers) break the convexity: with them the minimum found may be a
+// local one, which still decodes, as every k does. Beyond bit_width(max z) every value has q = 0,
+// so a larger k only adds bits.
 int ChooseRiceParameter(const std::vector<uint64_t>& values) {
+  if (values.empty()) return 0;
   uint64_t largest = 0;
-  for (uint64_t z : values) largest |= z;
-  const int last = std::min<int>(std::bit_width(largest), internal::kMaxRiceParameter);
-  int best_k = 0;
-  uint64_t best_bits = UINT64_MAX;
-  for (int k = 0; k <= last; ++k) {
-    uint64_t bits = 0;
-    for (uint64_t z : values) bits += RiceBits(z, k);
-    if (bits < best_bits) {
-      best_bits = bits;
-      best_k = k;
-    }
+  double sum = 0;  // an estimate is all the start needs
+  for (uint64_t z : values) {
+    largest |= z;
+    sum += static_cast<double>(z);
   }
-  return best_k;
+  const int last = std::min<int>(std::bit_width(largest), internal::kMaxRiceParameter);
+  const auto mean = static_cast<uint64_t>(sum / static_cast<double>(values.size()));
+  int k = std::clamp(static_cast<int>(std::bit_width(mean)) - 1, 0, last);
+  uint64_t bits = RiceCost(values, k);
+  const int start = k;
+  // Down first; a tie moves on, so of equally short streams the smaller k is kept.
+  while (k > 0) {
+    const uint64_t lower = RiceCost(values, k - 1);
+    if (lower > bits) break;
+    --k;
+    bits = lower;
+  }
+  if (k != start) return k;
+  while (k < last) {
+    const uint64_t higher = RiceCost(values, k + 1);
+    if (higher >= bits) break;
+    ++k;
+    bits = higher;
+  }
+  return k;
+}
+
+std::string RiceSection(const std::vector<uint64_t>& values, int k) {
+  BitWriter bits;
+  for (uint64_t z : values) internal::WriteRice(bits, z, k);
+  return bits.Finish();
 }
 
 // Rice codes `values` with the parameter that makes them shortest; returns that parameter.
 int EncodeRice(const std::vector<uint64_t>& values, std::string& out) {
   const int k = ChooseRiceParameter(values);
-  BitWriter bits;
-  for (uint64_t z : values) internal::WriteRice(bits, z, k);
-  out = bits.Finish();
+  out = RiceSection(values, k);
   return k;
 }
 
@@ -135,33 +170,42 @@ struct LagColumn {
   int64_t base = 0;   // the median step of q
   int q_rice = internal::kAllZero;
   int r_rice = internal::kAllZero;
-  std::string q_section;
-  std::string r_section;
+  std::vector<uint64_t> q_steps;  // zigzag(step of q - base), from the second sample on
+  std::vector<uint64_t> r;
   uint64_t bits = 0;  // of both sections
 };
 
-uint64_t RiceCost(const std::vector<uint64_t>& values, int k) {
-  uint64_t bits = 0;
-  for (uint64_t z : values) bits += RiceBits(z, k);
-  return bits;
-}
-
-LagColumn EncodeLags(const std::vector<int64_t>& lags, int64_t unit) {
-  LagColumn column;
-  column.unit = static_cast<uint64_t>(unit);
-  std::vector<int64_t> q(lags.size());
-  std::vector<uint64_t> r(lags.size());
+// The lags split into q * unit + r with 0 <= r < unit (floor division). `Unit` is an int64_t or
+// a std::integral_constant: the common units (1, 1000) divide by a constant, a multiply, where
+// a runtime divisor costs tens of cycles per lag.
+template <typename Unit>
+bool SplitLags(const std::vector<int64_t>& lags, Unit unit, std::vector<int64_t>& q,
+               std::vector<uint64_t>& r) {
   bool remainders = false;
   for (std::size_t i = 0; i < lags.size(); ++i) {
-    q[i] = lags[i] / unit;
-    int64_t rest = lags[i] % unit;
-    if (rest < 0) {  // floor division: 0 <= r < unit
-      rest += unit;
+    const int64_t divisor = unit;
+    q[i] = lags[i] / divisor;
+    int64_t rest = lags[i] % divisor;
+    if (rest < 0) {
+      rest += divisor;
       --q[i];
     }
     r[i] = static_cast<uint64_t>(rest);
     remainders |= rest != 0;
   }
+  return remainders;
+}
+
+// The column of `lags` in `unit`, its sections' parameters and size chosen, not yet written.
+LagColumn MeasureLags(const std::vector<int64_t>& lags, int64_t unit) {
+  LagColumn column;
+  column.unit = static_cast<uint64_t>(unit);
+  std::vector<int64_t> q(lags.size());
+  column.r.resize(lags.size());
+  const bool remainders =
+      unit == 1      ? SplitLags(lags, std::integral_constant<int64_t, 1>(), q, column.r)
+      : unit == 1000 ? SplitLags(lags, std::integral_constant<int64_t, 1000>(), q, column.r)
+                     : SplitLags(lags, unit, q, column.r);
   column.first = q.front();
   std::vector<int64_t> steps;
   steps.reserve(q.size());
@@ -174,40 +218,40 @@ LagColumn EncodeLags(const std::vector<int64_t>& lags, int64_t unit) {
     std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
     column.base = sorted[sorted.size() / 2];
   }
-  std::vector<uint64_t> zigzags;
-  zigzags.reserve(steps.size());
+  column.q_steps.reserve(steps.size());
   bool irregular = false;
   for (int64_t step : steps) {
-    zigzags.push_back(ZigZagEncode(
+    column.q_steps.push_back(ZigZagEncode(
         static_cast<int64_t>(static_cast<uint64_t>(step) - static_cast<uint64_t>(column.base))));
-    irregular |= zigzags.back() != 0;
+    irregular |= column.q_steps.back() != 0;
   }
   if (irregular) {
-    column.q_rice = EncodeRice(zigzags, column.q_section);
-    column.bits = RiceCost(zigzags, column.q_rice);
+    column.q_rice = ChooseRiceParameter(column.q_steps);
+    column.bits = RiceCost(column.q_steps, column.q_rice);
   }
   if (remainders) {
-    column.r_rice = EncodeRice(r, column.r_section);
-    column.bits += RiceCost(r, column.r_rice);
+    column.r_rice = ChooseRiceParameter(column.r);
+    column.bits += RiceCost(column.r, column.r_rice);
   }
   return column;
 }
 
-LagColumn EncodeModifiedAt(const std::vector<int64_t>& timestamps,
-                           const std::vector<int64_t>& modified) {
+// The column in the lags' GCD (no remainders) or in milliseconds, whichever is shorter.
+LagColumn MeasureModifiedAt(const std::vector<int64_t>& timestamps,
+                            const std::vector<int64_t>& modified) {
   std::vector<int64_t> lags(timestamps.size());
   uint64_t gcd = 0;
   for (std::size_t i = 0; i < lags.size(); ++i) {
     const uint64_t lag = static_cast<uint64_t>(modified[i]) - static_cast<uint64_t>(timestamps[i]);
     lags[i] = static_cast<int64_t>(lag);
-    gcd = std::gcd(gcd, static_cast<int64_t>(lag) < 0 ? 0 - lag : lag);
+    gcd = GcdWith(gcd, static_cast<int64_t>(lag) < 0 ? 0 - lag : lag);
   }
   // A GCD of 0 (every lag 0) or 2^63 (lags of 0 and INT64_MIN only) is no int64 unit.
   const int64_t unit = gcd == 0 || gcd > INT64_MAX ? 1 : static_cast<int64_t>(gcd);
-  LagColumn best = EncodeLags(lags, unit);
+  LagColumn best = MeasureLags(lags, unit);
   constexpr int64_t kMillisecond = 1000;
   if (unit % kMillisecond != 0) {
-    LagColumn ms = EncodeLags(lags, kMillisecond);
+    LagColumn ms = MeasureLags(lags, kMillisecond);
     if (ms.bits < best.bits) best = std::move(ms);
   }
   return best;
@@ -287,7 +331,7 @@ std::string TimeSeriesChunkBuilder::Finish() {
   // undoes exactly; zigzag keeps small negative ones small.
   uint64_t unit = 0;
   for (std::size_t i = 1; i < timestamps_.size(); ++i) {
-    unit = std::gcd(
+    unit = GcdWith(
         unit, static_cast<uint64_t>(timestamps_[i]) - static_cast<uint64_t>(timestamps_[i - 1]));
   }
   if (unit == 0) unit = 1;
@@ -394,7 +438,12 @@ std::string TimeSeriesChunkBuilder::Finish() {
 
   const bool has_modified = all_modified_ && count > 0;
   LagColumn lags;
-  if (has_modified) lags = EncodeModifiedAt(timestamps_, modified_);
+  std::string lag_q_section, lag_r_section;
+  if (has_modified) {
+    lags = MeasureModifiedAt(timestamps_, modified_);
+    if (lags.q_rice != internal::kAllZero) lag_q_section = RiceSection(lags.q_steps, lags.q_rice);
+    if (lags.r_rice != internal::kAllZero) lag_r_section = RiceSection(lags.r, lags.r_rice);
+  }
 
   uint8_t flags = 0;
   if (has_modified) flags |= internal::kFlagModifiedAt;
@@ -405,7 +454,7 @@ std::string TimeSeriesChunkBuilder::Finish() {
 
   std::string out;
   out.reserve(80 + ts_section.size() + kind_section.size() + number_section.size() +
-              lags.q_section.size() + lags.r_section.size() + text_section.size());
+              lag_q_section.size() + lag_r_section.size() + text_section.size());
   out.push_back(static_cast<char>(internal::kChunkVersion));
   out.push_back(static_cast<char>(flags));
   PutVarint64(out, count);
@@ -445,13 +494,13 @@ std::string TimeSeriesChunkBuilder::Finish() {
   PutVarint64(out, ts_section.size());
   if (has_numbers && has_text) PutVarint64(out, kind_section.size());
   if (has_numbers) PutVarint64(out, number_section.size());
-  if (has_modified && lags.q_rice != internal::kAllZero) PutVarint64(out, lags.q_section.size());
-  if (has_modified && lags.r_rice != internal::kAllZero) PutVarint64(out, lags.r_section.size());
+  if (has_modified && lags.q_rice != internal::kAllZero) PutVarint64(out, lag_q_section.size());
+  if (has_modified && lags.r_rice != internal::kAllZero) PutVarint64(out, lag_r_section.size());
   out.append(ts_section);
   out.append(kind_section);
   out.append(number_section);
-  out.append(lags.q_section);
-  out.append(lags.r_section);
+  out.append(lag_q_section);
+  out.append(lag_r_section);
   out.append(text_section);  // the rest of the chunk
   Reset();
   return out;
