@@ -56,20 +56,22 @@ stop_server() {
 
 # GET a paged NGSI-LD query: follow Link rel="next" when the server sends one (GET /entities),
 # else step offset by limit until a short page (GET /temporal/entities). Concatenates the pages
-# into $2 (one JSON array) and prints the summed curl time_total in ms (each page one request,
-# like the other peers' single request). Args: path outfile curl-args...
+# into $2 (one JSON array), the pages' URLs into $2.urls, and prints the summed curl time_total
+# in ms (each page one request, like the other peers' single request). Args: path outfile
+# curl-args...
 walk() {
   local path=$1 out=$2; shift 2
   local limit=1000 off=0 next="" n ms=0 t page=0 hdr=$DIR/walk.h body
-  : >"$out.pages"
+  : >"$out.pages"; : >"$out.urls"
   for ((page = 0; page < 1000; page++)); do
     body=$DIR/walk.$page.json
     if [[ -n "$next" ]]; then
-      t=$(curl -sS -f -g -D "$hdr" -o "$body" -w '%{time_total}' -H "$LINK" "$URL$next") || return 1
+      t=$(curl -sS -f -g -D "$hdr" -o "$body" -w '%{time_total} %{url_effective}' -H "$LINK" "$URL$next") || return 1
     else
-      t=$(curl -sS -f -D "$hdr" -o "$body" -w '%{time_total}' -G "$API$path" -H "$LINK" "$@" \
+      t=$(curl -sS -f -D "$hdr" -o "$body" -w '%{time_total} %{url_effective}' -G "$API$path" -H "$LINK" "$@" \
             --data-urlencode "limit=$limit" --data-urlencode "offset=$off") || return 1
     fi
+    echo "${t#* }" >>"$out.urls"; t=${t%% *}
     ms=$(awk -v a="$ms" -v t="$t" 'BEGIN{printf "%.3f", a + t * 1000}')
     echo "$body" >>"$out.pages"
     n=$(jq length "$body")
@@ -86,6 +88,19 @@ walk() {
 walk_median_ms() {
   local i; walk "$@" >/dev/null || return 1
   for ((i = 0; i < RUNS; i++)); do walk "$@" || return 1; done | median
+}
+# The same query timed the way the kit times PostgreSQL (psql \timing in one session): one curl
+# process, one kept-alive connection, the walk's pages RUNS + 1 times; prints the median of the
+# rounds' summed time_total in ms, after the first round (warm-up). Args: as walk.
+session_median_ms() {
+  local out=$2 urls=() args=() i u
+  walk "$@" >/dev/null || return 1
+  mapfile -t urls <"$out.urls"
+  for ((i = 0; i <= RUNS; i++)); do
+    for u in "${urls[@]}"; do args+=(-o /dev/null "$u"); done
+  done
+  curl -sS -f -g -H "$LINK" -w '%{time_total}\n' "${args[@]}" |
+    awk -v n="${#urls[@]}" '{ s += $1 } NR % n == 0 { if (NR > n) printf "%.6f\n", s * 1000; s = 0 }' | median
 }
 
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
@@ -160,6 +175,15 @@ report_run() {
   Q4_MS=$(walk_median_ms /entities "$DIR/q4.json" "${Q4[@]}")
   Q3H_MS=$(walk_median_ms /temporal/entities "$DIR/q3h.json" "${Q3H[@]}")
   log "$SYS: q1 ${Q1_MS} ms, q2 ${Q2_MS} ms, q3 ${Q3_MS} ms, q4 ${Q4_MS} ms; q3 from the history (lastN=1) ${Q3H_MS} ms, $Q3H_NEWEST sensors at the newest reading"
+  KA_MS=()
+  for q in Q1 Q2 Q3 Q4; do
+    declare -n args=$q
+    if [[ $q == Q1 || $q == Q2 ]]; then path=/temporal/entities; else path=/entities; fi
+    KA_MS+=("$(session_median_ms "$path" "$DIR/session.json" "${args[@]}")")
+    unset -n args
+  done
+  rm -f "$DIR/session.json" "$DIR/session.json.urls" "$DIR"/q?.json.urls "$DIR"/q3h.json.urls "$DIR"/count.json.urls
+  log "$SYS: on one kept-alive connection (as psql times PostgreSQL): q1 ${KA_MS[0]} ms, q2 ${KA_MS[1]} ms, q3 ${KA_MS[2]} ms, q4 ${KA_MS[3]} ms"
 
   stop_server
   RSS=$(cat "$DIR/rss.1" "$DIR/rss.2" | sort -n | tail -1)
@@ -171,8 +195,9 @@ report_run() {
     settle_s="$SETTLE_S" disk_bytes="$DISK" disk_live_bytes="$DISK_LIVE" sst_bytes="$SST" sst_files="$SST_FILES" \
     bytes_per_value="$(awk -v d="$DISK" -v v="$VALUES" 'BEGIN{printf "%.3f", d/v}')" \
     rss_peak_bytes="$RSS" q1_ms="$Q1_MS" q2_ms="$Q2_MS" q3_ms="$Q3_MS" q4_ms="$Q4_MS" \
+    q1_session_ms="${KA_MS[0]}" q2_session_ms="${KA_MS[1]}" q3_session_ms="${KA_MS[2]}" q4_session_ms="${KA_MS[3]}" \
     count_check="$COUNT_OK" q1_check="$Q1_CHECK" q2_series="$Q2_SERIES" q3_series="$Q3_SERIES" q3_newest="$Q3_NEWEST" q3_lastn_ms="$Q3H_MS" q3_lastn_newest="$Q3H_NEWEST" q4_rows="$Q4_ROWS" \
     write_path="$WRITE_PATH" \
     disk_scope="whole --data-dir after a clean SIGTERM stop and restart (recovery flushes the WAL into SSTs); disk_live_bytes = the same dir just after the load (SSTs flushed so far + WAL)" \
-    q_note="q2-q4: one GET per 1000-entity page, ms summed over the pages (q2: offset paging; q3/q4: Link rel=next); q3 reads the current entities (= the last write applied, not necessarily the newest observedAt: q3_newest counts the sensors at the newest reading); q3_lastn_* = the same from the history with lastN=1"
+    q_note="q2-q4: one GET per 1000-entity page, ms summed over the pages (q2: offset paging; q3/q4: Link rel=next); q3 reads the current entities (= the last write applied, not necessarily the newest observedAt: q3_newest counts the sensors at the newest reading); q3_lastn_* = the same from the history with lastN=1; q*_session_ms = the same queries timed on one kept-alive connection, as the kit times PostgreSQL with psql"
 }
