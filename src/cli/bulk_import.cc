@@ -255,13 +255,14 @@ Status Importer::Flush() {
                        std::move(pending.history));
           continue;
         }
-        // A replace: an entity that exists keeps its creation time.
+        // A replace: an entity that exists keeps its creation time, unless the record (an
+        // export) names one. Times the record carries are kept, the others are now.
         auto existing = m.Get(pending.entity.id);
         model::Entity entity = std::move(pending.entity);
-        model::StampNew(entity, now);
-        if (existing.ok()) entity.created_at = existing->created_at;
+        if (!entity.created_at && existing.ok()) entity.created_at = existing->created_at;
+        model::StampMissing(entity, now);
         for (auto& instance : pending.history) {
-          instance.modified_at_us = now.time_since_epoch().count();  // written now
+          if (!instance.modified_at_us) instance.modified_at_us = now.time_since_epoch().count();
         }
         m.AddHistory(entity.id, entity.types, std::move(pending.history));
         m.Put(std::move(entity));

@@ -23,6 +23,60 @@ Status CheckExpandedNames(const std::vector<model::Attribute>& attributes) {
   return Status::Ok();
 }
 
+// The createdAt / modifiedAt a record carries (a civitas export has them), or none.
+Status ReadSystemTimes(const json::object& object, std::optional<Timestamp>& created_at,
+                       std::optional<Timestamp>& modified_at) {
+  for (auto [member, time] : {std::pair{"createdAt", &created_at}, {"modifiedAt", &modified_at}}) {
+    const json::value* at = object.if_contains(member);
+    if (at == nullptr) continue;
+    const std::string problem = std::string(member) + " must be an ISO 8601 date-time";
+    if (!at->is_string()) return BadRequestData(problem);
+    Result<Timestamp> parsed = ParseTimestamp(at->get_string());
+    if (!parsed.ok()) return BadRequestData(problem);
+    *time = *parsed;
+  }
+  return Status::Ok();
+}
+
+Status ReadAttributeTimes(const json::object& instance, const model::Context& context,
+                          model::Attribute& attribute) {
+  CIVITAS_RETURN_IF_ERROR(ReadSystemTimes(instance, attribute.created_at, attribute.modified_at));
+  for (model::Attribute& sub : attribute.sub_attributes) {
+    const json::value* member = instance.if_contains(context.CompactIri(sub.name));
+    if (member == nullptr || !member->is_object()) continue;
+    CIVITAS_RETURN_IF_ERROR(ReadAttributeTimes(member->get_object(), context, sub));
+  }
+  return Status::Ok();
+}
+
+// ParseEntity leaves the system times out (the API stamps its own); a restore keeps those of
+// the export, so that an attribute without observedAt keeps the time of its last change, and
+// its history gains no instance at the time of the import.
+Status ReadEntityTimes(const json::object& object, const model::Context& context,
+                       model::Entity& entity) {
+  CIVITAS_RETURN_IF_ERROR(ReadSystemTimes(object, entity.created_at, entity.modified_at));
+  for (model::Attribute& attribute : entity.attributes) {
+    const json::value* member = object.if_contains(context.CompactIri(attribute.name));
+    if (member == nullptr) member = object.if_contains(attribute.name);
+    if (member == nullptr) continue;
+    // One instance, or an array of them told apart by datasetId.
+    const json::object* instance = member->if_object();
+    if (const json::array* instances = member->if_array()) {
+      for (const json::value& item : *instances) {
+        const json::object* candidate = item.if_object();
+        const json::value* dataset = candidate ? candidate->if_contains("datasetId") : nullptr;
+        const std::string_view id =
+            dataset && dataset->is_string() ? std::string_view(dataset->get_string()) : "";
+        if (candidate != nullptr && id == attribute.dataset_id) instance = candidate;
+      }
+    }
+    if (instance != nullptr) {
+      CIVITAS_RETURN_IF_ERROR(ReadAttributeTimes(*instance, context, attribute));
+    }
+  }
+  return Status::Ok();
+}
+
 Result<model::Entity> EntityFromValue(json::value& value, model::ContextStore& contexts) {
   json::object* object = value.if_object();
   if (object == nullptr) return BadRequestData("an entity must be a JSON object");
@@ -33,6 +87,7 @@ Result<model::Entity> EntityFromValue(json::value& value, model::ContextStore& c
   }
   CIVITAS_ASSIGN_OR_RETURN(model::Entity entity, model::ParseEntity(*object, *context));
   CIVITAS_RETURN_IF_ERROR(CheckExpandedNames(entity.attributes));
+  CIVITAS_RETURN_IF_ERROR(ReadEntityTimes(*object, *context, entity));
   return entity;
 }
 
@@ -81,7 +136,9 @@ std::string EntityJsonLine(const model::Entity& entity, const model::Context& co
   std::string context_member = "\"@context\":";
   model::AppendJsonString(context_member, context_url);
   std::string line;
-  model::AppendEntityJson(line, entity, context, {}, context_member);
+  model::RenderOptions options;
+  options.sys_attrs = true;  // a restore keeps them
+  model::AppendEntityJson(line, entity, context, options, context_member);
   return line;
 }
 

@@ -39,6 +39,10 @@ TEST_F(BulkTest, RejectsMalformedRecordsWithReasons) {
       // Found by bulk_fuzz: such a name could not be exported and imported back.
       {R"({"id":"urn:ngsi-ld:T:1","type":"T","@context":{"a":"http:(/example.org/a"},"a":1})",
        StatusCode::kBadRequestData, "unusable IRI"},
+      {R"({"id":"urn:ngsi-ld:T:1","type":"T","createdAt":"yesterday"})",
+       StatusCode::kBadRequestData, "createdAt must be an ISO 8601 date-time"},
+      {R"({"id":"urn:ngsi-ld:T:1","type":"T","a":{"value":1,"modifiedAt":7}})",
+       StatusCode::kBadRequestData, "modifiedAt must be an ISO 8601 date-time"},
   };
   for (const auto& c : cases) {
     auto entity = ParseImportEntity(c.text, *contexts_);
@@ -93,6 +97,46 @@ TEST_F(BulkTest, ExportedLineImportsBackToTheSameEntity) {
   EXPECT_EQ(feature.at("geometry").at("type"), "Point");
   EXPECT_EQ(feature.at("properties").at("a"), 2.5);
   EXPECT_FALSE(feature.at("properties").as_object().contains("location"));
+}
+
+// An export carries the system times of the entity, of each datasetId's instance and of
+// sub-attributes; the import keeps them, so a restore does not move them to its own time.
+TEST_F(BulkTest, ExportedSystemTimesImportBack) {
+  auto entity = ParseImportEntity(
+      R"({"id":"urn:ngsi-ld:T:1","type":"T",
+          "createdAt":"2026-01-01T00:00:00Z","modifiedAt":"2026-01-03T00:00:00.000250Z",
+          "a":[{"value":1,"createdAt":"2026-01-01T00:00:01Z","modifiedAt":"2026-01-02T00:00:00Z"},
+               {"value":2,"datasetId":"urn:ngsi-ld:d","modifiedAt":"2026-01-02T12:00:00Z",
+                "s":{"value":"x","createdAt":"2026-01-01T00:00:02Z"}}],
+          "b":{"value":3}})",
+      *contexts_);
+  ASSERT_TRUE(entity.ok()) << entity.status().message();
+  auto at = [](const char* text) { return *ParseTimestamp(text); };
+  EXPECT_EQ(entity->created_at, at("2026-01-01T00:00:00Z"));
+  EXPECT_EQ(entity->modified_at, at("2026-01-03T00:00:00.000250Z"));
+  const std::string a = "https://uri.etsi.org/ngsi-ld/default-context/a";
+  const model::Attribute* plain = entity->Find(a);
+  const model::Attribute* dataset = entity->Find(a, "urn:ngsi-ld:d");
+  ASSERT_NE(plain, nullptr);
+  ASSERT_NE(dataset, nullptr);
+  EXPECT_EQ(plain->created_at, at("2026-01-01T00:00:01Z"));
+  EXPECT_EQ(plain->modified_at, at("2026-01-02T00:00:00Z"));
+  EXPECT_EQ(dataset->created_at, std::nullopt);
+  EXPECT_EQ(dataset->modified_at, at("2026-01-02T12:00:00Z"));
+  const model::Attribute* sub = dataset->FindSub("https://uri.etsi.org/ngsi-ld/default-context/s");
+  ASSERT_NE(sub, nullptr);
+  EXPECT_EQ(sub->created_at, at("2026-01-01T00:00:02Z"));
+  const model::Attribute* none = entity->Find("https://uri.etsi.org/ngsi-ld/default-context/b");
+  ASSERT_NE(none, nullptr);
+  EXPECT_EQ(none->created_at, std::nullopt);
+
+  auto back = ParseImportEntity(EntityJsonLine(*entity, *contexts_->Core(), model::kCoreContextUrl),
+                                *contexts_);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  model::RenderOptions with_times;
+  with_times.sys_attrs = true;
+  EXPECT_EQ(model::RenderEntity(*back, *contexts_->Core(), with_times),
+            model::RenderEntity(*entity, *contexts_->Core(), with_times));
 }
 
 TEST(BulkLinesTest, BlankLines) {

@@ -48,6 +48,17 @@ void StampNew(Entity& entity, Timestamp now) {
   for (auto& attr : entity.attributes) StampAttribute(attr, std::nullopt, now);
 }
 
+void StampMissing(Entity& entity, Timestamp now) {
+  auto stamp = [now](auto& self, Attribute& attr) -> void {
+    if (!attr.created_at) attr.created_at = now;
+    if (!attr.modified_at) attr.modified_at = now;
+    for (auto& sub : attr.sub_attributes) self(self, sub);
+  };
+  if (!entity.created_at) entity.created_at = now;
+  if (!entity.modified_at) entity.modified_at = now;
+  for (auto& attr : entity.attributes) stamp(stamp, attr);
+}
+
 void StampReplacement(const Entity& current, Entity& replacement, Timestamp now) {
   StampNew(replacement, now);
   replacement.created_at = current.created_at;

@@ -334,9 +334,10 @@ std::vector<boost::json::value> TemporalAnswers(HttpClient& client, const std::s
 
 // A server's history of several entities (numbers with a unitCode, text, a Relationship, a
 // GeoProperty, two datasetIds, late and out-of-order observations, a temporal write and an
-// entity that only history has), exported with `civitas export` and `civitas export --history`,
-// imported into an empty data dir (entities, then history), reads back the same through the
-// temporal API, modifiedAt included.
+// entity that only history has, an attribute without observedAt), exported with `civitas
+// export` and `civitas export --history`, imported into an empty data dir (entities, then
+// history), reads back the same through the temporal API, modifiedAt included, and the entities
+// with their system times.
 TEST_F(BulkCommandTest, HistoryRestoresWithEntitiesThroughExportAndImport) {
   namespace json = boost::json;
   const std::vector<std::string> ids = {"urn:ngsi-ld:Sensor:1", "urn:ngsi-ld:Sensor:2",
@@ -355,6 +356,7 @@ TEST_F(BulkCommandTest, HistoryRestoresWithEntitiesThroughExportAndImport) {
     return p;
   };
   std::vector<json::value> original;
+  std::vector<json::value> original_entities;  // with their system times
   {
     ServerProcess server(Data("original"));
     HttpClient client(server.port());
@@ -387,6 +389,16 @@ TEST_F(BulkCommandTest, HistoryRestoresWithEntitiesThroughExportAndImport) {
                   .Patch(EntityUrl(ids[0]) + "/attrs",
                          json::object{{"inRoom", room}, {"note", reading("calm", 90)}})
                   .status,
+              204);
+    // An attribute without observedAt: its history is kept at its modifiedAt, and its
+    // sub-attribute has system times of its own.
+    json::object status = Prop("ok");
+    status["reason"] = Prop("commissioned");
+    ASSERT_EQ(client.Post(EntityUrl(ids[0]) + "/attrs", json::object{{"status", status}}).status,
+              204);
+    status = Prop("maintenance");
+    status["reason"] = Prop("scheduled");
+    ASSERT_EQ(client.Patch(EntityUrl(ids[0]) + "/attrs", json::object{{"status", status}}).status,
               204);
     // An old observation arriving through the temporal API.
     ASSERT_EQ(client
@@ -433,8 +445,14 @@ TEST_F(BulkCommandTest, HistoryRestoresWithEntitiesThroughExportAndImport) {
     for (const auto& id : ids) {
       for (auto& answer : TemporalAnswers(client, id)) original.push_back(std::move(answer));
     }
+    for (size_t i = 0; i < 2; ++i) {
+      auto r = client.Get(EntityUrl(ids[i]) + "?options=sysAttrs");
+      ASSERT_EQ(r.status, 200) << r.body;
+      original_entities.push_back(WithInstants(r.Json()));
+    }
   }
   ASSERT_EQ(original.size(), 6u);
+  ASSERT_EQ(original[0].at("status").as_array().size(), 2u) << original[0];
   ASSERT_EQ(original[0].at("temperature").as_array().size(), 5u) << original[0];
   ASSERT_EQ(original[0].at("inRoom").as_array().size(), 2u) << original[0];
   ASSERT_EQ(original[2].at("humidity").as_array().size(), 8u) << original[2];
@@ -451,7 +469,7 @@ TEST_F(BulkCommandTest, HistoryRestoresWithEntitiesThroughExportAndImport) {
   imported = Civitas(dir_.path(),
                      {"import", "--history", Data("h.jsonl"), "--data-dir", Data("restored")});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  EXPECT_NE(imported.err.find("20 accepted, 0 rejected"), std::string::npos) << imported.err;
+  EXPECT_NE(imported.err.find("22 accepted, 0 rejected"), std::string::npos) << imported.err;
 
   ServerProcess server(Data("restored"));
   HttpClient client(server.port());
@@ -463,8 +481,13 @@ TEST_F(BulkCommandTest, HistoryRestoresWithEntitiesThroughExportAndImport) {
   for (size_t i = 0; i < original.size(); ++i) {
     EXPECT_EQ(restored[i], original[i]) << ids[i / 2] << (i % 2 ? " by modifiedAt" : "");
   }
-  // The entities came from the entity import; the one only history had has none.
-  EXPECT_EQ(client.Get(EntityUrl(ids[1])).status, 200);
+  // The entities came from the entity import, with their system times; the one only history
+  // had has none.
+  for (size_t i = 0; i < 2; ++i) {
+    auto r = client.Get(EntityUrl(ids[i]) + "?options=sysAttrs");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(WithInstants(r.Json()), original_entities[i]);
+  }
   EXPECT_EQ(client.Get(EntityUrl(ids[2])).status, 404);
 }
 

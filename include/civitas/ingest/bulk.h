@@ -23,8 +23,9 @@ struct ImportRecord {
 // One entity in JSON: an object with "id" and "type", normalized or concise. Its "@context"
 // member (URL, object or array; JSON-LD files such as the Smart Data Models examples carry one)
 // is resolved through `contexts`, from the bundled and hosted contexts only; without one the
-// core context applies. kBadRequestData naming the problem (never the data's values) for
-// invalid JSON or entities, kLdContextNotAvailable for an unknown context URL.
+// core context applies. The createdAt / modifiedAt members of the entity and its attributes
+// are kept (an export's; the API ignores them). kBadRequestData naming the problem (never the
+// data's values) for invalid JSON or entities, kLdContextNotAvailable for an unknown context URL.
 Result<model::Entity> ParseImportEntity(std::string_view json_text, model::ContextStore& contexts);
 
 // A whole JSON document: one entity object, or an array of them (each checked on its own).
@@ -36,8 +37,8 @@ std::vector<ImportRecord> ParseImportDocument(std::string_view json_text,
 bool IsBlankLine(std::string_view line);
 
 // The export record of an entity: normalized NGSI-LD, names compacted with `context`, plus an
-// "@context" member naming `context_url`, on one line (no newline). ParseImportEntity reads it
-// back to the same entity (system timestamps aside).
+// "@context" member naming `context_url`, and the system times, on one line (no newline).
+// ParseImportEntity reads it back to the same entity.
 std::string EntityJsonLine(const model::Entity& entity, const model::Context& context,
                            std::string_view context_url);
 

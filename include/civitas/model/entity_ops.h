@@ -13,6 +13,10 @@ namespace civitas::model {
 // A new entity: createdAt = modifiedAt = now on the entity and every attribute.
 void StampNew(Entity& entity, Timestamp now);
 
+// An imported entity: `now` where the entity, an attribute or a sub-attribute has no createdAt
+// or modifiedAt; the times an exported record carried are kept.
+void StampMissing(Entity& entity, Timestamp now);
+
 // Replace (PUT /entities/{id}): `replacement` keeps `current`'s createdAt.
 void StampReplacement(const Entity& current, Entity& replacement, Timestamp now);
 
