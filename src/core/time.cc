@@ -102,6 +102,11 @@ Result<Timestamp> ParseTimestamp(std::string_view s) {
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return Invalid(s);
   auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} -
            minutes{offset_minutes};
+  // An offset can carry the instant out of years 0000-9999 (9999-12-31T23:00:00-05:00), where
+  // FormatTimestamp's four-digit year could not write it back in a form read here.
+  constexpr auto kFirst = sys_days{year{0} / January / 1};
+  constexpr auto kEnd = sys_days{year{10000} / January / 1};
+  if (t < kFirst || t >= kEnd) return Invalid(s);
   return Timestamp{duration_cast<microseconds>(t.time_since_epoch())};
 }
 

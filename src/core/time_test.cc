@@ -55,6 +55,18 @@ TEST(TimestampTest, AppliesOffsets) {
   EXPECT_EQ(FormatTimestamp(*compact), "2024-05-01T10:00:00Z");
 }
 
+// Every accepted text formats back to a text accepted again: an offset may not carry the
+// instant out of the four-digit years.
+TEST(TimestampTest, RejectsOffsetsThatLeaveTheFourDigitYears) {
+  EXPECT_FALSE(ParseTimestamp("9999-12-31T23:59:59-05:00").ok());
+  EXPECT_FALSE(ParseTimestamp("0000-01-01T00:30:00+01:00").ok());
+  for (const char* edge : {"9999-12-31T18:59:59.999999-05:00", "0000-01-01T01:00:00+01:00"}) {
+    auto t = ParseTimestamp(edge);
+    ASSERT_TRUE(t.ok()) << edge;
+    EXPECT_TRUE(ParseTimestamp(FormatTimestamp(*t)).ok()) << FormatTimestamp(*t);
+  }
+}
+
 TEST(TimestampTest, OrdersChronologically) {
   EXPECT_LT(*ParseTimestamp("2023-12-31T23:59:59Z"), *ParseTimestamp("2024-01-01T00:00:00Z"));
 }
