@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <utility>
 #include <vector>
@@ -26,6 +27,7 @@ TEST(ModifiedLagsTest, WritesAfterABackfillHaveABandOfTheirOwn) {
   EXPECT_EQ(lags.Between(500'000, 500'000), (Lags{{13'000, 26'000}}));
   EXPECT_EQ(lags.Between(499'000, 499'999), Lags{}) << "nothing was written then";
   EXPECT_EQ(lags.Between(500'011, 600'000), Lags{}) << "nor after the last write";
+  EXPECT_EQ(lags.Between(500'002, 500'002), Lags{}) << "nor between the backfill and live writes";
   EXPECT_EQ(lags.bands().size(), 3u);
   // A late correction within two days widens the live band rather than opening one.
   lags.Note(500'011, 30);
@@ -63,24 +65,36 @@ TEST(ModifiedLagsTest, EveryNotedLagStaysCovered) {
       EXPECT_LE(between->first, lag);
       EXPECT_GE(between->second, lag);
     }
+    // The hours no sample was written in are in no band.
+    const auto& bands = lags.bands();
+    for (size_t i = 0; i < bands.size(); ++i) {
+      EXPECT_TRUE(std::any_of(noted.begin(), noted.end(),
+                              [&](const auto& n) { return n.first == bands[i].to_hour; }))
+          << "band " << i << " ends at a write hour";
+      if (i + 1 < bands.size() && bands[i].to_hour + 1 < bands[i + 1].from_hour) {
+        EXPECT_EQ(lags.Between(bands[i].to_hour + 1, bands[i + 1].from_hour - 1), Lags{});
+      }
+    }
   }
 }
 
 TEST(ModifiedLagsTest, AssignRefusesBandsThatCannotBe) {
   using Band = ModifiedLags::Band;
   ModifiedLags lags;
-  EXPECT_TRUE(lags.Assign({{10, -1, 2}, {20, 0, 0}}, 25));
+  EXPECT_TRUE(lags.Assign({{10, 12, -1, 2}, {20, 25, 0, 0}}));
   EXPECT_EQ(lags.Between(21, 21), (Lags{{0, 0}}));
-  EXPECT_FALSE(lags.Assign({{10, 3, 2}}, 10)) << "least above greatest";
+  EXPECT_EQ(lags.Between(13, 19), Lags{});
+  EXPECT_EQ(lags.last_write_hour(), 25);
+  EXPECT_FALSE(lags.Assign({{10, 10, 3, 2}})) << "least above greatest";
   EXPECT_TRUE(lags.empty()) << "a refused assignment leaves nothing";
-  EXPECT_FALSE(lags.Assign({{20, 0, 0}, {10, 0, 0}}, 25)) << "out of order";
-  EXPECT_FALSE(lags.Assign({{10, 0, 0}, {10, 0, 0}}, 25)) << "two bands from one hour";
-  EXPECT_FALSE(lags.Assign({{10, 0, 0}}, 9)) << "last write before the band";
+  EXPECT_FALSE(lags.Assign({{20, 20, 0, 0}, {10, 10, 0, 0}})) << "out of order";
+  EXPECT_FALSE(lags.Assign({{10, 15, 0, 0}, {15, 16, 0, 0}})) << "bands sharing an hour";
+  EXPECT_FALSE(lags.Assign({{10, 9, 0, 0}})) << "last write before the first";
   std::vector<Band> many;
   for (int64_t i = 0; i <= static_cast<int64_t>(ModifiedLags::kMaxBands); ++i) {
-    many.push_back({i, 0, 0});
+    many.push_back({i, i, 0, 0});
   }
-  EXPECT_FALSE(lags.Assign(many, 100)) << "more bands than are kept";
+  EXPECT_FALSE(lags.Assign(many)) << "more bands than are kept";
 }
 
 }  // namespace

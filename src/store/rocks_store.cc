@@ -21,6 +21,9 @@
 namespace civitas::store {
 namespace {
 
+// The key layout's version (docs/formats/store.md), in the `meta` key `V`.
+constexpr std::string_view kStoreFormat = "7";
+
 // Discovery counters are int64 deltas merged by addition, so concurrent writers never
 // read-modify-write a counter.
 class CounterAddOperator final : public rocksdb::AssociativeMergeOperator {
@@ -294,36 +297,50 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
 }
 
 // Format 5 kept each entity's catalog first among its keys (`E \0`) with one modifiedAt lag
-// range per series; format 6 keeps the catalogs apart (`\x01 E`) with the lags banded by write
-// hour. Each catalog moves, its range one band of every write hour up to now (nothing was
-// written later); all of them and the new version go in one batch, so an interrupted upgrade
-// leaves format 5 as it was.
-Status RocksStore::UpgradeCatalogsFrom5(const Clock& clock) {
-  const int64_t now_hour = temporal_keys::HourIndex(clock.Now().time_since_epoch().count());
+// range per series; format 6 kept the catalogs apart (`\x01 E`) with bands of write hours that
+// ran until the next band's first; format 7 gives each band its last write hour. Every catalog
+// is rewritten in the current layout (a format 5 one moved, its range one band of every write
+// hour up to now: nothing was written later); all of them and the new version go in one
+// batch, so an interrupted upgrade leaves the data dir as it was.
+Status RocksStore::UpgradeCatalogs(int format, const Clock& clock) {
+  const temporal_keys::OlderCatalog older{
+      format, temporal_keys::HourIndex(clock.Now().time_since_epoch().count())};
   rocksdb::WriteBatch batch;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), temporal_));
   TemporalEntity catalog;
-  for (it->SeekToFirst(); it->Valid();) {
-    std::string_view key = it->key().ToStringView();
-    std::string prefix(temporal_keys::EntityPrefixOf(key));
-    if (prefix.empty()) return Internal("corrupt temporal key");
-    if (key.size() == prefix.size() + 1) {  // the entity's catalog
-      if (!temporal_keys::DecodeCatalog(it->value().ToStringView(), catalog,
-                                        temporal_keys::RangeLags{now_hour})) {
-        return Internal("corrupt temporal catalog of a format 5 data dir");
-      }
-      batch.Delete(temporal_, key);
-      batch.Put(temporal_, std::string(1, temporal_keys::kCatalogTag) + prefix,
-                temporal_keys::EncodeCatalog(catalog.types, catalog.series));
+  auto rewrite = [&](std::string_view record, const std::string& key) -> Status {
+    if (!temporal_keys::DecodeCatalog(record, catalog, older)) {
+      return Internal("corrupt temporal catalog of a format " + std::to_string(format) +
+                      " data dir");
     }
-    prefix.back() = '\x01';  // past every key of this entity
-    it->Seek(prefix);
+    batch.Put(temporal_, key, temporal_keys::EncodeCatalog(catalog.types, catalog.series));
+    return Status::Ok();
+  };
+  if (format == 5) {
+    for (it->SeekToFirst(); it->Valid();) {
+      std::string_view key = it->key().ToStringView();
+      std::string prefix(temporal_keys::EntityPrefixOf(key));
+      if (prefix.empty()) return Internal("corrupt temporal key");
+      if (key.size() == prefix.size() + 1) {  // the entity's catalog
+        batch.Delete(temporal_, key);
+        CIVITAS_RETURN_IF_ERROR(rewrite(it->value().ToStringView(),
+                                        std::string(1, temporal_keys::kCatalogTag) + prefix));
+      }
+      prefix.back() = '\x01';  // past every key of this entity
+      it->Seek(prefix);
+    }
+  } else {
+    const std::string first(1, temporal_keys::kCatalogTag);
+    for (it->Seek(first); it->Valid() && it->key().starts_with(first); it->Next()) {
+      CIVITAS_RETURN_IF_ERROR(rewrite(it->value().ToStringView(), it->key().ToString()));
+    }
   }
-  CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read format 5 catalogs"));
-  batch.Put(meta_, "V", "6");
+  CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read the older catalogs"));
+  batch.Put(meta_, "V", rocksdb::Slice(kStoreFormat.data(), kStoreFormat.size()));
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocks(db_->Write(options, &batch), "upgrade the data dir to store format 6");
+  return FromRocks(db_->Write(options, &batch),
+                   "upgrade the data dir to store format " + std::string(kStoreFormat));
 }
 
 // The retention index lives in memory: rebuilt from the types in every entity's catalog, one
@@ -476,14 +493,13 @@ Status RocksStore::Compact() {
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion(const Clock& clock) {
-  constexpr std::string_view kVersion = "6";
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {
-    if (version == kVersion) return Status::Ok();
-    if (version == "5") return UpgradeCatalogsFrom5(clock);
+    if (version == kStoreFormat) return Status::Ok();
+    if (version == "5" || version == "6") return UpgradeCatalogs(version[0] - '0', clock);
     return IoError("the data dir uses store format " + version + "; this civitas reads format " +
-                   std::string(kVersion) +
+                   std::string(kStoreFormat) +
                    ": with the civitas that wrote it, export the entities (civitas export -o "
                    "entities.jsonl) and the history (civitas export --history -o history.jsonl), "
                    "then import both here, entities first (civitas import entities.jsonl, then "
@@ -499,8 +515,9 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
   }
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocks(db_->Put(options, meta_, "V", rocksdb::Slice(kVersion.data(), kVersion.size())),
-                   "write store format version");
+  return FromRocks(
+      db_->Put(options, meta_, "V", rocksdb::Slice(kStoreFormat.data(), kStoreFormat.size())),
+      "write store format version");
 }
 
 RocksStore::~RocksStore() {

@@ -1,5 +1,5 @@
 // Fuzzes the entity catalog decoder (temporal_keys.h) with arbitrary bytes (storage
-// corruption), as a format 6 record and as a format 5 one (the upgrade's reading): a record
+// corruption), as a format 7 record and as a format 5 or 6 one (the upgrade's reading): a record
 // decodes or is reported corrupt, never a crash; what decodes re-encodes to a record that
 // decodes to the same catalog, whose modifiedAt lags are well-formed.
 
@@ -26,7 +26,8 @@ void CheckRoundTrip(const civitas::store::TemporalEntity& decoded) {
     CIVITAS_CHECK(bands.size() <= civitas::store::ModifiedLags::kMaxBands);
     for (size_t i = 0; i < bands.size(); ++i) {
       CIVITAS_CHECK(bands[i].least <= bands[i].greatest);
-      CIVITAS_CHECK(i == 0 || bands[i - 1].from_hour < bands[i].from_hour);
+      CIVITAS_CHECK(bands[i].from_hour <= bands[i].to_hour);
+      CIVITAS_CHECK(i == 0 || bands[i - 1].to_hour < bands[i].from_hour);
     }
   }
 }
@@ -37,7 +38,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view record(reinterpret_cast<const char*>(data), size);
   civitas::store::TemporalEntity decoded;
   if (tk::DecodeCatalog(record, decoded)) CheckRoundTrip(decoded);
-  // The same bytes as a format 5 catalog, as the upgrade reads them.
-  if (tk::DecodeCatalog(record, decoded, tk::RangeLags{500'000})) CheckRoundTrip(decoded);
+  // The same bytes as a format 5 or 6 catalog, as the upgrade reads them.
+  for (int format : {5, 6}) {
+    if (tk::DecodeCatalog(record, decoded, tk::OlderCatalog{format, 500'000})) {
+      CheckRoundTrip(decoded);
+    }
+  }
   return 0;
 }

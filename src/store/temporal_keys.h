@@ -85,10 +85,10 @@ inline std::pair<std::string_view, std::string_view> SplitEntityPrefix(std::stri
 
 // The value of an entity catalog key: each expanded type followed by \0, a \0, then per series
 // (sorted by attr, datasetId) attr \0 datasetId \0 u8 kind unitCode \0, then its modifiedAt
-// lags: varint band count, per band zigzag varints of its first write hour (less the previous
-// band's, the first less 0), least and greatest lag, then (with bands) zigzag varint of the
-// last write hour less the last band's first. One read lists an entity's history (a query
-// visits thousands).
+// lags: varint band count, per band zigzag varints of its first write hour less the previous
+// band's last (the first less 0), varint of its last write hour less its first, zigzag
+// varints of its least and greatest lag. One read lists an entity's history (a query visits
+// thousands).
 inline std::string EncodeCatalog(const std::vector<std::string>& types,
                                  const std::vector<TemporalSeries>& series) {
   std::string record;
@@ -100,33 +100,34 @@ inline std::string EncodeCatalog(const std::vector<std::string>& types,
     record.push_back(static_cast<char>(s.kind));
     record.append(s.unit_code).push_back(kSep);
     const auto& bands = s.modified_lags.bands();
-    // Differences wrap (as the decoder's sums do): a band may start at any hour.
-    auto difference = [](int64_t a, int64_t b) {
-      return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-    };
     PutVarint64(record, bands.size());
-    int64_t from = 0;
+    // Differences wrap (as the decoder's sums do): a band may start at any hour.
+    uint64_t previous_to = 0;
     for (const auto& band : bands) {
-      PutVarint64(record, ZigZagEncode(difference(band.from_hour, from)));
+      const auto from = static_cast<uint64_t>(band.from_hour);
+      PutVarint64(record, ZigZagEncode(static_cast<int64_t>(from - previous_to)));
+      PutVarint64(record, static_cast<uint64_t>(band.to_hour) - from);
       PutVarint64(record, ZigZagEncode(band.least));
       PutVarint64(record, ZigZagEncode(band.greatest));
-      from = band.from_hour;
-    }
-    if (!bands.empty()) {
-      PutVarint64(record, ZigZagEncode(difference(s.modified_lags.last_write_hour(), from)));
+      previous_to = static_cast<uint64_t>(band.to_hour);
     }
   }
   return record;
 }
-// Store format 5 kept one lag range per series (zigzag varints of the least and the greatest
-// lag; none when least > greatest) where format 6 keeps bands: DecodeCatalog reads such a record
-// for the upgrade, the range as one band of every write hour up to `last_write_hour`.
-struct RangeLags {
-  int64_t last_write_hour;
+
+// The lags as store formats 5 and 6 kept them, which DecodeCatalog reads for the upgrade. 5:
+// one range per series (zigzag varints of the least and the greatest lag; none when least >
+// greatest), read as one band of every write hour up to `now_hour`. 6: bands without their last
+// write hour (zigzag varints of the first write hour less the previous band's first, least,
+// greatest, then of the series' last write hour less the last band's first), each band read as
+// running until the next one's first.
+struct OlderCatalog {
+  int format;  // 5 or 6
+  int64_t now_hour;
 };
 // False when the record is corrupt; `entity` then holds what was read before the damage.
 inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity,
-                          std::optional<RangeLags> format5 = std::nullopt) {
+                          std::optional<OlderCatalog> older = std::nullopt) {
   entity.types.clear();
   entity.series.clear();
   auto next = [&](std::string_view& field) {
@@ -135,6 +136,16 @@ inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity,
     field = record.substr(0, end);
     record.remove_prefix(end + 1);
     return true;
+  };
+  auto zigzag = [&](int64_t& out) {
+    uint64_t v = 0;
+    if (!GetVarint64(record, v)) return false;
+    out = ZigZagDecode(v);
+    return true;
+  };
+  // Sums wrap: a corrupt record then leaves the bands out of order, which Assign refuses.
+  auto plus = [](int64_t a, int64_t b) {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
   };
   std::string_view field;
   while (true) {
@@ -153,12 +164,11 @@ inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity,
     record.remove_prefix(1);
     if (!next(field)) return false;
     series.unit_code = field;
-    if (format5) {
-      uint64_t least = 0, greatest = 0;
-      if (!GetVarint64(record, least) || !GetVarint64(record, greatest)) return false;
-      if (ZigZagDecode(least) > ZigZagDecode(greatest)) continue;  // no modifiedAt
-      if (!series.modified_lags.Assign({{INT64_MIN, ZigZagDecode(least), ZigZagDecode(greatest)}},
-                                       format5->last_write_hour)) {
+    if (older && older->format == 5) {
+      int64_t least = 0, greatest = 0;
+      if (!zigzag(least) || !zigzag(greatest)) return false;
+      if (least > greatest) continue;  // no modifiedAt
+      if (!series.modified_lags.Assign({{INT64_MIN, older->now_hour, least, greatest}})) {
         return false;
       }
       continue;
@@ -166,23 +176,26 @@ inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity,
     uint64_t count = 0;
     if (!GetVarint64(record, count) || count > ModifiedLags::kMaxBands) return false;
     std::vector<ModifiedLags::Band> bands(count);
-    int64_t from = 0;
+    int64_t previous = 0;  // the previous band's last write hour (format 6: its first)
     for (auto& band : bands) {
-      uint64_t delta = 0, least = 0, greatest = 0;
-      if (!GetVarint64(record, delta) || !GetVarint64(record, least) ||
-          !GetVarint64(record, greatest)) {
-        return false;
-      }
-      // Wrapping (a corrupt record) leaves the bands out of order, which Assign refuses.
-      from = static_cast<int64_t>(static_cast<uint64_t>(from) +
-                                  static_cast<uint64_t>(ZigZagDecode(delta)));
-      band = {from, ZigZagDecode(least), ZigZagDecode(greatest)};
+      int64_t delta = 0;
+      uint64_t span = 0;
+      if (!zigzag(delta)) return false;
+      band.from_hour = plus(previous, delta);
+      if (!older && !GetVarint64(record, span)) return false;
+      band.to_hour = plus(band.from_hour, static_cast<int64_t>(span));
+      if (!zigzag(band.least) || !zigzag(band.greatest)) return false;
+      previous = older ? band.from_hour : band.to_hour;
     }
-    uint64_t last = 0;
-    if (count > 0 && !GetVarint64(record, last)) return false;
-    const int64_t last_write_hour = static_cast<int64_t>(static_cast<uint64_t>(from) +
-                                                         static_cast<uint64_t>(ZigZagDecode(last)));
-    if (!series.modified_lags.Assign(std::move(bands), last_write_hour)) return false;
+    if (older && count > 0) {
+      int64_t last = 0;
+      if (!zigzag(last)) return false;
+      for (size_t i = 0; i + 1 < bands.size(); ++i) {
+        bands[i].to_hour = plus(bands[i + 1].from_hour, -1);
+      }
+      bands.back().to_hour = plus(bands.back().from_hour, last);
+    }
+    if (!series.modified_lags.Assign(std::move(bands))) return false;
   }
   return true;
 }

@@ -584,8 +584,9 @@ TEST_F(TemporalStoreTest, ModifiedAtReadsVisitOnlyTheHoursTheLagsAllow) {
 }
 
 // A backfill (observations of the 100 hours before kT0, written at kT0) and then live writes:
-// a read of what was written since the backfill visits the live hours only, though the series'
-// lags span 100 hours (a backfilled chunk is damaged: reading it would fail).
+// a read of what was written since the backfill, or in the quiet hours between, visits the
+// live hours only, though the series' lags span 100 hours (a backfilled chunk is damaged:
+// reading it would fail).
 TEST_F(TemporalStoreTest, ReadsOfWritesAfterABackfillSkipTheBackfilledHours) {
   const std::string id = "urn:backfilled";
   std::vector<TemporalInstance> backfill;
@@ -610,6 +611,10 @@ TEST_F(TemporalStoreTest, ReadsOfWritesAfterABackfillSkipTheBackfilledHours) {
   std::vector<double> since;
   ASSERT_TRUE(ReadModified(id, kT0 + 3 * kHour, INT64_MAX, &since).ok());
   EXPECT_EQ(since, (std::vector<double>{3, 4, 5}));
+  std::vector<double> quiet;
+  ASSERT_TRUE(ReadModified(id, kT0 + kHour, kT0 + 3 * kHour, &quiet).ok())
+      << "nothing was written between the backfill and the live writes";
+  EXPECT_TRUE(quiet.empty());
   std::vector<double> all;
   EXPECT_EQ(ReadModified(id, kT0, INT64_MAX, &all).code(), StatusCode::kInternal)
       << "the backfill's hours are read";
@@ -852,8 +857,8 @@ TEST(HeadLogRecordTest, OneBatchsTimesCostAByteEach) {
 }
 
 // A format 5 data dir (catalogs among the entities' keys, one lag range per series) opens
-// upgraded to format 6: the entity is listed and its modifiedAt view reads as before, and the
-// catalog's range became one band.
+// upgraded to format 7: the entity is listed and its modifiedAt view reads as before, and the
+// catalog's range became one band of every write hour up to the upgrade.
 TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
   const std::string id = "urn:upgraded";
   std::vector<TemporalInstance> backfill;
@@ -911,9 +916,49 @@ TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
   ASSERT_EQ((*catalog)->series.size(), 1u);
   const auto& bands = (*catalog)->series[0].modified_lags.bands();
   ASSERT_EQ(bands.size(), 1u);
-  EXPECT_EQ(bands[0], (ModifiedLags::Band{INT64_MIN, 0, 30}));
-  Reopen();  // format 6 now: opens as it is
+  const int64_t now_hour =
+      temporal_keys::HourIndex(Clock::System().Now().time_since_epoch().count());
+  EXPECT_EQ(bands[0].from_hour, INT64_MIN);
+  EXPECT_GE(bands[0].to_hour, now_hour - 1);
+  EXPECT_LE(bands[0].to_hour, now_hour);
+  EXPECT_EQ(bands[0].least, 0);
+  EXPECT_EQ(bands[0].greatest, 30);
+  Reopen();  // format 7 now: opens as it is
   EXPECT_EQ(view(), before);
+}
+
+// A format 6 data dir (bands running until the next band's first write hour) opens upgraded to
+// format 7: each band ends the hour before the next begins, the last at the series' last write.
+TEST_F(TemporalStoreTest, FormatSixDataDirsAreUpgradedInPlace) {
+  const std::string id = "urn:upgraded6";
+  TemporalInstance i;
+  i.attr = kTemp;
+  i.timestamp_us = kT0;
+  i.modified_at_us = kT0;
+  i.number = 1;
+  ASSERT_TRUE(AddInstances(id, {"T"}, {i}).ok());
+  // Back to format 6 by hand: bands at write hours 100 and 110, the last write at hour 115.
+  EditRaw([&](rocksdb::DB& db, auto& families) {
+    EXPECT_TRUE(db.Put({}, families["meta"], "V", "6").ok());
+    std::string record = "T";
+    record.append(2, '\0');
+    record.append(kTemp).append(2, '\0');
+    record.push_back(static_cast<char>(model::AttributeKind::kProperty));
+    record.push_back('\0');
+    PutVarint64(record, 2);
+    for (int64_t v : {100, -3, 40, 10, 0, 1, 5}) PutVarint64(record, ZigZagEncode(v));
+    EXPECT_TRUE(
+        db.Put({}, families["temporal"], temporal_keys::EntityCatalogKey("", id), record).ok());
+  });
+  auto catalog = store_->ReadTemporal("")->Entity(id);
+  ASSERT_TRUE(catalog.ok() && catalog->has_value());
+  ASSERT_EQ((*catalog)->series.size(), 1u);
+  EXPECT_EQ((*catalog)->series[0].modified_lags.bands(),
+            (std::vector<ModifiedLags::Band>{{100, 109, -3, 40}, {110, 115, 0, 1}}));
+  Reopen();  // format 7 now
+  catalog = store_->ReadTemporal("")->Entity(id);
+  ASSERT_TRUE(catalog.ok() && catalog->has_value());
+  EXPECT_EQ((*catalog)->series[0].modified_lags.bands().size(), 2u);
 }
 
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {

@@ -53,12 +53,14 @@ std::vector<TemporalInstance> HistoryDelta(const model::Entity* before, const mo
 // Where a series' samples lie against their modifiedAt: for the samples written during each
 // band of write hours, the least and greatest lag (hour of modifiedAt − hour of the time kept,
 // in hours). A modifiedAt read visits only the hours the bands of its write hours allow, so a
-// backfill of last year written last week does not widen the hours today's writes can lie in.
-// Bands never narrow; there are a few at most (the oldest merge).
+// backfill of last year written last week does not widen the hours today's writes can lie in,
+// nor is it read for the quiet hours between the backfill and today's writes. Bands never
+// narrow; there are a few at most (the oldest merge).
 class ModifiedLags {
  public:
   struct Band {
-    int64_t from_hour = 0;  // its first write hour; it runs until the next band's
+    int64_t from_hour = 0;  // its first write hour
+    int64_t to_hour = 0;    // its last write hour (before the next band's first)
     int64_t least = 0;
     int64_t greatest = 0;
     bool operator==(const Band&) const = default;
@@ -67,7 +69,9 @@ class ModifiedLags {
 
   bool empty() const { return bands_.empty(); }
   const std::vector<Band>& bands() const { return bands_; }
-  int64_t last_write_hour() const { return last_write_hour_; }  // INT64_MIN when empty
+  int64_t last_write_hour() const {  // INT64_MIN when empty
+    return bands_.empty() ? INT64_MIN : bands_.back().to_hour;
+  }
 
   // Takes a sample written during `write_hour`, `lag` hours after its kept time's hour. A write
   // hour later than any before starts a band of its own when the last band is wide (more than
@@ -80,12 +84,11 @@ class ModifiedLags {
   std::optional<std::pair<int64_t, int64_t>> Between(int64_t from_hour, int64_t to_hour) const;
 
   // As a catalog stored them; false (and left empty) when they are not well-formed.
-  bool Assign(std::vector<Band> bands, int64_t last_write_hour);
+  bool Assign(std::vector<Band> bands);
   bool operator==(const ModifiedLags&) const = default;
 
  private:
-  std::vector<Band> bands_;              // by from_hour, ascending
-  int64_t last_write_hour_ = INT64_MIN;  // the latest write hour noted
+  std::vector<Band> bands_;  // by from_hour, ascending, disjoint
 };
 
 // Identifies one series of an entity.
