@@ -2,6 +2,7 @@
 #include "civitas/store/time_series_chunk.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -61,55 +62,6 @@ bool ScaleAll(const std::vector<double>& numbers, int scale, std::vector<int64_t
   return true;
 }
 
-inline uint64_t RiceBits(uint64_t z, int k) {
-  const uint64_t q = z >> k;
-  return q < internal::kRiceEscape
-             ? q + 1 + static_cast<uint64_t>(k)
-             : internal::kRiceEscape + 6 + static_cast<uint64_t>(std::bit_width(z));
-}
-
-uint64_t RiceCost(const std::vector<uint64_t>& values, int k) {
-  uint64_t bits = 0;
-  for (uint64_t z : values) bits += RiceBits(z, k);
-  return bits;
-}
-
-// The k with the shortest stream. Without escapes the cost is convex in k (a step up adds one
-// bit per value and saves the sum of ceil((z >> k) / 2), which shrinks as k grows), so a walk
-// downhill from bit_width(mean) - 1 finds the minimum in a few evaluations, not one per k. Only
-// escapes (z >= 16 << k, outliers) break the convexity: with them the minimum found may be a
-// local one, which still decodes, as every k does. Beyond bit_width(max z) every value has q = 0,
-// so a larger k only adds bits.
-int ChooseRiceParameter(const std::vector<uint64_t>& values) {
-  if (values.empty()) return 0;
-  uint64_t largest = 0;
-  double sum = 0;  // an estimate is all the start needs
-  for (uint64_t z : values) {
-    largest |= z;
-    sum += static_cast<double>(z);
-  }
-  const int last = std::min<int>(std::bit_width(largest), internal::kMaxRiceParameter);
-  const auto mean = static_cast<uint64_t>(sum / static_cast<double>(values.size()));
-  int k = std::clamp(static_cast<int>(std::bit_width(mean)) - 1, 0, last);
-  uint64_t bits = RiceCost(values, k);
-  const int start = k;
-  // Down first; a tie moves on, so of equally short streams the smaller k is kept.
-  while (k > 0) {
-    const uint64_t lower = RiceCost(values, k - 1);
-    if (lower > bits) break;
-    --k;
-    bits = lower;
-  }
-  if (k != start) return k;
-  while (k < last) {
-    const uint64_t higher = RiceCost(values, k + 1);
-    if (higher >= bits) break;
-    ++k;
-    bits = higher;
-  }
-  return k;
-}
-
 std::string RiceSection(const std::vector<uint64_t>& values, int k) {
   BitWriter bits;
   for (uint64_t z : values) internal::WriteRice(bits, z, k);
@@ -118,7 +70,7 @@ std::string RiceSection(const std::vector<uint64_t>& values, int k) {
 
 // Rice codes `values` with the parameter that makes them shortest; returns that parameter.
 int EncodeRice(const std::vector<uint64_t>& values, std::string& out) {
-  const int k = ChooseRiceParameter(values);
+  const int k = internal::ChooseRiceParameter(values).k;
   out = RiceSection(values, k);
   return k;
 }
@@ -171,7 +123,7 @@ struct LagColumn {
   int q_rice = internal::kAllZero;
   int r_rice = internal::kAllZero;
   std::vector<uint64_t> q_steps;  // zigzag(step of q - base), from the second sample on
-  std::vector<uint64_t> r;
+  std::vector<uint64_t> remainders;
   uint64_t bits = 0;  // of both sections
 };
 
@@ -201,11 +153,12 @@ LagColumn MeasureLags(const std::vector<int64_t>& lags, int64_t unit) {
   LagColumn column;
   column.unit = static_cast<uint64_t>(unit);
   std::vector<int64_t> q(lags.size());
-  column.r.resize(lags.size());
+  column.remainders.resize(lags.size());
   const bool remainders =
-      unit == 1      ? SplitLags(lags, std::integral_constant<int64_t, 1>(), q, column.r)
-      : unit == 1000 ? SplitLags(lags, std::integral_constant<int64_t, 1000>(), q, column.r)
-                     : SplitLags(lags, unit, q, column.r);
+      unit == 1 ? SplitLags(lags, std::integral_constant<int64_t, 1>(), q, column.remainders)
+      : unit == 1000
+          ? SplitLags(lags, std::integral_constant<int64_t, 1000>(), q, column.remainders)
+          : SplitLags(lags, unit, q, column.remainders);
   column.first = q.front();
   std::vector<int64_t> steps;
   steps.reserve(q.size());
@@ -226,12 +179,14 @@ LagColumn MeasureLags(const std::vector<int64_t>& lags, int64_t unit) {
     irregular |= column.q_steps.back() != 0;
   }
   if (irregular) {
-    column.q_rice = ChooseRiceParameter(column.q_steps);
-    column.bits = RiceCost(column.q_steps, column.q_rice);
+    const internal::RiceParameter rice = internal::ChooseRiceParameter(column.q_steps);
+    column.q_rice = rice.k;
+    column.bits = rice.bits;
   }
   if (remainders) {
-    column.r_rice = ChooseRiceParameter(column.r);
-    column.bits += RiceCost(column.r, column.r_rice);
+    const internal::RiceParameter rice = internal::ChooseRiceParameter(column.remainders);
+    column.r_rice = rice.k;
+    column.bits += rice.bits;
   }
   return column;
 }
@@ -442,7 +397,9 @@ std::string TimeSeriesChunkBuilder::Finish() {
   if (has_modified) {
     lags = MeasureModifiedAt(timestamps_, modified_);
     if (lags.q_rice != internal::kAllZero) lag_q_section = RiceSection(lags.q_steps, lags.q_rice);
-    if (lags.r_rice != internal::kAllZero) lag_r_section = RiceSection(lags.r, lags.r_rice);
+    if (lags.r_rice != internal::kAllZero) {
+      lag_r_section = RiceSection(lags.remainders, lags.r_rice);
+    }
   }
 
   uint8_t flags = 0;
@@ -535,5 +492,43 @@ Result<std::string> RollUpTimeSeriesChunk(std::string_view chunk) {
   if (has_numbers) PutVarint64(out, 0);
   return out;
 }
+
+namespace internal {
+
+// Every k's exact cost in one pass. A value z of bit width b escapes (q >= kRiceEscape) for
+// k < b - 4, at kRiceEscape + 6 + b bits whatever k; from k = b - 4 on it costs (z >> k) + 1 + k,
+// whose quotient is 0 from k = b on. So a value adds its escape cost to the k below b - 4, its
+// quotient to at most four k, and to the rest only 1 + k: counted per k, not per value and k.
+RiceParameter ChooseRiceParameter(const std::vector<uint64_t>& values) {
+  if (values.empty()) return {};
+  uint64_t largest = 0;
+  for (uint64_t z : values) largest |= z;
+  // Beyond bit_width(max z) every value has q = 0, so a larger k only adds bits.
+  const int last = std::min<int>(std::bit_width(largest), kMaxRiceParameter);
+  constexpr int kEscapeWidth = std::bit_width(static_cast<unsigned>(kRiceEscape)) - 1;  // 4
+  std::array<uint64_t, kMaxRiceParameter + 2> escaped_from{};  // escape costs, by first plain k
+  std::array<uint64_t, kMaxRiceParameter + 2> plain_from{};    // values, by first plain k
+  std::array<uint64_t, kMaxRiceParameter + 2> quotients{};     // sums of z >> k, by k
+  for (uint64_t z : values) {
+    const int width = std::bit_width(z);
+    const int first_plain = std::max(0, width - kEscapeWidth);
+    escaped_from[first_plain] += static_cast<uint64_t>(kRiceEscape + 6 + width);
+    plain_from[first_plain] += 1;
+    for (int k = first_plain; k < width && k <= last; ++k) quotients[k] += z >> k;
+  }
+  // escaped[k] = the escape costs of values plain only above k: a suffix sum.
+  std::array<uint64_t, kMaxRiceParameter + 2> escaped{};
+  for (int k = last; k >= 0; --k) escaped[k] = escaped[k + 1] + escaped_from[k + 1];
+  RiceParameter best{0, UINT64_MAX};
+  uint64_t plain = 0;
+  for (int k = 0; k <= last; ++k) {
+    plain += plain_from[k];
+    const uint64_t bits = escaped[k] + plain * static_cast<uint64_t>(1 + k) + quotients[k];
+    if (bits < best.bits) best = {k, bits};
+  }
+  return best;
+}
+
+}  // namespace internal
 
 }  // namespace civitas::store

@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <vector>
 
 #include "src/store/bit_stream.h"
 
@@ -75,11 +76,19 @@ inline void WriteBucketed(BitWriter& out, const BucketCode& code, uint64_t zigza
 // Version 2: a Rice code with a per-stream parameter k for zigzagged integers z. With q = z >> k,
 // q < kRiceEscape is q one-bits, a zero, then the low k bits of z; a larger q is kRiceEscape
 // one-bits, 6 bits of bit_width(z) - 1 and bit_width(z) bits of z. The encoder picks the k that
-// makes the stream shortest (ChooseRiceParameter in time_series_chunk.cc), so the code follows the
-// chunk's own spread of values: a 60 s sensor's tenths (±5 jitter) take ~4 bits, a bulk load's
-// write times ~18 bits per sample.
+// makes the stream shortest (ChooseRiceParameter), so the code follows the chunk's own spread of
+// values: a 60 s sensor's tenths (±5 jitter) take ~4 bits, a bulk load's write times ~18 bits
+// per sample.
 inline constexpr int kRiceEscape = 16;
 inline constexpr int kMaxRiceParameter = 63;
+
+// The k that makes the Rice stream of `values` shortest (the smallest such k), and its length
+// in bits; {0, 0} for no values.
+struct RiceParameter {
+  int k = 0;
+  uint64_t bits = 0;
+};
+RiceParameter ChooseRiceParameter(const std::vector<uint64_t>& values);
 // The Rice parameter of a modifiedAt column's stream whose values are all 0: it is absent.
 inline constexpr int kAllZero = 64;
 

@@ -476,5 +476,42 @@ TEST(TimeSeriesChunkTest, SurvivesRandomCorruption) {
   EXPECT_GT(rejected, trials / 4);
 }
 
+// The Rice parameter is the one of the shortest stream (the smallest such k), checked against
+// every k on random streams: small values, outliers that escape at the mean's k (a rain gauge:
+// mostly 0, now and then a large amount), and extremes.
+TEST(RiceParameterTest, IsTheShortestStreamsSmallestK) {
+  auto cost = [](const std::vector<uint64_t>& values, int k) {
+    internal::BitWriter bits;
+    for (uint64_t z : values) internal::WriteRice(bits, z, k);
+    return bits.bit_count();
+  };
+  auto check = [&](const std::vector<uint64_t>& values) {
+    int best_k = 0;
+    uint64_t best = UINT64_MAX;
+    for (int k = 0; k <= internal::kMaxRiceParameter; ++k) {
+      const uint64_t bits = cost(values, k);
+      if (bits < best) best = bits, best_k = k;
+    }
+    const internal::RiceParameter chosen = internal::ChooseRiceParameter(values);
+    EXPECT_EQ(chosen.k, best_k);
+    EXPECT_EQ(chosen.bits, best);
+  };
+  std::vector<uint64_t> rain(48, 0);
+  rain.insert(rain.end(), 12, 2048);
+  check(rain);
+  check({0});
+  check({UINT64_MAX, 0, 1});
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 2'000; ++round) {
+    std::vector<uint64_t> values(1 + rng() % 80);
+    const int width = static_cast<int>(rng() % 40);
+    for (auto& z : values) {
+      z = width == 0 ? 0 : rng() >> (64 - width);
+      if (rng() % 6 == 0) z <<= rng() % 20;  // an outlier
+    }
+    check(values);
+  }
+}
+
 }  // namespace
 }  // namespace civitas::store
