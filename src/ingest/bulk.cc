@@ -23,56 +23,30 @@ Status CheckExpandedNames(const std::vector<model::Attribute>& attributes) {
   return Status::Ok();
 }
 
-// The createdAt / modifiedAt a record carries (a civitas export has them), or none.
-Status ReadSystemTimes(const json::object& object, std::optional<Timestamp>& created_at,
-                       std::optional<Timestamp>& modified_at) {
-  for (auto [member, time] : {std::pair{"createdAt", &created_at}, {"modifiedAt", &modified_at}}) {
-    const json::value* at = object.if_contains(member);
-    if (at == nullptr) continue;
-    const std::string problem = std::string(member) + " must be an ISO 8601 date-time";
-    if (!at->is_string()) return BadRequestData(problem);
-    Result<Timestamp> parsed = ParseTimestamp(at->get_string());
-    if (!parsed.ok()) return BadRequestData(problem);
-    *time = *parsed;
+// Kept system times must be possible ones: none later than now (give or take an hour of clock
+// skew between the exporting and the importing machine), no modifiedAt before its createdAt.
+// A future write time would, among others, hold the history's modifiedAt bands open.
+Status CheckKeptTimes(const std::optional<Timestamp>& created_at,
+                      const std::optional<Timestamp>& modified_at, Timestamp latest,
+                      std::string_view whose) {
+  for (const auto& [member, time] :
+       {std::pair{"createdAt", &created_at}, {"modifiedAt", &modified_at}}) {
+    if (*time && **time > latest) {
+      return BadRequestData(std::string(member) + std::string(whose) + " is in the future");
+    }
+  }
+  if (created_at && modified_at && *modified_at < *created_at) {
+    return BadRequestData("modifiedAt" + std::string(whose) + " is before its createdAt");
   }
   return Status::Ok();
 }
 
-Status ReadAttributeTimes(const json::object& instance, const model::Context& context,
-                          model::Attribute& attribute) {
-  CIVITAS_RETURN_IF_ERROR(ReadSystemTimes(instance, attribute.created_at, attribute.modified_at));
-  for (model::Attribute& sub : attribute.sub_attributes) {
-    const json::value* member = instance.if_contains(context.CompactIri(sub.name));
-    if (member == nullptr || !member->is_object()) continue;
-    CIVITAS_RETURN_IF_ERROR(ReadAttributeTimes(member->get_object(), context, sub));
-  }
-  return Status::Ok();
-}
-
-// ParseEntity leaves the system times out (the API stamps its own); a restore keeps those of
-// the export, so that an attribute without observedAt keeps the time of its last change, and
-// its history gains no instance at the time of the import.
-Status ReadEntityTimes(const json::object& object, const model::Context& context,
-                       model::Entity& entity) {
-  CIVITAS_RETURN_IF_ERROR(ReadSystemTimes(object, entity.created_at, entity.modified_at));
-  for (model::Attribute& attribute : entity.attributes) {
-    const json::value* member = object.if_contains(context.CompactIri(attribute.name));
-    if (member == nullptr) member = object.if_contains(attribute.name);
-    if (member == nullptr) continue;
-    // One instance, or an array of them told apart by datasetId.
-    const json::object* instance = member->if_object();
-    if (const json::array* instances = member->if_array()) {
-      for (const json::value& item : *instances) {
-        const json::object* candidate = item.if_object();
-        const json::value* dataset = candidate ? candidate->if_contains("datasetId") : nullptr;
-        const std::string_view id =
-            dataset && dataset->is_string() ? std::string_view(dataset->get_string()) : "";
-        if (candidate != nullptr && id == attribute.dataset_id) instance = candidate;
-      }
-    }
-    if (instance != nullptr) {
-      CIVITAS_RETURN_IF_ERROR(ReadAttributeTimes(*instance, context, attribute));
-    }
+Status CheckKeptTimes(const std::vector<model::Attribute>& attributes, Timestamp latest) {
+  for (const model::Attribute& attribute : attributes) {
+    const std::string whose = " of attribute '" + attribute.name + "'";
+    CIVITAS_RETURN_IF_ERROR(
+        CheckKeptTimes(attribute.created_at, attribute.modified_at, latest, whose));
+    CIVITAS_RETURN_IF_ERROR(CheckKeptTimes(attribute.sub_attributes, latest));
   }
   return Status::Ok();
 }
@@ -85,9 +59,14 @@ Result<model::Entity> EntityFromValue(json::value& value, model::ContextStore& c
     CIVITAS_ASSIGN_OR_RETURN(context, contexts.Resolve(*ld));
     object->erase("@context");
   }
-  CIVITAS_ASSIGN_OR_RETURN(model::Entity entity, model::ParseEntity(*object, *context));
+  // An export's system times are kept: a restore does not move them to the import's time, nor
+  // add a history instance at it for each attribute without observedAt.
+  CIVITAS_ASSIGN_OR_RETURN(model::Entity entity,
+                           model::ParseEntity(*object, *context, model::SystemTimes::kKept));
   CIVITAS_RETURN_IF_ERROR(CheckExpandedNames(entity.attributes));
-  CIVITAS_RETURN_IF_ERROR(ReadEntityTimes(*object, *context, entity));
+  const Timestamp latest = Clock::System().Now() + std::chrono::hours(1);
+  CIVITAS_RETURN_IF_ERROR(CheckKeptTimes(entity.created_at, entity.modified_at, latest, ""));
+  CIVITAS_RETURN_IF_ERROR(CheckKeptTimes(entity.attributes, latest));
   return entity;
 }
 

@@ -40,9 +40,14 @@ TEST_F(BulkTest, RejectsMalformedRecordsWithReasons) {
       {R"({"id":"urn:ngsi-ld:T:1","type":"T","@context":{"a":"http:(/example.org/a"},"a":1})",
        StatusCode::kBadRequestData, "unusable IRI"},
       {R"({"id":"urn:ngsi-ld:T:1","type":"T","createdAt":"yesterday"})",
-       StatusCode::kBadRequestData, "createdAt must be an ISO 8601 date-time"},
+       StatusCode::kBadRequestData, "createdAt: "},
       {R"({"id":"urn:ngsi-ld:T:1","type":"T","a":{"value":1,"modifiedAt":7}})",
-       StatusCode::kBadRequestData, "modifiedAt must be an ISO 8601 date-time"},
+       StatusCode::kBadRequestData, "modifiedAt must be a date-time string"},
+      {R"({"id":"urn:ngsi-ld:T:1","type":"T","createdAt":"9000-01-01T00:00:00Z"})",
+       StatusCode::kBadRequestData, "createdAt is in the future"},
+      {R"({"id":"urn:ngsi-ld:T:1","type":"T","a":{"value":1,"s":{"value":2,
+          "createdAt":"2026-01-02T00:00:00Z","modifiedAt":"2026-01-01T00:00:00Z"}}})",
+       StatusCode::kBadRequestData, "before its createdAt"},
   };
   for (const auto& c : cases) {
     auto entity = ParseImportEntity(c.text, *contexts_);

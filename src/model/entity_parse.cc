@@ -165,16 +165,17 @@ Status ValidatePayload(const Attribute& attr, const Context& context, json::valu
 }
 
 Result<Attribute> ParseInstance(const std::string& name, const json::value& input,
-                                const Context& context, int depth);
+                                const Context& context, SystemTimes times, int depth);
 
-Status ParseSubAttributes(const json::object& obj, const Context& context, int depth,
-                          Attribute& attr) {
+Status ParseSubAttributes(const json::object& obj, const Context& context, SystemTimes times,
+                          int depth, Attribute& attr) {
   for (const auto& [key, member] : obj) {
     if (IsKeyword(key)) continue;
     CIVITAS_RETURN_IF_ERROR(ValidateAttributeName(key));
     std::string sub_name = context.ExpandTerm(key);
     CIVITAS_RETURN_IF_ERROR(ValidateExpandedName(sub_name, /*sub_attribute=*/true));
-    CIVITAS_ASSIGN_OR_RETURN(Attribute sub, ParseInstance(sub_name, member, context, depth + 1));
+    CIVITAS_ASSIGN_OR_RETURN(Attribute sub,
+                             ParseInstance(sub_name, member, context, times, depth + 1));
     attr.sub_attributes.push_back(std::move(sub));
   }
   std::sort(attr.sub_attributes.begin(), attr.sub_attributes.end(),
@@ -190,8 +191,28 @@ Status ParseSubAttributes(const json::object& obj, const Context& context, int d
   return Status::Ok();
 }
 
+// createdAt / modifiedAt of `obj` (the entity's when `name` is empty, else its attribute
+// `name`'s), as kept system times.
+Status ReadSystemTimes(const json::object& obj, const std::string& name,
+                       std::optional<Timestamp>& created_at,
+                       std::optional<Timestamp>& modified_at) {
+  for (auto [member, time] : {std::pair{"createdAt", &created_at}, {"modifiedAt", &modified_at}}) {
+    const json::value* at = obj.if_contains(member);
+    if (at == nullptr) continue;
+    auto fail = [&](std::string message) {
+      return name.empty() ? BadRequestData(std::move(message))
+                          : AttributeError(name, std::move(message));
+    };
+    if (!at->is_string()) return fail(std::string(member) + " must be a date-time string");
+    auto t = ParseTimestamp(at->get_string());
+    if (!t.ok()) return fail(std::string(member) + ": " + t.status().message());
+    *time = *t;
+  }
+  return Status::Ok();
+}
+
 Result<Attribute> ParseInstance(const std::string& name, const json::value& input,
-                                const Context& context, int depth) {
+                                const Context& context, SystemTimes times, int depth) {
   constexpr int kMaxDepth = 16;
   if (depth > kMaxDepth) return AttributeError(name, "sub-attributes nested too deeply");
   Attribute attr;
@@ -251,14 +272,17 @@ Result<Attribute> ParseInstance(const std::string& name, const json::value& inpu
     }
     attr.dataset_id = dataset->get_string();
   }
-  CIVITAS_RETURN_IF_ERROR(ParseSubAttributes(*obj, context, depth, attr));
+  if (times == SystemTimes::kKept) {
+    CIVITAS_RETURN_IF_ERROR(ReadSystemTimes(*obj, name, attr.created_at, attr.modified_at));
+  }
+  CIVITAS_RETURN_IF_ERROR(ParseSubAttributes(*obj, context, times, depth, attr));
   return attr;
 }
 
 // Appends an attribute's instances to `out`, unsorted: the caller sorts and checks datasetIds
 // once for all its attributes.
 Status AppendInstances(const std::string& expanded_name, const json::value& json,
-                       const Context& context, std::vector<Attribute>& out) {
+                       const Context& context, SystemTimes times, std::vector<Attribute>& out) {
   CIVITAS_RETURN_IF_ERROR(ValidateExpandedName(expanded_name, /*sub_attribute=*/false));
   if (const auto* arr = json.if_array();
       arr != nullptr && !arr->empty() && std::all_of(arr->begin(), arr->end(), [](const auto& v) {
@@ -267,18 +291,18 @@ Status AppendInstances(const std::string& expanded_name, const json::value& json
       })) {
     // An array of attribute objects is a multi-attribute (one instance per datasetId).
     for (const auto& item : *arr) {
-      CIVITAS_ASSIGN_OR_RETURN(Attribute a, ParseInstance(expanded_name, item, context, 0));
+      CIVITAS_ASSIGN_OR_RETURN(Attribute a, ParseInstance(expanded_name, item, context, times, 0));
       out.push_back(std::move(a));
     }
     return Status::Ok();
   }
-  CIVITAS_ASSIGN_OR_RETURN(Attribute a, ParseInstance(expanded_name, json, context, 0));
+  CIVITAS_ASSIGN_OR_RETURN(Attribute a, ParseInstance(expanded_name, json, context, times, 0));
   out.push_back(std::move(a));
   return Status::Ok();
 }
 
 Status AppendAttributes(const json::object& body, const Context& context, bool allow_id_and_type,
-                        std::vector<Attribute>& out) {
+                        SystemTimes times, std::vector<Attribute>& out) {
   for (const auto& [key, member] : body) {
     if (key == "@context") continue;
     if (key == "id" || key == "@id" || key == "type" || key == "@type" || key == "scope") {
@@ -287,7 +311,7 @@ Status AppendAttributes(const json::object& body, const Context& context, bool a
     }
     if (key == "createdAt" || key == "modifiedAt" || key == "deletedAt") continue;
     CIVITAS_RETURN_IF_ERROR(ValidateAttributeName(key));
-    CIVITAS_RETURN_IF_ERROR(AppendInstances(context.ExpandTerm(key), member, context, out));
+    CIVITAS_RETURN_IF_ERROR(AppendInstances(context.ExpandTerm(key), member, context, times, out));
   }
   return Status::Ok();
 }
@@ -377,7 +401,8 @@ Status ValidateAttributeName(std::string_view name) {
 Result<std::vector<Attribute>> ParseAttribute(std::string expanded_name, const json::value& json,
                                               const Context& context) {
   std::vector<Attribute> out;
-  CIVITAS_RETURN_IF_ERROR(AppendInstances(expanded_name, json, context, out));
+  CIVITAS_RETURN_IF_ERROR(
+      AppendInstances(expanded_name, json, context, SystemTimes::kIgnored, out));
   SortByNameAndDataset(out);
   CIVITAS_RETURN_IF_ERROR(CheckUniqueDatasets(out));
   return out;
@@ -386,13 +411,14 @@ Result<std::vector<Attribute>> ParseAttribute(std::string expanded_name, const j
 Result<std::vector<Attribute>> ParseAttributes(const json::object& body, const Context& context,
                                                bool allow_id_and_type) {
   std::vector<Attribute> out;
-  CIVITAS_RETURN_IF_ERROR(AppendAttributes(body, context, allow_id_and_type, out));
+  CIVITAS_RETURN_IF_ERROR(
+      AppendAttributes(body, context, allow_id_and_type, SystemTimes::kIgnored, out));
   SortByNameAndDataset(out);
   CIVITAS_RETURN_IF_ERROR(CheckUniqueDatasets(out));
   return out;
 }
 
-Result<Entity> ParseEntity(const json::object& body, const Context& context) {
+Result<Entity> ParseEntity(const json::object& body, const Context& context, SystemTimes times) {
   Entity entity;
   const json::value* id = body.if_contains("id");
   if (id == nullptr) id = body.if_contains("@id");
@@ -411,9 +437,12 @@ Result<Entity> ParseEntity(const json::object& body, const Context& context) {
     CIVITAS_ASSIGN_OR_RETURN(entity.scopes, ParseStringOrArray(*scope, "scope"));
     SortUnique(entity.scopes);
   }
+  if (times == SystemTimes::kKept) {
+    CIVITAS_RETURN_IF_ERROR(ReadSystemTimes(body, "", entity.created_at, entity.modified_at));
+  }
   entity.attributes.reserve(body.size());
-  CIVITAS_RETURN_IF_ERROR(AppendAttributes(body, context, /*allow_id_and_type=*/true,
-                                           entity.attributes));
+  CIVITAS_RETURN_IF_ERROR(
+      AppendAttributes(body, context, /*allow_id_and_type=*/true, times, entity.attributes));
   SortByNameAndDataset(entity.attributes);
   CIVITAS_RETURN_IF_ERROR(CheckUniqueDatasets(entity.attributes));
   return entity;

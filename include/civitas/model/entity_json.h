@@ -18,10 +18,17 @@ namespace civitas::model {
 // inferred from its members ("value" → Property, "object" → Relationship, "languageMap",
 // "valueList", "objectList", "vocab", "json"), a bare GeoJSON geometry is a GeoProperty and any
 // other bare value a Property. Every name is expanded with `context`. System attributes in the
-// input (createdAt, modifiedAt) are ignored. Errors are kBadRequestData naming the attribute.
+// input (createdAt, modifiedAt) are ignored, unless kept (below). Errors are kBadRequestData
+// naming the attribute.
+
+// Whether the createdAt / modifiedAt members of the input are read: the API stamps its own
+// (ignored); an import of an export keeps them (kept: on the entity, every instance and
+// sub-attribute, each an ISO 8601 date-time).
+enum class SystemTimes { kIgnored, kKept };
 
 // A whole entity (create, upsert, replace): "id" (a URI) and "type" are required.
-Result<Entity> ParseEntity(const boost::json::object& body, const Context& context);
+Result<Entity> ParseEntity(const boost::json::object& body, const Context& context,
+                           SystemTimes times = SystemTimes::kIgnored);
 
 // An entity fragment (append, update, merge): attributes only; "id"/"type" are allowed and
 // ignored when `allow_id_and_type`, rejected otherwise. The result is sorted by (name, datasetId).
