@@ -35,6 +35,22 @@ TEST(ModifiedLagsTest, WritesAfterABackfillHaveABandOfTheirOwn) {
   EXPECT_EQ(lags.bands().size(), 3u);
 }
 
+// A write hour between two bands (an import of writes made then) extends the earlier band up to
+// it, and no further: the hours after it stay in no band.
+TEST(ModifiedLagsTest, AWriteBetweenBandsExtendsTheEarlierOne) {
+  ModifiedLags lags;
+  lags.Note(100, 5'000);
+  lags.Note(100, 0);
+  lags.Note(200, 0);
+  ASSERT_EQ(lags.bands().size(), 2u);
+  EXPECT_FALSE(lags.Covers(150, 3));
+  lags.Note(150, 3);
+  EXPECT_EQ(lags.bands(),
+            (std::vector<ModifiedLags::Band>{{100, 150, 0, 5'000}, {200, 200, 0, 0}}));
+  EXPECT_EQ(lags.Between(150, 150), (Lags{{0, 5'000}}));
+  EXPECT_EQ(lags.Between(151, 199), Lags{});
+}
+
 // Every sample noted stays covered whatever comes after (old write hours from imports, huge
 // lags, more bands than are kept), and Covers is exactly "Note changes nothing".
 TEST(ModifiedLagsTest, EveryNotedLagStaysCovered) {

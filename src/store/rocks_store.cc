@@ -300,22 +300,51 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
 // range per series; format 6 kept the catalogs apart (`\x01 E`) with bands of write hours that
 // ran until the next band's first; format 7 gives each band its last write hour. Every catalog
 // is rewritten in the current layout (a format 5 one moved, its range one band of every write
-// hour up to now: nothing was written later); all of them and the new version go in one
-// batch, so an interrupted upgrade leaves the data dir as it was.
+// hour up to now: nothing was written later), in synced batches of a bounded size, the version
+// last. An upgrade cut short goes on at the next open: a format 5 catalog leaves its old key in
+// the batch that moves it; format 6 and 7 records share their keys and cannot be told apart, so
+// each batch notes the key it rewrote last (`meta` key `U`). A catalog that does not decode (it
+// was corrupt before) is carried over as it is, with a warning: reads of its entity report it,
+// as they did.
 Status RocksStore::UpgradeCatalogs(int format, const Clock& clock) {
+  constexpr size_t kCatalogsPerBatch = 10'000;
+  constexpr std::string_view kResumeKey = "U";
   const temporal_keys::OlderCatalog older{
       format, temporal_keys::HourIndex(clock.Now().time_since_epoch().count())};
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
   rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), temporal_));
-  TemporalEntity catalog;
-  auto rewrite = [&](std::string_view record, const std::string& key) -> Status {
-    if (!temporal_keys::DecodeCatalog(record, catalog, older)) {
-      return Internal("corrupt temporal catalog of a format " + std::to_string(format) +
-                      " data dir");
+  size_t in_batch = 0;
+  std::string last_key;
+  auto commit = [&](bool done) -> Status {
+    if (done) {
+      batch.Delete(meta_, kResumeKey);
+      batch.Put(meta_, "V", rocksdb::Slice(kStoreFormat.data(), kStoreFormat.size()));
+    } else if (format == 6) {
+      batch.Put(meta_, kResumeKey, last_key);
     }
-    batch.Put(temporal_, key, temporal_keys::EncodeCatalog(catalog.types, catalog.series));
+    CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(synced, &batch), "upgrade the temporal catalogs"));
+    batch.Clear();
+    in_batch = 0;
     return Status::Ok();
   };
+  TemporalEntity catalog;
+  auto rewrite = [&](std::string_view record, std::string new_key) {
+    if (temporal_keys::DecodeCatalog(record, catalog, older)) {
+      batch.Put(temporal_, new_key, temporal_keys::EncodeCatalog(catalog.types, catalog.series));
+    } else {
+      const auto [tenant, id] =
+          temporal_keys::SplitEntityPrefix(temporal_keys::EntityPrefixOfCatalog(new_key));
+      spdlog::warn(
+          "store format {} upgrade: the temporal catalog of entity '{}' (tenant '{}') is "
+          "corrupt; kept as it is",
+          format, id, tenant);
+      batch.Put(temporal_, new_key, record);
+    }
+    last_key = std::move(new_key);
+    return ++in_batch < kCatalogsPerBatch ? Status::Ok() : commit(false);
+  };
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), temporal_));
   if (format == 5) {
     for (it->SeekToFirst(); it->Valid();) {
       std::string_view key = it->key().ToStringView();
@@ -331,16 +360,17 @@ Status RocksStore::UpgradeCatalogs(int format, const Clock& clock) {
     }
   } else {
     const std::string first(1, temporal_keys::kCatalogTag);
-    for (it->Seek(first); it->Valid() && it->key().starts_with(first); it->Next()) {
+    std::string resume;
+    auto s = db_->Get(rocksdb::ReadOptions(), meta_, kResumeKey, &resume);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "read the upgrade's progress");
+    it->Seek(s.ok() ? resume : first);
+    if (s.ok() && it->Valid() && it->key() == resume) it->Next();
+    for (; it->Valid() && it->key().starts_with(first); it->Next()) {
       CIVITAS_RETURN_IF_ERROR(rewrite(it->value().ToStringView(), it->key().ToString()));
     }
   }
   CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read the older catalogs"));
-  batch.Put(meta_, "V", rocksdb::Slice(kStoreFormat.data(), kStoreFormat.size()));
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  return FromRocks(db_->Write(options, &batch),
-                   "upgrade the data dir to store format " + std::string(kStoreFormat));
+  return commit(true);
 }
 
 // The retention index lives in memory: rebuilt from the types in every entity's catalog, one

@@ -122,8 +122,8 @@ inline std::string EncodeCatalog(const std::vector<std::string>& types,
 // greatest, then of the series' last write hour less the last band's first), each band read as
 // running until the next one's first.
 struct OlderCatalog {
-  int format;  // 5 or 6
-  int64_t now_hour;
+  int format;        // 5 or 6
+  int64_t now_hour;  // format 5: the hour of the upgrade, its bands' last write hour
 };
 // False when the record is corrupt; `entity` then holds what was read before the damage.
 inline bool DecodeCatalog(std::string_view record, TemporalEntity& entity,

@@ -929,36 +929,75 @@ TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
 
 // A format 6 data dir (bands running until the next band's first write hour) opens upgraded to
 // format 7: each band ends the hour before the next begins, the last at the series' last write.
-TEST_F(TemporalStoreTest, FormatSixDataDirsAreUpgradedInPlace) {
-  const std::string id = "urn:upgraded6";
-  TemporalInstance i;
-  i.attr = kTemp;
-  i.timestamp_us = kT0;
-  i.modified_at_us = kT0;
-  i.number = 1;
-  ASSERT_TRUE(AddInstances(id, {"T"}, {i}).ok());
-  // Back to format 6 by hand: bands at write hours 100 and 110, the last write at hour 115.
+// Here a first upgrade was cut short after rewriting "urn:a" and "urn:b" (the last key noted in
+// `U`): it goes on after it, so neither is read again as format 6; "urn:d"'s catalog is corrupt
+// and is carried over (the store opens, reads of that entity report it).
+TEST_F(TemporalStoreTest, FormatSixDataDirsAreUpgradedInPlaceAndResumed) {
+  const std::vector<std::string> ids = {"urn:a", "urn:b", "urn:c", "urn:d"};
+  for (const auto& id : ids) {
+    TemporalInstance i;
+    i.attr = kTemp;
+    i.timestamp_us = kT0;
+    i.modified_at_us = kT0;
+    i.number = 1;
+    ASSERT_TRUE(AddInstances(id, {"T"}, {i}).ok());
+  }
+  using Band = ModifiedLags::Band;
+  // Its bytes read as format 6 too, differently: one band {100, 100, -2, 0}.
+  const std::vector<Band> rewritten = {{100, 103, 0, 0}};
+  auto record = [&](const std::vector<int64_t>& lags) {
+    std::string r = "T";
+    r.append(2, '\0');
+    r.append(kTemp).append(2, '\0');
+    r.push_back(static_cast<char>(model::AttributeKind::kProperty));
+    r.push_back('\0');
+    PutVarint64(r, 2);
+    for (int64_t v : lags) PutVarint64(r, ZigZagEncode(v));
+    return r;
+  };
   EditRaw([&](rocksdb::DB& db, auto& families) {
     EXPECT_TRUE(db.Put({}, families["meta"], "V", "6").ok());
-    std::string record = "T";
-    record.append(2, '\0');
-    record.append(kTemp).append(2, '\0');
-    record.push_back(static_cast<char>(model::AttributeKind::kProperty));
-    record.push_back('\0');
-    PutVarint64(record, 2);
-    for (int64_t v : {100, -3, 40, 10, 0, 1, 5}) PutVarint64(record, ZigZagEncode(v));
+    // "urn:a" and "urn:b" already in format 7.
+    TemporalSeries series{kTemp, "", model::AttributeKind::kProperty, "", {}};
+    ASSERT_TRUE(series.modified_lags.Assign(rewritten));
+    for (size_t i : {0, 1}) {
+      EXPECT_TRUE(db.Put({}, families["temporal"], temporal_keys::EntityCatalogKey("", ids[i]),
+                         temporal_keys::EncodeCatalog({"T"}, {series}))
+                      .ok());
+    }
     EXPECT_TRUE(
-        db.Put({}, families["temporal"], temporal_keys::EntityCatalogKey("", id), record).ok());
+        db.Put({}, families["meta"], "U", temporal_keys::EntityCatalogKey("", ids[1])).ok());
+    // "urn:c" in format 6: bands at write hours 100 and 110, the last write at hour 115.
+    EXPECT_TRUE(db.Put({}, families["temporal"], temporal_keys::EntityCatalogKey("", ids[2]),
+                       record({100, -3, 40, 10, 0, 1, 5}))
+                    .ok());
+    EXPECT_TRUE(db.Put({}, families["temporal"], temporal_keys::EntityCatalogKey("", ids[3]),
+                       "T\0\0damaged")
+                    .ok());
   });
-  auto catalog = store_->ReadTemporal("")->Entity(id);
-  ASSERT_TRUE(catalog.ok() && catalog->has_value());
-  ASSERT_EQ((*catalog)->series.size(), 1u);
-  EXPECT_EQ((*catalog)->series[0].modified_lags.bands(),
-            (std::vector<ModifiedLags::Band>{{100, 109, -3, 40}, {110, 115, 0, 1}}));
-  Reopen();  // format 7 now
-  catalog = store_->ReadTemporal("")->Entity(id);
-  ASSERT_TRUE(catalog.ok() && catalog->has_value());
-  EXPECT_EQ((*catalog)->series[0].modified_lags.bands().size(), 2u);
+  auto bands_of = [&](const std::string& id) {
+    auto catalog = store_->ReadTemporal("")->Entity(id);
+    EXPECT_TRUE(catalog.ok() && catalog->has_value()) << id;
+    return catalog.ok() && catalog->has_value() && (*catalog)->series.size() == 1
+               ? (*catalog)->series[0].modified_lags.bands()
+               : std::vector<Band>{};
+  };
+  auto check = [&] {
+    EXPECT_EQ(bands_of(ids[0]), rewritten);
+    EXPECT_EQ(bands_of(ids[1]), rewritten);
+    EXPECT_EQ(bands_of(ids[2]), (std::vector<Band>{{100, 109, -3, 40}, {110, 115, 0, 1}}));
+    EXPECT_EQ(store_->ReadTemporal("")->Entity(ids[3]).status().code(), StatusCode::kInternal);
+  };
+  check();
+  store_.reset();
+  WithRawDb(dir_, /*writable=*/false, [&](rocksdb::DB& db, auto& families) {
+    std::string value;
+    EXPECT_TRUE(db.Get({}, families["meta"], "V", &value).ok());
+    EXPECT_EQ(value, "7");
+    EXPECT_TRUE(db.Get({}, families["meta"], "U", &value).IsNotFound());
+  });
+  Reopen();  // format 7 now: opens as it is
+  check();
 }
 
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
@@ -966,12 +1005,17 @@ TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
   std::vector<TemporalSeries> series = {
       {"https://example.org/a", "", model::AttributeKind::kProperty, "", {}},
       {"https://example.org/a", "urn:d:1", model::AttributeKind::kRelationship, "CEL", {}},
-      {"https://example.org/b", "", model::AttributeKind::kJsonProperty, "GQ", {}}};
+      {"https://example.org/b", "", model::AttributeKind::kJsonProperty, "GQ", {}},
+      {"https://example.org/c", "", model::AttributeKind::kProperty, "", {}}};
   // A backfill (lags of up to three years) then live writes, which open a band of their own.
   series[1].modified_lags.Note(490'000, -2);
   series[1].modified_lags.Note(490'000, 26'000);
   series[1].modified_lags.Note(490'003, 0);
+  series[1].modified_lags.Note(490'009, 1);
   series[2].modified_lags.Note(-5, 0);
+  // As a format 5 upgrade leaves them: a band from the first hour there is.
+  ASSERT_TRUE(
+      series[3].modified_lags.Assign({{INT64_MIN, 490'010, -1, 2}, {490'011, INT64_MAX, 0, 0}}));
   const std::string record = temporal_keys::EncodeCatalog(types, series);
   TemporalEntity decoded;
   ASSERT_TRUE(temporal_keys::DecodeCatalog(record, decoded));
@@ -986,16 +1030,16 @@ TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
   }
   EXPECT_TRUE(decoded.series[0].modified_lags.empty());
   EXPECT_EQ(decoded.series[1].modified_lags.bands().size(), 2u);
-  EXPECT_EQ(decoded.series[1].modified_lags.last_write_hour(), 490'003);
+  EXPECT_EQ(decoded.series[1].modified_lags.last_write_hour(), 490'009);
   ASSERT_TRUE(temporal_keys::DecodeCatalog(temporal_keys::EncodeCatalog({}, {}), decoded));
   EXPECT_TRUE(decoded.types.empty() && decoded.series.empty());
   // A record cut short is corrupt, unless cut where a shorter record would end: after the types
-  // or after one of the first two series.
+  // or after one of the first three series.
   size_t accepted = 0;
   for (size_t n = 0; n < record.size(); ++n) {
     accepted += temporal_keys::DecodeCatalog(record.substr(0, n), decoded) ? 1 : 0;
   }
-  EXPECT_EQ(accepted, 3u);
+  EXPECT_EQ(accepted, 4u);
 }
 
 TEST_F(TemporalStoreTest, TextValuesRoundTrip) {
