@@ -168,7 +168,8 @@ Result<HistoryRecord> ParseHistoryRecord(std::string_view line, const model::Con
   parsed_attribute.observed_at = observed_at;
   parsed_attribute.modified_at = modified_at;
   HistoryRecord out{std::move(parsed_entity.id), std::move(parsed_entity.types),
-                    *store::TemporalInstanceOf(parsed_attribute)};  // it has an observedAt
+                    *store::TemporalInstanceOf(parsed_attribute),  // it has an observedAt
+                    record->contains("attributeType")};
   return out;
 }
 

@@ -41,6 +41,9 @@ struct HistoryRecord {
   std::vector<std::string> types;  // expanded
   // modified_at_us is the record's modifiedAt, nullopt without one.
   store::TemporalInstance instance;
+  // False when the record names no attributeType (exports before it had none): the instance is
+  // then a Property, unless the import learns the attribute's kind elsewhere.
+  bool kind_named = true;
 };
 
 // Reads one JSON Lines record of WriteHistory's format, names expanded with `core`. The record

@@ -251,6 +251,13 @@ TEST(ParseHistoryRecordTest, ReadsRecordsWithoutAttributeTypeOrModifiedAtAsPrope
   EXPECT_EQ(record->instance.timestamp_us, kT0);
   EXPECT_FALSE(record->instance.modified_at_us.has_value());
   EXPECT_EQ(record->types, std::vector<std::string>{core->ExpandTerm("T")});
+  EXPECT_FALSE(record->kind_named);
+  auto named = ParseHistoryRecord(
+      R"({"id":"urn:x:1","type":"T","attribute":"text","attributeType":"Property",)"
+      R"("observedAt":"2026-01-01T00:00:00Z","value":"urn:x:2"})",
+      *core);
+  ASSERT_TRUE(named.ok()) << named.status().message();
+  EXPECT_TRUE(named->kind_named);
 }
 
 TEST(ParseHistoryRecordTest, RejectsBadRecordsWithoutQuotingThem) {

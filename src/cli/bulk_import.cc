@@ -168,6 +168,7 @@ class Importer {
   struct Pending {
     model::Entity entity;  // with history_, only its id and the records' types
     std::vector<store::TemporalInstance> history;  // of every record of it in the batch
+    std::vector<bool> kinds_named;  // with history_, per instance: HistoryRecord::kind_named
   };
   std::vector<Pending> batch_;
   std::map<std::string, size_t> index_;  // entity id → position in batch_
@@ -207,7 +208,7 @@ void Importer::Add(const std::string& where, int64_t position, Result<model::Ent
   }
   auto [it, added] = index_.emplace(entity->id, batch_.size());
   if (added) {
-    batch_.push_back({std::move(*entity), std::move(history)});
+    batch_.push_back({std::move(*entity), std::move(history), {}});
     return;
   }
   Pending& pending = batch_[it->second];
@@ -225,11 +226,12 @@ void Importer::AddHistoryRecord(const std::string& where, int64_t position,
   if (added) {
     model::Entity entity;
     entity.id = std::move(record->id);
-    batch_.push_back({std::move(entity), {}});
+    batch_.push_back({std::move(entity), {}, {}});
   }
   Pending& pending = batch_[it->second];
   pending.entity.types = std::move(record->types);
   pending.history.push_back(std::move(record->instance));
+  pending.kinds_named.push_back(record->kind_named);
 }
 
 Status Importer::Flush() {
@@ -248,8 +250,17 @@ Status Importer::Flush() {
           // the record's (exports before this version name only the first of several).
           CIVITAS_ASSIGN_OR_RETURN(const model::Entity* current, m.Find(pending.entity.id));
           if (current != nullptr) pending.entity.types = current->types;
-          for (auto& instance : pending.history) {
+          for (size_t i = 0; i < pending.history.size(); ++i) {
+            store::TemporalInstance& instance = pending.history[i];
             if (!instance.modified_at_us) instance.modified_at_us = now.time_since_epoch().count();
+            // A record of an export that named no attributeType (older than it) read as a
+            // Property: a text value takes the kind the entity's attribute has, so that a
+            // Relationship's history stays one (its object, a URI, is text).
+            if (current == nullptr || pending.kinds_named[i]) continue;
+            const model::Attribute* now_kind = current->Find(instance.attr, instance.dataset_id);
+            if (now_kind != nullptr && instance.value_kind == store::SampleKind::kText) {
+              instance.kind = now_kind->kind;
+            }
           }
           m.AddHistory(pending.entity.id, std::move(pending.entity.types),
                        std::move(pending.history));

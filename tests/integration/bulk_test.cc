@@ -491,6 +491,55 @@ TEST_F(BulkCommandTest, HistoryRestoresWithEntitiesThroughExportAndImport) {
   EXPECT_EQ(client.Get(EntityUrl(ids[2])).status, 404);
 }
 
+// A history file from before attributeType was exported, restored beside its entity: a
+// Relationship's records take the kind the entity's attribute has, so its history reads as
+// Relationship instances (with "object"); a Property's stay Properties.
+TEST_F(BulkCommandTest, AnOlderHistoryExportTakesTheKindsOfTheEntitysAttributes) {
+  namespace json = boost::json;
+  const std::string id = "urn:ngsi-ld:Sensor:1";
+  {
+    ServerProcess server(Data("d"));
+    HttpClient client(server.port());
+    json::object room = Rel("urn:ngsi-ld:Room:2");
+    room["observedAt"] = "2026-01-01T01:00:00Z";
+    json::object level = Prop("high");
+    level["observedAt"] = "2026-01-01T01:00:00Z";
+    ASSERT_EQ(
+        client
+            .Post(std::string(kApi) + "/entities",
+                  json::object{{"id", id}, {"type", "Sensor"}, {"inRoom", room}, {"level", level}})
+            .status,
+        201);
+  }
+  const std::string head = R"({"id":")" + id + R"(","type":"Sensor",)";
+  std::ofstream(dir_.path() / "old.jsonl")
+      << head << R"("attribute":"inRoom","observedAt":"2026-01-01T00:00:00Z",)"
+      << R"("value":"urn:ngsi-ld:Room:1"})"
+      << "\n"
+      << head << R"("attribute":"level","observedAt":"2026-01-01T00:00:00Z","value":"low"})"
+      << "\n";
+  CommandRun run =
+      Civitas(dir_.path(), {"import", "--history", Data("old.jsonl"), "--data-dir", Data("d")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  ServerProcess server(Data("d"));
+  HttpClient client(server.port());
+  auto history = client.Get(std::string(kApi) + "/temporal/entities/" + id);
+  ASSERT_EQ(history.status, 200) << history.body;
+  const json::value body = history.Json();
+  const json::array& rooms = body.at("inRoom").as_array();
+  ASSERT_EQ(rooms.size(), 2u) << body;
+  for (const auto& instance : rooms) {
+    EXPECT_EQ(instance.at("type"), "Relationship") << body;
+    EXPECT_TRUE(instance.as_object().contains("object")) << body;
+  }
+  EXPECT_EQ(rooms[0].at("object"), "urn:ngsi-ld:Room:1") << body;
+  const json::array& levels = body.at("level").as_array();
+  ASSERT_EQ(levels.size(), 2u) << body;
+  EXPECT_EQ(levels[0].at("type"), "Property") << body;
+  EXPECT_EQ(levels[0].at("value"), "low") << body;
+}
+
 TEST_F(BulkCommandTest, HistoryImportRejectsBadRecordsByLineAndImportsTheRest) {
   const std::string id = "urn:ngsi-ld:Sensor:1";
   const std::string head = R"({"id":")" + id + R"(","type":"Sensor",)";
