@@ -79,10 +79,21 @@ class RocksReadView final : public ReadView {
     auto id_of = [&](const rocksdb::Slice& key) {
       return std::string_view(key.data() + prefix.size() + 8, key.size() - prefix.size() - 8);
     };
+    // A city's index is sparse beside a covering's dozens of ranges and ancestor cells (which
+    // the planner sorts): after a Seek to a start no lower than the last, an iterator already
+    // at or past it (or run out) would land where it is, so the Seek is skipped.
+    std::string last_start;
+    auto seek = [&](const std::string& start) {
+      if (last_start.empty() || start < last_start ||
+          (it->Valid() && it->key().compare(start) < 0)) {
+        it->Seek(start);
+      }
+      last_start = start;
+    };
     for (const auto& [first, last] : ranges) {
       std::string start = prefix;
       keys::AppendBigEndian(start, first);
-      for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      for (seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
         if (cell_of(it->key()) > last) break;
         if (!visit(id_of(it->key()))) return Status::Ok();
       }
@@ -91,7 +102,7 @@ class RocksReadView final : public ReadView {
     for (uint64_t cell : cells) {
       std::string start = prefix;
       keys::AppendBigEndian(start, cell);
-      for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+      for (seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
         if (!visit(id_of(it->key()))) return Status::Ok();
       }
       CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "scan geo index"));
