@@ -315,6 +315,7 @@ Status RocksStore::UpgradeCatalogs(int format, const Clock& clock) {
   synced.sync = true;
   rocksdb::WriteBatch batch;
   size_t in_batch = 0;
+  size_t rewritten = 0;  // by this run
   std::string last_key;
   auto commit = [&](bool done) -> Status {
     if (done) {
@@ -342,6 +343,7 @@ Status RocksStore::UpgradeCatalogs(int format, const Clock& clock) {
       batch.Put(temporal_, new_key, record);
     }
     last_key = std::move(new_key);
+    ++rewritten;
     return ++in_batch < kCatalogsPerBatch ? Status::Ok() : commit(false);
   };
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), temporal_));
@@ -370,7 +372,10 @@ Status RocksStore::UpgradeCatalogs(int format, const Clock& clock) {
     }
   }
   CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read the older catalogs"));
-  return commit(true);
+  CIVITAS_RETURN_IF_ERROR(commit(true));
+  spdlog::info("upgraded the data dir from store format {} to {} ({} temporal catalogs rewritten)",
+               format, kStoreFormat, rewritten);
+  return Status::Ok();
 }
 
 // The retention index lives in memory: rebuilt from the types in every entity's catalog, one
