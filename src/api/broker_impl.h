@@ -6,6 +6,7 @@
 
 #include "civitas/api/broker.h"
 #include "civitas/query/entity_query.h"
+#include "civitas/query/geo_query_cache.h"
 #include "request_scope.h"
 #include "spare_cores.h"
 
@@ -21,6 +22,7 @@ struct Broker::Impl {
   ingest::DeviceRegistry* devices;  // null: no provisioning API
   notify::Notifier* notifier;       // null: no subscriptions API
   std::unique_ptr<SpareCores> spare_cores = nullptr;  // BrokerOptions::query_threads
+  query::GeoQueryCache geo_queries{};                 // of GET /entities, /temporal/entities
 
   Reply Route(HttpRequest& request, const std::atomic<bool>& ready,
               const std::function<bool()>& readiness_check, const EntityFilter* writable);
@@ -84,8 +86,10 @@ struct Broker::Impl {
 };
 
 // GET /entities parameters (id, idPattern, type, attrs, q, geo-query, paging) as a query
-// (queries.cc). kBadRequestData / kInvalidRequest / kTooManyResults on bad parameters.
-Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const BrokerOptions& options);
+// (queries.cc), the geo-query from `geo_queries`. kBadRequestData / kInvalidRequest /
+// kTooManyResults on bad parameters.
+Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const BrokerOptions& options,
+                                           query::GeoQueryCache& geo_queries);
 // The same from a POST /entityOperations/query body (a Query object).
 Result<query::EntityQuery> QueryFromBody(const RequestScope& scope, const BrokerOptions& options);
 

@@ -56,7 +56,8 @@ Status ApplyPaging(const RequestScope& scope, const BrokerOptions& options,
 
 }  // namespace
 
-Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const BrokerOptions& options) {
+Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const BrokerOptions& options,
+                                           query::GeoQueryCache& geo_queries) {
   query::EntityQuery query;
   query::TermExpander expand = [&](std::string_view term) { return scope.Expand(term); };
   if (const auto* ids = scope.Param("id")) {
@@ -87,9 +88,10 @@ Result<query::EntityQuery> QueryFromParams(const RequestScope& scope, const Brok
     const auto* geoproperty = scope.Param("geoproperty");
     std::string property =
         geoproperty ? scope.Expand(*geoproperty) : std::string(model::iri::kLocation);
-    CIVITAS_ASSIGN_OR_RETURN(auto geo, query::ParseGeoQuery(*georel, *geometry, *coordinates,
-                                                            std::move(property)));
-    query.geo.emplace(std::move(geo));
+    CIVITAS_ASSIGN_OR_RETURN(
+        auto planned, geo_queries.Get(*georel, *geometry, *coordinates, std::move(property)));
+    query.geo = std::shared_ptr<const query::GeoQuery>(planned, &planned->query);
+    query.geo_plan = std::shared_ptr<const query::GeoQuery::IndexPlan>(planned, &planned->plan);
   }
   CIVITAS_RETURN_IF_ERROR(ApplyPaging(scope, options, query));
   return query;
@@ -138,7 +140,7 @@ Result<query::EntityQuery> QueryFromBody(const RequestScope& scope, const Broker
   }
   if (const auto* geo_q = body->if_contains("geoQ")) {
     CIVITAS_ASSIGN_OR_RETURN(auto geo, query::ParseGeoQueryJson(*geo_q, expand));
-    query.geo.emplace(std::move(geo));
+    query.geo = std::make_shared<const query::GeoQuery>(std::move(geo));
   }
   CIVITAS_RETURN_IF_ERROR(ApplyPaging(scope, options, query));
   return query;
@@ -254,7 +256,7 @@ Reply RunAndRender(Broker::Impl& broker, RequestScope& scope, Result<query::Enti
 }  // namespace
 
 Reply Broker::Impl::QueryEntities(RequestScope& scope) {
-  return RunAndRender(*this, scope, QueryFromParams(scope, options));
+  return RunAndRender(*this, scope, QueryFromParams(scope, options, geo_queries));
 }
 
 Reply Broker::Impl::QueryEntitiesPost(RequestScope& scope) {

@@ -386,7 +386,8 @@ Reply Broker::Impl::RetrieveTemporal(RequestScope& scope, const std::string& id)
 
 Reply Broker::Impl::QueryTemporal(RequestScope& scope) {
   CIVITAS_ASSIGN_OR_RETURN_REPLY(TemporalParams params, ParseTemporalParams(scope));
-  CIVITAS_ASSIGN_OR_RETURN_REPLY(query::EntityQuery query, QueryFromParams(scope, options));
+  CIVITAS_ASSIGN_OR_RETURN_REPLY(query::EntityQuery query,
+                                 QueryFromParams(scope, options, geo_queries));
   return RunTemporalQuery(scope, params, query);
 }
 

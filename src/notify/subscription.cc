@@ -287,7 +287,7 @@ Result<Subscription> ParseSubscription(const json::value& body,
   }
   if (const auto* geo_q = object->if_contains("geoQ")) {
     CIVITAS_ASSIGN_OR_RETURN(auto geo, query::ParseGeoQueryJson(*geo_q, expand));
-    sub.filter.geo.emplace(std::move(geo));
+    sub.filter.geo = std::make_shared<const query::GeoQuery>(std::move(geo));
     sub.geo_q = *geo_q;
   }
   CIVITAS_ASSIGN_OR_RETURN(sub.triggers, ParseTriggers(object->if_contains("notificationTrigger")));

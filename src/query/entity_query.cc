@@ -28,10 +28,17 @@ bool MatchesGeo(const model::Entity& entity, const GeoQuery& geo) {
   return false;
 }
 
-Source ChooseSource(const EntityQuery& query, GeoQuery::IndexPlan* geo_plan) {
+// `geo_plan` is set (to the query's plan, or to `planned`) when the source is kGeo.
+Source ChooseSource(const EntityQuery& query, GeoQuery::IndexPlan& planned,
+                    const GeoQuery::IndexPlan*& geo_plan) {
   if (!query.ids.empty()) return Source::kIds;
   if (query.geo) {
-    *geo_plan = query.geo->PlanIndexScan();
+    if (query.geo_plan) {
+      geo_plan = query.geo_plan.get();
+    } else {
+      planned = query.geo->PlanIndexScan();
+      geo_plan = &planned;
+    }
     if (!geo_plan->needs_full_scan) return Source::kGeo;
   }
   if (!query.types.empty()) return query.types.size() == 1 ? Source::kTypeScan : Source::kTypeUnion;
@@ -172,8 +179,9 @@ bool MatchesEntityQuery(const model::Entity& entity, const EntityQuery& query) {
 }
 
 Result<QueryPage> RunEntityQuery(store::ReadView& view, const EntityQuery& query) {
-  GeoQuery::IndexPlan geo_plan;
-  Source source = ChooseSource(query, &geo_plan);
+  GeoQuery::IndexPlan planned;
+  const GeoQuery::IndexPlan* geo_plan = nullptr;
+  Source source = ChooseSource(query, planned, geo_plan);
   PageCollector collector(view, query, SourceIsExact(query, source));
   auto offer = [&](std::string_view id) {
     if (!query.after.empty() && id <= query.after) return true;
@@ -195,11 +203,11 @@ Result<QueryPage> RunEntityQuery(store::ReadView& view, const EntityQuery& query
     case Source::kGeo: {
       // Candidates arrive in cell order; sort once to page in id order.
       std::vector<std::string> ids;
-      CIVITAS_RETURN_IF_ERROR(view.ScanGeo(query.geo->geoproperty, geo_plan.ranges,
-                                           geo_plan.ancestors, [&](std::string_view id) {
-                                             ids.emplace_back(id);
-                                             return true;
-                                           }));
+      CIVITAS_RETURN_IF_ERROR(
+          view.ScanGeo(query.geo->geoproperty, geo_plan->ranges, [&](std::string_view id) {
+            ids.emplace_back(id);
+            return true;
+          }));
       std::sort(ids.begin(), ids.end());
       ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
       for (const auto& id : ids) {

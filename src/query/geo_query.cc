@@ -225,19 +225,16 @@ GeoQuery::IndexPlan GeoQuery::PlanIndexScan() const {
       cells = reference.QueryCovering(0, kShapeMaxCells);
       break;
   }
-  plan.ranges.reserve(cells.size());
-  plan.ancestors.reserve(cells.size() * 16);
+  plan.ranges.reserve(cells.size() * 16);
   for (uint64_t raw : cells) {
     const S2CellId cell(raw);
     plan.ranges.emplace_back(cell.range_min().id(), cell.range_max().id());
     for (int level = 0; level < cell.level(); ++level) {
-      plan.ancestors.push_back(cell.parent(level).id());
+      const uint64_t ancestor = cell.parent(level).id();
+      plan.ranges.emplace_back(ancestor, ancestor);
     }
   }
   SortAndMerge(plan.ranges);
-  std::sort(plan.ancestors.begin(), plan.ancestors.end());
-  plan.ancestors.erase(std::unique(plan.ancestors.begin(), plan.ancestors.end()),
-                       plan.ancestors.end());
   return plan;
 }
 

@@ -66,43 +66,34 @@ class RocksReadView final : public ReadView {
 
   Status ScanGeo(std::string_view geoproperty,
                  std::span<const std::pair<uint64_t, uint64_t>> ranges,
-                 std::span<const uint64_t> cells, const IdVisitor& visit) override {
+                 const IdVisitor& visit) override {
     auto geo_id = names_.Find(geoproperty);
     if (!geo_id) return Status::Ok();
     PinSnapshot();
     const std::string prefix = keys::NamePrefix('G', tenant_, *geo_id);
-    rocksdb::ReadOptions options = options_;
-    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options, index_));
+    std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options_, index_));
     auto cell_of = [&](const rocksdb::Slice& key) {
       return keys::ReadBigEndian(std::string_view(key.data() + prefix.size(), 8));
     };
     auto id_of = [&](const rocksdb::Slice& key) {
       return std::string_view(key.data() + prefix.size() + 8, key.size() - prefix.size() - 8);
     };
-    // A city's index is sparse beside a covering's dozens of ranges and ancestor cells (which
-    // the planner sorts): after a Seek to a start no lower than the last, an iterator already
-    // at or past it (or run out) would land where it is, so the Seek is skipped.
-    std::string last_start;
-    auto seek = [&](const std::string& start) {
-      if (last_start.empty() || start < last_start ||
-          (it->Valid() && it->key().compare(start) < 0)) {
-        it->Seek(start);
-      }
-      last_start = start;
-    };
+    // A city's index is sparse beside a plan's dozens of ranges (most of them one ancestor
+    // cell): after a Seek to a start no lower than the last, an iterator already at or past the
+    // next start (or run out) would land where it is, so the Seek is skipped.
+    std::string start = prefix;
+    bool sought = false;
+    uint64_t last_first = 0;
     for (const auto& [first, last] : ranges) {
-      std::string start = prefix;
+      start.resize(prefix.size());
       keys::AppendBigEndian(start, first);
-      for (seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        if (cell_of(it->key()) > last) break;
-        if (!visit(id_of(it->key()))) return Status::Ok();
+      if (!sought || first < last_first || (it->Valid() && it->key().compare(start) < 0)) {
+        it->Seek(start);
+        sought = true;
       }
-      CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "scan geo index"));
-    }
-    for (uint64_t cell : cells) {
-      std::string start = prefix;
-      keys::AppendBigEndian(start, cell);
-      for (seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+      last_first = first;
+      for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        if (cell_of(it->key()) > last) break;
         if (!visit(id_of(it->key()))) return Status::Ok();
       }
       CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "scan geo index"));

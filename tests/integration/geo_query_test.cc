@@ -141,6 +141,33 @@ TEST_F(GeoQueryTest, NearMaxAndMinDistance) {
             SensorsByDistance(2.121, 41.371, 1234, true));
 }
 
+// A repeated geo-query reuses its plan (GeoQueryCache), never its answer: entities that
+// arrive, move or leave between two identical requests are seen by the second.
+TEST_F(GeoQueryTest, ARepeatedQuerySeesTheEntitiesAsTheyAreNow) {
+  const std::string georel = "near;maxDistance==1234";
+  const std::string at = "[2.121,41.371]";
+  auto expected = SensorsByDistance(2.121, 41.371, 1234, true);
+  ASSERT_EQ(GeoIds("Sensor", georel, "Point", at), expected);
+
+  auto post = http().Post(std::string(kApi) + "/entities",
+                          json::object{{"id", "urn:ngsi-ld:Sensor:new"},
+                                       {"type", "Sensor"},
+                                       {"location", Geo(Point(2.1211, 41.3711))}});
+  ASSERT_EQ(post.status, 201) << post.body;
+  const std::string moved = expected.front();
+  auto patch = http().Patch(std::string(kApi) + "/entities/" + moved + "/attrs",
+                            json::object{{"location", Geo(Point(2.3, 41.5))}});
+  ASSERT_EQ(patch.status, 204) << patch.body;
+  const std::string gone = expected.back();
+  ASSERT_EQ(http().Delete(std::string(kApi) + "/entities/" + gone).status, 204);
+
+  expected.erase(expected.begin());
+  expected.pop_back();
+  expected.push_back("urn:ngsi-ld:Sensor:new");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(GeoIds("Sensor", georel, "Point", at), expected);
+}
+
 TEST_F(GeoQueryTest, WithinPolygonOverPoints) {
   double x0 = 2.1085, y0 = 41.3605, x1 = 2.1295, y1 = 41.3775;
   std::vector<std::string> expected;

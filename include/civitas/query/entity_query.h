@@ -30,7 +30,9 @@ struct EntityQuery {
   TypeSelector types;
   std::vector<std::string> attrs;        // entities having at least one of them
   std::unique_ptr<QExpression> q;
-  std::optional<GeoQuery> geo;
+  std::shared_ptr<const GeoQuery> geo;
+  // The geo index plan of `geo` when the caller has it (GeoQueryCache); null: planned per run.
+  std::shared_ptr<const GeoQuery::IndexPlan> geo_plan;
   // Keyset pagination: only ids strictly greater than this (then offset applies). Pages walked
   // with it never repeat or skip an entity that exists throughout the walk.
   std::string after;

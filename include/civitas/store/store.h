@@ -93,10 +93,11 @@ class ReadView {
   virtual Status ScanAttribute(std::string_view attr, std::string_view from,
                                const IdVisitor& visit) = 0;
   // Ids of entities whose GeoProperty `geoproperty` has an index cell in one of the inclusive
-  // ranges or equal to one of `cells`. Unordered; an id may repeat.
+  // ranges of S2 cell ids; an id may repeat. Fastest with the ranges ascending
+  // (GeoQuery::IndexPlan), correct in any order.
   virtual Status ScanGeo(std::string_view geoproperty,
                          std::span<const std::pair<uint64_t, uint64_t>> ranges,
-                         std::span<const uint64_t> cells, const IdVisitor& visit) = 0;
+                         const IdVisitor& visit) = 0;
 };
 
 // One entity written by a committed mutation: its state before and after the write.
