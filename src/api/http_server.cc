@@ -1,14 +1,12 @@
 #include "civitas/api/http_server.h"
 
-#include <algorithm>
+#include <thread>
+#include <vector>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
-#include <memory>
-#include <optional>
-#include <thread>
-#include <vector>
 
 #include "civitas/core/log.h"
 
@@ -21,12 +19,8 @@ struct HttpServer::State {
   HttpServerOptions options;
   Handler handler;
   DurabilityWaiter await_durable;
-  // One event loop per thread, each connection on one of them in turn: a request's handlers
-  // never change threads, so no strand locks them and no thread wakes another to run them.
-  std::vector<std::unique_ptr<net::io_context>> loops;
-  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
-  size_t next_loop = 0;  // used by the accepting loop only
-  std::optional<tcp::acceptor> acceptor;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
   std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
 };
 
@@ -166,8 +160,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 };
 
 void Accept(HttpServer::State& state) {
-  net::io_context& loop = *state.loops[state.next_loop++ % state.loops.size()];
-  state.acceptor->async_accept(loop, [&state](beast::error_code ec, tcp::socket socket) {
+  state.acceptor.async_accept(net::make_strand(state.ioc), [&state](beast::error_code ec,
+                                                                    tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
@@ -215,11 +209,6 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler, DurabilityWai
   state_->options = std::move(options);
   state_->handler = std::move(handler);
   state_->await_durable = std::move(await_durable);
-  for (int i = 0; i < std::max(state_->options.threads, 1); ++i) {
-    auto& loop = state_->loops.emplace_back(std::make_unique<net::io_context>(1));
-    state_->keep_running.push_back(net::make_work_guard(*loop));
-  }
-  state_->acceptor.emplace(*state_->loops.front());
 }
 
 HttpServer::~HttpServer() = default;
@@ -230,7 +219,7 @@ Result<uint16_t> HttpServer::Listen() {
   auto address = net::ip::make_address(state_->options.host, ec);
   if (ec) return InvalidRequest("'" + state_->options.host + "' is not an IP address");
   tcp::endpoint endpoint(address, state_->options.port);
-  auto& acceptor = *state_->acceptor;
+  auto& acceptor = state_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
@@ -245,18 +234,18 @@ Result<uint16_t> HttpServer::Listen() {
 
 void HttpServer::Run() {
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < state_->loops.size(); ++i) {
-    threads.emplace_back([loop = state_->loops[i].get()] { loop->run(); });
+  for (int i = 1; i < state_->options.threads; ++i) {
+    threads.emplace_back([this] { state_->ioc.run(); });
   }
-  state_->loops.front()->run();
+  state_->ioc.run();
   for (auto& t : threads) t.join();
 }
 
 void HttpServer::Stop() {
-  net::post(*state_->loops.front(), [this] {
+  net::post(state_->ioc, [this] {
     beast::error_code ec;
-    state_->acceptor->close(ec);
-    for (auto& loop : state_->loops) loop->stop();
+    state_->acceptor.close(ec);
+    state_->ioc.stop();
   });
 }
 

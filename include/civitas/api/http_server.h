@@ -42,11 +42,10 @@ struct Peer {
   std::string address;  // the remote IP address, e.g. "127.0.0.1"
 };
 
-// HTTP/1.1 server on Boost.Beast/Asio: keep-alive, `threads` event loops of one thread each,
-// connections dealt to them in turn. Handlers run on the connection's thread and must not block
-// for long (the loop's other connections wait). For replies that need durability,
-// `await_durable` is called and the response is written once its callback fires (from any
-// thread).
+// HTTP/1.1 server on Boost.Beast/Asio: keep-alive, one strand per connection, `threads` event
+// loop threads. Handlers run on the connection's thread and must not block for long. For
+// replies that need durability, `await_durable` is called and the response is written once its
+// callback fires (from any thread).
 class HttpServer {
  public:
   using Handler = std::function<Reply(HttpRequest&, const Peer&)>;
