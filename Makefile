@@ -19,7 +19,7 @@ test: build
 	$(MAKE) fuzz-smoke
 
 FUZZ_TARGETS := entity_fuzz entity_record_fuzz q_fuzz context_fuzz geometry_fuzz geo_query_fuzz time_series_chunk_fuzz ultralight_fuzz iota_json_fuzz provisioning_fuzz config_fuzz bulk_fuzz csv_mapping_fuzz line_protocol_fuzz subscription_fuzz
-FUZZ_TARGETS += jwt_fuzz token_spec_fuzz jwks_fuzz bulk_history_fuzz temporal_catalog_fuzz
+FUZZ_TARGETS += jwt_fuzz token_spec_fuzz jwks_fuzz bulk_history_fuzz temporal_catalog_fuzz iso_duration_fuzz
 FUZZ_SECONDS ?= 10
 
 # A short libFuzzer run (clang, ASan + UBSan) of every parser, seeded from its corpus.
