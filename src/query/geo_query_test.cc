@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "civitas/query/geo_query_cache.h"
@@ -362,6 +364,37 @@ TEST(GeoQueryCacheTest, TheLeastRecentlyUsedQueryGoesFirst) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(cache.Get("within", "Polygon", SquareCoords(0, 0, 1), "")->get(), a->get());
   EXPECT_NE(cache.Get("within", "Polygon", SquareCoords(5, 5, 1), "")->get(), b->get());
+}
+
+// Requests on several threads share one cache: hits, misses and evictions interleave, and every
+// answer is the query asked for (run under the sanitizers by `make check-deep`).
+TEST(GeoQueryCacheTest, ThreadsShareItSafely) {
+  GeoQueryCache cache(3);
+  constexpr int kKeys = 6;
+  std::vector<std::vector<std::pair<uint64_t, uint64_t>>> expected;
+  for (int k = 0; k < kKeys; ++k) {
+    expected.push_back(
+        MustParse("near;maxDistance==" + std::to_string(100 * (k + 1)), "Point", "[2.1,41.4]")
+            .PlanIndexScan()
+            .ranges);
+  }
+  std::atomic<int> wrong = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        const int k = (i * 7 + t) % kKeys;
+        auto planned = cache.Get("near;maxDistance==" + std::to_string(100 * (k + 1)), "Point",
+                                 "[2.1,41.4]", "");
+        if (!planned.ok() || (*planned)->query.max_distance_m != 100 * (k + 1) ||
+            (*planned)->plan.ranges != expected[k]) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(GeoQueryCacheTest, LongCoordinatesAreParsedPerRequest) {

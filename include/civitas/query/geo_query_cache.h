@@ -26,7 +26,9 @@ struct PlannedGeoQuery {
 // call from several threads.
 class GeoQueryCache {
  public:
-  GeoQueryCache() : GeoQueryCache(256) {}
+  static constexpr size_t kDefaultCapacity = 256;
+
+  GeoQueryCache() : GeoQueryCache(kDefaultCapacity) {}
   explicit GeoQueryCache(size_t capacity) : capacity_(capacity) {}
 
   // ParseGeoQuery's result for these parameters, planned; its errors as they are (not kept).
