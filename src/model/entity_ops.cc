@@ -13,6 +13,12 @@ void StampAttribute(Attribute& attr, std::optional<Timestamp> created, Timestamp
   for (auto& sub : attr.sub_attributes) StampAttribute(sub, std::nullopt, now);
 }
 
+void StampMissingAttribute(Attribute& attr, Timestamp now) {
+  if (!attr.created_at) attr.created_at = now;
+  if (!attr.modified_at) attr.modified_at = now;
+  for (auto& sub : attr.sub_attributes) StampMissingAttribute(sub, now);
+}
+
 bool IsNullValue(const Attribute& attr) {
   return attr.value.is_string() && attr.value.get_string() == kNull;
 }
@@ -49,14 +55,9 @@ void StampNew(Entity& entity, Timestamp now) {
 }
 
 void StampMissing(Entity& entity, Timestamp now) {
-  auto stamp = [now](auto& self, Attribute& attr) -> void {
-    if (!attr.created_at) attr.created_at = now;
-    if (!attr.modified_at) attr.modified_at = now;
-    for (auto& sub : attr.sub_attributes) self(self, sub);
-  };
   if (!entity.created_at) entity.created_at = now;
   if (!entity.modified_at) entity.modified_at = now;
-  for (auto& attr : entity.attributes) stamp(stamp, attr);
+  for (auto& attr : entity.attributes) StampMissingAttribute(attr, now);
 }
 
 void StampReplacement(const Entity& current, Entity& replacement, Timestamp now) {

@@ -320,7 +320,7 @@ Status RocksStore::UpgradeCatalogs(int format, const Clock& clock) {
   auto commit = [&](bool done) -> Status {
     if (done) {
       batch.Delete(meta_, kResumeKey);
-      batch.Put(meta_, "V", rocksdb::Slice(kStoreFormat.data(), kStoreFormat.size()));
+      batch.Put(meta_, "V", kStoreFormat);
     } else if (format == 6) {
       batch.Put(meta_, kResumeKey, last_key);
     }
@@ -550,9 +550,7 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
   }
   rocksdb::WriteOptions options;
   options.sync = true;
-  return FromRocks(
-      db_->Put(options, meta_, "V", rocksdb::Slice(kStoreFormat.data(), kStoreFormat.size())),
-      "write store format version");
+  return FromRocks(db_->Put(options, meta_, "V", kStoreFormat), "write store format version");
 }
 
 RocksStore::~RocksStore() {
