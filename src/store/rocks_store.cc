@@ -22,7 +22,7 @@ namespace civitas::store {
 namespace {
 
 // The key layout's version (docs/formats/store.md), in the `meta` key `V`.
-constexpr std::string_view kStoreFormat = "7";
+constexpr std::string_view kStoreFormat = "8";
 
 // Discovery counters are int64 deltas merged by addition, so concurrent writers never
 // read-modify-write a counter.
@@ -533,6 +533,17 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
   if (s.ok()) {
     if (version == kStoreFormat) return Status::Ok();
     if (version == "5" || version == "6") return UpgradeCatalogs(version[0] - '0', clock);
+    if (version == "7") {
+      // Format 8 writes version 3 chunks, which a format 7 civitas cannot read; it reads the
+      // version 2 chunks of format 7 as they are.
+      rocksdb::WriteOptions synced;
+      synced.sync = true;
+      CIVITAS_RETURN_IF_ERROR(
+          FromRocks(db_->Put(synced, meta_, "V", kStoreFormat), "write store format version"));
+      spdlog::info("upgraded the data dir from store format 7 to {} (nothing rewritten)",
+                   kStoreFormat);
+      return Status::Ok();
+    }
     return IoError("the data dir uses store format " + version + "; this civitas reads format " +
                    std::string(kStoreFormat) +
                    ": with the civitas that wrote it, export the entities (civitas export -o "

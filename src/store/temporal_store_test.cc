@@ -857,7 +857,7 @@ TEST(HeadLogRecordTest, OneBatchsTimesCostAByteEach) {
 }
 
 // A format 5 data dir (catalogs among the entities' keys, one lag range per series) opens
-// upgraded to format 7: the entity is listed and its modifiedAt view reads as before, and the
+// upgraded to format 8: the entity is listed and its modifiedAt view reads as before, and the
 // catalog's range became one band of every write hour up to the upgrade.
 TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
   const std::string id = "urn:upgraded";
@@ -923,15 +923,15 @@ TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
   EXPECT_LE(bands[0].to_hour, now_hour);
   EXPECT_EQ(bands[0].least, 0);
   EXPECT_EQ(bands[0].greatest, 30);
-  Reopen();  // format 7 now: opens as it is
+  Reopen();  // format 8 now: opens as it is
   EXPECT_EQ(view(), before);
 }
 
 // A format 6 data dir (bands running until the next band's first write hour) opens upgraded to
-// format 7: each band ends the hour before the next begins, the last at the series' last write.
-// Here a first upgrade was cut short after rewriting "urn:a" and "urn:b" (the last key noted in
-// `U`): it goes on after it, so neither is read again as format 6; "urn:d"'s catalog is corrupt
-// and is carried over (the store opens, reads of that entity report it).
+// format 8 (7's catalogs): each band ends the hour before the next begins, the last at the series'
+// last write. Here a first upgrade was cut short after rewriting "urn:a" and "urn:b" (the last key
+// noted in `U`): it goes on after it, so neither is read again as format 6; "urn:d"'s catalog is
+// corrupt and is carried over (the store opens, reads of that entity report it).
 TEST_F(TemporalStoreTest, FormatSixDataDirsAreUpgradedInPlaceAndResumed) {
   const std::vector<std::string> ids = {"urn:a", "urn:b", "urn:c", "urn:d"};
   for (const auto& id : ids) {
@@ -957,7 +957,7 @@ TEST_F(TemporalStoreTest, FormatSixDataDirsAreUpgradedInPlaceAndResumed) {
   };
   EditRaw([&](rocksdb::DB& db, auto& families) {
     EXPECT_TRUE(db.Put({}, families["meta"], "V", "6").ok());
-    // "urn:a" and "urn:b" already in format 7.
+    // "urn:a" and "urn:b" already in format 7 (and 8).
     TemporalSeries series{kTemp, "", model::AttributeKind::kProperty, "", {}};
     ASSERT_TRUE(series.modified_lags.Assign(rewritten));
     for (size_t i : {0, 1}) {
@@ -993,11 +993,52 @@ TEST_F(TemporalStoreTest, FormatSixDataDirsAreUpgradedInPlaceAndResumed) {
   WithRawDb(dir_, /*writable=*/false, [&](rocksdb::DB& db, auto& families) {
     std::string value;
     EXPECT_TRUE(db.Get({}, families["meta"], "V", &value).ok());
-    EXPECT_EQ(value, "7");
+    EXPECT_EQ(value, "8");
     EXPECT_TRUE(db.Get({}, families["meta"], "U", &value).IsNotFound());
   });
-  Reopen();  // format 7 now: opens as it is
+  Reopen();  // format 8 now: opens as it is
   check();
+}
+
+// A format 7 data dir opens as format 8 with nothing rewritten (its version 2 chunks read as
+// they are: TimeSeriesChunkTest.ReadsVersionTwoChunks), and a format 7 civitas would now refuse
+// it rather than report version 3 chunks as corrupt.
+TEST_F(TemporalStoreTest, FormatSevenDataDirsOpenAsFormatEight) {
+  std::vector<TemporalInstance> hour;  // an hour and a minute: the hour folds into a chunk
+  for (int64_t m = 0; m <= 60; ++m) {
+    TemporalInstance i;
+    i.attr = kTemp;
+    i.timestamp_us = kT0 + m * 60'000'000;
+    i.modified_at_us = kT0 + m * 60'000'000 + 1'000;
+    i.number = 20 + static_cast<double>(m) / 10;
+    hour.push_back(i);
+  }
+  ASSERT_TRUE(AddInstances("urn:seven", {"T"}, hour).ok());
+  auto samples = [&] {
+    std::vector<std::pair<int64_t, double>> out;
+    EXPECT_TRUE(store_->ReadTemporal("")
+                    ->Samples("urn:seven", SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+                              [&](const Sample& s) {
+                                out.emplace_back(s.modified_at_us, s.number);
+                                return true;
+                              })
+                    .ok());
+    return out;
+  };
+  const auto before = samples();
+  ASSERT_EQ(before.size(), hour.size());
+  EditRaw([&](rocksdb::DB& db, auto& families) {
+    EXPECT_TRUE(db.Put({}, families["meta"], "V", "7").ok());
+  });
+  EXPECT_EQ(samples(), before);
+  store_.reset();
+  WithRawDb(dir_, /*writable=*/false, [&](rocksdb::DB& db, auto& families) {
+    std::string value;
+    EXPECT_TRUE(db.Get({}, families["meta"], "V", &value).ok());
+    EXPECT_EQ(value, "8");
+  });
+  Reopen();
+  EXPECT_EQ(samples(), before);
 }
 
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -20,6 +21,9 @@ namespace {
 using internal::BitWriter;
 
 uint64_t BitsOf(double v) { return std::bit_cast<uint64_t>(v); }
+
+__extension__ using Int128 = __int128;
+__extension__ using Uint128 = unsigned __int128;
 
 // gcd(g, v), cheap when v is a multiple of g (most of a column's values, once g has settled):
 // one division instead of the binary GCD's dozens of steps on 40-bit values.
@@ -107,6 +111,62 @@ std::string EncodeXor(const std::vector<double>& numbers) {
   return bits.Finish();
 }
 
+std::size_t VarintLength(uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+// v = q * unit + r with 0 <= r < unit (floor division): version 3 writes the first timestamp so,
+// which takes a minute series' first time in minutes, 4 bytes instead of 8.
+std::pair<int64_t, uint64_t> FloorSplit(int64_t v, uint64_t unit) {
+  const Int128 divisor = unit;
+  Int128 q = v / divisor;
+  Int128 r = v % divisor;
+  if (r < 0) {
+    r += divisor;
+    --q;
+  }
+  return {static_cast<int64_t>(q), static_cast<uint64_t>(r)};
+}
+
+// A decimal chunk's sums in a few bytes where two doubles took 16: d1 = sum(n - n0) and
+// d2 = sum((n - n0)^2) over its integers n (n0 the first), which give the exact sums, and how
+// many units in the last place the summary's sums (added in sample order, as a head's loose
+// samples are aggregated) lie from the exact ones' doubles, which gives them back bit-exactly.
+// Empty when d2 or sum(n^2) leave their ranges (the decoder recomputes sum(n^2) in 128 bits).
+struct DecimalSums {
+  int64_t d1 = 0;
+  uint64_t d2 = 0;
+  uint64_t sum_ulps = 0;  // zigzag(bits(sum) - bits(exact sum)), modulo 2^64
+  uint64_t sumsq_ulps = 0;
+};
+std::optional<DecimalSums> ExactDecimalSums(const std::vector<int64_t>& scaled, int scale,
+                                            const ChunkSummary& summary) {
+  const int64_t first = scaled.front();
+  Int128 d1 = 0;
+  Uint128 d2 = 0;
+  Uint128 sumsq = 0;
+  constexpr Uint128 kSumsqLimit = static_cast<Uint128>(1) << 126;
+  for (int64_t n : scaled) {
+    const Int128 d = static_cast<Int128>(n) - first;  // |d| < 2^54
+    d1 += d;                                          // |d1| <= d2 below: no overflow
+    d2 += static_cast<Uint128>(d * d);
+    sumsq += static_cast<Uint128>(static_cast<Int128>(n) * n);  // n^2 < 2^106
+    if (d2 > UINT64_MAX || sumsq >= kSumsqLimit) return std::nullopt;
+  }
+  if (d1 > INT64_MAX || d1 < INT64_MIN) return std::nullopt;
+  DecimalSums sums{static_cast<int64_t>(d1), static_cast<uint64_t>(d2)};
+  const internal::ExactSums exact =
+      internal::ExactSumsOf(first, scaled.size(), sums.d1, sums.d2, scale);
+  sums.sum_ulps = ZigZagEncode(static_cast<int64_t>(BitsOf(summary.sum) - BitsOf(exact.sum)));
+  sums.sumsq_ulps = ZigZagEncode(static_cast<int64_t>(BitsOf(summary.sumsq) - BitsOf(exact.sumsq)));
+  return sums;
+}
+
 // The modifiedAt column as lags behind the timestamps, lag = modifiedAt - timestamp (modulo
 // 2^64): a sensor's write follows its observation by a network delay, so lags vary far less
 // than the modifiedAt times themselves. Each lag is q * unit + r with 0 <= r < unit. The q are
@@ -148,6 +208,32 @@ bool SplitLags(const std::vector<int64_t>& lags, Unit unit, std::vector<int64_t>
   return remainders;
 }
 
+// The remainders section that lists only the nonzero remainders: for each, varint(its index -
+// the index after the previous one) and varint(remainder). The server's clock adds a µs to a
+// write time only when writes crowd a millisecond, so most chunks have a few such remainders,
+// which a Rice stream would pay a bit per sample for.
+std::size_t SparseRemaindersBytes(const std::vector<uint64_t>& remainders) {
+  std::size_t bytes = 0;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < remainders.size(); ++i) {
+    if (remainders[i] == 0) continue;
+    bytes += VarintLength(i - next) + VarintLength(remainders[i]);
+    next = i + 1;
+  }
+  return bytes;
+}
+std::string SparseRemaindersSection(const std::vector<uint64_t>& remainders) {
+  std::string out;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < remainders.size(); ++i) {
+    if (remainders[i] == 0) continue;
+    PutVarint64(out, i - next);
+    PutVarint64(out, remainders[i]);
+    next = i + 1;
+  }
+  return out;
+}
+
 // The column of `lags` in `unit`, its sections' parameters and size chosen, not yet written.
 LagColumn MeasureLags(const std::vector<int64_t>& lags, int64_t unit) {
   LagColumn column;
@@ -185,8 +271,9 @@ LagColumn MeasureLags(const std::vector<int64_t>& lags, int64_t unit) {
   }
   if (remainders) {
     const internal::RiceParameter rice = internal::ChooseRiceParameter(column.remainders);
-    column.r_rice = rice.k;
-    column.bits += rice.bits;
+    const uint64_t sparse_bits = 8 * SparseRemaindersBytes(column.remainders);
+    column.r_rice = sparse_bits < rice.bits ? internal::kSparseRemainders : rice.k;
+    column.bits += std::min(sparse_bits, rice.bits);
   }
   return column;
 }
@@ -210,15 +297,6 @@ LagColumn MeasureModifiedAt(const std::vector<int64_t>& timestamps,
     if (ms.bits < best.bits) best = std::move(ms);
   }
   return best;
-}
-
-std::size_t VarintLength(uint64_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
 }
 
 }  // namespace
@@ -397,10 +475,14 @@ std::string TimeSeriesChunkBuilder::Finish() {
   if (has_modified) {
     lags = MeasureModifiedAt(timestamps_, modified_);
     if (lags.q_rice != internal::kAllZero) lag_q_section = RiceSection(lags.q_steps, lags.q_rice);
-    if (lags.r_rice != internal::kAllZero) {
+    if (lags.r_rice == internal::kSparseRemainders) {
+      lag_r_section = SparseRemaindersSection(lags.remainders);
+    } else if (lags.r_rice != internal::kAllZero) {
       lag_r_section = RiceSection(lags.remainders, lags.r_rice);
     }
   }
+  std::optional<DecimalSums> sums;
+  if (scale >= 0) sums = ExactDecimalSums(scaled, scale, summary);
 
   uint8_t flags = 0;
   if (has_modified) flags |= internal::kFlagModifiedAt;
@@ -408,6 +490,7 @@ std::string TimeSeriesChunkBuilder::Finish() {
   if (has_text) flags |= internal::kFlagText;
   if (scale >= 0) flags |= internal::kFlagDecimal;
   if (dictionary) flags |= internal::kFlagDictionary;
+  if (sums) flags |= internal::kFlagExactSums;
 
   std::string out;
   out.reserve(80 + ts_section.size() + kind_section.size() + number_section.size() +
@@ -416,23 +499,34 @@ std::string TimeSeriesChunkBuilder::Finish() {
   out.push_back(static_cast<char>(flags));
   PutVarint64(out, count);
   if (count == 0) return out;  // nothing else: the builder is already empty
-  PutVarint64(out, ZigZagEncode(timestamps_.front()));
-  PutVarint64(
-      out, static_cast<uint64_t>(timestamps_.back()) - static_cast<uint64_t>(timestamps_.front()));
+  const uint64_t span =
+      static_cast<uint64_t>(timestamps_.back()) - static_cast<uint64_t>(timestamps_.front());
+  const auto [first_q, first_r] = FloorSplit(timestamps_.front(), unit);
   PutVarint64(out, unit);
+  PutVarint64(out, ZigZagEncode(first_q));
+  PutVarint64(out, first_r);
+  PutVarint64(out, span / unit);  // exact: unit divides every delta
   out.push_back(static_cast<char>(ts_rice));
   if (has_numbers) {
     PutVarint64(out, numbers_.size());
     if (scale >= 0) {
-      // min and max are numbers of the chunk, so exact at its scale: a varint each, not 16 bytes.
+      // Exact at the chunk's scale, and near its first number: small varints, not 32 bytes.
+      const int64_t first_n = scaled.front();
       const auto [min_n, max_n] = std::minmax_element(scaled.begin(), scaled.end());
       out.push_back(static_cast<char>(scale));
-      PutVarint64(out, ZigZagEncode(*min_n));
-      PutVarint64(out, ZigZagEncode(*max_n));
-      PutFixed64(out, BitsOf(summary.sum));
-      PutFixed64(out, BitsOf(summary.sumsq));
+      PutVarint64(out, ZigZagEncode(first_n));
+      PutVarint64(out, static_cast<uint64_t>(first_n) - static_cast<uint64_t>(*min_n));
+      PutVarint64(out, static_cast<uint64_t>(*max_n) - static_cast<uint64_t>(first_n));
+      if (sums) {
+        PutVarint64(out, ZigZagEncode(sums->d1));
+        PutVarint64(out, sums->d2);
+        PutVarint64(out, sums->sum_ulps);
+        PutVarint64(out, sums->sumsq_ulps);
+      } else {
+        PutFixed64(out, BitsOf(summary.sum));
+        PutFixed64(out, BitsOf(summary.sumsq));
+      }
       out.push_back(static_cast<char>(number_rice));
-      PutVarint64(out, ZigZagEncode(scaled.front()));
     } else {
       PutFixed64(out, BitsOf(summary.min));
       PutFixed64(out, BitsOf(summary.max));
@@ -442,10 +536,18 @@ std::string TimeSeriesChunkBuilder::Finish() {
   }
   if (dictionary) PutVarint64(out, dictionary_size);
   if (has_modified) {
+    // The step base as it is (a live series: about 0) or relative to the predicted step (a
+    // backfill: about minus the sampling interval), whichever is shorter.
+    const uint64_t predicted = internal::PredictedLagStep(span, count, lags.unit);
+    const uint64_t plain = ZigZagEncode(lags.base);
+    const uint64_t relative =
+        ZigZagEncode(static_cast<int64_t>(static_cast<uint64_t>(lags.base) - predicted));
+    uint8_t q_byte = static_cast<uint8_t>(lags.q_rice);
+    if (relative < plain) q_byte |= internal::kLagBaseRelative;
     PutVarint64(out, lags.unit);
     PutVarint64(out, ZigZagEncode(lags.first));
-    PutVarint64(out, ZigZagEncode(lags.base));
-    out.push_back(static_cast<char>(lags.q_rice));
+    PutVarint64(out, std::min(plain, relative));
+    out.push_back(static_cast<char>(q_byte));
     out.push_back(static_cast<char>(lags.r_rice));
   }
   PutVarint64(out, ts_section.size());
@@ -475,11 +577,12 @@ Result<std::string> RollUpTimeSeriesChunk(std::string_view chunk) {
   out.push_back(static_cast<char>(internal::kChunkVersion));
   out.push_back(static_cast<char>(flags));
   PutVarint64(out, summary.sample_count);
+  PutVarint64(out, 1);  // timestamp unit: no timestamps follow
   PutVarint64(out, ZigZagEncode(summary.first_timestamp_us));
+  PutVarint64(out, 0);
   PutVarint64(out, static_cast<uint64_t>(summary.last_timestamp_us) -
                        static_cast<uint64_t>(summary.first_timestamp_us));
-  PutVarint64(out, 1);  // timestamp unit and Rice parameter: no timestamps follow
-  out.push_back(0);
+  out.push_back(0);  // timestamp Rice parameter
   if (has_numbers) {
     PutVarint64(out, summary.number_count);
     PutFixed64(out, BitsOf(summary.min));

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -12,9 +13,12 @@
 
 namespace civitas::store::internal {
 
-// Version 2 Rice-codes the timestamps and decimal numbers and writes a decimal chunk's
-// min/max/first value as scaled integers; version 1 chunks (before 2026-12-04) are still read.
-inline constexpr uint8_t kChunkVersion = 2;
+// Version 3 shortens the header: timestamps and a decimal chunk's summary relative to the first
+// sample, exact integer sums, a predicted modifiedAt step and sparse remainders. Version 2
+// Rice-codes the timestamps and decimal numbers and writes a decimal chunk's min/max/first value
+// as scaled integers; version 1 chunks (before 2026-12-04) and version 2 are still read.
+inline constexpr uint8_t kChunkVersion = 3;
+inline constexpr uint8_t kChunkVersionRice = 2;
 inline constexpr uint8_t kChunkVersionBucketed = 1;
 
 // Header flag bits.
@@ -24,14 +28,34 @@ inline constexpr uint8_t kFlagDecimal = 1 << 2;     // numbers as scaled integer
 inline constexpr uint8_t kFlagDictionary = 1 << 3;  // text as dictionary codes, else raw
 inline constexpr uint8_t kFlagRolledUp = 1 << 4;    // summary only: retention dropped the samples
 inline constexpr uint8_t kFlagModifiedAt = 1 << 5;  // a modifiedAt per sample
-inline constexpr uint8_t kKnownFlags =
-    kFlagNumbers | kFlagText | kFlagDecimal | kFlagDictionary | kFlagRolledUp | kFlagModifiedAt;
+inline constexpr uint8_t kFlagExactSums = 1 << 6;   // version 3 decimal: sums as integers
+inline constexpr uint8_t kKnownFlags = kFlagNumbers | kFlagText | kFlagDecimal | kFlagDictionary |
+                                       kFlagRolledUp | kFlagModifiedAt | kFlagExactSums;
 
 // Largest decimal scale: numbers are n / 10^scale with |n| < 2^53.
 inline constexpr int kMaxDecimalScale = 9;
 inline constexpr std::array<double, kMaxDecimalScale + 1> kPow10 = {1e0, 1e1, 1e2, 1e3, 1e4,
                                                                     1e5, 1e6, 1e7, 1e8, 1e9};
 inline constexpr double kTwoPow53 = 9007199254740992.0;
+
+// Version 3 decimal chunks: the sums of their integers n, recomputed from the first n0 and
+// d1 = sum(n - n0), d2 = sum((n - n0)^2) modulo 2^128 (exact while sum(n^2) < 2^127), as
+// doubles: sum(n) / 10^scale and sum(n^2) / 10^(2 scale).
+struct ExactSums {
+  double sum = 0;
+  double sumsq = 0;
+};
+inline ExactSums ExactSumsOf(int64_t n0, uint64_t count, int64_t d1, uint64_t d2, int scale) {
+  __extension__ using Int128 = __int128;
+  __extension__ using Uint128 = unsigned __int128;
+  const Uint128 first = static_cast<Uint128>(static_cast<Int128>(n0));
+  const Uint128 deltas = static_cast<Uint128>(static_cast<Int128>(d1));
+  const Uint128 sum = count * first + deltas;
+  const Uint128 sumsq = count * first * first + 2 * first * deltas + d2;
+  const double divisor = kPow10[static_cast<std::size_t>(scale)];
+  return {static_cast<double>(static_cast<Int128>(sum)) / divisor,
+          static_cast<double>(static_cast<Int128>(sumsq)) / (divisor * divisor)};
+}
 
 // Version 1: a prefix code for zigzagged integers: bucket k is k one-bits, a zero bit unless k is
 // the last bucket, then the value in kWidths[k] bits. Bucket 0 has width 0: the single bit "0" is
@@ -91,6 +115,17 @@ struct RiceParameter {
 RiceParameter ChooseRiceParameter(const std::vector<uint64_t>& values);
 // The Rice parameter of a modifiedAt column's stream whose values are all 0: it is absent.
 inline constexpr int kAllZero = 64;
+// Version 3: the remainders' "parameter" when the section lists only the nonzero remainders.
+inline constexpr int kSparseRemainders = 65;
+// Version 3: this bit of the q_rice byte says the step base is written relative to
+// PredictedLagStep, the step of a history loaded after the fact.
+inline constexpr uint8_t kLagBaseRelative = 0x80;
+// Minus the mean timestamp step, in lag units (modulo 2^64): a backfill's modifiedAt advances
+// little per sample while its timestamps advance by the sampling interval.
+inline uint64_t PredictedLagStep(uint64_t span, uint64_t sample_count, uint64_t lag_unit) {
+  if (sample_count < 2) return 0;
+  return 0 - span / (sample_count - 1) / lag_unit;
+}
 
 inline void WriteRice(BitWriter& out, uint64_t z, int k) {
   const uint64_t q = z >> k;

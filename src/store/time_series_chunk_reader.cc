@@ -13,6 +13,8 @@
 namespace civitas::store {
 
 using internal::BitReader;
+__extension__ using Int128 = __int128;
+__extension__ using Uint128 = unsigned __int128;
 
 struct TimeSeriesChunkReader::State {
   BitReader timestamps;
@@ -49,6 +51,23 @@ struct TimeSeriesChunkReader::State {
   uint64_t lag_base = 0;
   int lag_q_rice = 0;
   int lag_r_rice = internal::kAllZero;
+  // Sparse remainders (version 3): the pairs not yet read, and the pending one.
+  std::string_view sparse_remainders;
+  uint64_t sparse_next = 0;  // the index after the pending remainder's
+  uint64_t sparse_at = 0;    // the pending remainder's sample index
+  uint64_t sparse_r = 0;
+  bool sparse_pending = false;
+
+  // Reads the next (index, remainder) pair, if any. False when it is malformed.
+  bool NextSparseRemainder() {
+    sparse_pending = !sparse_remainders.empty();
+    if (!sparse_pending) return true;
+    uint64_t gap = 0;
+    // Zero remainders are not listed; indices only grow.
+    return GetVarint64(sparse_remainders, gap) && GetVarint64(sparse_remainders, sparse_r) &&
+           sparse_r != 0 && !__builtin_add_overflow(sparse_next, gap, &sparse_at) &&
+           !__builtin_add_overflow(sparse_at, uint64_t{1}, &sparse_next);
+  }
 };
 
 TimeSeriesChunkReader::TimeSeriesChunkReader() : state_(std::make_unique<State>()) {}
@@ -88,7 +107,8 @@ bool GetRiceParameter(std::string_view& in, int& k) {
 // What the header says: the summary, how the streams are encoded, and where the sections are.
 struct Header {
   ChunkSummary summary;
-  bool rice = false;  // version 2, else version 1
+  uint8_t version = 0;
+  bool rice = false;  // version 2 or 3, else version 1
   uint8_t flags = 0;
   uint64_t unit = 1;
   int ts_rice = 0;
@@ -114,11 +134,14 @@ Status ParseHeader(std::string_view in, Header& h) {
   ChunkSummary& sum = h.summary;
   if (in.size() < 2) return Corrupt("shorter than its header");
   const uint8_t version = static_cast<uint8_t>(in[0]);
-  if (version != internal::kChunkVersion && version != internal::kChunkVersionBucketed) {
+  if (version != internal::kChunkVersion && version != internal::kChunkVersionRice &&
+      version != internal::kChunkVersionBucketed) {
     return Corrupt("unknown version");
   }
-  h.rice = version == internal::kChunkVersion;
+  h.version = version;
+  h.rice = version >= internal::kChunkVersionRice;
   const bool rice = h.rice;
+  const bool v3 = version >= internal::kChunkVersion;
   h.flags = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
   if ((h.flags & ~internal::kKnownFlags) != 0) return Corrupt("unknown flags");
@@ -128,7 +151,9 @@ Status ParseHeader(std::string_view in, Header& h) {
   const bool dictionary = (h.flags & internal::kFlagDictionary) != 0;
   sum.rolled_up = (h.flags & internal::kFlagRolledUp) != 0;
   h.modified = (h.flags & internal::kFlagModifiedAt) != 0;
+  const bool exact_sums = (h.flags & internal::kFlagExactSums) != 0;
   if ((decimal && !has_numbers) || (dictionary && !has_text)) return Corrupt("flags disagree");
+  if (exact_sums && !(decimal && v3)) return Corrupt("flags disagree");
   if (sum.rolled_up && (decimal || dictionary || h.modified)) return Corrupt("flags disagree");
   if (h.modified && !rice) return Corrupt("flags disagree");
 
@@ -138,12 +163,30 @@ Status ParseHeader(std::string_view in, Header& h) {
     return Status::Ok();
   }
   if (!has_numbers && !has_text) return Corrupt("samples of no kind");
-  uint64_t first = 0;
   uint64_t span = 0;
-  if (!GetVarint64(in, first) || !GetVarint64(in, span) || !GetVarint64(in, h.unit)) {
-    return Corrupt("truncated timestamps");
+  if (v3) {
+    // first = q * unit + r, span in units.
+    uint64_t q = 0, r = 0, span_units = 0;
+    if (!GetVarint64(in, h.unit) || !GetVarint64(in, q) || !GetVarint64(in, r) ||
+        !GetVarint64(in, span_units)) {
+      return Corrupt("truncated timestamps");
+    }
+    if (h.unit == 0) return Corrupt("zero timestamp unit");
+    if (r >= h.unit) return Corrupt("timestamp remainder beyond its unit");
+    // |q| <= 2^63 and unit < 2^64: the product fits 128 bits.
+    const Int128 first = static_cast<Int128>(ZigZagDecode(q)) * h.unit + r;
+    if (first > INT64_MAX || first < INT64_MIN) return Corrupt("first timestamp out of range");
+    sum.first_timestamp_us = static_cast<int64_t>(first);
+    const Uint128 span_us = static_cast<Uint128>(span_units) * h.unit;
+    if (span_us > UINT64_MAX) return Corrupt("last timestamp out of range");
+    span = static_cast<uint64_t>(span_us);
+  } else {
+    uint64_t first = 0;
+    if (!GetVarint64(in, first) || !GetVarint64(in, span) || !GetVarint64(in, h.unit)) {
+      return Corrupt("truncated timestamps");
+    }
+    sum.first_timestamp_us = ZigZagDecode(first);
   }
-  sum.first_timestamp_us = ZigZagDecode(first);
   const uint64_t room = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
                         static_cast<uint64_t>(sum.first_timestamp_us);
   if (span > room) return Corrupt("last timestamp out of range");
@@ -159,7 +202,39 @@ Status ParseHeader(std::string_view in, Header& h) {
       return Corrupt("bad number count");
     }
     if (has_text == (sum.number_count == sum.sample_count)) return Corrupt("bad number count");
-    if (decimal && rice) {
+    if (decimal && v3) {
+      uint64_t first_n = 0, below = 0, above = 0;
+      if (!GetScale(in, h.scale) || !GetVarint64(in, first_n) || !GetVarint64(in, below) ||
+          !GetVarint64(in, above)) {
+        return Corrupt("truncated summary");
+      }
+      h.first_scaled = ZigZagDecode(first_n);
+      const uint64_t first = static_cast<uint64_t>(h.first_scaled);
+      const double divisor = internal::kPow10[static_cast<std::size_t>(h.scale)];
+      sum.min = static_cast<double>(static_cast<int64_t>(first - below)) / divisor;
+      sum.max = static_cast<double>(static_cast<int64_t>(first + above)) / divisor;
+      if (exact_sums) {
+        uint64_t d1 = 0, d2 = 0, sum_ulps = 0, sumsq_ulps = 0;
+        if (!GetVarint64(in, d1) || !GetVarint64(in, d2) || !GetVarint64(in, sum_ulps) ||
+            !GetVarint64(in, sumsq_ulps)) {
+          return Corrupt("truncated summary");
+        }
+        const internal::ExactSums exact =
+            internal::ExactSumsOf(h.first_scaled, sum.number_count, ZigZagDecode(d1), d2, h.scale);
+        sum.sum = std::bit_cast<double>(std::bit_cast<uint64_t>(exact.sum) +
+                                        static_cast<uint64_t>(ZigZagDecode(sum_ulps)));
+        sum.sumsq = std::bit_cast<double>(std::bit_cast<uint64_t>(exact.sumsq) +
+                                          static_cast<uint64_t>(ZigZagDecode(sumsq_ulps)));
+      } else {
+        uint64_t bits[2];
+        if (!GetFixed64(in, bits[0]) || !GetFixed64(in, bits[1])) {
+          return Corrupt("truncated summary");
+        }
+        sum.sum = std::bit_cast<double>(bits[0]);
+        sum.sumsq = std::bit_cast<double>(bits[1]);
+      }
+      if (!GetRiceParameter(in, h.number_rice)) return Corrupt("truncated summary");
+    } else if (decimal && rice) {
       uint64_t min = 0;
       uint64_t max = 0;
       uint64_t bits[2];
@@ -192,13 +267,19 @@ Status ParseHeader(std::string_view in, Header& h) {
   if (h.modified) {
     uint64_t first_q = 0, base = 0;
     if (!GetVarint64(in, h.lag_unit) || !GetVarint64(in, first_q) || !GetVarint64(in, base) ||
-        !GetByte(in, h.lag_q_rice) || !GetByte(in, h.lag_r_rice) ||
-        h.lag_q_rice > internal::kAllZero || h.lag_r_rice > internal::kAllZero) {
+        !GetByte(in, h.lag_q_rice) || !GetByte(in, h.lag_r_rice)) {
       return Corrupt("truncated modifiedAt column");
+    }
+    const bool relative = v3 && (h.lag_q_rice & internal::kLagBaseRelative) != 0;
+    if (v3) h.lag_q_rice &= ~internal::kLagBaseRelative;
+    const int last_r_code = v3 ? internal::kSparseRemainders : internal::kAllZero;
+    if (h.lag_q_rice > internal::kAllZero || h.lag_r_rice > last_r_code) {
+      return Corrupt("bad modifiedAt code");
     }
     if (h.lag_unit == 0) return Corrupt("zero modifiedAt unit");
     h.lag_first = static_cast<uint64_t>(ZigZagDecode(first_q));
     h.lag_base = static_cast<uint64_t>(ZigZagDecode(base));
+    if (relative) h.lag_base += internal::PredictedLagStep(span, sum.sample_count, h.lag_unit);
   }
   uint64_t ts_length = 0;
   uint64_t kinds_length = 0;
@@ -274,6 +355,11 @@ Result<TimeSeriesChunkReader> TimeSeriesChunkReader::Open(std::string_view bytes
   st.lag_base = h.lag_base;
   st.lag_q_rice = h.lag_q_rice;
   st.lag_r_rice = h.lag_r_rice;
+  if (h.lag_r_rice == internal::kSparseRemainders) {
+    st.lag_remainders = BitReader();
+    st.sparse_remainders = h.lag_remainders_section;
+    if (!st.NextSparseRemainder()) return Corrupt("bad sparse remainder");
+  }
   std::string_view in = h.text_section;
   if (h.flags & internal::kFlagDictionary) {
     reader.dictionary_.reserve(h.dictionary_size);
@@ -314,6 +400,7 @@ bool TimeSeriesChunkReader::Finish() {
   if ((st.flags & internal::kFlagDictionary) ? !Exhausted(st.codes) : !st.raw_text.empty()) {
     return Fail("text left after the last sample");
   }
+  if (st.sparse_pending) return Fail("remainders left after the last sample");
   return false;
 }
 
@@ -353,9 +440,15 @@ bool TimeSeriesChunkReader::Next(Sample& sample) {
             static_cast<uint64_t>(ZigZagDecode(internal::ReadRice(st.lag_steps, st.lag_q_rice)));
       }
     }
-    const uint64_t r = st.lag_r_rice == internal::kAllZero
-                           ? 0
-                           : internal::ReadRice(st.lag_remainders, st.lag_r_rice);
+    uint64_t r = 0;
+    if (st.lag_r_rice == internal::kSparseRemainders) {
+      if (st.sparse_pending && st.sparse_at == st.decoded) {
+        r = st.sparse_r;
+        if (!st.NextSparseRemainder()) return Fail("bad sparse remainder");
+      }
+    } else if (st.lag_r_rice != internal::kAllZero) {
+      r = internal::ReadRice(st.lag_remainders, st.lag_r_rice);
+    }
     sample.modified_at_us = static_cast<int64_t>(static_cast<uint64_t>(sample.timestamp_us) +
                                                  st.lag_q * st.lag_unit + r);
     // The encoder never writes it: that value means "none", which would drop the column.

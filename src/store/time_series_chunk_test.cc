@@ -346,8 +346,8 @@ TEST(TimeSeriesChunkTest, ModifiedAtColumnOfALiveSensorCostsAboutTenBitsPerSampl
 TEST(TimeSeriesChunkTest, RejectsAModifiedAtOfTheNoneValue) {
   std::string bytes = Encode({{0, 1.5, std::numeric_limits<int64_t>::min() + 1}});
   ExpectRoundTrip({{0, 1.5, std::numeric_limits<int64_t>::min() + 1}}, bytes);
-  ASSERT_EQ(bytes[3], '\0');  // version, flags, count, then zigzag(first timestamp)
-  bytes[3] = '\1';
+  ASSERT_EQ(bytes[4], '\0');  // version, flags, count, unit 1, then zigzag(first timestamp)
+  bytes[4] = '\1';
   EXPECT_EQ(DecodeTimeSeriesChunk(bytes).status().code(), StatusCode::kInternal);
 }
 
@@ -409,6 +409,141 @@ TEST(TimeSeriesChunkTest, ReadsVersionOneChunks) {
   EXPECT_EQ(ReadTimeSeriesChunkSummary(again)->max, 21.6);
 }
 
+// Version 2 chunks (2026-12-04 to 2026-12-06) stay readable: this one is assembled by hand
+// from that layout, with a modifiedAt column. 21.5, 21.6, 21.4 a minute apart, written 1 s,
+// 1.02 s and 1.010001 s after their observations.
+TEST(TimeSeriesChunkTest, ReadsVersionTwoChunks) {
+  using internal::BitWriter;
+  BitWriter ts;
+  internal::WriteRice(ts, ZigZagEncode(1), 0);  // delta-of-delta in minutes
+  internal::WriteRice(ts, ZigZagEncode(0), 0);
+  BitWriter numbers;
+  internal::WriteRice(numbers, ZigZagEncode(1), 1);  // tenths after the first, 215
+  internal::WriteRice(numbers, ZigZagEncode(-2), 1);
+  BitWriter steps;  // lag q in ms: 1000, 1020, 1010; steps 20, -10 around a base of 20
+  internal::WriteRice(steps, ZigZagEncode(0), 6);
+  internal::WriteRice(steps, ZigZagEncode(-30), 6);
+  BitWriter remainders;  // µs
+  for (uint64_t r : {0, 0, 1}) internal::WriteRice(remainders, r, 0);
+  const std::string sections[] = {ts.Finish(), numbers.Finish(), steps.Finish(),
+                                  remainders.Finish()};
+  std::string chunk = {internal::kChunkVersionRice,
+                       internal::kFlagNumbers | internal::kFlagDecimal | internal::kFlagModifiedAt};
+  PutVarint64(chunk, 3);
+  PutVarint64(chunk, ZigZagEncode(0));
+  PutVarint64(chunk, 2 * kMinute);
+  PutVarint64(chunk, kMinute);
+  chunk.push_back(0);  // ts_rice
+  PutVarint64(chunk, 3);
+  chunk.push_back(1);  // scale
+  PutVarint64(chunk, ZigZagEncode(214));
+  PutVarint64(chunk, ZigZagEncode(216));
+  PutFixed64(chunk, Bits(21.5 + 21.6 + 21.4));
+  PutFixed64(chunk, Bits(21.5 * 21.5 + 21.6 * 21.6 + 21.4 * 21.4));
+  chunk.push_back(1);  // number_rice
+  PutVarint64(chunk, ZigZagEncode(215));
+  PutVarint64(chunk, 1000);  // lag unit
+  PutVarint64(chunk, ZigZagEncode(1000));
+  PutVarint64(chunk, ZigZagEncode(20));
+  chunk.push_back(6);  // q_rice
+  chunk.push_back(0);  // r_rice
+  for (const std::string& section : sections) PutVarint64(chunk, section.size());
+  for (const std::string& section : sections) chunk += section;
+
+  const std::vector<Input> samples = {{0, 21.5, 1'000'000},
+                                      {kMinute, 21.6, kMinute + 1'020'000},
+                                      {2 * kMinute, 21.4, 2 * kMinute + 1'010'001}};
+  ExpectRoundTrip(samples, chunk);
+  Result<ChunkSummary> summary = ReadTimeSeriesChunkSummary(chunk);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->min, 21.4);
+  EXPECT_EQ(summary->max, 21.6);
+  EXPECT_EQ(Bits(summary->sum), Bits(21.5 + 21.6 + 21.4));
+  EXPECT_EQ(summary->last_timestamp_us, 2 * kMinute);
+  // A fold re-encodes it in the current version, with the same samples and summary.
+  const std::string again = Encode(samples);
+  EXPECT_EQ(again[0], internal::kChunkVersion);
+  EXPECT_LT(again.size(), chunk.size());
+  ExpectRoundTrip(samples, again);
+  EXPECT_EQ(Bits(ReadTimeSeriesChunkSummary(again)->sum), Bits(summary->sum));
+  EXPECT_EQ(Bits(ReadTimeSeriesChunkSummary(again)->sumsq), Bits(summary->sumsq));
+}
+
+// A decimal chunk's summary is a few varints (its numbers' range and sums relative to the first,
+// the sums' last bits as offsets), not 32 bytes of doubles, and still gives the sums a
+// sample-order addition makes, bit for bit.
+TEST(TimeSeriesChunkTest, DecimalSummaryIsSmallAndExact) {
+  std::mt19937_64 rng(9);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<Input> inputs;
+    const int scale = static_cast<int>(rng() % 4);
+    const int64_t level = static_cast<int64_t>(rng() % 100'000) - 50'000;
+    double sum = 0, sumsq = 0, min = kInf, max = -kInf;
+    const int count = 1 + static_cast<int>(rng() % 60);
+    for (int i = 0; i < count; ++i) {
+      const int64_t n = level + static_cast<int64_t>(rng() % 41) - 20;
+      const double v = static_cast<double>(n) / internal::kPow10[scale];
+      inputs.push_back({i * kMinute, v});
+      sum += v;
+      sumsq += v * v;
+      min = std::min(min, v);
+      max = std::max(max, v);
+    }
+    const std::string bytes = Encode(inputs);
+    ExpectRoundTrip(inputs, bytes);
+    Result<ChunkSummary> summary = ReadTimeSeriesChunkSummary(bytes);
+    ASSERT_TRUE(summary.ok());
+    EXPECT_EQ(Bits(summary->sum), Bits(sum)) << "round " << round;
+    EXPECT_EQ(Bits(summary->sumsq), Bits(sumsq)) << "round " << round;
+    EXPECT_EQ(summary->min, min);
+    EXPECT_EQ(summary->max, max);
+    EXPECT_EQ(bytes[1] & internal::kFlagExactSums, internal::kFlagExactSums);
+  }
+  // A steady hour of a 0.1-resolution sensor: a 27-byte header (version 2 took 48) and a bit
+  // per sample for each of the timestamps and the values.
+  std::vector<Input> hour;
+  for (int i = 0; i < 60; ++i) hour.push_back({1'714'557'600'000'000 + i * kMinute, 21.5});
+  EXPECT_LE(Encode(hour).size(), 27u + 2 * 8);
+}
+
+// Integers too large for exact 64-bit sums of squares keep their sums as doubles.
+TEST(TimeSeriesChunkTest, HugeDecimalsKeepTheirSumsAsDoubles) {
+  const std::vector<Input> inputs = {{0, 9.0e15}, {kMinute, -9.0e15}, {2 * kMinute, 8.5e15}};
+  const std::string bytes = Encode(inputs);
+  EXPECT_EQ(bytes[1] & internal::kFlagDecimal, internal::kFlagDecimal);
+  EXPECT_EQ(bytes[1] & internal::kFlagExactSums, 0);
+  ExpectRoundTrip(inputs, bytes);
+  Result<ChunkSummary> summary = ReadTimeSeriesChunkSummary(bytes);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->sum, 9.0e15 + -9.0e15 + 8.5e15);
+  EXPECT_EQ(summary->sumsq, 9.0e15 * 9.0e15 + 9.0e15 * 9.0e15 + 8.5e15 * 8.5e15);
+  EXPECT_EQ(summary->min, -9.0e15);
+}
+
+// A history loaded after the fact: written 10 ms apart, a minute of observations apart. The
+// step base is written relative to minus the timestamp step, one byte instead of three, and a
+// few µs remainders are listed, not paid a bit per sample.
+TEST(TimeSeriesChunkTest, BackfillModifiedAtCostsItsHeaderAndFewRemainders) {
+  std::vector<Input> inputs;
+  const int64_t written = 1'764'000'000'000'000;
+  for (int i = 0; i < 60; ++i) {
+    const int64_t ts = 1'714'557'600'000'000 + i * kMinute;
+    inputs.push_back({ts, 20.0, written + i * 10'000 + (i == 17 || i == 41 ? 1 : 0)});
+  }
+  const std::string with = Encode(inputs);
+  ExpectRoundTrip(inputs, with);
+  std::vector<Input> plain = inputs;
+  for (Input& in : plain) in.modified = kNoModifiedAt;
+  const std::string without = Encode(plain);
+  // unit 2, first lag 6, base 1, two parameters 2, a section length 1, the two remainders 4.
+  EXPECT_LE(with.size() - without.size(), 16u);
+  // Remainders everywhere are cheaper as a Rice stream, and chosen so.
+  for (Input& in : inputs) in.modified += 1;
+  const std::string dense = Encode(inputs);
+  ExpectRoundTrip(inputs, dense);
+  EXPECT_LE(dense.size() - without.size(), 16u + 60 / 8 + 1);
+}
+
 // One bit per timestamp, about one per "same as before" text: under 3 bits per sample.
 TEST(TimeSeriesChunkTest, BinaryTextSeriesCostsUnderThreeBitsPerSample) {
   std::mt19937_64 rng(3);
@@ -438,10 +573,10 @@ TEST(TimeSeriesChunkTest, RejectsEveryTruncation) {
 TEST(TimeSeriesChunkTest, RejectsBadHeaders) {
   std::string bytes = Encode({{0, 1.0}, {kMinute, 2.0}});
   std::string bad_version = bytes;
-  bad_version[0] = 3;
+  bad_version[0] = 4;
   EXPECT_EQ(DecodeTimeSeriesChunk(bad_version).status().code(), StatusCode::kInternal);
   std::string bad_flags = bytes;
-  bad_flags[1] = static_cast<char>(0x40);
+  bad_flags[1] = static_cast<char>(0x80);
   EXPECT_EQ(DecodeTimeSeriesChunk(bad_flags).status().code(), StatusCode::kInternal);
   EXPECT_FALSE(DecodeTimeSeriesChunk(bytes + "x").ok());
   EXPECT_FALSE(DecodeTimeSeriesChunk("").ok());
