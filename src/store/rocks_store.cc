@@ -236,6 +236,9 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   // ~18 MB until it rolls over) were most of a small city's data dir. Without fallocate, files
   // (SSTs too) allocate as they grow, and the data dir measures the data.
   db_options.keep_log_file_num = 4;
+  // The info LOG rolled over only at restarts: a server up for months grew it without bound
+  // (stats every 10 minutes, every flush and compaction). At 4 MB it rolls: 20 MB at most.
+  db_options.max_log_file_size = 4u << 20;
   db_options.allow_fallocate = false;
 
   rocksdb::BlockBasedTableOptions table;
