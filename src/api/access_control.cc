@@ -224,24 +224,38 @@ void AccessControl::Impl::Audit(std::string_view kind, const Principal& who, con
 
 AccessControl::AccessControl(Broker& broker, Credentials credentials, security::AuditLog& audit,
                              const Clock& clock, AccessOptions options)
-    : impl_(new Impl{broker, credentials, audit, clock, options,
+    : impl_(new Impl{broker,
+                     credentials,
+                     audit,
+                     clock,
+                     options,
                      security::RateLimiter(options.per_address),
                      security::RateLimiter(options.per_principal),
-                     security::RateLimiter(options.auth_failures)}) {}
+                     security::RateLimiter(options.auth_failures),
+                     {}}) {}
 
 AccessControl::~AccessControl() = default;
 
 Reply AccessControl::Handle(HttpRequest& request, const Peer& peer) {
-  std::string_view origin = impl_->AllowedOrigin(request);
-  if (origin.empty()) return impl_->Gate(request, peer);
-  if (request.method() == http::verb::options &&
-      !request[http::field::access_control_request_method].empty()) {
-    return CorsPreflight(request, origin);
-  }
-  Reply reply = impl_->Gate(request, peer);
-  AddCorsHeaders(reply, origin);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string method(request.method_string());  // before the handlers take the request
+  Reply reply = [&] {
+    std::string_view origin = impl_->AllowedOrigin(request);
+    if (origin.empty()) return impl_->Gate(request, peer);
+    if (request.method() == http::verb::options &&
+        !request[http::field::access_control_request_method].empty()) {
+      return CorsPreflight(request, origin);
+    }
+    Reply gated = impl_->Gate(request, peer);
+    AddCorsHeaders(gated, origin);
+    return gated;
+  }();
+  impl_->requests.Record(method, reply.response.result_int(),
+                         std::chrono::steady_clock::now() - start);
   return reply;
 }
+
+void AccessControl::WriteMetrics(MetricsWriter& out) const { impl_->requests.Write(out); }
 
 Reply AccessControl::Impl::Gate(HttpRequest& request, const Peer& peer) {
   Impl& s = *this;

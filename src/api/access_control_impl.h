@@ -4,6 +4,7 @@
 // (/api/v1/tokens, /api/v1/audit). Internal to api/.
 
 #include "civitas/api/access_control.h"
+#include "civitas/api/metrics.h"
 
 namespace civitas::api {
 
@@ -16,6 +17,7 @@ struct AccessControl::Impl {
   security::RateLimiter per_address;
   security::RateLimiter per_principal;
   security::RateLimiter auth_failures;
+  RequestMetrics requests;
 
   // Everything but CORS: rate limits, authentication, authorisation, dispatch, audit.
   Reply Gate(HttpRequest& request, const Peer& peer);

@@ -39,7 +39,18 @@ Broker::Broker(store::Store& store, model::ContextStore& contexts, const Clock& 
 Broker::~Broker() = default;
 
 Reply Broker::Handle(HttpRequest& request, const EntityFilter* writable) {
+  std::string_view target = request.target();
+  if (target.substr(0, target.find('?')) == "/metrics") return Metrics(request);
   return impl_->Route(request, ready_, readiness_check_, writable);
+}
+
+Reply Broker::Metrics(const HttpRequest& request) const {
+  if (request.method() != http::verb::get) return ErrorReply(request, MethodNotAllowed(request));
+  MetricsWriter out;
+  for (const MetricsSource& source : metrics_) source(out);
+  Reply reply = PlainReply(request, http::status::ok, out.text());
+  reply.response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  return reply;
 }
 
 Status Broker::Impl::CheckTenant(const RequestScope& scope) const {

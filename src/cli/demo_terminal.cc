@@ -63,15 +63,16 @@ void StatusBoard::Show(const DemoStatus& s) {
         "  NGSI-LD API   %s/ngsi-ld/v1/entities?type=AirQualityObserved\n"
         "  history       %s/ngsi-ld/v1/temporal/entities?type=TrafficFlowObserved&lastN=12\n"
         "  health        %s/healthz\n"
+        "  metrics       %s/metrics (Prometheus text; with the admin token)\n"
         "  street map    %s (GeoJSON for the digital twin)\n"
-        "  portal, metrics, admin token: not in this build yet\n\n"
+        "  portal: not in this build yet\n\n"
         "  simulated time %s (x%.0f)\n"
         "  ingest        %.0f measures/s over MQTT (published %s, applied %s, rejected %s)\n\n"
         "  entities      %s\n%s",
-        s.api_url.c_str(), s.api_url.c_str(), s.api_url.c_str(), s.city_file.c_str(),
-        s.simulated_time.c_str(), s.speed, s.ingest_per_s, Thousands(s.published).c_str(),
-        Thousands(s.applied).c_str(), Thousands(s.rejected).c_str(), Thousands(total).c_str(),
-        types.c_str());
+        s.api_url.c_str(), s.api_url.c_str(), s.api_url.c_str(), s.api_url.c_str(),
+        s.city_file.c_str(), s.simulated_time.c_str(), s.speed, s.ingest_per_s,
+        Thousands(s.published).c_str(), Thousands(s.applied).c_str(), Thousands(s.rejected).c_str(),
+        Thousands(total).c_str(), types.c_str());
   } else if (calls_ % 10 == 0) {
     std::printf("demo: simulated %s, %s entities, %.0f measures/s (published %s, applied %s)\n",
                 s.simulated_time.c_str(), Thousands(total).c_str(), s.ingest_per_s,

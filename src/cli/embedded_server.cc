@@ -148,6 +148,65 @@ EmbeddedServer::~EmbeddedServer() {
   }
 }
 
+void EmbeddedServer::AddMetricsSources(Parts& parts) {
+  const auto started = std::chrono::steady_clock::now();
+  parts.broker->AddMetricsSource([started](api::MetricsWriter& out) {
+    out.Gauge("civitas_uptime_seconds", "Seconds since the server started.",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  });
+  parts.broker->AddMetricsSource(
+      [&gate = *parts.gate](api::MetricsWriter& out) { gate.WriteMetrics(out); });
+  parts.broker->AddMetricsSource([&store = *parts.store](api::MetricsWriter& out) {
+    const store::StoreStats stats = store.Stats();
+    auto per_family = [&](std::string_view name, std::string_view help, auto field) {
+      out.Family(name, "gauge", help);
+      for (const auto& family : stats.families) {
+        out.Sample(static_cast<double>(family.*field), {{"family", family.name}});
+      }
+    };
+    per_family("civitas_store_sst_bytes", "Bytes of the column family's SST files.",
+               &store::StoreStats::Family::sst_bytes);
+    per_family("civitas_store_memtable_bytes", "Bytes of the column family's memtables.",
+               &store::StoreStats::Family::memtable_bytes);
+    per_family("civitas_store_pending_compaction_bytes",
+               "Bytes compaction is estimated still to rewrite.",
+               &store::StoreStats::Family::pending_compaction_bytes);
+    per_family("civitas_store_keys", "Keys in the column family (RocksDB's estimate).",
+               &store::StoreStats::Family::estimated_keys);
+    out.Gauge("civitas_store_running_compactions", "Compactions running.",
+              static_cast<double>(stats.running_compactions));
+    out.Gauge("civitas_store_running_flushes", "Memtable flushes running.",
+              static_cast<double>(stats.running_flushes));
+    out.Gauge("civitas_store_block_cache_bytes", "Bytes held by the block cache.",
+              static_cast<double>(stats.block_cache_bytes));
+    out.Counter("civitas_store_background_errors_total",
+                "RocksDB background errors since open (a write error stops writes).",
+                static_cast<double>(stats.background_errors));
+    out.Gauge("civitas_store_writes_stopped",
+              "1 while writes wait for compaction to catch up, else 0.",
+              stats.writes_stopped ? 1 : 0);
+  });
+  parts.broker->AddMetricsSource([&notifier = *parts.notifier](api::MetricsWriter& out) {
+    const notify::NotifierCounters counters = notifier.counters();
+    out.Counter("civitas_notify_dropped_changes_total",
+                "Entity changes not matched against subscriptions: the change queue was full.",
+                static_cast<double>(counters.dropped_changes));
+    out.Counter("civitas_notify_dropped_notifications_total",
+                "Notifications dropped: a subscription's queue was full (the oldest go).",
+                static_cast<double>(counters.dropped_notifications));
+  });
+  if (parts.mqtt) {
+    parts.broker->AddMetricsSource([&mqtt = *parts.mqtt](api::MetricsWriter& out) {
+      const ingest::MqttBridge::Counters counters = mqtt.counters();
+      out.Family("civitas_mqtt_messages_total", "counter",
+                 "MQTT measure messages, by what became of them.");
+      out.Sample(static_cast<double>(counters.received), {{"outcome", "received"}});
+      out.Sample(static_cast<double>(counters.applied), {{"outcome", "applied"}});
+      out.Sample(static_cast<double>(counters.rejected), {{"outcome", "rejected"}});
+    });
+  }
+}
+
 Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions& options) {
   CIVITAS_ASSIGN_OR_RETURN(auto address, SplitHostPort(options.http, "--http"));
   std::optional<std::pair<std::string, uint16_t>> mqtt_address;
@@ -216,6 +275,7 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
                                                options.mqtt_ca_file.empty() ? nullptr : &tls));
     parts->broker->SetReadinessCheck([bridge = parts->mqtt.get()] { return bridge->subscribed(); });
   }
+  AddMetricsSources(*parts);
   store::Store& store = *parts->store;
   api::AccessControl& gate = *parts->gate;
   parts->scheme = options.tls_cert.empty() ? "http" : "https";

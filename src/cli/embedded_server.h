@@ -47,6 +47,8 @@ class EmbeddedServer {
  private:
   struct Parts;
   explicit EmbeddedServer(std::unique_ptr<Parts> parts);
+  // GET /metrics: the HTTP requests, the store, notifications and the MQTT bridge.
+  static void AddMetricsSources(Parts& parts);
   std::unique_ptr<Parts> parts_;
 };
 

@@ -537,6 +537,30 @@ Status RocksStore::Compact() {
   return Status::Ok();
 }
 
+StoreStats RocksStore::Stats() const {
+  StoreStats stats;
+  auto property = [&](rocksdb::ColumnFamilyHandle* family, const rocksdb::Slice& name) {
+    uint64_t value = 0;
+    return db_->GetIntProperty(family, name, &value) ? value : 0;
+  };
+  for (auto* family : handles_) {
+    stats.families.push_back(
+        {.name = family->GetName(),
+         .sst_bytes = property(family, rocksdb::DB::Properties::kTotalSstFilesSize),
+         .memtable_bytes = property(family, rocksdb::DB::Properties::kCurSizeAllMemTables),
+         .pending_compaction_bytes =
+             property(family, rocksdb::DB::Properties::kEstimatePendingCompactionBytes),
+         .estimated_keys = property(family, rocksdb::DB::Properties::kEstimateNumKeys)});
+  }
+  rocksdb::ColumnFamilyHandle* any = handles_.front();
+  stats.running_compactions = property(any, rocksdb::DB::Properties::kNumRunningCompactions);
+  stats.running_flushes = property(any, rocksdb::DB::Properties::kNumRunningFlushes);
+  stats.block_cache_bytes = property(any, rocksdb::DB::Properties::kBlockCacheUsage);
+  stats.background_errors = property(any, rocksdb::DB::Properties::kBackgroundErrors);
+  stats.writes_stopped = property(any, rocksdb::DB::Properties::kIsWriteStopped) != 0;
+  return stats;
+}
+
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion(const Clock& clock) {

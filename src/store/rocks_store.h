@@ -52,6 +52,7 @@ class RocksStore final : public Store {
   std::vector<std::pair<std::string, std::string>> ScanMeta(std::string_view prefix) const override;
 
   Status Compact() override;
+  StoreStats Stats() const override;
 
  private:
   RocksStore() = default;

@@ -223,6 +223,66 @@ TEST_F(AuthTest, NoResponseEverContainsAnotherTenantsData) {
   EXPECT_GT(forbidden, 30) << "the walk must also try tenants the tokens lack";
 }
 
+// The value of the sample `series` (name and labels as written) in a /metrics text; -1 when it
+// is absent.
+double MetricValue(const std::string& text, const std::string& series) {
+  const size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+// A counter's value; 0 while nothing was counted (the series is not written yet).
+double CounterValue(const std::string& text, const std::string& series) {
+  return std::max(0.0, MetricValue(text, series));
+}
+
+// /metrics takes a token with "read metrics" (operators have it), and counts what was answered:
+// per method and code, exactly, and the store as RocksDB reports it.
+TEST_F(AuthTest, MetricsNeedTheirPermissionAndCountRequests) {
+  EXPECT_TRUE(IsProblem(As("")->Get("/metrics"), 401, "Unauthorized"));
+  EXPECT_TRUE(IsProblem(As(Token({{"role", "analyst"}, {"tenants", {"default"}}}))->Get("/metrics"),
+                        403, "Forbidden"));
+  auto op = As(Token({{"role", "operator"}, {"tenants", {"default"}}}));
+  Create(Lamp("urn:ngsi-ld:Lamp:m", "m"));
+  auto before = op->Get("/metrics");
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(before.Header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string ok_gets = R"(civitas_http_requests_total{method="GET",code="200"})";
+  const std::string not_found = R"(civitas_http_requests_total{method="GET",code="404"})";
+  const double gets = CounterValue(before.body, ok_gets);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(op->Get(EntityUrl("urn:ngsi-ld:Lamp:m")).status, 200);
+  EXPECT_EQ(op->Get(EntityUrl("urn:ngsi-ld:Lamp:none")).status, 404);
+  auto after = op->Get("/metrics");
+  ASSERT_EQ(after.status, 200);
+  // The five reads and the first scrape (counted once answered).
+  EXPECT_EQ(MetricValue(after.body, ok_gets), gets + 6) << after.body;
+  EXPECT_EQ(MetricValue(after.body, not_found), CounterValue(before.body, not_found) + 1);
+  EXPECT_GE(MetricValue(after.body, "civitas_http_request_duration_seconds_count"), gets + 7);
+  for (const char* family : {"default", "entities", "index", "meta", "temporal", "temporal_log"}) {
+    EXPECT_GE(
+        MetricValue(after.body, std::string("civitas_store_sst_bytes{family=\"") + family + "\"}"),
+        0)
+        << family;
+  }
+  EXPECT_GE(MetricValue(after.body, R"(civitas_store_keys{family="entities"})"), 1)
+      << "the lamp is in the entities' memtable";
+  EXPECT_EQ(MetricValue(after.body, "civitas_store_writes_stopped"), 0);
+  EXPECT_EQ(MetricValue(after.body, "civitas_notify_dropped_changes_total"), 0);
+  EXPECT_EQ(op->Post("/metrics", json::object{}).status, 400);
+}
+
+TEST(MetricsPublicTest, AnyoneMayScrapeWithMetricsPublic) {
+  TempDir dir;
+  ServerProcess server(dir.path(), {"--metrics-public"});
+  HttpClient anonymous(server.port());
+  anonymous.SetBearer("");
+  auto r = anonymous.Get("/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("# TYPE civitas_uptime_seconds gauge\n"), std::string::npos) << r.body;
+  // Only /metrics opened up.
+  EXPECT_TRUE(
+      IsProblem(anonymous.Get(std::string(kApi) + "/entities?type=Lamp"), 401, "Unauthorized"));
+}
+
 TEST_F(AuthTest, JwtBearersAreVerified) {
   const std::string secret = "an-hs256-secret-for-the-integration-test";
   std::ofstream(dir_.path() / "jwt.secret") << secret;

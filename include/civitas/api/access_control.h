@@ -11,6 +11,7 @@
 
 #include "civitas/api/broker.h"
 #include "civitas/api/http_server.h"
+#include "civitas/api/metrics.h"
 #include "civitas/security/audit_log.h"
 #include "civitas/security/jwt_verifier.h"
 #include "civitas/security/rate_limiter.h"
@@ -49,6 +50,8 @@ class AccessControl {
   ~AccessControl();
 
   Reply Handle(HttpRequest& request, const Peer& peer);
+  // The requests answered so far (civitas_http_*).
+  void WriteMetrics(MetricsWriter& out) const;
 
   struct Impl;  // src/api/access_control.cc
 

@@ -3,8 +3,10 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "civitas/api/http_server.h"
+#include "civitas/api/metrics.h"
 #include "civitas/ingest/device_registry.h"
 #include "civitas/ingest/ingest_mapping.h"
 #include "civitas/model/context.h"
@@ -57,13 +59,18 @@ class Broker {
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_release); }
   // An extra condition for /readyz (e.g. the MQTT bridge is subscribed). Set before serving.
   void SetReadinessCheck(std::function<bool()> check) { readiness_check_ = std::move(check); }
+  // GET /metrics gathers these, in the order added. Add before serving.
+  void AddMetricsSource(MetricsSource source) { metrics_.push_back(std::move(source)); }
 
   struct Impl;  // the handlers (src/api/broker_impl.h)
 
  private:
+  Reply Metrics(const HttpRequest& request) const;
+
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> ready_{false};
   std::function<bool()> readiness_check_;
+  std::vector<MetricsSource> metrics_;
 };
 
 }  // namespace civitas::api

@@ -125,6 +125,23 @@ struct NameCount {
   int64_t count = 0;
 };
 
+// What RocksDB reports of the store, for /metrics.
+struct StoreStats {
+  struct Family {
+    std::string name;  // the column family
+    uint64_t sst_bytes = 0;
+    uint64_t memtable_bytes = 0;
+    uint64_t pending_compaction_bytes = 0;  // estimated bytes compaction still has to rewrite
+    uint64_t estimated_keys = 0;
+  };
+  std::vector<Family> families;
+  uint64_t running_compactions = 0;
+  uint64_t running_flushes = 0;
+  uint64_t block_cache_bytes = 0;
+  uint64_t background_errors = 0;  // since open; a write error stops the store's writes
+  bool writes_stopped = false;     // writes wait for compaction to catch up
+};
+
 // The durable store of NGSI-LD entities of every tenant, on RocksDB (docs/formats/store.md).
 // Thread-safe. Writes to one entity are serialised (striped locks), so concurrent
 // read-modify-write requests never lose an update.
@@ -169,6 +186,8 @@ class Store {
   // recompacts history files at least twice a day.) Blocks for as long as it takes; writes go
   // on meanwhile. kIoError on failure.
   virtual Status Compact() = 0;
+
+  virtual StoreStats Stats() const = 0;
 
   // Installs the change feed (null removes it). Set once at start-up before writes begin; the
   // listener must outlive the store or be removed first.
