@@ -183,7 +183,7 @@ void EmbeddedServer::AddMetricsSources(Parts& parts) {
                 "RocksDB background errors since open (a write error stops writes).",
                 static_cast<double>(stats.background_errors));
     out.Gauge("civitas_store_writes_stopped",
-              "1 while writes wait for compaction to catch up, else 0.",
+              "1 while writes are stopped until compaction catches up (not merely slowed), else 0.",
               stats.writes_stopped ? 1 : 0);
   });
   parts.broker->AddMetricsSource([&notifier = *parts.notifier](api::MetricsWriter& out) {
@@ -198,9 +198,10 @@ void EmbeddedServer::AddMetricsSources(Parts& parts) {
   if (parts.mqtt) {
     parts.broker->AddMetricsSource([&mqtt = *parts.mqtt](api::MetricsWriter& out) {
       const ingest::MqttBridge::Counters counters = mqtt.counters();
+      out.Counter("civitas_mqtt_messages_received_total", "MQTT measure messages received.",
+                  static_cast<double>(counters.received));
       out.Family("civitas_mqtt_messages_total", "counter",
-                 "MQTT measure messages, by what became of them.");
-      out.Sample(static_cast<double>(counters.received), {{"outcome", "received"}});
+                 "MQTT measure messages handled, by outcome.");
       out.Sample(static_cast<double>(counters.applied), {{"outcome", "applied"}});
       out.Sample(static_cast<double>(counters.rejected), {{"outcome", "rejected"}});
     });

@@ -39,7 +39,8 @@ inline constexpr std::array<double, kMaxDecimalScale + 1> kPow10 = {1e0, 1e1, 1e
 inline constexpr double kTwoPow53 = 9007199254740992.0;
 
 // Version 3 decimal chunks: the sums of their integers n, recomputed from the first n0 and
-// d1 = sum(n - n0), d2 = sum((n - n0)^2) modulo 2^128 (exact while sum(n^2) < 2^127), as
+// d1 = sum(n - n0), d2 = sum((n - n0)^2) modulo 2^128 (exact: the encoder keeps sum(n^2) below
+// 2^126), as
 // doubles: sum(n) / 10^scale and sum(n^2) / 10^(2 scale).
 struct ExactSums {
   double sum = 0;

@@ -137,6 +137,18 @@ TEST_F(MqttIngestTest, BadMessagesAreDroppedAndTheBridgeKeepsWorking) {
       client_->Get("/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:unknown-device").status,
       404);
   EXPECT_EQ(client_->Get("/ngsi-ld/v1/entities/urn:ngsi-ld:AirQualityObserved:aq-002").status, 404);
+  // /metrics counts the four messages: three rejected (the workers may still be at them, so
+  // polled, bounded by 5 s), one applied.
+  const std::string rejected = R"(civitas_mqtt_messages_total{outcome="rejected"} 3)";
+  std::string metrics;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       std::chrono::steady_clock::now() < deadline && metrics.find(rejected) == std::string::npos;
+       std::this_thread::yield()) {
+    metrics = client_->Get("/metrics").body;
+  }
+  EXPECT_NE(metrics.find(rejected), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(civitas_mqtt_messages_total{outcome="applied"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find("\ncivitas_mqtt_messages_received_total 4\n"), std::string::npos);
 }
 
 TEST_F(MqttIngestTest, ProvisioningIsValidatedListedDeletedAndPersistent) {
