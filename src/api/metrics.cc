@@ -22,26 +22,12 @@ void AppendValue(std::string& out, double v) {
   }
 }
 
-// Label values escape backslash, double quote and line feed.
-void AppendLabelValue(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
+// Escapes backslash and line feed, and in label values (not in HELP text) double quotes.
+void AppendEscaped(std::string& out, std::string_view text, bool quotes) {
+  for (char c : text) {
+    if (c == '\\' || (quotes && c == '"')) {
+      out.push_back('\\');
       out.push_back(c);
-    }
-  }
-}
-
-// HELP text escapes backslash and line feed.
-void AppendHelp(std::string& out, std::string_view help) {
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
     } else {
@@ -57,7 +43,7 @@ void MetricsWriter::Family(std::string_view name, std::string_view type, std::st
   out_ += "# HELP ";
   out_ += name;
   out_.push_back(' ');
-  AppendHelp(out_, help);
+  AppendEscaped(out_, help, /*quotes=*/false);
   out_ += "\n# TYPE ";
   out_ += name;
   out_.push_back(' ');
@@ -76,7 +62,7 @@ void MetricsWriter::Sample(double value, MetricLabels labels, std::string_view s
       first = false;
       out_ += name;
       out_ += "=\"";
-      AppendLabelValue(out_, label_value);
+      AppendEscaped(out_, label_value, /*quotes=*/true);
       out_.push_back('"');
     }
     out_.push_back('}');
