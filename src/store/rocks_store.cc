@@ -564,6 +564,11 @@ StoreStats RocksStore::Stats() const {
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion(const Clock& clock) {
+  auto write_version = [&] {
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    return FromRocks(db_->Put(synced, meta_, "V", kStoreFormat), "write store format version");
+  };
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {
@@ -572,10 +577,7 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
     if (version == "7") {
       // Format 8 writes version 3 chunks, which a format 7 civitas cannot read; it reads the
       // version 2 chunks of format 7 as they are.
-      rocksdb::WriteOptions synced;
-      synced.sync = true;
-      CIVITAS_RETURN_IF_ERROR(
-          FromRocks(db_->Put(synced, meta_, "V", kStoreFormat), "write store format version"));
+      CIVITAS_RETURN_IF_ERROR(write_version());
       spdlog::info("upgraded the data dir from store format 7 to {} (nothing rewritten)",
                    kStoreFormat);
       return Status::Ok();
@@ -595,9 +597,7 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
         "the data dir was written by an older civitas (store format 1); export and "
         "re-import it, or start with an empty --data-dir");
   }
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  return FromRocks(db_->Put(options, meta_, "V", kStoreFormat), "write store format version");
+  return write_version();
 }
 
 RocksStore::~RocksStore() {

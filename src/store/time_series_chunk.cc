@@ -22,8 +22,8 @@ using internal::BitWriter;
 
 uint64_t BitsOf(double v) { return std::bit_cast<uint64_t>(v); }
 
-__extension__ using Int128 = __int128;
-__extension__ using Uint128 = unsigned __int128;
+using internal::Int128;
+using internal::Uint128;
 
 // gcd(g, v), cheap when v is a multiple of g (most of a column's values, once g has settled):
 // one division instead of the binary GCD's dozens of steps on 40-bit values.
@@ -111,15 +111,6 @@ std::string EncodeXor(const std::vector<double>& numbers) {
   return bits.Finish();
 }
 
-std::size_t VarintLength(uint64_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 // v = q * unit + r with 0 <= r < unit (floor division): version 3 writes the first timestamp so,
 // which takes a minute series' first time in minutes, 4 bytes instead of 8.
 std::pair<int64_t, uint64_t> FloorSplit(int64_t v, uint64_t unit) {
@@ -184,7 +175,8 @@ struct LagColumn {
   int r_rice = internal::kAllZero;
   std::vector<uint64_t> q_steps;  // zigzag(step of q - base), from the second sample on
   std::vector<uint64_t> remainders;
-  uint64_t bits = 0;  // of both sections
+  std::string sparse_remainders;  // the remainders section when r_rice is kSparseRemainders
+  uint64_t bits = 0;              // of both sections
 };
 
 // The lags split into q * unit + r with 0 <= r < unit (floor division). `Unit` is an int64_t or
@@ -212,16 +204,6 @@ bool SplitLags(const std::vector<int64_t>& lags, Unit unit, std::vector<int64_t>
 // the index after the previous one) and varint(remainder). The server's clock adds a µs to a
 // write time only when writes crowd a millisecond, so most chunks have a few such remainders,
 // which a Rice stream would pay a bit per sample for.
-std::size_t SparseRemaindersBytes(const std::vector<uint64_t>& remainders) {
-  std::size_t bytes = 0;
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < remainders.size(); ++i) {
-    if (remainders[i] == 0) continue;
-    bytes += VarintLength(i - next) + VarintLength(remainders[i]);
-    next = i + 1;
-  }
-  return bytes;
-}
 std::string SparseRemaindersSection(const std::vector<uint64_t>& remainders) {
   std::string out;
   std::size_t next = 0;
@@ -271,8 +253,14 @@ LagColumn MeasureLags(const std::vector<int64_t>& lags, int64_t unit) {
   }
   if (remainders) {
     const internal::RiceParameter rice = internal::ChooseRiceParameter(column.remainders);
-    const uint64_t sparse_bits = 8 * SparseRemaindersBytes(column.remainders);
-    column.r_rice = sparse_bits < rice.bits ? internal::kSparseRemainders : rice.k;
+    std::string sparse = SparseRemaindersSection(column.remainders);
+    const uint64_t sparse_bits = 8 * sparse.size();
+    if (sparse_bits < rice.bits) {
+      column.r_rice = internal::kSparseRemainders;
+      column.sparse_remainders = std::move(sparse);
+    } else {
+      column.r_rice = rice.k;
+    }
     column.bits += std::min(sparse_bits, rice.bits);
   }
   return column;
@@ -297,6 +285,15 @@ LagColumn MeasureModifiedAt(const std::vector<int64_t>& timestamps,
     if (ms.bits < best.bits) best = std::move(ms);
   }
   return best;
+}
+
+std::size_t VarintLength(uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
 }
 
 }  // namespace
@@ -476,7 +473,7 @@ std::string TimeSeriesChunkBuilder::Finish() {
     lags = MeasureModifiedAt(timestamps_, modified_);
     if (lags.q_rice != internal::kAllZero) lag_q_section = RiceSection(lags.q_steps, lags.q_rice);
     if (lags.r_rice == internal::kSparseRemainders) {
-      lag_r_section = SparseRemaindersSection(lags.remainders);
+      lag_r_section = std::move(lags.sparse_remainders);
     } else if (lags.r_rice != internal::kAllZero) {
       lag_r_section = RiceSection(lags.remainders, lags.r_rice);
     }

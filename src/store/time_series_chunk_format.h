@@ -38,17 +38,17 @@ inline constexpr std::array<double, kMaxDecimalScale + 1> kPow10 = {1e0, 1e1, 1e
                                                                     1e5, 1e6, 1e7, 1e8, 1e9};
 inline constexpr double kTwoPow53 = 9007199254740992.0;
 
+__extension__ using Int128 = __int128;
+__extension__ using Uint128 = unsigned __int128;
+
 // Version 3 decimal chunks: the sums of their integers n, recomputed from the first n0 and
 // d1 = sum(n - n0), d2 = sum((n - n0)^2) modulo 2^128 (exact: the encoder keeps sum(n^2) below
-// 2^126), as
-// doubles: sum(n) / 10^scale and sum(n^2) / 10^(2 scale).
+// 2^126), as doubles: sum(n) / 10^scale and sum(n^2) / 10^(2 scale).
 struct ExactSums {
   double sum = 0;
   double sumsq = 0;
 };
 inline ExactSums ExactSumsOf(int64_t n0, uint64_t count, int64_t d1, uint64_t d2, int scale) {
-  __extension__ using Int128 = __int128;
-  __extension__ using Uint128 = unsigned __int128;
   const Uint128 first = static_cast<Uint128>(static_cast<Int128>(n0));
   const Uint128 deltas = static_cast<Uint128>(static_cast<Int128>(d1));
   const Uint128 sum = count * first + deltas;

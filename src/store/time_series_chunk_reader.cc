@@ -13,8 +13,8 @@
 namespace civitas::store {
 
 using internal::BitReader;
-__extension__ using Int128 = __int128;
-__extension__ using Uint128 = unsigned __int128;
+using internal::Int128;
+using internal::Uint128;
 
 struct TimeSeriesChunkReader::State {
   BitReader timestamps;
@@ -107,7 +107,6 @@ bool GetRiceParameter(std::string_view& in, int& k) {
 // What the header says: the summary, how the streams are encoded, and where the sections are.
 struct Header {
   ChunkSummary summary;
-  uint8_t version = 0;
   bool rice = false;  // version 2 or 3, else version 1
   uint8_t flags = 0;
   uint64_t unit = 1;
@@ -138,7 +137,6 @@ Status ParseHeader(std::string_view in, Header& h) {
       version != internal::kChunkVersionBucketed) {
     return Corrupt("unknown version");
   }
-  h.version = version;
   h.rice = version >= internal::kChunkVersionRice;
   const bool rice = h.rice;
   const bool v3 = version >= internal::kChunkVersion;
