@@ -115,6 +115,21 @@ class TemporalStoreTest : public ::testing::Test {
       return Status::Ok();
     });
   }
+  // (modifiedAt, number) of each sample of `id`'s kTemp series, ordered by `property`.
+  std::vector<std::pair<int64_t, double>> WrittenValues(
+      const std::string& id, TimeProperty property = TimeProperty::kObservedAt) {
+    std::vector<std::pair<int64_t, double>> out;
+    EXPECT_TRUE(store_->ReadTemporal("")
+                    ->Samples(
+                        id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
+                        [&](const Sample& s) {
+                          out.emplace_back(s.modified_at_us, s.number);
+                          return true;
+                        },
+                        property)
+                    .ok());
+    return out;
+  }
   // Closes the store, calls `edit` with the raw database and its column families by name,
   // reopens the store.
   void EditRaw(const std::function<void(rocksdb::DB&, Families&)>& edit) {
@@ -871,19 +886,7 @@ TEST_F(TemporalStoreTest, FormatFiveDataDirsAreUpgradedInPlace) {
     backfill.push_back(i);
   }
   ASSERT_TRUE(AddInstances(id, {"T"}, backfill).ok());
-  auto view = [&] {
-    std::vector<std::pair<int64_t, double>> out;
-    EXPECT_TRUE(store_->ReadTemporal("")
-                    ->Samples(
-                        id, SeriesOf(kTemp), INT64_MIN, INT64_MAX,
-                        [&](const Sample& s) {
-                          out.emplace_back(s.modified_at_us, s.number);
-                          return true;
-                        },
-                        TimeProperty::kModifiedAt)
-                    .ok());
-    return out;
-  };
+  auto view = [&] { return WrittenValues(id, TimeProperty::kModifiedAt); };
   const auto before = view();
   ASSERT_EQ(before.size(), backfill.size());
   // Back to format 5 by hand: the catalog among the entity's keys, its lags as least and
@@ -1014,17 +1017,7 @@ TEST_F(TemporalStoreTest, FormatSevenDataDirsOpenAsFormatEight) {
     hour.push_back(i);
   }
   ASSERT_TRUE(AddInstances("urn:seven", {"T"}, hour).ok());
-  auto samples = [&] {
-    std::vector<std::pair<int64_t, double>> out;
-    EXPECT_TRUE(store_->ReadTemporal("")
-                    ->Samples("urn:seven", SeriesOf(kTemp), INT64_MIN, INT64_MAX,
-                              [&](const Sample& s) {
-                                out.emplace_back(s.modified_at_us, s.number);
-                                return true;
-                              })
-                    .ok());
-    return out;
-  };
+  auto samples = [&] { return WrittenValues("urn:seven"); };
   const auto before = samples();
   ASSERT_EQ(before.size(), hour.size());
   EditRaw([&](rocksdb::DB& db, auto& families) {
