@@ -248,6 +248,10 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
   cf.OptimizeLevelStyleCompaction(64u << 20);
+  // Nothing is compacted before CheckFormatVersion has accepted the data dir: compactions run
+  // this version's retention filter, which must not judge (or roll up) another format's chunks,
+  // and a format 7 dir must be marked 8 before a version 3 chunk lands in it.
+  cf.disable_auto_compactions = true;
   // Every entity write inserts a new version of the record, and a sensor fleet rewrites the same
   // keys all day: a small memtable keeps the skiplist (a seventh of a batch's store time) in
   // cache, and its flushes are small, since they keep only each key's newest version.
@@ -564,6 +568,9 @@ StoreStats RocksStore::Stats() const {
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion(const Clock& clock) {
+  // Compactions start only once the data dir is known to be in a format this version reads,
+  // and before an upgrade writes (its batches would otherwise pile up in level 0).
+  auto accept = [&] { return FromRocks(db_->EnableAutoCompaction(handles_), "start compactions"); };
   auto write_version = [&] {
     rocksdb::WriteOptions synced;
     synced.sync = true;
@@ -572,15 +579,18 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {
-    if (version == kStoreFormat) return Status::Ok();
-    if (version == "5" || version == "6") return UpgradeCatalogs(version[0] - '0', clock);
+    if (version == kStoreFormat) return accept();
+    if (version == "5" || version == "6") {
+      CIVITAS_RETURN_IF_ERROR(accept());
+      return UpgradeCatalogs(version[0] - '0', clock);
+    }
     if (version == "7") {
       // Format 8 writes version 3 chunks, which a format 7 civitas cannot read; it reads the
       // version 2 chunks of format 7 as they are.
       CIVITAS_RETURN_IF_ERROR(write_version());
       spdlog::info("upgraded the data dir from store format 7 to {} (nothing rewritten)",
                    kStoreFormat);
-      return Status::Ok();
+      return accept();
     }
     return IoError("the data dir uses store format " + version + "; this civitas reads format " +
                    std::string(kStoreFormat) +
@@ -597,7 +607,8 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
         "the data dir was written by an older civitas (store format 1); export and "
         "re-import it, or start with an empty --data-dir");
   }
-  return write_version();
+  CIVITAS_RETURN_IF_ERROR(write_version());
+  return accept();
 }
 
 RocksStore::~RocksStore() {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/options_util.h>
 
 #include <algorithm>
 #include <cmath>
@@ -1032,6 +1033,32 @@ TEST_F(TemporalStoreTest, FormatSevenDataDirsOpenAsFormatEight) {
   });
   Reopen();
   EXPECT_EQ(samples(), before);
+}
+
+// Compactions start only in a data dir the store accepted: they would run this version's
+// retention filter over another format's chunks. What RocksDB last persisted of its options
+// tells (it writes them at every open and every change).
+TEST_F(TemporalStoreTest, CompactionsStartOnlyInAnAcceptedDataDir) {
+  auto compactions_off = [&] {
+    rocksdb::ConfigOptions config;
+    rocksdb::DBOptions db_options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    EXPECT_TRUE(rocksdb::LoadLatestOptions(config, dir_.string(), &db_options, &families).ok());
+    std::map<std::string, bool> off;
+    for (const auto& family : families) off[family.name] = family.options.disable_auto_compactions;
+    return off;
+  };
+  const auto accepted = compactions_off();
+  ASSERT_EQ(accepted.size(), 6u);
+  for (const auto& [family, off] : accepted) EXPECT_FALSE(off) << family;
+  store_.reset();
+  WithRawDb(dir_, /*writable=*/true, [&](rocksdb::DB& db, auto& families) {
+    EXPECT_TRUE(db.Put({}, families["meta"], "V", "99").ok());
+  });
+  auto refused = Store::Open({.data_dir = dir_.string()});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("format 99"), std::string::npos);
+  for (const auto& [family, off] : compactions_off()) EXPECT_TRUE(off) << family;
 }
 
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
