@@ -262,11 +262,12 @@ Reply AccessControl::Impl::Gate(HttpRequest& request, const Peer& peer) {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
   const RouteRule rule = RuleFor(request.method(), path, s.options.metrics_public);
-  if (rule.open) return s.broker.Handle(request);
-
+  if (rule.open && !rule.rate_limited) return s.broker.Handle(request);
   if (auto d = s.per_address.Take(peer.address); !d.allowed) {
     return TooMany(request, d.retry_after, "too many requests from this address");
   }
+  if (rule.open) return s.broker.Handle(request);
+
   Principal who;
   if (s.options.insecure_no_auth) {
     who = AdminPrincipal("insecure-no-auth");

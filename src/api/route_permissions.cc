@@ -67,7 +67,7 @@ bool Matches(std::string_view path, std::string_view prefix) {
 }  // namespace
 
 RouteRule RuleFor(http::verb method, std::string_view path, bool metrics_public) {
-  if (path == "/healthz" || path == "/readyz") return {.open = true};
+  if (path == "/healthz" || path == "/readyz") return {.open = true, .rate_limited = false};
   if (path == "/metrics" && metrics_public) return {.open = true};
   const bool read =
       method == http::verb::get || method == http::verb::head || method == http::verb::options;

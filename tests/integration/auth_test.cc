@@ -283,6 +283,27 @@ TEST(MetricsPublicTest, AnyoneMayScrapeWithMetricsPublic) {
       IsProblem(anonymous.Get(std::string(kApi) + "/entities?type=Lamp"), 401, "Unauthorized"));
 }
 
+// An open /metrics still counts against the address's rate limit (a scrape reads a few dozen
+// RocksDB properties); the health probes never do.
+TEST(MetricsPublicTest, PublicScrapesAreRateLimitedAndHealthProbesAreNot) {
+  TempDir dir;
+  ServerProcess server(dir.path(), {"--metrics-public", "--rate-limit", "1", "--rate-burst", "5"});
+  HttpClient anonymous(server.port());
+  anonymous.SetBearer("");
+  int scrapes = 0;
+  HttpResult limited;
+  for (; scrapes < 50; ++scrapes) {
+    limited = anonymous.Get("/metrics");
+    if (limited.status != 200) break;
+  }
+  EXPECT_TRUE(IsProblem(limited, 429, "TooManyRequests"));
+  EXPECT_LE(scrapes, 10);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(anonymous.Get("/healthz").status, 200) << i;
+    EXPECT_EQ(anonymous.Get("/readyz").status, 200) << i;
+  }
+}
+
 TEST_F(AuthTest, JwtBearersAreVerified) {
   const std::string secret = "an-hs256-secret-for-the-integration-test";
   std::ofstream(dir_.path() / "jwt.secret") << secret;
