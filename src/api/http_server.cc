@@ -1,12 +1,12 @@
 #include "civitas/api/http_server.h"
 
-#include <thread>
-#include <vector>
-
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
+#include <thread>
+#include <vector>
 
 #include "civitas/core/log.h"
 
@@ -22,6 +22,9 @@ struct HttpServer::State {
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::unique_ptr<net::ssl::context> tls;  // null: plain HTTP
+  struct {
+    std::atomic<uint64_t> malformed{0}, body_too_large{0}, headers_too_large{0}, timed_out{0};
+  } refused;
 };
 
 namespace {
@@ -72,15 +75,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void OnRead(beast::error_code ec) {
+    auto& refused = state_.refused;
+    if (ec == beast::error::timeout && parser_->got_some()) {
+      ++refused.timed_out;  // cut off mid-request (an idle keep-alive connection is not counted)
+      return Close();
+    }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::operation_aborted) {
       return Close();
     }
     if (ec) {
-      if (ec == http::error::body_limit) return WriteError(http::status::payload_too_large);
+      if (ec == http::error::body_limit) {
+        ++refused.body_too_large;
+        return WriteError(http::status::payload_too_large);
+      }
       if (ec == http::error::header_limit) {
+        ++refused.headers_too_large;
         return WriteError(http::status::request_header_fields_too_large);
       }
+      ++refused.malformed;
       return WriteError(http::status::bad_request);
     }
     HttpRequest request = parser_->release();
@@ -239,6 +252,12 @@ void HttpServer::Run() {
   }
   state_->ioc.run();
   for (auto& t : threads) t.join();
+}
+
+HttpServer::RefusedCounts HttpServer::refused() const {
+  const auto& r = state_->refused;
+  return {r.malformed.load(), r.body_too_large.load(), r.headers_too_large.load(),
+          r.timed_out.load()};
 }
 
 void HttpServer::Stop() {

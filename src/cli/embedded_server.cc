@@ -292,6 +292,16 @@ Result<std::unique_ptr<EmbeddedServer>> EmbeddedServer::Start(const ServeOptions
         return gate.Handle(request, peer);
       },
       [&store](std::function<void(Status)> done) { store.WhenDurable(std::move(done)); });
+  parts->broker->AddMetricsSource([&server = *parts->server](api::MetricsWriter& out) {
+    const api::HttpServer::RefusedCounts refused = server.refused();
+    out.Family("civitas_http_refused_total", "counter",
+               "Requests the HTTP layer refused before handling them (not in "
+               "civitas_http_requests_total), by reason.");
+    out.Sample(static_cast<double>(refused.malformed), {{"reason", "malformed"}});
+    out.Sample(static_cast<double>(refused.body_too_large), {{"reason", "body_too_large"}});
+    out.Sample(static_cast<double>(refused.headers_too_large), {{"reason", "headers_too_large"}});
+    out.Sample(static_cast<double>(refused.timed_out), {{"reason", "timed_out"}});
+  });
   CIVITAS_ASSIGN_OR_RETURN(parts->port, parts->server->Listen());
   parts->broker->SetReady(true);
   if (parts->mqtt) {

@@ -42,6 +42,13 @@ TEST(TransportTest, SlowClientsAreCutOff) {
                                  std::chrono::seconds(20)));
   HttpClient client(server.port());
   EXPECT_EQ(client.Get("/healthz").status, 200) << "other clients are still served";
+  // Not HTTP at all: 400 and closed.
+  EXPECT_TRUE(ServerClosesWithin(server.port(), "NOT HTTP\r\n\r\n", std::chrono::seconds(20)));
+  const std::string metrics = client.Get("/metrics").body;
+  EXPECT_NE(metrics.find("civitas_http_refused_total{reason=\"timed_out\"} 1\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("civitas_http_refused_total{reason=\"malformed\"} 1\n"), std::string::npos)
+      << metrics;
 }
 
 TEST(TransportTest, OversizedBodiesAndHeadersAreRefused) {
@@ -66,6 +73,14 @@ TEST(TransportTest, OversizedBodiesAndHeadersAreRefused) {
   HttpClient after(server.port());
   EXPECT_EQ(after.Get("/healthz").status, 200);
   EXPECT_EQ(after.Get(std::string(kApi) + "/entities/urn:x:1").status, 404);
+  // The HTTP layer answered the 413 and the 431 itself: counted apart from handled requests.
+  const std::string metrics = after.Get("/metrics").body;
+  for (const char* line : {"civitas_http_refused_total{reason=\"body_too_large\"} 1\n",
+                           "civitas_http_refused_total{reason=\"headers_too_large\"} 1\n",
+                           "civitas_http_refused_total{reason=\"malformed\"} 0\n",
+                           "civitas_http_refused_total{reason=\"timed_out\"} 0\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << metrics;
+  }
 }
 
 TEST(TransportTest, CorsIsOfferedToConfiguredOriginsOnly) {

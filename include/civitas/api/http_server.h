@@ -62,6 +62,17 @@ class HttpServer {
   // Thread-safe and async-signal-friendly via Asio: stops accepting and ends Run().
   void Stop();
 
+  // Requests refused before any handler saw them (so the handler's metrics miss them): not
+  // HTTP/1.1 (400), body or headers over the limits (413, 431), cut off by the request
+  // timeout mid-request (no answer). Thread-safe.
+  struct RefusedCounts {
+    uint64_t malformed = 0;
+    uint64_t body_too_large = 0;
+    uint64_t headers_too_large = 0;
+    uint64_t timed_out = 0;
+  };
+  RefusedCounts refused() const;
+
   struct State;  // event loop and acceptor (src/api/http_server.cc)
 
  private:
