@@ -18,6 +18,7 @@
 #include "src/store/rocks_store.h"
 #include "src/store/temporal_keys.h"
 #include "src/store/test_dir.h"
+#include "src/store/version_two_chunk.h"
 
 namespace civitas::store {
 namespace {
@@ -1033,6 +1034,64 @@ TEST_F(TemporalStoreTest, FormatSevenDataDirsOpenAsFormatEight) {
   });
   Reopen();
   EXPECT_EQ(samples(), before);
+}
+
+// A store written by format 7 holds version 2 chunks: they read as they are (by observedAt, by
+// modifiedAt, aggregated from their header), and a late sample re-encodes the hour as version 3.
+TEST_F(TemporalStoreTest, ReadsAndRewritesVersionTwoChunks) {
+  const std::string id = "urn:two";
+  std::vector<TemporalInstance> hour;  // the samples version_two_chunk.h holds
+  const std::pair<double, int64_t> written[] = {
+      {21.5, 1'000'000}, {21.6, 1'020'000}, {21.4, 1'010'001}};
+  for (int64_t m = 0; m < 3; ++m) {
+    TemporalInstance i;
+    i.attr = kTemp;
+    i.timestamp_us = kT0 + m * 60'000'000;
+    i.number = written[m].first;
+    i.modified_at_us = i.timestamp_us + written[m].second;
+    hour.push_back(i);
+  }
+  ASSERT_TRUE(AddInstances(id, {"T"}, hour).ok());
+  TemporalInstance next_hour = hour[0];
+  next_hour.timestamp_us = kT0 + kHour;
+  next_hour.modified_at_us = kT0 + kHour + 1'000'000;
+  ASSERT_TRUE(AddInstances(id, {"T"}, {next_hour}).ok());  // folds the first hour
+  const auto as_written = WrittenValues(id);
+  const auto by_modified = WrittenValues(id, TimeProperty::kModifiedAt);
+  const std::string key = temporal_keys::Tagged(temporal_keys::SeriesPrefix("", id, kTemp, ""),
+                                                temporal_keys::kChunkTag, kT0);
+  std::string chunk;
+  EditRaw([&](rocksdb::DB& db, auto& families) {
+    ASSERT_TRUE(db.Get({}, families["temporal"], key, &chunk).ok());
+    EXPECT_EQ(chunk[0], internal::kChunkVersion);
+    EXPECT_TRUE(db.Put({}, families["temporal"], key, VersionTwoChunk(kT0)).ok());
+  });
+  EXPECT_EQ(WrittenValues(id), as_written);
+  EXPECT_EQ(WrittenValues(id, TimeProperty::kModifiedAt), by_modified);
+  AggregateBuckets buckets;
+  ASSERT_TRUE(store_->ReadTemporal("")
+                  ->Aggregate(id, SeriesOf(kTemp), kT0, kHour, kT0, kT0 + kHour, buckets)
+                  .ok());
+  ASSERT_EQ(buckets.buckets().size(), 1u);
+  const AggregateBucket& bucket = buckets.buckets().begin()->second;
+  EXPECT_EQ(bucket.count, 3u);
+  EXPECT_EQ(bucket.sum, 21.5 + 21.6 + 21.4);
+  EXPECT_EQ(bucket.min, 21.4);
+  EXPECT_EQ(bucket.max, 21.6);
+
+  TemporalInstance late = hour[0];
+  late.timestamp_us = kT0 + 3 * 60'000'000;
+  late.number = 21.7;
+  late.modified_at_us = kT0 + kHour + 2'000'000;
+  ASSERT_TRUE(AddInstances(id, {"T"}, {late}).ok());
+  auto expected = as_written;
+  expected.insert(expected.begin() + 3, {late.modified_at_us.value(), 21.7});
+  EXPECT_EQ(WrittenValues(id), expected);
+  store_.reset();
+  WithRawDb(dir_, /*writable=*/false, [&](rocksdb::DB& db, auto& families) {
+    ASSERT_TRUE(db.Get({}, families["temporal"], key, &chunk).ok());
+    EXPECT_EQ(chunk[0], internal::kChunkVersion);
+  });
 }
 
 // Compactions start only in a data dir the store accepted: they would run this version's

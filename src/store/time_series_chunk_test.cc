@@ -15,6 +15,7 @@
 
 #include "src/store/bit_stream.h"
 #include "src/store/time_series_chunk_format.h"
+#include "src/store/version_two_chunk.h"
 
 namespace civitas::store {
 namespace {
@@ -409,47 +410,9 @@ TEST(TimeSeriesChunkTest, ReadsVersionOneChunks) {
   EXPECT_EQ(ReadTimeSeriesChunkSummary(again)->max, 21.6);
 }
 
-// Version 2 chunks (2026-12-04 to 2026-12-06) stay readable: this one is assembled by hand
-// from that layout, with a modifiedAt column. 21.5, 21.6, 21.4 a minute apart, written 1 s,
-// 1.02 s and 1.010001 s after their observations.
+// Version 2 chunks (2026-12-04 to 2026-12-06) stay readable (version_two_chunk.h).
 TEST(TimeSeriesChunkTest, ReadsVersionTwoChunks) {
-  using internal::BitWriter;
-  BitWriter ts;
-  internal::WriteRice(ts, ZigZagEncode(1), 0);  // delta-of-delta in minutes
-  internal::WriteRice(ts, ZigZagEncode(0), 0);
-  BitWriter numbers;
-  internal::WriteRice(numbers, ZigZagEncode(1), 1);  // tenths after the first, 215
-  internal::WriteRice(numbers, ZigZagEncode(-2), 1);
-  BitWriter steps;  // lag q in ms: 1000, 1020, 1010; steps 20, -10 around a base of 20
-  internal::WriteRice(steps, ZigZagEncode(0), 6);
-  internal::WriteRice(steps, ZigZagEncode(-30), 6);
-  BitWriter remainders;  // µs
-  for (uint64_t r : {0, 0, 1}) internal::WriteRice(remainders, r, 0);
-  const std::string sections[] = {ts.Finish(), numbers.Finish(), steps.Finish(),
-                                  remainders.Finish()};
-  std::string chunk = {internal::kChunkVersionRice,
-                       internal::kFlagNumbers | internal::kFlagDecimal | internal::kFlagModifiedAt};
-  PutVarint64(chunk, 3);
-  PutVarint64(chunk, ZigZagEncode(0));
-  PutVarint64(chunk, 2 * kMinute);
-  PutVarint64(chunk, kMinute);
-  chunk.push_back(0);  // ts_rice
-  PutVarint64(chunk, 3);
-  chunk.push_back(1);  // scale
-  PutVarint64(chunk, ZigZagEncode(214));
-  PutVarint64(chunk, ZigZagEncode(216));
-  PutFixed64(chunk, Bits(21.5 + 21.6 + 21.4));
-  PutFixed64(chunk, Bits(21.5 * 21.5 + 21.6 * 21.6 + 21.4 * 21.4));
-  chunk.push_back(1);  // number_rice
-  PutVarint64(chunk, ZigZagEncode(215));
-  PutVarint64(chunk, 1000);  // lag unit
-  PutVarint64(chunk, ZigZagEncode(1000));
-  PutVarint64(chunk, ZigZagEncode(20));
-  chunk.push_back(6);  // q_rice
-  chunk.push_back(0);  // r_rice
-  for (const std::string& section : sections) PutVarint64(chunk, section.size());
-  for (const std::string& section : sections) chunk += section;
-
+  const std::string chunk = VersionTwoChunk(0);
   const std::vector<Input> samples = {{0, 21.5, 1'000'000},
                                       {kMinute, 21.6, kMinute + 1'020'000},
                                       {2 * kMinute, 21.4, 2 * kMinute + 1'010'001}};
