@@ -476,7 +476,7 @@ Status RocksStore::ReplayHeadLog() {
     touched.clear();
   }
   CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "replay temporal head log"));
-  next_log_seq_ = std::max(last_seq, db_->GetLatestSequenceNumber()) + 1;
+  log_sequence_.StartAt(std::max(last_seq, db_->GetLatestSequenceNumber()) + 1);
   return Status::Ok();
 }
 
@@ -497,7 +497,7 @@ Status RocksStore::MaintainHeadLog(SeriesHeads::Clock::time_point now) {
   // Marked only when the log grew, and at most 4,096 marks: dropping the oldest only delays a
   // fold to the next mark, so an idle or slow store keeps a bounded list.
   if (log_marks_.empty() || log_marks_.back().second != bytes) {
-    log_marks_.emplace_back(next_log_seq_.load(std::memory_order_relaxed), bytes);
+    log_marks_.emplace_back(log_sequence_.next(), bytes);
     if (log_marks_.size() > 4096) log_marks_.pop_front();
   }
   uint64_t over_budget = 0;
@@ -518,7 +518,10 @@ Status RocksStore::FoldHeadsAndTruncate(const std::vector<std::string>& head_key
       return Status::Ok();
     }));
   }
-  const uint64_t needed = heads_.OldestNeededSeq(next_log_seq_.load(std::memory_order_relaxed));
+  // The pending mutations first, then the heads: one that finishes in between has put its
+  // samples in the heads before it leaves the pending set.
+  const uint64_t pending = log_sequence_.OldestPending();
+  const uint64_t needed = heads_.OldestNeededSeq(pending);
   if (needed <= log_deleted_below_) return Status::Ok();
   // Loss-tolerant: records left behind are skipped by their fold marks at replay.
   CIVITAS_RETURN_IF_ERROR(
@@ -662,8 +665,14 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   if (mutation.empty()) return Status::Ok();
   rocksdb::WriteBatch batch;
   std::vector<uint32_t> interned;
-  // Taken under the ids' locks: one series' head-log records are in commit order.
-  const uint64_t log_seq = next_log_seq_.fetch_add(1, std::memory_order_relaxed);
+  // Taken under the ids' locks: one series' head-log records are in commit order. Pending
+  // until the samples are in the heads (Committed), so that truncation spares the record.
+  const uint64_t log_seq = log_sequence_.Take();
+  struct Done {
+    HeadLogSequence& sequence;
+    uint64_t seq;
+    ~Done() { sequence.Done(seq); }
+  } done{log_sequence_, log_seq};
   CIVITAS_RETURN_IF_ERROR(mutation.Stage(batch, index_, meta_, names_, interned, log_seq));
   bool new_tenant = false;
   {

@@ -90,7 +90,7 @@ class RocksStore final : public Store {
   // Bounds the head log: a head holding samples this long is folded (a regular 60-second series
   // folds on its own when its hour ends).
   static constexpr auto kHeadHoldLimit = std::chrono::minutes(90);
-  std::atomic<uint64_t> next_log_seq_{1};
+  HeadLogSequence log_sequence_;
   uint64_t head_log_budget_ = 0;        // StoreOptions::head_log_budget_bytes
   std::atomic<uint64_t> log_bytes_{0};  // head-log bytes written since open
   std::mutex upkeep_mu_;

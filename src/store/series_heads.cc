@@ -108,8 +108,8 @@ std::vector<std::string> SeriesHeads::KeysWithSamples(std::string_view prefix) c
   return keys;
 }
 
-uint64_t SeriesHeads::OldestNeededSeq(uint64_t none) const {
-  uint64_t oldest = none;
+uint64_t SeriesHeads::OldestNeededSeq(uint64_t bound) const {
+  uint64_t oldest = bound;
   for (Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
     for (const auto& [key, head] : shard.heads) {
@@ -264,6 +264,32 @@ uint64_t HeadLogSeqOf(std::string_view key) {
   uint64_t seq = 0;
   for (char c : key) seq = (seq << 8) | static_cast<uint8_t>(c);
   return seq;
+}
+
+void HeadLogSequence::StartAt(uint64_t next) {
+  absl::MutexLock lock(&mu_);
+  next_ = next;
+}
+
+uint64_t HeadLogSequence::Take() {
+  absl::MutexLock lock(&mu_);
+  pending_.insert(next_);
+  return next_++;
+}
+
+void HeadLogSequence::Done(uint64_t seq) {
+  absl::MutexLock lock(&mu_);
+  pending_.erase(seq);
+}
+
+uint64_t HeadLogSequence::OldestPending() const {
+  absl::MutexLock lock(&mu_);
+  return pending_.empty() ? next_ : *pending_.begin();
+}
+
+uint64_t HeadLogSequence::next() const {
+  absl::MutexLock lock(&mu_);
+  return next_;
 }
 
 std::string FoldMarkKey(std::string_view head_key) {

@@ -7,6 +7,7 @@
 // the server's CPU. Internal to store/.
 
 #include <absl/base/thread_annotations.h>
+#include <absl/container/btree_set.h>
 #include <absl/container/node_hash_map.h>
 #include <absl/synchronization/mutex.h>
 
@@ -87,8 +88,9 @@ class SeriesHeads {
   void ErasePrefix(std::string_view prefix);
   // The keys under `prefix` whose heads hold samples.
   std::vector<std::string> KeysWithSamples(std::string_view prefix) const;
-  // The lowest head-log sequence number a head still needs; `none` when no head holds samples.
-  uint64_t OldestNeededSeq(uint64_t none) const;
+  // The lowest head-log sequence number a head still needs, or `bound` when that is lower (or
+  // no head holds samples).
+  uint64_t OldestNeededSeq(uint64_t bound) const;
   // The keys of heads holding samples written before `held_before` or logged before
   // `seq_before`.
   std::vector<std::string> KeysToFold(Clock::time_point held_before, uint64_t seq_before) const;
@@ -109,6 +111,28 @@ class SeriesHeads {
 
   mutable std::array<Shard, kShards> shards_;
   std::atomic<uint64_t> folds_{0};
+};
+
+// Hands out the head log's sequence numbers, one per mutation, and remembers the mutations
+// that hold one and have not yet applied their samples to the heads. Truncating the log below
+// the heads' oldest needed record must also spare theirs: such a record may already be in the
+// log while the heads do not show it yet. Thread-safe.
+class HeadLogSequence {
+ public:
+  // Before any Take: the first number to hand out.
+  void StartAt(uint64_t next);
+  // A number higher than any taken before; call Done with it once the mutation's samples are
+  // in the heads (or it wrote nothing).
+  uint64_t Take();
+  void Done(uint64_t seq);
+  // The lowest number taken and not Done; the next one to hand out when there is none.
+  uint64_t OldestPending() const;
+  uint64_t next() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::btree_set<uint64_t> pending_ ABSL_GUARDED_BY(mu_);
 };
 
 // The `temporal_log` column family holds
