@@ -77,23 +77,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnRead(beast::error_code ec) {
     auto& refused = state_.refused;
     if (ec == beast::error::timeout && parser_->got_some()) {
-      ++refused.timed_out;  // cut off mid-request (an idle keep-alive connection is not counted)
+      refused.timed_out.fetch_add(
+          1, std::memory_order_relaxed);  // cut off mid-request (an idle keep-alive connection is
+                                          // not counted)
       return Close();
     }
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+    // The client left (a hang-up mid-request included): nobody to answer.
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+        ec == beast::error::timeout || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted || ec == net::ssl::error::stream_truncated) {
       return Close();
     }
     if (ec) {
       if (ec == http::error::body_limit) {
-        ++refused.body_too_large;
+        refused.body_too_large.fetch_add(1, std::memory_order_relaxed);
         return WriteError(http::status::payload_too_large);
       }
       if (ec == http::error::header_limit) {
-        ++refused.headers_too_large;
+        refused.headers_too_large.fetch_add(1, std::memory_order_relaxed);
         return WriteError(http::status::request_header_fields_too_large);
       }
-      ++refused.malformed;
+      refused.malformed.fetch_add(1, std::memory_order_relaxed);
       return WriteError(http::status::bad_request);
     }
     HttpRequest request = parser_->release();
@@ -256,8 +260,9 @@ void HttpServer::Run() {
 
 HttpServer::RefusedCounts HttpServer::refused() const {
   const auto& r = state_->refused;
-  return {r.malformed.load(), r.body_too_large.load(), r.headers_too_large.load(),
-          r.timed_out.load()};
+  constexpr auto kRelaxed = std::memory_order_relaxed;  // independent counters
+  return {r.malformed.load(kRelaxed), r.body_too_large.load(kRelaxed),
+          r.headers_too_large.load(kRelaxed), r.timed_out.load(kRelaxed)};
 }
 
 void HttpServer::Stop() {

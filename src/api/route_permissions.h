@@ -18,8 +18,9 @@ enum class TenantScope {
 
 struct RouteRule {
   bool open = false;  // no credential ever needed (/healthz, /readyz)
-  // Charged to the client address's rate limit; health probes are not, so a flood cannot make
-  // a load balancer take the server out.
+  // Whether an open route is charged to the client address's rate limit (routes that need a
+  // credential always are): health probes are not, so a flood cannot make a load balancer take
+  // the server out.
   bool rate_limited = true;
   security::Permission permission = security::Permission::kAdministration;
   TenantScope tenant = TenantScope::kHeader;

@@ -14,6 +14,10 @@ TEST(RoutePermissionsTest, ProbesAreOpenAndMetricsOnlyWhenPublic) {
   EXPECT_FALSE(RuleFor(V::get, "/metrics", false).open);
   EXPECT_EQ(RuleFor(V::get, "/metrics", false).permission, Permission::kReadMetrics);
   EXPECT_TRUE(RuleFor(V::get, "/metrics", true).open);
+  // Only the health probes escape the address's rate limit.
+  EXPECT_TRUE(RuleFor(V::get, "/metrics", true).rate_limited);
+  EXPECT_FALSE(RuleFor(V::get, "/healthz", false).rate_limited);
+  EXPECT_FALSE(RuleFor(V::get, "/readyz", false).rate_limited);
 }
 
 TEST(RoutePermissionsTest, NgsiLdReadsWritesAndQueries) {

@@ -70,6 +70,19 @@ void Diff(const std::vector<std::string>& a, const std::vector<std::string>& b, 
   }
 }
 
+// ZSTD at the bottom level, where a family's data settles, with a dictionary trained per file
+// (16 KB, from up to 1.6 MB of its 4 KB blocks): alone, ZSTD paid its entropy tables in every
+// block and saw nothing beyond it.
+void CompressBottomWithDictionary(rocksdb::ColumnFamilyOptions& family) {
+  constexpr uint32_t kDictionaryBytes = 16u << 10;
+  family.bottommost_compression = rocksdb::kZSTD;
+  family.bottommost_compression_opts.enabled = true;
+  family.bottommost_compression_opts.max_dict_bytes = kDictionaryBytes;
+  family.bottommost_compression_opts.zstd_max_train_bytes = 100 * kDictionaryBytes;
+  // The blocks a compaction buffers to sample for the dictionary (else up to a whole file).
+  family.bottommost_compression_opts.max_dict_buffer_bytes = 8u << 20;
+}
+
 class RocksMutation final : public Mutation {
   using SharedEntity = std::shared_ptr<const model::Entity>;  // null: no entity
 
@@ -248,9 +261,11 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
   cf.OptimizeLevelStyleCompaction(64u << 20);
-  // Nothing is compacted before CheckFormatVersion has accepted the data dir: compactions run
-  // this version's retention filter, which must not judge (or roll up) another format's chunks,
-  // and a format 7 dir must be marked 8 before a version 3 chunk lands in it.
+  // Nothing compacts until the open is done: compactions run the retention filter, which must
+  // judge neither another format's chunks (a refused dir; a format 7 dir must be marked 8
+  // before a rolled-up version 3 chunk lands in it) nor an entity before the retention index
+  // knows its type (it would take the default rule). Without automatic compactions RocksDB
+  // does not stall writes on level-0 files, so an upgrade's writes cannot wait on them.
   cf.disable_auto_compactions = true;
   // Every entity write inserts a new version of the record, and a sensor fleet rewrites the same
   // keys all day: a small memtable keeps the skiplist (a seventh of a batch's store time) in
@@ -259,27 +274,17 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   entities_cf.write_buffer_size = 4u << 20;
   rocksdb::ColumnFamilyOptions meta_cf = cf;
   meta_cf.merge_operator = std::make_shared<CounterAddOperator>();
-  // The audit log lives here, one JSON record per audited request (~230 bytes, LZ4 kept most
-  // of them): ZSTD with a dictionary at the bottom level took the peer kit's meta family from
-  // 0.97 MB to 77 KB (bench/RESULTS.md). The other small families are rewritten too often
-  // for its training cost (ingest CPU +15 % with it on all of them).
-  meta_cf.bottommost_compression = rocksdb::kZSTD;
-  meta_cf.bottommost_compression_opts.enabled = true;
-  meta_cf.bottommost_compression_opts.max_dict_bytes = 16u << 10;
-  meta_cf.bottommost_compression_opts.zstd_max_train_bytes = 100 * (16u << 10);
+  // The audit log lives here, one JSON record per audited request (~225 bytes each under LZ4):
+  // compressed like the history below, the peer kit's meta family took 77 KB instead of 0.97 MB
+  // (bench/RESULTS.md). Not the entities, index and head-log families: entities are rewritten
+  // by every write, and training a dictionary on their compactions cost ~15 % of ingest CPU.
+  CompressBottomWithDictionary(meta_cf);
   rocksdb::ColumnFamilyOptions temporal_cf = cf;
   // The bottom level holds almost all history and is rewritten rarely: ZSTD there shrinks the
-  // chunk headers and keys LZ4 leaves (the samples themselves are already bit-packed). Alone,
-  // ZSTD paid its entropy tables in every 4 KB block and saw no chunk beyond its block; with a
-  // dictionary trained per file (16 KB, from up to 1.6 MB of its blocks) the kit's history
-  // took 6.3 MB instead of 16.8 (bench/RESULTS.md), for ~20 % more compaction CPU.
-  temporal_cf.bottommost_compression = rocksdb::kZSTD;
-  constexpr uint32_t kDictionaryBytes = 16u << 10;
-  temporal_cf.bottommost_compression_opts.enabled = true;
-  temporal_cf.bottommost_compression_opts.max_dict_bytes = kDictionaryBytes;
-  temporal_cf.bottommost_compression_opts.zstd_max_train_bytes = 100 * kDictionaryBytes;
-  // The blocks a compaction buffers to sample for the dictionary (else up to a whole file).
-  temporal_cf.bottommost_compression_opts.max_dict_buffer_bytes = 8u << 20;
+  // chunk headers and keys LZ4 leaves (the samples themselves are already bit-packed); with a
+  // dictionary the kit's history took 6.3 MB instead of 16.8 (ZSTD alone), for ~20 % more
+  // compaction CPU (bench/RESULTS.md).
+  CompressBottomWithDictionary(temporal_cf);
   if (!store->retention_->empty()) {
     temporal_cf.compaction_filter_factory = MakeRetentionFilterFactory(
         *store->retention_, options.clock != nullptr ? *options.clock : Clock::System());
@@ -310,6 +315,8 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   CIVITAS_RETURN_IF_ERROR(store->names_.Load(*store->db_, store->meta_));
   CIVITAS_RETURN_IF_ERROR(store->LoadRetentionIndex());
   CIVITAS_RETURN_IF_ERROR(store->ReplayHeadLog());
+  CIVITAS_RETURN_IF_ERROR(
+      FromRocks(store->db_->EnableAutoCompaction(store->handles_), "start compactions"));
   std::unique_ptr<rocksdb::Iterator> it(
       store->db_->NewIterator(rocksdb::ReadOptions(), store->meta_));
   for (it->Seek("N"); it->Valid() && it->key().starts_with("N"); it->Next()) {
@@ -579,9 +586,6 @@ StoreStats RocksStore::Stats() const {
 // The key layout's version (docs/formats/store.md). A data dir with entities but no version
 // predates the name dictionary and cannot be read.
 Status RocksStore::CheckFormatVersion(const Clock& clock) {
-  // Compactions start only once the data dir is known to be in a format this version reads,
-  // and before an upgrade writes (its batches would otherwise pile up in level 0).
-  auto accept = [&] { return FromRocks(db_->EnableAutoCompaction(handles_), "start compactions"); };
   auto write_version = [&] {
     rocksdb::WriteOptions synced;
     synced.sync = true;
@@ -590,18 +594,15 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
   std::string version;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, "V", &version);
   if (s.ok()) {
-    if (version == kStoreFormat) return accept();
-    if (version == "5" || version == "6") {
-      CIVITAS_RETURN_IF_ERROR(accept());
-      return UpgradeCatalogs(version[0] - '0', clock);
-    }
+    if (version == kStoreFormat) return Status::Ok();
+    if (version == "5" || version == "6") return UpgradeCatalogs(version[0] - '0', clock);
     if (version == "7") {
       // Format 8 writes version 3 chunks, which a format 7 civitas cannot read; it reads the
       // version 2 chunks of format 7 as they are.
       CIVITAS_RETURN_IF_ERROR(write_version());
       spdlog::info("upgraded the data dir from store format 7 to {} (nothing rewritten)",
                    kStoreFormat);
-      return accept();
+      return Status::Ok();
     }
     return IoError("the data dir uses store format " + version + "; this civitas reads format " +
                    std::string(kStoreFormat) +
@@ -618,8 +619,7 @@ Status RocksStore::CheckFormatVersion(const Clock& clock) {
         "the data dir was written by an older civitas (store format 1); export and "
         "re-import it, or start with an empty --data-dir");
   }
-  CIVITAS_RETURN_IF_ERROR(write_version());
-  return accept();
+  return write_version();
 }
 
 RocksStore::~RocksStore() {
@@ -668,11 +668,11 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   // Taken under the ids' locks: one series' head-log records are in commit order. Pending
   // until the samples are in the heads (Committed), so that truncation spares the record.
   const uint64_t log_seq = log_sequence_.Take();
-  struct Done {
+  struct Release {
     HeadLogSequence& sequence;
     uint64_t seq;
-    ~Done() { sequence.Done(seq); }
-  } done{log_sequence_, log_seq};
+    ~Release() { sequence.Done(seq); }
+  } release{log_sequence_, log_seq};
   CIVITAS_RETURN_IF_ERROR(mutation.Stage(batch, index_, meta_, names_, interned, log_seq));
   bool new_tenant = false;
   {

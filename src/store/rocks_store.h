@@ -60,8 +60,7 @@ class RocksStore final : public Store {
   // Counters under `prefix`; the rest of each key names the counted thing: a name id, or (for
   // attribute kinds) the kind's name.
   std::vector<NameCount> Counters(std::string_view prefix, bool suffix_is_name_id) const;
-  // Refuses a data dir of another format, or upgrades it in place where it can (formats 5-7);
-  // starts the compactions (opened disabled) once it accepts the dir.
+  // Refuses a data dir of another format, or upgrades it in place where it can (formats 5-7).
   Status CheckFormatVersion(const Clock& clock);
   // Rewrites the temporal catalogs of a store format 5 or 6 data dir (`format`) as format 7's
   // (and so 8's).

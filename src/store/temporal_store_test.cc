@@ -1094,9 +1094,9 @@ TEST_F(TemporalStoreTest, ReadsAndRewritesVersionTwoChunks) {
   });
 }
 
-// Compactions start only in a data dir the store accepted: they would run this version's
-// retention filter over another format's chunks. What RocksDB last persisted of its options
-// tells (it writes them at every open and every change).
+// Compactions start only once the store has accepted a data dir and loaded it: they run this
+// version's retention filter, which must not judge another format's chunks. What RocksDB last
+// persisted of its options tells (it writes them at every open and every change).
 TEST_F(TemporalStoreTest, CompactionsStartOnlyInAnAcceptedDataDir) {
   auto compactions_off = [&] {
     rocksdb::ConfigOptions config;
@@ -1117,7 +1117,9 @@ TEST_F(TemporalStoreTest, CompactionsStartOnlyInAnAcceptedDataDir) {
   auto refused = Store::Open({.data_dir = dir_.string()});
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("format 99"), std::string::npos);
-  for (const auto& [family, off] : compactions_off()) EXPECT_TRUE(off) << family;
+  const auto refused_dir = compactions_off();
+  ASSERT_EQ(refused_dir.size(), 6u);
+  for (const auto& [family, off] : refused_dir) EXPECT_TRUE(off) << family;
 }
 
 TEST(TemporalCatalogTest, RecordsRoundTripAndCorruptOnesAreReported) {
