@@ -683,6 +683,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // durability comes from WhenDurable's group fsync
   CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "write"));
+  if (after_batch_write_for_testing_) after_batch_write_for_testing_();
   std::vector<EntityChange> changes = mutation.Committed();
   log_bytes_.fetch_add(mutation.HeadLogBytes(), std::memory_order_relaxed);
   names_.Committed(interned);

@@ -54,6 +54,12 @@ class RocksStore final : public Store {
   Status Compact() override;
   StoreStats Stats() const override;
 
+  // Runs `hook` in every Mutate between its batch's write and the heads' update (the window in
+  // which the head log holds a record the heads do not show yet). Set before any write.
+  void SetAfterBatchWriteForTesting(std::function<void()> hook) {
+    after_batch_write_for_testing_ = std::move(hook);
+  }
+
  private:
   RocksStore() = default;
   void SyncLoop();
@@ -90,6 +96,7 @@ class RocksStore final : public Store {
   // folds on its own when its hour ends).
   static constexpr auto kHeadHoldLimit = std::chrono::minutes(90);
   HeadLogSequence log_sequence_;
+  std::function<void()> after_batch_write_for_testing_;
   uint64_t head_log_budget_ = 0;        // StoreOptions::head_log_budget_bytes
   std::atomic<uint64_t> log_bytes_{0};  // head-log bytes written since open
   std::mutex upkeep_mu_;

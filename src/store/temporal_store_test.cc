@@ -1036,6 +1036,32 @@ TEST_F(TemporalStoreTest, FormatSevenDataDirsOpenAsFormatEight) {
   EXPECT_EQ(samples(), before);
 }
 
+// The head log is truncated below the oldest record a head needs. A write whose record is in
+// the log but whose samples are not in the heads yet must keep its record even when every head
+// is empty (here: a fresh store), or closing the store before a fold (as a crash would) loses
+// the acknowledged sample.
+TEST_F(TemporalStoreTest, TruncationKeepsTheRecordOfAWriteStillUpdatingTheHeads) {
+  auto& rocks = static_cast<RocksStore&>(*store_);
+  bool truncated = false;
+  rocks.SetAfterBatchWriteForTesting([&] {
+    if (truncated) return;
+    truncated = true;
+    EXPECT_TRUE(rocks.Compact().ok());  // folds every head (none yet) and truncates the log
+  });
+  TemporalInstance sample;
+  sample.attr = kTemp;
+  sample.timestamp_us = kT0;
+  sample.modified_at_us = kT0 + 1'000'000;
+  sample.number = 21.5;
+  ASSERT_TRUE(AddInstances("urn:race", {"T"}, {sample}).ok());
+  ASSERT_TRUE(truncated);
+  EXPECT_EQ(WrittenValues("urn:race"),
+            (std::vector<std::pair<int64_t, double>>{{kT0 + 1'000'000, 21.5}}));
+  Reopen();  // the store keeps heads in memory only: they come back from the log
+  EXPECT_EQ(WrittenValues("urn:race"),
+            (std::vector<std::pair<int64_t, double>>{{kT0 + 1'000'000, 21.5}}));
+}
+
 // A store written by format 7 holds version 2 chunks: they read as they are (by observedAt, by
 // modifiedAt, aggregated from their header), and a late sample re-encodes the hour as version 3.
 TEST_F(TemporalStoreTest, ReadsAndRewritesVersionTwoChunks) {
