@@ -703,7 +703,7 @@ TEST_F(TemporalStoreTest, ConcurrentWritersOfOneSeriesLoseNothing) {
 
 // Writers race compactions, which fold every head and truncate the head log (the once-a-second
 // upkeep does the same): every sample is still there after a reopen, which rebuilds the heads
-// from the log. (TSan watches the head-log bookkeeping here; the exact window is provoked in
+// from the log. (The exact window is provoked in
 // TruncationKeepsTheRecordOfAWriteStillUpdatingTheHeads.)
 TEST_F(TemporalStoreTest, WritesRacingLogTruncationSurviveAReopen) {
   constexpr int kWriters = 3, kPerWriter = 600;
