@@ -76,10 +76,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnRead(beast::error_code ec) {
     auto& refused = state_.refused;
+    // Cut off mid-request; an idle keep-alive connection closed by the timeout is not counted.
     if (ec == beast::error::timeout && parser_->got_some()) {
-      refused.timed_out.fetch_add(
-          1, std::memory_order_relaxed);  // cut off mid-request (an idle keep-alive connection is
-                                          // not counted)
+      refused.timed_out.fetch_add(1, std::memory_order_relaxed);
       return Close();
     }
     // The client left (a hang-up mid-request included): nobody to answer.
