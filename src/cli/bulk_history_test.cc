@@ -150,21 +150,23 @@ TEST_F(WriteHistoryTest, EveryInstanceCarriesItsOwnModifiedAt) {
 
 TEST_F(WriteHistoryTest, InstancesTheStoreKeptNoModifiedAtForHaveNone) {
   // Hour 0 mixes an instance with modifiedAt and one without: the store keeps none for the
-  // hour. Hour 1's instance keeps its own.
-  AddTemperatures({{kT0, kT0 + kSecond}, {kT0 + 60 * kSecond, std::nullopt},
-                   {kT0 + kHour, kT0 + kHour + kSecond}});
+  // hour once it is a chunk, which hour 2's instance makes it. That one keeps its own.
+  AddTemperatures({{kT0, kT0 + kSecond},
+                   {kT0 + 60 * kSecond, std::nullopt},
+                   {kT0 + 2 * kHour, kT0 + 2 * kHour + kSecond}});
 
   const std::vector<std::string> lines = Lines(Export(/*csv=*/false));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_FALSE(json::parse(lines[0]).as_object().contains("modifiedAt")) << lines[0];
   EXPECT_FALSE(json::parse(lines[1]).as_object().contains("modifiedAt")) << lines[1];
-  EXPECT_EQ(MicrosOf(json::parse(lines[2]).at("modifiedAt").as_string()), kT0 + kHour + kSecond);
+  EXPECT_EQ(MicrosOf(json::parse(lines[2]).at("modifiedAt").as_string()),
+            kT0 + 2 * kHour + kSecond);
 
   const std::vector<std::string> rows = Lines(Export(/*csv=*/true));
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[1], "urn:ngsi-ld:Thing:1,Thing,temperature,,2026-01-01T00:00:00Z,0,CEL,");
   EXPECT_EQ(rows[2], "urn:ngsi-ld:Thing:1,Thing,temperature,,2026-01-01T00:01:00Z,1,CEL,");
-  EXPECT_EQ(MicrosOf(Fields(rows[3]).at(7)), kT0 + kHour + kSecond);
+  EXPECT_EQ(MicrosOf(Fields(rows[3]).at(7)), kT0 + 2 * kHour + kSecond);
 }
 
 // Every attribute kind, text that reads as a number, a datasetId, a unitCode, two types, and

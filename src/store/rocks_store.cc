@@ -462,11 +462,10 @@ Status RocksStore::ReplayHeadLog() {
             update.key = std::string(key);
             const std::string prefix(key.substr(0, key.size() - 1));
             CIVITAS_ASSIGN_OR_RETURN(update.state, LoadChunkState(*db_, temporal_, prefix));
-            const int64_t hour = temporal_keys::HourOf(t);
-            if (update.state.hour != hour) update.state = HeadState{};
-            update.state.hour = hour;
             head = replayed.emplace(std::string(key), std::move(update)).first;
           }
+          std::optional<int64_t>& newest = head->second.state.newest_us;
+          if (!newest || t > *newest) newest = t;
           if (head->second.appended.empty()) touched.push_back(&head->second);
           head->second.appended.emplace_back(t, std::move(value));
           return Status::Ok();

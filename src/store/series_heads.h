@@ -1,10 +1,10 @@
 #pragma once
 
-// The heads of the temporal history: each series' samples of its newest hour that are not yet
-// in a chunk, kept in memory and made durable by the head log (docs/formats/temporal-store.md,
-// "Heads and the head log"). One head-log record per mutation replaces the key per sample the
-// pending hour used to cost: on an ingest-heavy store those memtable inserts were a third of
-// the server's CPU. Internal to store/.
+// The heads of the temporal history: each series' samples of its open hours (the newest, and
+// the one before while late samples may still come) that are not yet in a chunk, kept in memory and
+// made durable by the head log (docs/formats/temporal-store.md, "Heads and the head log"). One
+// head-log record per mutation replaces the key per sample the pending hour used to cost: on an
+// ingest-heavy store those memtable inserts were a third of the server's CPU. Internal to store/.
 
 #include <absl/base/thread_annotations.h>
 #include <absl/container/btree_set.h>
@@ -38,9 +38,11 @@ struct SampleValue {
 
 // What a write needs to know about a series.
 struct HeadState {
-  std::optional<int64_t> hour;  // the hour of the head's samples (or of the newest chunk)
-  uint64_t count = 0;           // samples in the head
-  // The chunk of that same hour, when one exists: every head sample is later than its last.
+  std::optional<int64_t> newest_us;  // the time of its newest sample, in the head or a chunk
+  uint64_t count = 0;                // samples in the head
+  // The newest chunk's last sample (every head sample is later) and size. Once that chunk is
+  // emptied, its last sample stays as a bound (size 0): which older chunk is now the newest is
+  // not known, and a bound too late only sends a few more samples to the chunks.
   std::optional<int64_t> chunk_last_us;
   uint64_t chunk_samples = 0;
 };

@@ -10,7 +10,7 @@
 //   S = E attr \0 datasetId \0           series prefix (attr is never empty)
 //   S 'C' be64(hour start)               → TimeSeriesChunk of the samples of that UTC hour
 //
-// The newest hour of a series is its head (series_heads.h): in memory, durable in the
+// The open hours of a series are its head (series_heads.h): in memory, durable in the
 // `temporal_log` column family, where S 'P' (the head key) names it.
 //
 // be64(t) is the int64 µs timestamp with its sign bit flipped, big-endian, so keys sort in time

@@ -17,6 +17,7 @@
 #include "civitas/store/store.h"
 #include "src/store/rocks_store.h"
 #include "src/store/temporal_keys.h"
+#include "src/store/temporal_writer.h"
 #include "src/store/test_dir.h"
 #include "src/store/version_two_chunk.h"
 
@@ -380,6 +381,44 @@ TEST_F(TemporalStoreTest, OutOfOrderAndDuplicatesLandInPlace) {
   EXPECT_EQ(
       Read("urn:a", kTemp, kT0 + kHour + 1, kT0 + 5 * kHour + 1),
       (std::vector<std::pair<int64_t, double>>{{kT0 + 3 * kHour + 1, 3}, {kT0 + 5 * kHour, 55}}));
+}
+
+// Samples late over an hour's end by less than TemporalWriter::kLateGraceUs join the head: the
+// hour's chunk is written once, when the grace has passed. The samples then left in the head
+// are logged again (the fold mark hides their first records), so a reopen keeps them.
+TEST_F(TemporalStoreTest, SamplesLateOverAnHoursEndJoinTheHead) {
+  const std::string id = "urn:late";
+  std::vector<std::pair<int64_t, double>> want;
+  auto add = [&](int64_t t, double v) {
+    ASSERT_TRUE(AddNumbers(id, kTemp, {{t, v}}).ok());
+    want.emplace_back(t, v);
+    std::sort(want.begin(), want.end());
+  };
+  // Whether the first hour has a chunk, read in the closed data dir; the heads come back from
+  // the log at the reopen.
+  auto first_hour_chunk = [&] {
+    bool found = false;
+    store_.reset();
+    WithRawDb(dir_, /*writable=*/false, [&](rocksdb::DB& db, Families& families) {
+      const std::string key = temporal_keys::Tagged(temporal_keys::SeriesPrefix("", id, kTemp, ""),
+                                                    temporal_keys::kChunkTag, kT0);
+      std::string chunk;
+      found = db.Get({}, families["temporal"], key, &chunk).ok();
+    });
+    Reopen();
+    return found;
+  };
+  add(kT0 + 58 * kMinute, 1);
+  add(kT0 + kHour + 5 * kMinute, 2);  // the first hour stays open...
+  add(kT0 + 59 * kMinute, 3);         // ...for this sample
+  EXPECT_FALSE(first_hour_chunk());
+  EXPECT_EQ(Read(id, kTemp), want);
+  add(kT0 + kHour + TemporalWriter::kLateGraceUs, 4);  // closes the first hour
+  EXPECT_TRUE(first_hour_chunk());
+  EXPECT_EQ(Read(id, kTemp), want);
+  add(kT0 + 57 * kMinute, 5);  // late by more than the grace: into the chunk
+  Reopen();
+  EXPECT_EQ(Read(id, kTemp), want);
 }
 
 // One mutation listing a series out of order (a history import may list it newest first) and
@@ -1043,8 +1082,9 @@ TEST_F(TemporalStoreTest, FormatSixDataDirsAreUpgradedInPlaceAndResumed) {
 // they are: TimeSeriesChunkTest.ReadsVersionTwoChunks), and a format 7 civitas would now refuse
 // it rather than report version 3 chunks as corrupt.
 TEST_F(TemporalStoreTest, FormatSevenDataDirsOpenAsFormatEight) {
-  std::vector<TemporalInstance> hour;  // an hour and a minute: the hour folds into a chunk
-  for (int64_t m = 0; m <= 60; ++m) {
+  // An hour and its grace for late samples: the hour folds into a chunk.
+  std::vector<TemporalInstance> hour;
+  for (int64_t m = 0; m <= 60 + TemporalWriter::kLateGraceUs / kMinute; ++m) {
     TemporalInstance i;
     i.attr = kTemp;
     i.timestamp_us = kT0 + m * 60'000'000;
@@ -1113,9 +1153,9 @@ TEST_F(TemporalStoreTest, ReadsAndRewritesVersionTwoChunks) {
   }
   ASSERT_TRUE(AddInstances(id, {"T"}, hour).ok());
   TemporalInstance next_hour = hour[0];
-  next_hour.timestamp_us = kT0 + kHour;
-  next_hour.modified_at_us = kT0 + kHour + 1'000'000;
-  ASSERT_TRUE(AddInstances(id, {"T"}, {next_hour}).ok());  // folds the first hour
+  next_hour.timestamp_us = kT0 + kHour + TemporalWriter::kLateGraceUs;
+  next_hour.modified_at_us = next_hour.timestamp_us + 1'000'000;
+  ASSERT_TRUE(AddInstances(id, {"T"}, {next_hour}).ok());  // closes the first hour
   const auto as_written = WrittenValues(id);
   const auto by_modified = WrittenValues(id, TimeProperty::kModifiedAt);
   const std::string key = temporal_keys::Tagged(temporal_keys::SeriesPrefix("", id, kTemp, ""),

@@ -50,6 +50,12 @@ std::vector<TemporalInstance> HistoryDelta(const model::Entity* before,
 
 namespace {
 
+// The first open hour of a series whose newest sample is at `newest_us`.
+int64_t OpenFrom(int64_t newest_us) {
+  constexpr int64_t kGrace = TemporalWriter::kLateGraceUs;
+  return tk::HourOf(newest_us < INT64_MIN + kGrace ? INT64_MIN : newest_us - kGrace);
+}
+
 bool SeriesBefore(const TemporalSeries& a, const TemporalSeries& b) {
   return std::tie(a.attr, a.dataset_id) < std::tie(b.attr, b.dataset_id);
 }
@@ -324,9 +330,9 @@ Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* t
   it->SeekForPrev(end);
   CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "read temporal chunks"));
   if (!it->Valid()) return state;
-  state.hour = tk::TimeAtEnd(it->key().ToStringView());
   CIVITAS_ASSIGN_OR_RETURN(const ChunkSummary summary,
                            ReadTimeSeriesChunkSummary(it->value().ToStringView()));
+  state.newest_us = summary.last_timestamp_us;
   state.chunk_last_us = summary.last_timestamp_us;
   state.chunk_samples = summary.sample_count;
   return state;
@@ -351,31 +357,46 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
       CIVITAS_ASSIGN_OR_RETURN(state, LoadChunkState(db_, cf_, prefix));
     }
   }
-  const int64_t newest =
-      writes.samples.empty() ? INT64_MIN : tk::HourOf(writes.samples.rbegin()->first);
-  const int64_t frontier = state.hour ? std::max(*state.hour, newest) : newest;
-  const bool same_hour = state.hour && *state.hour == frontier;
-  // Samples of the frontier hour after its chunk (if any) are appended to the head.
-  const bool has_chunk = same_hour && state.chunk_last_us.has_value();
-  const int64_t chunk_last = has_chunk ? *state.chunk_last_us : 0;
-  auto appends = [&](int64_t t) {
-    return tk::HourOf(t) == frontier && (!has_chunk || t > chunk_last);
-  };
-  uint64_t new_head = 0;
-  for (const auto& [t, value] : writes.samples) new_head += appends(t) ? 1 : 0;
-  // Too many head samples for one hour (a bulk load): they are folded into the hour's chunk, and
-  // the hour goes on after it. Folding when the head is as large as the chunk doubles the chunk
-  // each time, so a bulk load encodes each sample about twice.
-  const uint64_t head_count = (same_hour ? state.count : 0) + new_head;
-  const uint64_t chunk_samples = has_chunk ? state.chunk_samples : 0;
+  // The newest sample after this write decides which hours are open (temporal_writer.h).
+  std::optional<int64_t> newest = state.newest_us;
+  if (!writes.samples.empty() && (!newest || writes.samples.back().first > *newest)) {
+    newest = writes.samples.back().first;
+  }
+  const int64_t open_from = newest ? OpenFrom(*newest) : INT64_MAX;
+  const std::optional<int64_t> chunk_last = state.chunk_last_us;
+  auto after_chunks = [&](int64_t t) { return !chunk_last || t > *chunk_last; };
+  // Whether a new sample joins the head (unless the head folds whole).
+  auto joins_head = [&](int64_t t) { return tk::HourOf(t) >= open_from && after_chunks(t); };
+  const auto new_head =
+      static_cast<uint64_t>(std::count_if(writes.samples.begin(), writes.samples.end(),
+                                          [&](const auto& s) { return joins_head(s.first); }));
+  // The head's samples, copied when some of them may leave it: those of an hour this write
+  // closes, or all.
+  std::vector<std::pair<int64_t, SampleValue>> head;
+  const bool closes_hours =
+      state.count > 0 && state.newest_us && open_from > OpenFrom(*state.newest_us);
+  if (closes_hours) head = heads_.Samples(head_key, INT64_MIN, INT64_MAX);
+  const auto stays = [&](int64_t t) { return tk::HourOf(t) >= open_from; };
+  const uint64_t kept =
+      closes_hours ? static_cast<uint64_t>(std::count_if(
+                         head.begin(), head.end(), [&](const auto& s) { return stays(s.first); }))
+                   : state.count;
+  // Too many head samples (a bulk load): the head and the new samples are folded into their
+  // hours' chunks, and later samples go on after them. Folding when the head is as large as the
+  // open hour's chunk doubles that chunk each time, so a bulk load encodes each sample about
+  // twice.
+  const uint64_t open_chunk_samples =
+      chunk_last && tk::HourOf(*chunk_last) >= open_from ? state.chunk_samples : 0;
   const bool removes_from_head =
-      state.count > 0 && std::any_of(writes.removed.begin(), writes.removed.end(), [&](int64_t t) {
-        return removed(t) && tk::HourOf(t) == *state.hour;
-      });
+      state.count > 0 && std::any_of(writes.removed.begin(), writes.removed.end(),
+                                     [&](int64_t t) { return removed(t) && after_chunks(t); });
   // A removal from the head folds it first: the log cannot take a sample back.
-  const bool fold_frontier =
-      (new_head > 0 && head_count >= std::max<uint64_t>(kHeadFoldMin, chunk_samples)) ||
-      (same_hour && (writes.fold_head || removes_from_head));
+  const bool fold_all =
+      (new_head > 0 && kept + new_head >= std::max(kHeadFoldMin, open_chunk_samples)) ||
+      (state.count > 0 && (writes.fold_head || removes_from_head));
+  if (fold_all && state.count > 0 && !closes_hours) {
+    head = heads_.Samples(head_key, INT64_MIN, INT64_MAX);
+  }
 
   HeadUpdate update;
   update.head = held_at;
@@ -384,23 +405,20 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   std::vector<std::pair<int64_t, const SampleValue*>> fold;
   std::vector<int64_t> hours;  // the hours whose chunk is rewritten
   for (const auto& [t, value] : writes.samples) {
-    if (appends(t) && !fold_frontier) {
+    if (joins_head(t) && !fold_all) {
       update.appended.emplace_back(t, value);
     } else {
       fold.emplace_back(t, &value);
     }
   }
   for (int64_t t : writes.removed) {
-    if (removed(t) && !(appends(t) && !fold_frontier)) hours.push_back(tk::HourOf(t));
+    if (removed(t) && !(joins_head(t) && !fold_all)) hours.push_back(tk::HourOf(t));
   }
-  // The head's hour is complete (a later hour arrived), or folded: its samples move into its
-  // chunk.
-  std::vector<std::pair<int64_t, SampleValue>> folded_head;
-  if (state.count > 0 && (*state.hour < frontier || (same_hour && fold_frontier))) {
-    folded_head = heads_.Samples(head_key, INT64_MIN, INT64_MAX);
+  const auto leaves_head = [&](int64_t t) { return fold_all || !stays(t); };
+  if (std::any_of(head.begin(), head.end(), [&](const auto& s) { return leaves_head(s.first); })) {
     const auto writes_end = static_cast<std::ptrdiff_t>(fold.size());
-    for (const auto& [t, value] : folded_head) {
-      if (!removed(t)) fold.emplace_back(t, &value);
+    for (const auto& [t, value] : head) {
+      if (leaves_head(t) && !removed(t)) fold.emplace_back(t, &value);
     }
     // Two runs in time order; the merge is stable, so of equal times the write comes first.
     auto by_time = [](const auto& a, const auto& b) { return a.first < b.first; };
@@ -410,6 +428,17 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
                fold.end());
     update.folded = true;
     batch.Put(log_cf_, FoldMarkKey(head_key), EncodeFoldMark(seq_));
+    // The samples that stay are logged again in this write's record, since the fold mark hides
+    // the records they came from; before this write's own, which win on equal times.
+    std::vector<std::pair<int64_t, SampleValue>> relogged;
+    for (auto& sample : head) {
+      if (!leaves_head(sample.first)) relogged.push_back(std::move(sample));
+    }
+    if (!relogged.empty()) {
+      relogged.insert(relogged.end(), std::make_move_iterator(update.appended.begin()),
+                      std::make_move_iterator(update.appended.end()));
+      update.appended = std::move(relogged);
+    }
   } else if (fresh) {
     update.folded = true;
   }
@@ -417,21 +446,14 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   std::sort(hours.begin(), hours.end());
   hours.erase(std::unique(hours.begin(), hours.end()), hours.end());
 
-  // Where the head is after this write: with no new sample, the hour stays.
   HeadState& after = update.state;
-  after.hour = writes.samples.empty() ? state.hour : std::optional<int64_t>(frontier);
-  if (after.hour && state.hour == after.hour) {
-    after.count = fold_frontier ? 0 : state.count + new_head;
-    after.chunk_last_us = state.chunk_last_us;
-    after.chunk_samples = state.chunk_samples;
-  } else {
-    after.count = fold_frontier ? 0 : new_head;
-  }
-  // By the invariant above, no chunk is later than the state's hour, and that hour has one only
-  // when the state says so: a complete head hour folds without reading its (absent) chunk.
+  after.newest_us = newest;
+  after.count = (update.folded ? 0 : state.count) + update.appended.size();
+  after.chunk_last_us = state.chunk_last_us;
+  after.chunk_samples = state.chunk_samples;
+  // No chunk is later than the newest one the state knows.
   auto may_have_chunk = [&](int64_t hour) {
-    return !fresh && state.hour &&
-           (hour < *state.hour || (hour == *state.hour && state.chunk_last_us.has_value()));
+    return !fresh && chunk_last && hour <= tk::HourOf(*chunk_last);
   };
   auto next_fold = fold.begin();
   for (const int64_t hour : hours) {
@@ -473,15 +495,15 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
     }
     if (old) CIVITAS_RETURN_IF_ERROR(old->status());
     for (; w != written.end(); ++w) CIVITAS_RETURN_IF_ERROR(append_written(w->first, *w->second));
-    const bool head_hour_chunk = after.hour && *after.hour == hour;
+    const bool newest_chunk = !after.chunk_last_us || hour >= tk::HourOf(*after.chunk_last_us);
     if (builder.empty()) {
       batch.Delete(cf_, key);
-      if (head_hour_chunk) after.chunk_last_us.reset(), after.chunk_samples = 0;
+      if (newest_chunk) after.chunk_samples = 0;  // its last sample stays as a bound
       continue;
     }
     const uint64_t count = builder.sample_count();
     batch.Put(cf_, key, builder.Finish());
-    if (head_hour_chunk) {
+    if (newest_chunk) {
       after.chunk_last_us = last;
       after.chunk_samples = count;
     }

@@ -24,19 +24,24 @@ namespace civitas::store {
 // The caller holds the locks of every id written, so no other writer changes these series
 // between Stage's reads and the batch's commit. Not thread-safe.
 //
-// Each series keeps its samples of its newest hour in its head (series_heads.h; the samples a
-// mutation appends to heads go to the head log in one record) and every older hour as one
-// chunk. Invariant: every head sample of a series lies in one UTC hour, later than the hour of
-// any of its chunks (and later than the last sample of that hour's chunk, when it has one); so
-// a read concatenates chunks and the head. A write whose newest hour is past the head's hour
-// folds the head (and any late samples) into their hours' chunks, re-encoding each touched
-// chunk once, and marks the series folded at its log sequence number, so that replaying the
-// log at open skips what the chunks hold.
+// Each series keeps its samples of its open hours in its head (series_heads.h; the samples a
+// mutation appends to heads go to the head log in one record) and every other hour as one
+// chunk. The open hours are those from the hour of (newest sample − kLateGraceUs) on: the
+// newest, and the one before for the first minutes of an hour, so that the samples that arrive
+// late over an hour's end (a gateway's buffer, concurrent clients) still join the head instead
+// of rewriting a chunk. Invariant: every head sample of a series lies in an open hour and is
+// later than every sample of its chunks; so a read concatenates chunks and the head. A write
+// that closes an hour folds the head's samples of that hour (and any late samples) into their
+// hours' chunks, re-encoding each touched chunk once, and marks the series folded at its log
+// sequence number, so that replaying the log at open skips what the chunks hold; the head's
+// samples that stay are logged again in the write's record.
 class TemporalWriter {
  public:
-  // A series' head is folded into its chunk once it holds this many samples (or as many as
-  // the chunk, when more).
-  static constexpr uint64_t kHeadFoldMin = 64;
+  // How long after an hour's end (in sample time: the series' newest sample) it stays open.
+  static constexpr int64_t kLateGraceUs = int64_t{10} * 60 * 1'000'000;
+  // A series' head is folded into its chunks once it holds this many samples (or as many as
+  // the newest chunk of an open hour, when more). A 60 s sensor's head peaks at 70.
+  static constexpr uint64_t kHeadFoldMin = 128;
 
   // `retention` learns the types of every entity whose history this writes; `cache` what was
   // committed (updated by Committed).
@@ -137,8 +142,7 @@ std::unique_ptr<TemporalReader> MakeTemporalReader(rocksdb::DB& db,
 // kInternal when corrupt.
 Result<uint64_t> ReadFoldMark(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* head_log,
                               std::string_view head_key);
-// The state of a series without a head in memory, read from its newest chunk: the head of a
-// series starts no earlier than that chunk's hour.
+// The state of a series without a head in memory, read from its newest chunk.
 Result<HeadState> LoadChunkState(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* temporal,
                                  std::string_view prefix);
 
