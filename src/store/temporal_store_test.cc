@@ -305,7 +305,7 @@ TEST_F(TemporalStoreTest, AReaderSeesSamplesFoldedAfterItsFirstChunkRead) {
 TEST_F(TemporalStoreTest, NewestFirstReadsTheSamplesOfAForwardReadReversed) {
   std::mt19937_64 rng(7);
   std::vector<std::pair<int64_t, double>> written;
-  for (int i = 0; i < 400; ++i) {  // ~6 hours, some of them late; the newest hour in the head
+  for (int i = 0; i < 400; ++i) {  // ~6 hours, some of them late; the open hours in the head
     const int64_t t = kT0 + static_cast<int64_t>(rng() % (6 * kHour));
     written.emplace_back(t, static_cast<double>(i));
     ASSERT_TRUE(AddNumbers("urn:n", kTemp, {{t, static_cast<double>(i)}}).ok());

@@ -370,33 +370,42 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   const auto new_head =
       static_cast<uint64_t>(std::count_if(writes.samples.begin(), writes.samples.end(),
                                           [&](const auto& s) { return joins_head(s.first); }));
-  // The head's samples, copied when some of them may leave it: those of an hour this write
-  // closes, or all.
+  // The head's samples, copied when some of them may leave it (those of an hour this write
+  // closes, or all) or must be counted.
   std::vector<std::pair<int64_t, SampleValue>> head;
-  const bool closes_hours =
-      state.count > 0 && state.newest_us && open_from > OpenFrom(*state.newest_us);
-  if (closes_hours) head = heads_.Samples(head_key, INT64_MIN, INT64_MAX);
+  bool head_copied = false;
+  auto copy_head = [&] {
+    if (!head_copied && state.count > 0) head = heads_.Samples(head_key, INT64_MIN, INT64_MAX);
+    head_copied = true;
+  };
+  if (state.count > 0 && state.newest_us && open_from > OpenFrom(*state.newest_us)) {
+    copy_head();  // the write closes hours
+  }
   const auto stays = [&](int64_t t) { return tk::HourOf(t) >= open_from; };
-  const uint64_t kept =
-      closes_hours ? static_cast<uint64_t>(std::count_if(
-                         head.begin(), head.end(), [&](const auto& s) { return stays(s.first); }))
-                   : state.count;
-  // Too many head samples (a bulk load): the head and the new samples are folded into their
-  // hours' chunks, and later samples go on after them. Folding when the head is as large as the
-  // open hour's chunk doubles that chunk each time, so a bulk load encodes each sample about
-  // twice.
-  const uint64_t open_chunk_samples =
-      chunk_last && tk::HourOf(*chunk_last) >= open_from ? state.chunk_samples : 0;
+  // Too many head samples in the newest hour (a bulk load, a sensor faster than one a minute):
+  // the head and the new samples are folded into their hours' chunks, and later samples go on
+  // after them. Folding when the hour's head is as large as its chunk doubles the chunk each
+  // time, so a bulk load encodes each sample about twice. The hour before, if still open, is not
+  // counted: it folds when it closes.
+  const int64_t newest_hour = newest ? tk::HourOf(*newest) : INT64_MAX;
+  const uint64_t fold_at = std::max(
+      kHeadFoldMin, chunk_last && tk::HourOf(*chunk_last) == newest_hour ? state.chunk_samples : 0);
+  auto in_newest_hour = [&](const auto& sample) { return tk::HourOf(sample.first) == newest_hour; };
+  bool head_full = false;
+  if (new_head > 0 && state.count + new_head >= fold_at) {  // a bound: counted when reached
+    copy_head();
+    const auto joining =
+        std::count_if(writes.samples.begin(), writes.samples.end(),
+                      [&](const auto& s) { return joins_head(s.first) && in_newest_hour(s); });
+    const auto held = std::count_if(head.begin(), head.end(), in_newest_hour);
+    head_full = static_cast<uint64_t>(joining + held) >= fold_at;
+  }
   const bool removes_from_head =
       state.count > 0 && std::any_of(writes.removed.begin(), writes.removed.end(),
                                      [&](int64_t t) { return removed(t) && after_chunks(t); });
   // A removal from the head folds it first: the log cannot take a sample back.
-  const bool fold_all =
-      (new_head > 0 && kept + new_head >= std::max(kHeadFoldMin, open_chunk_samples)) ||
-      (state.count > 0 && (writes.fold_head || removes_from_head));
-  if (fold_all && state.count > 0 && !closes_hours) {
-    head = heads_.Samples(head_key, INT64_MIN, INT64_MAX);
-  }
+  const bool fold_all = head_full || (state.count > 0 && (writes.fold_head || removes_from_head));
+  if (fold_all) copy_head();
 
   HeadUpdate update;
   update.head = held_at;
@@ -497,8 +506,10 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
     for (; w != written.end(); ++w) CIVITAS_RETURN_IF_ERROR(append_written(w->first, *w->second));
     const bool newest_chunk = !after.chunk_last_us || hour >= tk::HourOf(*after.chunk_last_us);
     if (builder.empty()) {
-      batch.Delete(cf_, key);
-      if (newest_chunk) after.chunk_samples = 0;  // its last sample stays as a bound
+      if (old) {
+        batch.Delete(cf_, key);
+        if (newest_chunk) after.chunk_samples = 0;  // its last sample stays as a bound
+      }
       continue;
     }
     const uint64_t count = builder.sample_count();

@@ -39,9 +39,9 @@ class TemporalWriter {
  public:
   // How long after an hour's end (in sample time: the series' newest sample) it stays open.
   static constexpr int64_t kLateGraceUs = int64_t{10} * 60 * 1'000'000;
-  // A series' head is folded into its chunks once it holds this many samples (or as many as
-  // the newest chunk of an open hour, when more). A 60 s sensor's head peaks at 70.
-  static constexpr uint64_t kHeadFoldMin = 128;
+  // A series' head is folded into its chunks once it holds this many samples of its newest
+  // hour (or as many as that hour's chunk, when more). A 60 s sensor never gets there.
+  static constexpr uint64_t kHeadFoldMin = 64;
 
   // `retention` learns the types of every entity whose history this writes; `cache` what was
   // committed (updated by Committed).
