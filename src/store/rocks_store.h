@@ -93,7 +93,7 @@ class RocksStore final : public Store {
   EntityCache entity_cache_{1024};
   SeriesHeads heads_;
   // Bounds the head log: a head holding samples this long is folded (a regular 60-second series
-  // folds on its own when an hour closes, ten minutes after its end).
+  // folds on its own when an hour closes, half an hour after its end).
   static constexpr auto kHeadHoldLimit = std::chrono::minutes(90);
   HeadLogSequence log_sequence_;
   std::function<void()> after_batch_write_for_testing_;

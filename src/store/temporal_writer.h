@@ -27,10 +27,10 @@ namespace civitas::store {
 // Each series keeps its samples of its open hours in its head (series_heads.h; the samples a
 // mutation appends to heads go to the head log in one record) and every other hour as one
 // chunk. The open hours are those from the hour of (newest sample − kLateGraceUs) on: the
-// newest, and the one before for the first minutes of an hour, so that the samples that arrive
-// late over an hour's end (a gateway's buffer, concurrent clients) still join the head instead
-// of rewriting a chunk. Invariant: every head sample of a series lies in an open hour and is
-// later than every sample of its chunks; so a read concatenates chunks and the head. A write
+// newest, and the one before for the first half hour of an hour, so that the samples that
+// arrive late over an hour's end (a gateway's buffer, concurrent clients) still join the head
+// instead of rewriting a chunk. Invariant: every head sample of a series lies in an open hour
+// and is later than every sample of its chunks; so a read concatenates chunks and the head. A write
 // that closes an hour folds the head's samples of that hour (and any late samples) into their
 // hours' chunks, re-encoding each touched chunk once, and marks the series folded at its log
 // sequence number, so that replaying the log at open skips what the chunks hold; the head's
@@ -38,7 +38,7 @@ namespace civitas::store {
 class TemporalWriter {
  public:
   // How long after an hour's end (in sample time: the series' newest sample) it stays open.
-  static constexpr int64_t kLateGraceUs = int64_t{10} * 60 * 1'000'000;
+  static constexpr int64_t kLateGraceUs = int64_t{30} * 60 * 1'000'000;
   // A series' head is folded into its chunks once it holds this many samples of its newest
   // hour (or as many as that hour's chunk, when more). A 60 s sensor never gets there.
   static constexpr uint64_t kHeadFoldMin = 64;
