@@ -464,8 +464,13 @@ Status RocksStore::ReplayHeadLog() {
             CIVITAS_ASSIGN_OR_RETURN(update.state, LoadChunkState(*db_, temporal_, prefix));
             head = replayed.emplace(std::string(key), std::move(update)).first;
           }
-          std::optional<int64_t>& newest = head->second.state.newest_us;
-          if (!newest || t > *newest) newest = t;
+          HeadState& state = head->second.state;
+          const int64_t hour = temporal_keys::HourOf(t);
+          if (!state.newest_us || hour > temporal_keys::HourOf(*state.newest_us)) {
+            state.newest_hour_count = 0;
+          }
+          if (!state.newest_us || t > *state.newest_us) state.newest_us = t;
+          if (hour == temporal_keys::HourOf(*state.newest_us)) ++state.newest_hour_count;
           if (head->second.appended.empty()) touched.push_back(&head->second);
           head->second.appended.emplace_back(t, std::move(value));
           return Status::Ok();

@@ -40,6 +40,7 @@ struct SampleValue {
 struct HeadState {
   std::optional<int64_t> newest_us;  // the time of its newest sample, in the head or a chunk
   uint64_t count = 0;                // samples in the head
+  uint64_t newest_hour_count = 0;    // of them, in the hour of newest_us
   // The newest chunk's last sample (every head sample is later) and size. Once that chunk is
   // emptied, its last sample stays as a bound (size 0): which older chunk is now the newest is
   // not known, and a bound too late only sends a few more samples to the chunks.

@@ -367,11 +367,8 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   auto after_chunks = [&](int64_t t) { return !chunk_last || t > *chunk_last; };
   // Whether a new sample joins the head (unless the head folds whole).
   auto joins_head = [&](int64_t t) { return tk::HourOf(t) >= open_from && after_chunks(t); };
-  const auto new_head =
-      static_cast<uint64_t>(std::count_if(writes.samples.begin(), writes.samples.end(),
-                                          [&](const auto& s) { return joins_head(s.first); }));
-  // The head's samples, copied when some of them may leave it (those of an hour this write
-  // closes, or all) or must be counted.
+  // The head's samples, copied when some of them leave it: those of an hour this write closes,
+  // or all.
   std::vector<std::pair<int64_t, SampleValue>> head;
   bool head_copied = false;
   auto copy_head = [&] {
@@ -391,15 +388,12 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   const uint64_t fold_at = std::max(
       kHeadFoldMin, chunk_last && tk::HourOf(*chunk_last) == newest_hour ? state.chunk_samples : 0);
   auto in_newest_hour = [&](const auto& sample) { return tk::HourOf(sample.first) == newest_hour; };
-  bool head_full = false;
-  if (new_head > 0 && state.count + new_head >= fold_at) {  // a bound: counted when reached
-    copy_head();
-    const auto joining =
-        std::count_if(writes.samples.begin(), writes.samples.end(),
-                      [&](const auto& s) { return joins_head(s.first) && in_newest_hour(s); });
-    const auto held = std::count_if(head.begin(), head.end(), in_newest_hour);
-    head_full = static_cast<uint64_t>(joining + held) >= fold_at;
-  }
+  const bool same_newest_hour = state.newest_us && tk::HourOf(*state.newest_us) == newest_hour;
+  const uint64_t held = same_newest_hour ? state.newest_hour_count : 0;
+  const auto joining = static_cast<uint64_t>(
+      std::count_if(writes.samples.begin(), writes.samples.end(),
+                    [&](const auto& s) { return joins_head(s.first) && in_newest_hour(s); }));
+  const bool head_full = joining > 0 && held + joining >= fold_at;
   const bool removes_from_head =
       state.count > 0 && std::any_of(writes.removed.begin(), writes.removed.end(),
                                      [&](int64_t t) { return removed(t) && after_chunks(t); });
@@ -458,6 +452,9 @@ Status TemporalWriter::StageSeries(std::string series_prefix, const SeriesWrites
   HeadState& after = update.state;
   after.newest_us = newest;
   after.count = (update.folded ? 0 : state.count) + update.appended.size();
+  after.newest_hour_count = (update.folded || !same_newest_hour ? 0 : held) +
+                            static_cast<uint64_t>(std::count_if(
+                                update.appended.begin(), update.appended.end(), in_newest_hour));
   after.chunk_last_us = state.chunk_last_us;
   after.chunk_samples = state.chunk_samples;
   // No chunk is later than the newest one the state knows.
