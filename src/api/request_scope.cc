@@ -87,7 +87,7 @@ Status ParseBody(RequestScope& scope, model::ContextStore& contexts) {
   json::parse_options options;
   options.max_depth = 64;
   boost::system::error_code ec;
-  scope.body = json::parse(req.body(), ec, {}, options);
+  scope.body = json::parse(req.body(), ec, scope.body.storage(), options);
   if (ec) return InvalidRequest("the body is not valid JSON: " + ec.message());
   // A context document for /jsonldContexts is data, not the request's own @context.
   if (!scope.segments.empty() && scope.segments.front() == "jsonldContexts") return Status::Ok();
@@ -196,7 +196,14 @@ bool RequestScope::HasOption(std::string_view option) const {
 
 Result<RequestScope> OpenScope(HttpRequest& request, std::string_view path_after_base,
                                model::ContextStore& contexts) {
-  RequestScope scope;
+  bool has_body = request.method() == http::verb::post || request.method() == http::verb::patch ||
+                  request.method() == http::verb::put;
+  has_body = has_body && !request.body().empty();
+  // A body lives as long as its request: its values go to one arena, freed at once, instead of
+  // an allocation and a free each (a batch of 500 entities holds ~15,000). The body's storage is
+  // chosen here, as a json::value keeps the storage it was made with.
+  RequestScope scope(has_body ? json::make_shared_resource<json::monotonic_resource>()
+                              : json::storage_ptr());
   scope.http = &request;
   CIVITAS_ASSIGN_OR_RETURN(scope.params, QueryParams(request.target()));
   std::string_view rest = path_after_base;
@@ -210,9 +217,7 @@ Result<RequestScope> OpenScope(HttpRequest& request, std::string_view path_after
   scope.tenant = std::string(Trim(request["NGSILD-Tenant"]));
   CIVITAS_RETURN_IF_ERROR(ValidateTenant(scope.tenant));
   CIVITAS_ASSIGN_OR_RETURN(scope.media, NegotiateAccept(request[http::field::accept]));
-  bool has_body = request.method() == http::verb::post || request.method() == http::verb::patch ||
-                  request.method() == http::verb::put;
-  if (has_body && !request.body().empty()) {
+  if (has_body) {
     CIVITAS_RETURN_IF_ERROR(ParseBody(scope, contexts));
   } else {
     CIVITAS_ASSIGN_OR_RETURN(std::string link, LinkContext(request[http::field::link]));

@@ -18,6 +18,9 @@ namespace civitas::api {
 enum class ResponseMedia { kJson, kLdJson, kGeoJson };
 
 struct RequestScope {
+  // `body_storage` is the storage of `body` (a json::value keeps the one it was made with).
+  explicit RequestScope(boost::json::storage_ptr body_storage) : body(std::move(body_storage)) {}
+
   HttpRequest* http = nullptr;
   std::vector<std::string> segments;          // path after /ngsi-ld/v1/, percent-decoded
   std::map<std::string, std::string> params;  // query parameters, percent-decoded

@@ -493,7 +493,7 @@ void Notifier::Stop() {
   }
 }
 
-void Notifier::OnCommitted(store::Tenant tenant, std::vector<store::EntityChange> changes) {
+void Notifier::OnCommitted(store::Tenant tenant, std::vector<store::EntityChange>& changes) {
   auto& impl = *impl_;
   if (impl.subscription_count_.load(std::memory_order_acquire) == 0) return;
   {

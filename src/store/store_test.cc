@@ -85,7 +85,7 @@ TEST_F(StoreTest, SurvivesCloseAndReopen) {
 // Records what the change feed reports.
 class RecordingListener final : public ChangeListener {
  public:
-  void OnCommitted(Tenant tenant, std::vector<EntityChange> changes) override {
+  void OnCommitted(Tenant tenant, std::vector<EntityChange>& changes) override {
     for (auto& c : changes) seen.emplace_back(std::string(tenant), std::move(c));
   }
   std::vector<std::pair<std::string, EntityChange>> seen;

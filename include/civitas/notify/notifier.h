@@ -70,7 +70,7 @@ class Notifier final : public store::ChangeListener {
   // Stops the threads (in-flight deliveries finish or time out) and writes delivery status.
   void Stop();
 
-  void OnCommitted(store::Tenant tenant, std::vector<store::EntityChange> changes) override;
+  void OnCommitted(store::Tenant tenant, std::vector<store::EntityChange>& changes) override;
 
   // kAlreadyExists when the tenant has a subscription with this id; kIoError when it cannot be
   // persisted (then nothing changed).

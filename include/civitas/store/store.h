@@ -115,8 +115,9 @@ class ChangeListener {
   // Called on the writing thread right after the mutation's WriteBatch is applied (visible, not
   // yet fsync'ed) and while its ids are still locked, so the changes of one entity arrive in
   // commit order. `changes` lists every entity the mutation Put or Deleted (history-only writes
-  // are not reported). Must not block or call back into the store: enqueue and return.
-  virtual void OnCommitted(Tenant tenant, std::vector<EntityChange> changes) = 0;
+  // are not reported). Must not block or call back into the store: move out what it keeps and
+  // return (the store frees the rest once the ids are unlocked).
+  virtual void OnCommitted(Tenant tenant, std::vector<EntityChange>& changes) = 0;
 };
 
 // Counts kept for the discovery endpoints (/types, /attributes).
