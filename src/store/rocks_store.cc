@@ -150,8 +150,7 @@ class RocksMutation final : public Mutation {
       if (updated) {
         batch.Put(entities_, key, model::EncodeEntity(*updated));
         // Deleting an entity keeps its history (only DELETE /temporal/entities/{id} removes it).
-        auto delta = HistoryDelta(original, *updated);
-        if (!delta.empty()) history_.Add(id, updated->types, std::move(delta));
+        history_.AddChanges(id, original, *updated);
       } else if (original) {
         batch.Delete(entities_, key);
       }

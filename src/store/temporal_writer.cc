@@ -11,9 +11,21 @@
 namespace civitas::store {
 namespace tk = temporal_keys;
 
+namespace {
+
+// When history records the instance: its observedAt, else its modifiedAt.
+std::optional<Timestamp> InstanceTime(const model::Attribute& attribute) {
+  return attribute.observed_at ? attribute.observed_at : attribute.modified_at;
+}
+
+bool RecordedAsNumber(const model::Attribute& attribute) {
+  return attribute.kind == model::AttributeKind::kProperty && attribute.value.is_number();
+}
+
+}  // namespace
+
 std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attribute) {
-  std::optional<Timestamp> at =
-      attribute.observed_at ? attribute.observed_at : attribute.modified_at;
+  std::optional<Timestamp> at = InstanceTime(attribute);
   if (!at) return std::nullopt;
   TemporalInstance instance;
   instance.attr = attribute.name;
@@ -23,7 +35,7 @@ std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attri
   instance.timestamp_us = at->time_since_epoch().count();
   if (attribute.modified_at)
     instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
-  if (attribute.kind == model::AttributeKind::kProperty && attribute.value.is_number()) {
+  if (RecordedAsNumber(attribute)) {
     instance.value_kind = SampleKind::kNumber;
     instance.number = attribute.value.to_number<double>();
   } else {
@@ -31,21 +43,6 @@ std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attri
     instance.text = model::ToJsonText(attribute.value);
   }
   return instance;
-}
-
-std::vector<TemporalInstance> HistoryDelta(const model::Entity* before,
-                                           const model::Entity& after) {
-  std::vector<TemporalInstance> out;
-  for (const auto& attribute : after.attributes) {
-    const model::Attribute* old =
-        before ? before->Find(attribute.name, attribute.dataset_id) : nullptr;
-    if (old != nullptr && old->kind == attribute.kind && old->value == attribute.value &&
-        old->observed_at == attribute.observed_at) {
-      continue;
-    }
-    if (auto instance = TemporalInstanceOf(attribute)) out.push_back(std::move(*instance));
-  }
-  return out;
 }
 
 namespace {
@@ -133,6 +130,47 @@ void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
     const int64_t modified_at = instance.modified_at_us.value_or(kNoModifiedAt);
     series.Put(instance.timestamp_us, SampleValue{instance.value_kind, instance.number,
                                                   std::move(instance.text), modified_at});
+  }
+}
+
+// Writes straight into the series, without a TemporalInstance in between: this runs for every
+// entity an upsert replaces, under its lock.
+void TemporalWriter::AddChanges(std::string_view id, const model::Entity* before,
+                                const model::Entity& after) {
+  EntityWrites* entity = nullptr;  // the entity's writes, from its first changed instance on
+  auto writes = [&]() -> EntityWrites& {
+    if (entity == nullptr) {
+      auto it = entities_.find(id);
+      if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
+      entity = &it->second;
+      if (!after.types.empty()) entity->types = after.types;
+      entity->series.reserve(after.attributes.size());
+    }
+    return *entity;
+  };
+  for (const auto& attribute : after.attributes) {
+    const model::Attribute* old =
+        before ? before->Find(attribute.name, attribute.dataset_id) : nullptr;
+    if (old != nullptr && old->kind == attribute.kind && old->value == attribute.value &&
+        old->observed_at == attribute.observed_at) {
+      continue;
+    }
+    const std::optional<Timestamp> at = InstanceTime(attribute);
+    if (!at) continue;
+    SeriesWrites& series = writes().Series(attribute.name, attribute.dataset_id);
+    series.kind = attribute.kind;
+    series.unit_code = attribute.unit_code;
+    SampleValue value;
+    if (RecordedAsNumber(attribute)) {
+      value.kind = SampleKind::kNumber;
+      value.number = attribute.value.to_number<double>();
+    } else {
+      value.kind = SampleKind::kText;
+      value.text = model::ToJsonText(attribute.value);
+    }
+    value.modified_at_us =
+        attribute.modified_at ? attribute.modified_at->time_since_epoch().count() : kNoModifiedAt;
+    series.Put(at->time_since_epoch().count(), std::move(value));
   }
 }
 

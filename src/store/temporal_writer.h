@@ -59,6 +59,10 @@ class TemporalWriter {
 
   void Add(std::string_view id, std::vector<std::string> types,
            std::vector<TemporalInstance> instances);
+  // What a write from `before` (null: the entity did not exist) to `after` adds to the history:
+  // each instance of `after` that is new or whose value or observedAt changed (as
+  // TemporalInstanceOf records it), and `after`'s types.
+  void AddChanges(std::string_view id, const model::Entity* before, const model::Entity& after);
   void Delete(std::string_view id, std::string_view attr, const std::string* dataset_id);
   void RemoveInstance(std::string_view id, std::string_view attr, std::string_view dataset_id,
                       int64_t timestamp_us);

@@ -55,10 +55,10 @@ class Mutation {
   virtual void Delete(std::string_view id) = 0;
 
   // Temporal history (temporal_store.h). Put records the history of every changed attribute
-  // instance by itself (HistoryDelta); these add or remove history explicitly, e.g. for the
-  // /temporal endpoints. The id need not exist as an entity but must be locked.
-  // Adds instances to the entity's history (same series and timestamp: replaces) and records
-  // `types` as the entity's types in history.
+  // instance by itself (TemporalWriter::AddChanges); these add or remove history explicitly, e.g.
+  // for the /temporal endpoints. The id need not exist as an entity but must be locked. Adds
+  // instances to the entity's history (same series and timestamp: replaces) and records `types` as
+  // the entity's types in history.
   virtual void AddHistory(std::string_view id, std::vector<std::string> types,
                           std::vector<TemporalInstance> instances) = 0;
   // Removes the history of the entity (attr empty), of one attribute (dataset_id null: every

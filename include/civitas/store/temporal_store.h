@@ -46,10 +46,6 @@ struct TemporalInstance {
 // observedAt nor modifiedAt.
 std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attribute);
 
-// The instances a write from `before` (nullopt: the entity did not exist) to `after` adds to the
-// history: each instance of `after` that is new or whose value or observedAt changed.
-std::vector<TemporalInstance> HistoryDelta(const model::Entity* before, const model::Entity& after);
-
 // Where a series' samples lie against their modifiedAt: for the samples written during each
 // band of write hours, the least and greatest lag (hour of modifiedAt − hour of the time kept,
 // in hours). A modifiedAt read visits only the hours the bands of its write hours allow, so a
