@@ -205,7 +205,14 @@ inline std::string AttrPrefix(std::string_view tenant, std::string_view id, std:
 }
 inline std::string SeriesPrefix(std::string_view tenant, std::string_view id, std::string_view attr,
                                 std::string_view dataset_id) {
-  return AttrPrefix(tenant, id, attr).append(dataset_id).append(1, kSep);
+  std::string k;
+  // One allocation, with room for a head tag or an hour after it (a write builds one per series).
+  k.reserve(tenant.size() + id.size() + attr.size() + dataset_id.size() + 4 + 8);
+  k.append(tenant).push_back(kSep);
+  k.append(id).push_back(kSep);
+  k.append(attr).push_back(kSep);
+  k.append(dataset_id).push_back(kSep);
+  return k;
 }
 
 inline void AppendTime(std::string& k, int64_t t) {
