@@ -18,8 +18,20 @@ std::optional<Timestamp> InstanceTime(const model::Attribute& attribute) {
   return attribute.observed_at ? attribute.observed_at : attribute.modified_at;
 }
 
-bool RecordedAsNumber(const model::Attribute& attribute) {
-  return attribute.kind == model::AttributeKind::kProperty && attribute.value.is_number();
+// The sample history records for the instance: numbers as doubles, any other value as its JSON
+// text.
+SampleValue SampleOf(const model::Attribute& attribute) {
+  SampleValue value;
+  if (attribute.kind == model::AttributeKind::kProperty && attribute.value.is_number()) {
+    value.kind = SampleKind::kNumber;
+    value.number = attribute.value.to_number<double>();
+  } else {
+    value.kind = SampleKind::kText;
+    value.text = model::ToJsonText(attribute.value);
+  }
+  if (attribute.modified_at)
+    value.modified_at_us = attribute.modified_at->time_since_epoch().count();
+  return value;
 }
 
 }  // namespace
@@ -33,15 +45,11 @@ std::optional<TemporalInstance> TemporalInstanceOf(const model::Attribute& attri
   instance.kind = attribute.kind;
   instance.unit_code = attribute.unit_code;
   instance.timestamp_us = at->time_since_epoch().count();
-  if (attribute.modified_at)
-    instance.modified_at_us = attribute.modified_at->time_since_epoch().count();
-  if (RecordedAsNumber(attribute)) {
-    instance.value_kind = SampleKind::kNumber;
-    instance.number = attribute.value.to_number<double>();
-  } else {
-    instance.value_kind = SampleKind::kText;
-    instance.text = model::ToJsonText(attribute.value);
-  }
+  SampleValue value = SampleOf(attribute);
+  instance.value_kind = value.kind;
+  instance.number = value.number;
+  instance.text = std::move(value.text);
+  if (attribute.modified_at) instance.modified_at_us = value.modified_at_us;
   return instance;
 }
 
@@ -160,17 +168,7 @@ void TemporalWriter::AddChanges(std::string_view id, const model::Entity* before
     SeriesWrites& series = writes().Series(attribute.name, attribute.dataset_id);
     series.kind = attribute.kind;
     series.unit_code = attribute.unit_code;
-    SampleValue value;
-    if (RecordedAsNumber(attribute)) {
-      value.kind = SampleKind::kNumber;
-      value.number = attribute.value.to_number<double>();
-    } else {
-      value.kind = SampleKind::kText;
-      value.text = model::ToJsonText(attribute.value);
-    }
-    value.modified_at_us =
-        attribute.modified_at ? attribute.modified_at->time_since_epoch().count() : kNoModifiedAt;
-    series.Put(at->time_since_epoch().count(), std::move(value));
+    series.Put(at->time_since_epoch().count(), SampleOf(attribute));
   }
 }
 
