@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 
+#include "civitas/core/shared_prefix.h"
 #include "civitas/core/varint.h"
 #include "civitas/model/json_text.h"
 #include "src/model/entity_record_json.h"
@@ -78,9 +79,7 @@ class RecordWriter {
   // and attributes come sorted by name: each name is the bytes it shares with the previous one,
   // then the rest.
   void Name(std::string_view name) {
-    const size_t limit = std::min(name.size(), previous_name_.size());
-    size_t shared = 0;
-    while (shared < limit && name[shared] == previous_name_[shared]) ++shared;
+    const size_t shared = SharedPrefixSize(name, previous_name_);
     PutVarint64(out_, shared);
     String(name.substr(shared));
     previous_name_ = name;

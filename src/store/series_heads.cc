@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 
+#include "civitas/core/shared_prefix.h"
 #include "civitas/core/varint.h"
 #include "src/store/temporal_keys.h"
 
@@ -167,15 +168,14 @@ int64_t Minus(int64_t a, int64_t b) {
 // costs a byte.
 std::string EncodeHeadLogRecord(const std::vector<HeadUpdate>& updates) {
   std::string out;
+  out.reserve(updates.size() * 24);  // a shared-prefix key rest and one number sample each, ~20 B
   std::string_view previous;
   int64_t last_t = 0, last_modified = 0;
   for (const auto& update : updates) {
     if (update.appended.empty()) continue;
     if (out.empty()) out.append(reinterpret_cast<const char*>(&kRecordMarker), 4);
     const std::string_view key = update.key;
-    const size_t most = std::min(key.size(), previous.size());
-    size_t shared = 0;
-    while (shared < most && key[shared] == previous[shared]) ++shared;
+    const size_t shared = SharedPrefixSize(key, previous);
     previous = key;
     PutVarint64(out, shared);
     PutVarint64(out, key.size() - shared);
