@@ -183,8 +183,11 @@ Result<std::shared_ptr<const Context>> InMemoryContextStore::Resolve(const json:
     generation = cache_generation_;
   }
   // Built without holding a lock: processing loads documents under mu_ and may take a while.
+  // The source is copied into the default storage: `context` may live in a request's arena,
+  // which must not outlive the request nor be allocated from by the threads sharing the cache.
   CIVITAS_ASSIGN_OR_RETURN(std::shared_ptr<const internal::ActiveContext> built,
-                           internal::ProcessContext(context, core_context_, loader_, context));
+                           internal::ProcessContext(context, core_context_, loader_,
+                                                    json::value(context, json::storage_ptr())));
   std::size_t terms = built->terms().size() + 1;
   std::shared_ptr<const Context> context_ptr = std::move(built);
   absl::MutexLock lock(&cache_mu_);
@@ -223,8 +226,9 @@ Result<ContextStore::HostedContext> InMemoryContextStore::Add(const json::value&
       continue;  // a 64-bit collision with other content: take the next id
     }
     std::string url = std::string(kHostedUrlPrefix) + id;
+    // In the default storage, as the cached contexts' sources (Resolve).
     auto entry = std::make_shared<const HostedContext>(
-        HostedContext{id, url, std::string(kHosted), document});
+        HostedContext{id, url, std::string(kHosted), json::value(document, json::storage_ptr())});
     url_by_id_.emplace(id, url);
     by_url_.emplace(std::move(url), entry);
     return *entry;

@@ -387,6 +387,23 @@ TEST_F(ContextTest, ConcurrentResolvesShareOneContext) {
   EXPECT_NE(seen[0], nullptr);
 }
 
+// A request body lives in an arena that dies with the request (api/request_scope.cc): what the
+// store keeps from it, shared by every thread, must be its own copy.
+TEST_F(ContextTest, KeptContextsDoNotShareTheCallersStorage) {
+  json::storage_ptr arena = json::make_shared_resource<json::monotonic_resource>();
+  json::value context = json::parse(R"({"speed": "http://arena.example/speed"})", arena);
+  auto resolved = MustResolve(context);
+  EXPECT_EQ(resolved->Source(), context);
+  EXPECT_NE(resolved->Source().storage().get(), arena.get());
+
+  json::value document =
+      json::parse(R"({"@context": {"flow": "http://arena.example/flow"}})", arena);
+  ASSERT_TRUE(store_->Add(document).ok());
+  for (const auto& hosted : store_->List()) {
+    EXPECT_NE(hosted.document.storage().get(), arena.get()) << hosted.url;
+  }
+}
+
 TEST_F(ContextTest, HostedContextsCanBeAddedResolvedAndRemoved) {
   json::value document = Parse(R"({"@context": {"speed": "http://hosted.example/speed"}})");
   Result<ContextStore::HostedContext> added = store_->Add(document);
