@@ -274,7 +274,9 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   entities_cf.write_buffer_size = 4u << 20;
   // A new version of a key sorts right before the previous one: remembering where each key was
   // last inserted turns the skiplist search (~90 key comparisons an insert in the kit's load)
-  // into a few. ~250 bytes per key in the memtable.
+  // into a few. ~250 bytes per key in the memtable. Never DeleteRange this family while it is
+  // set: Debian 12's RocksDB (7.8) shares the hints between point keys and range tombstones,
+  // which corrupts the memtable (facebook/rocksdb#5118, fixed upstream in 2024 by #12558).
   entities_cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewNoopTransform());
   rocksdb::ColumnFamilyOptions meta_cf = cf;
   meta_cf.merge_operator = std::make_shared<CounterAddOperator>();
