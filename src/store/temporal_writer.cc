@@ -123,12 +123,16 @@ TemporalWriter::SeriesWrites& TemporalWriter::EntityWrites::Series(std::string_v
   return added;
 }
 
+TemporalWriter::EntityWrites& TemporalWriter::WritesOf(std::string_view id) {
+  auto it = entities_.find(id);
+  if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
+  return it->second;
+}
+
 void TemporalWriter::Add(std::string_view id, std::vector<std::string> types,
                          std::vector<TemporalInstance> instances) {
   if (types.empty() && instances.empty()) return;
-  auto it = entities_.find(id);
-  if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
-  EntityWrites& entity = it->second;
+  EntityWrites& entity = WritesOf(id);
   if (!types.empty()) entity.types = std::move(types);
   if (entity.series.empty()) entity.series.reserve(instances.size());
   for (auto& instance : instances) {
@@ -148,9 +152,7 @@ void TemporalWriter::AddChanges(std::string_view id, const model::Entity* before
   EntityWrites* entity = nullptr;  // the entity's writes, from its first changed instance on
   auto writes = [&]() -> EntityWrites& {
     if (entity == nullptr) {
-      auto it = entities_.find(id);
-      if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
-      entity = &it->second;
+      entity = &WritesOf(id);
       if (!after.types.empty()) entity->types = after.types;
       entity->series.reserve(after.attributes.size());
     }
@@ -180,14 +182,12 @@ void TemporalWriter::Delete(std::string_view id, std::string_view attr,
   std::string end = begin;
   end.back() = '\x01';  // every prefix ends with \0
   deletes_.emplace_back(std::move(begin), std::move(end));
-  if (!entities_.contains(id)) entities_.emplace(std::string(id), EntityWrites{});  // its catalog
+  WritesOf(id);  // its catalog
 }
 
 void TemporalWriter::RemoveInstance(std::string_view id, std::string_view attr,
                                     std::string_view dataset_id, int64_t timestamp_us) {
-  auto it = entities_.find(id);
-  if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
-  it->second.Series(attr, dataset_id).removed.insert(timestamp_us);
+  WritesOf(id).Series(attr, dataset_id).removed.insert(timestamp_us);
 }
 
 void TemporalWriter::FoldHead(std::string_view head_key) {
@@ -195,9 +195,7 @@ void TemporalWriter::FoldHead(std::string_view head_key) {
   const std::string_view entity_prefix = tk::EntityPrefixOf(prefix);
   const std::string_view id = tk::SplitEntityPrefix(entity_prefix).second;
   const TemporalSeries series = SeriesOfPrefix(prefix, entity_prefix.size());
-  auto it = entities_.find(id);
-  if (it == entities_.end()) it = entities_.emplace(std::string(id), EntityWrites{}).first;
-  it->second.Series(series.attr, series.dataset_id).fold_head = true;
+  WritesOf(id).Series(series.attr, series.dataset_id).fold_head = true;
 }
 
 bool TemporalWriter::Deleted(std::string_view key) const {

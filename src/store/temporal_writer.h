@@ -61,7 +61,7 @@ class TemporalWriter {
            std::vector<TemporalInstance> instances);
   // What a write from `before` (null: the entity did not exist) to `after` adds to the history:
   // each instance of `after` that is new or whose value or observedAt changed (as
-  // TemporalInstanceOf records it), and `after`'s types.
+  // TemporalInstanceOf records it), with `after`'s types; nothing when no instance changed.
   void AddChanges(std::string_view id, const model::Entity* before, const model::Entity& after);
   void Delete(std::string_view id, std::string_view attr, const std::string* dataset_id);
   void RemoveInstance(std::string_view id, std::string_view attr, std::string_view dataset_id,
@@ -106,6 +106,7 @@ class TemporalWriter {
 
     SeriesWrites& Series(std::string_view attr, std::string_view dataset_id);
   };
+  EntityWrites& WritesOf(std::string_view id);  // added when the mutation has none for it yet
   Status StageSeries(std::string series_prefix, const SeriesWrites& writes,
                      rocksdb::WriteBatch& batch);
   bool Deleted(std::string_view key) const;
