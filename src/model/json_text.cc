@@ -3,50 +3,77 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace civitas::model {
 namespace {
 
 bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
 
-// Appends runs of plain characters in one go: almost every string (names, IRIs, timestamps)
-// is a single run.
-void AppendEscaped(std::string& out, std::string_view s) {
+// Whether one of the eight bytes of `word` needs escaping ("Bit Twiddling Hacks": `haszero`,
+// `hasless`, exact as a yes/no; bytes of UTF-8 sequences, >= 0x80, never match).
+bool AnyNeedsEscape(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  auto has_zero_byte = [](uint64_t v) { return (v - kOnes) & ~v & kHighBits; };
+  const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighBits;
+  return (below_space | has_zero_byte(word ^ (kOnes * '"')) |
+          has_zero_byte(word ^ (kOnes * '\\'))) != 0;
+}
+
+void AppendEscapeOf(std::string& out, char c) {
   static constexpr char kHex[] = "0123456789abcdef";
+  switch (c) {
+    case '"':
+      out.append("\\\"");
+      break;
+    case '\\':
+      out.append("\\\\");
+      break;
+    case '\n':
+      out.append("\\n");
+      break;
+    case '\r':
+      out.append("\\r");
+      break;
+    case '\t':
+      out.append("\\t");
+      break;
+    case '\b':
+      out.append("\\b");
+      break;
+    case '\f':
+      out.append("\\f");
+      break;
+    default:
+      out.append("\\u00");
+      out.push_back(kHex[(c >> 4) & 0xf]);
+      out.push_back(kHex[c & 0xf]);
+  }
+}
+
+// Appends runs of plain characters in one go (almost every string, names, IRIs, timestamps, is
+// a single run), found eight bytes at a time: a response of a few hundred entities escapes
+// ~100 KB of strings, which a byte loop took a third of q3's instructions to scan.
+void AppendEscaped(std::string& out, std::string_view s) {
   out.push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (!NeedsEscape(c)) continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      default:
-        out.append("\\u00");
-        out.push_back(kHex[(c >> 4) & 0xf]);
-        out.push_back(kHex[c & 0xf]);
+  size_t run = 0;  // where the plain characters not yet appended start
+  size_t i = 0;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (!AnyNeedsEscape(word)) {
+        i += 8;
+        continue;
+      }
     }
+    const char c = s[i++];
+    if (!NeedsEscape(c)) continue;
+    out.append(s.data() + run, i - 1 - run);
+    run = i;
+    AppendEscapeOf(out, c);
   }
   out.append(s.data() + run, s.size() - run);
   out.push_back('"');

@@ -71,5 +71,32 @@ TEST(JsonTextTest, EscapesAtEveryOffsetAndOnlyWhatNeedsIt) {
   }
 }
 
+// Plain runs are scanned eight bytes at a time: every byte value at every offset of runs longer
+// than a word, escaped exactly when it must be.
+TEST(JsonTextTest, FindsEachByteThatNeedsEscapingInLongPlainRuns) {
+  for (int byte = 0; byte < 256; ++byte) {
+    const char c = static_cast<char>(byte);
+    const bool special = c == '"' || c == '\\' || byte < 0x20;
+    for (size_t offset = 0; offset < 19; ++offset) {
+      std::string s(19, 'x');
+      s[offset] = c;
+      std::string text;
+      AppendJsonString(text, s);
+      if (!special) {
+        EXPECT_EQ(text, '"' + s + '"');
+        continue;
+      }
+      const size_t extra =
+          c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f'
+              ? 1
+              : 5;
+      EXPECT_EQ(text.size(), s.size() + 2 + extra) << byte << " at " << offset;
+      if (byte < 0x80) {  // a lone byte >= 0x80 is not UTF-8: the parser would refuse it
+        EXPECT_EQ(boost::json::parse(text).as_string(), s) << byte << " at " << offset;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace civitas::model
