@@ -7,11 +7,35 @@
 namespace civitas::store {
 namespace {
 
+// The attributes of `entity` that `only` keeps (all when empty), as model::DecodeEntity keeps
+// them.
+model::Entity Projected(const model::Entity& entity, std::span<const std::string> only) {
+  if (only.empty()) return entity;
+  model::Entity out;
+  out.id = entity.id;
+  out.types = entity.types;
+  out.scopes = entity.scopes;
+  out.created_at = entity.created_at;
+  out.modified_at = entity.modified_at;
+  for (const auto& attribute : entity.attributes) {
+    if (std::find(only.begin(), only.end(), attribute.name) != only.end()) {
+      out.attributes.push_back(attribute);
+    }
+  }
+  return out;
+}
+
 class RocksReadView final : public ReadView {
  public:
   RocksReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
-                rocksdb::ColumnFamilyHandle* index, const NameDictionary& names, Tenant tenant)
-      : db_(db), entities_(entities), index_(index), names_(names), tenant_(tenant) {}
+                rocksdb::ColumnFamilyHandle* index, const NameDictionary& names, EntityCache& cache,
+                Tenant tenant)
+      : db_(db),
+        entities_(entities),
+        index_(index),
+        names_(names),
+        cache_(cache),
+        tenant_(tenant) {}
   ~RocksReadView() override {
     if (snapshot_ != nullptr) db_.ReleaseSnapshot(snapshot_);
   }
@@ -19,32 +43,60 @@ class RocksReadView final : public ReadView {
   Result<model::Entity> Get(std::string_view id) override {
     // A lone point read is consistent by itself; the snapshot (a DB-mutex round trip) is taken
     // only once a second read or a scan needs the two to agree.
+    const std::string key = keys::Entity(tenant_, id);
+    if (std::optional<CommittedEntity> cached = Cached(key)) {
+      if (!cached->entity) return NotFound("entity '" + std::string(id) + "' not found");
+      return *cached->entity;
+    }
+    const uint64_t evictions = snapshot_ != nullptr ? snapshot_evictions_ : cache_.Evictions();
     std::string record;
-    auto s = db_.Get(options_, entities_, keys::Entity(tenant_, id), &record);
+    auto s = db_.Get(options_, entities_, key, &record);
     if (s.IsNotFound()) return NotFound("entity '" + std::string(id) + "' not found");
     CIVITAS_RETURN_IF_ERROR(FromRocks(s, "read entity"));
-    return model::DecodeEntity(record);
+    CIVITAS_ASSIGN_OR_RETURN(auto entity, model::DecodeEntity(record));
+    if (cache_.Accepts(key)) {
+      const uint64_t read_at =
+          snapshot_ != nullptr ? snapshot_->GetSequenceNumber() : db_.GetLatestSequenceNumber();
+      cache_.SetIfAbsent(key, {std::make_shared<const model::Entity>(entity), read_at}, evictions);
+    }
+    return entity;
   }
 
   Result<std::vector<std::optional<model::Entity>>> MultiGet(
       std::span<const std::string> ids, std::span<const std::string> only) override {
     PinSnapshot();
-    std::vector<std::string> key_storage;
-    key_storage.reserve(ids.size());
-    for (const auto& id : ids) key_storage.push_back(keys::Entity(tenant_, id));
-    std::vector<rocksdb::Slice> key_slices(key_storage.begin(), key_storage.end());
-    std::vector<rocksdb::PinnableSlice> values(ids.size());
-    std::vector<rocksdb::Status> statuses(ids.size());
+    std::vector<std::optional<model::Entity>> out(ids.size());
+    std::vector<std::string> missed_keys;  // not in the cache: read from the snapshot
+    std::vector<size_t> missed;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      std::string key = keys::Entity(tenant_, ids[i]);
+      if (std::optional<CommittedEntity> cached = Cached(key)) {
+        if (cached->entity) out[i] = Projected(*cached->entity, only);
+      } else {
+        missed_keys.push_back(std::move(key));
+        missed.push_back(i);
+      }
+    }
+    if (missed.empty()) return out;
+    std::vector<rocksdb::Slice> key_slices(missed_keys.begin(), missed_keys.end());
+    std::vector<rocksdb::PinnableSlice> values(missed.size());
+    std::vector<rocksdb::Status> statuses(missed.size());
     db_.MultiGet(options_, entities_, key_slices.size(), key_slices.data(), values.data(),
                  statuses.data());
-    std::vector<std::optional<model::Entity>> out(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (statuses[i].IsNotFound()) continue;
-      CIVITAS_RETURN_IF_ERROR(FromRocks(statuses[i], "read entity"));
-      CIVITAS_ASSIGN_OR_RETURN(
-          auto entity,
-          model::DecodeEntity(std::string_view(values[i].data(), values[i].size()), only));
-      out[i] = std::move(entity);
+    for (size_t m = 0; m < missed.size(); ++m) {
+      if (statuses[m].IsNotFound()) continue;
+      CIVITAS_RETURN_IF_ERROR(FromRocks(statuses[m], "read entity"));
+      const std::string_view record(values[m].data(), values[m].size());
+      if (!cache_.Accepts(missed_keys[m])) {
+        CIVITAS_ASSIGN_OR_RETURN(out[missed[m]], model::DecodeEntity(record, only));
+        continue;
+      }
+      // Decoded whole once, so that the next reads of it take it from the cache.
+      CIVITAS_ASSIGN_OR_RETURN(auto decoded, model::DecodeEntity(record));
+      auto entity = std::make_shared<const model::Entity>(std::move(decoded));
+      out[missed[m]] = Projected(*entity, only);
+      cache_.SetIfAbsent(missed_keys[m], {std::move(entity), snapshot_->GetSequenceNumber()},
+                         snapshot_evictions_);
     }
     return out;
   }
@@ -102,8 +154,20 @@ class RocksReadView final : public ReadView {
   }
 
  private:
+  // The cache's entry for `key` when it is the version this view reads: with a snapshot, only
+  // an entry written at or before it; without, any entry (it is the latest committed).
+  std::optional<CommittedEntity> Cached(std::string_view key) const {
+    std::optional<CommittedEntity> cached = cache_.Get(key);
+    if (cached && (cached->writing || (snapshot_ != nullptr &&
+                                       cached->visible_from > snapshot_->GetSequenceNumber()))) {
+      return std::nullopt;
+    }
+    return cached;
+  }
+
   void PinSnapshot() {
     if (snapshot_ == nullptr) {
+      snapshot_evictions_ = cache_.Evictions();  // before the snapshot: SetIfAbsent
       snapshot_ = db_.GetSnapshot();
       options_.snapshot = snapshot_;
     }
@@ -130,8 +194,10 @@ class RocksReadView final : public ReadView {
   rocksdb::ColumnFamilyHandle* entities_;
   rocksdb::ColumnFamilyHandle* index_;
   const NameDictionary& names_;
+  EntityCache& cache_;
   std::string tenant_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
+  uint64_t snapshot_evictions_ = 0;  // the cache's Evictions() just before the snapshot
   rocksdb::ReadOptions options_;
 };
 
@@ -139,8 +205,9 @@ class RocksReadView final : public ReadView {
 
 std::unique_ptr<ReadView> MakeReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
                                        rocksdb::ColumnFamilyHandle* index,
-                                       const NameDictionary& names, Tenant tenant) {
-  return std::make_unique<RocksReadView>(db, entities, index, names, tenant);
+                                       const NameDictionary& names, EntityCache& cache,
+                                       Tenant tenant) {
+  return std::make_unique<RocksReadView>(db, entities, index, names, cache, tenant);
 }
 
 }  // namespace civitas::store

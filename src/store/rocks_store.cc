@@ -170,16 +170,26 @@ class RocksMutation final : public Mutation {
 
   bool empty() const { return pending_.empty() && history_.empty(); }
 
-  // Call after the batch is written (still under the ids' locks): the written entities become
-  // what the cache holds. Returns the changes (Stage read every original).
-  std::vector<EntityChange> Committed() {
+  // Call before the batch is written: readers must not take the cached entities for current
+  // once the write may be visible (CommittedEntity).
+  void MarkWriting() {
+    for (const auto& [id, updated] : pending_) {
+      entity_cache_.Set(keys::Entity(tenant_, id),
+                        {.entity = nullptr, .visible_from = 0, .writing = true});
+    }
+  }
+
+  // Call after the batch is written (still under the ids' locks), with a sequence number at or
+  // after the write's: the written entities become what the cache holds. Returns the changes
+  // (Stage read every original).
+  std::vector<EntityChange> Committed(uint64_t sequence) {
     history_.Committed();
     std::vector<EntityChange> changes;
     changes.reserve(pending_.size());
     for (auto& [id, updated] : pending_) {
       std::shared_ptr<const model::Entity> after;
       if (updated) after = std::make_shared<const model::Entity>(std::move(*updated));
-      entity_cache_.Set(keys::Entity(tenant_, id), after);
+      entity_cache_.Set(keys::Entity(tenant_, id), {after, sequence});
       auto original = originals_.find(id);
       changes.push_back(
           {original != originals_.end() ? std::move(original->second) : nullptr, std::move(after)});
@@ -197,8 +207,9 @@ class RocksMutation final : public Mutation {
     }
     const std::string key = keys::Entity(tenant_, id);
     SharedEntity entity;
-    if (std::optional<SharedEntity> cached = entity_cache_.Get(key)) {
-      entity = std::move(*cached);
+    if (std::optional<CommittedEntity> cached = entity_cache_.Get(key);
+        cached && !cached->writing) {
+      entity = std::move(cached->entity);
     } else {
       std::string record;
       auto s = db_.Get(rocksdb::ReadOptions(), entities_, key, &record);
@@ -695,9 +706,10 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   if (new_tenant) batch.Put(meta_, keys::TenantKey(tenant), rocksdb::Slice());
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // durability comes from WhenDurable's group fsync
+  mutation.MarkWriting();
   CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "write"));
   if (after_batch_write_for_testing_) after_batch_write_for_testing_();
-  changes = mutation.Committed();
+  changes = mutation.Committed(db_->GetLatestSequenceNumber());
   log_bytes_.fetch_add(mutation.HeadLogBytes(), std::memory_order_relaxed);
   names_.Committed(interned);
   if (new_tenant) {
@@ -744,7 +756,7 @@ void RocksStore::SyncLoop() {
 }
 
 std::unique_ptr<ReadView> RocksStore::Read(Tenant tenant) const {
-  return MakeReadView(*db_, entities_, index_, names_, tenant);
+  return MakeReadView(*db_, entities_, index_, names_, entity_cache_, tenant);
 }
 
 std::unique_ptr<TemporalReader> RocksStore::ReadTemporal(Tenant tenant) const {

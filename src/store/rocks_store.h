@@ -88,9 +88,9 @@ class RocksStore final : public Store {
   // Read by the compaction filter, so it outlives db_ (declared before it).
   std::unique_ptr<RetentionIndex> retention_;
   TemporalWriteCache history_cache_;
-  // Entity keys → the entity last committed there (null: none): a write of an entity written
-  // recently neither reads nor decodes it. 64 shards of 1,024.
-  EntityCache entity_cache_{1024};
+  // Entity keys → the entity last committed there (null: none), filled by writes and reads: a
+  // write or read of an entity met recently neither reads nor decodes it. 64 shards of 1,024.
+  mutable EntityCache entity_cache_{1024};
   SeriesHeads heads_;
   // Bounds the head log: a head holding samples this long is folded (a regular 60-second series
   // folds on its own when an hour closes, half an hour after its end).

@@ -11,6 +11,7 @@
 
 #include "civitas/model/entity_codec.h"
 #include "civitas/model/geometry.h"
+#include "src/store/rocks_store.h"
 #include "src/store/test_dir.h"
 
 namespace civitas::store {
@@ -256,6 +257,94 @@ TEST_F(StoreTest, MutationsReadTheLatestCommittedEntity) {
   Reopen();
   EXPECT_EQ(value_in("other"), 4);
   EXPECT_EQ(value_in(""), std::nullopt);
+}
+
+// Reads take recently written entities from the write cache. A view on a snapshot must still
+// read the entities as of its snapshot, and a read while a write is between its commit and the
+// cache's update must see the write.
+TEST_F(StoreTest, ReadsOfCachedEntitiesKeepTheirSnapshot) {
+  const std::string id = "urn:a";
+  auto value_of = [](const std::optional<model::Entity>& e) -> std::optional<double> {
+    if (!e) return std::nullopt;
+    return e->attributes.at(0).value.to_number<double>();
+  };
+  auto multi_get = [&](ReadView& view) -> std::optional<double> {
+    auto got = view.MultiGet({&id, 1}, {});
+    EXPECT_TRUE(got.ok());
+    return got.ok() ? value_of(got->at(0)) : std::nullopt;
+  };
+  ASSERT_TRUE(Put("", MakeEntity(id, "T", 1)).ok());
+  auto before = store_->Read("");
+  EXPECT_EQ(multi_get(*before), 1);  // pins the snapshot
+  ASSERT_TRUE(Put("", MakeEntity(id, "T", 2)).ok());
+  EXPECT_EQ(multi_get(*before), 1);
+  EXPECT_EQ(multi_get(*store_->Read("")), 2);
+  ASSERT_TRUE(Remove("", id).ok());
+  EXPECT_EQ(multi_get(*before), 1);
+  EXPECT_EQ(multi_get(*store_->Read("")), std::nullopt);
+  EXPECT_EQ(store_->Read("")->Get(id).status().code(), StatusCode::kNotFound);
+
+  std::vector<std::optional<double>> seen_in_window;
+  static_cast<RocksStore&>(*store_).SetAfterBatchWriteForTesting([&] {
+    auto got = store_->Read("")->Get(id);
+    seen_in_window.push_back(got.ok() ? value_of(*got) : std::nullopt);
+    seen_in_window.push_back(multi_get(*store_->Read("")));
+  });
+  ASSERT_TRUE(Put("", MakeEntity(id, "T", 3)).ok());
+  ASSERT_TRUE(Put("", MakeEntity(id, "T", 4)).ok());
+  EXPECT_EQ(seen_in_window, (std::vector<std::optional<double>>{3, 3, 4, 4}));
+}
+
+// A view on an old snapshot reads an old version; it must not leave it in the cache, which
+// the write after it filled with the current one.
+TEST_F(StoreTest, ReadsOnOldSnapshotsDoNotFillTheCacheWithOldVersions) {
+  const std::string id = "urn:a";
+  ASSERT_TRUE(Put("", MakeEntity(id, "T", 1)).ok());
+  ASSERT_TRUE(store_->SyncDurable().ok());
+  Reopen();  // an empty cache
+  auto value_in = [&](ReadView& view) -> std::optional<double> {
+    auto got = view.MultiGet({&id, 1}, {});
+    if (!got.ok() || !got->at(0)) return std::nullopt;
+    return got->at(0)->attributes.at(0).value.to_number<double>();
+  };
+  auto old_view = store_->Read("");
+  ASSERT_TRUE(old_view->ScanAll("", [](std::string_view) { return true; }).ok());  // pins
+  ASSERT_TRUE(Put("", MakeEntity(id, "T", 2)).ok());
+  EXPECT_EQ(value_in(*old_view), 1);
+  EXPECT_EQ(value_in(*store_->Read("")), 2);
+  EXPECT_EQ(store_->Read("")->Get(id)->attributes.at(0).value.to_number<double>(), 2);
+}
+
+// A projection from the cache keeps what the decoder's projection keeps.
+TEST_F(StoreTest, ProjectedReadsAreTheSameCachedOrDecoded) {
+  model::Entity e = MakeEntity("urn:a", "T", 1);
+  e.scopes = {"/city"};
+  e.created_at = Timestamp(std::chrono::microseconds(1000));
+  model::Attribute other;
+  other.name = "https://example.org/humidity";
+  other.value = 40;
+  other.observed_at = Timestamp(std::chrono::microseconds(2000));
+  e.attributes.push_back(other);
+  e.SortAttributes();
+  ASSERT_TRUE(Put("", e).ok());
+  const std::vector<std::string> ids = {"urn:a", "urn:missing"};
+  auto read = [&](std::span<const std::string> only) {
+    auto got = store_->Read("")->MultiGet(ids, only);
+    EXPECT_TRUE(got.ok());
+    std::vector<std::string> records;
+    for (const auto& entity : *got)
+      records.push_back(entity ? model::EncodeEntity(*entity) : "none");
+    return records;
+  };
+  const std::vector<std::string> only = {"https://example.org/humidity"};
+  const auto cached_all = read({});
+  const auto cached_only = read(only);
+  ASSERT_TRUE(store_->SyncDurable().ok());
+  Reopen();  // an empty cache: the same reads decode
+  EXPECT_EQ(read({}), cached_all);
+  EXPECT_EQ(read(only), cached_only);
+  EXPECT_NE(cached_only, cached_all);
+  EXPECT_EQ(cached_only[1], "none");
 }
 
 TEST_F(StoreTest, CountersFollowTypeChanges) {
