@@ -51,12 +51,16 @@ class CommittedCache {
   void Set(std::string_view key, Value value) {
     Shard& shard = ShardOf(key);
     absl::MutexLock lock(&shard.mu);
+    if (auto it = shard.values.find(AbslView(key)); it != shard.values.end()) {
+      it->second = std::move(value);  // the usual case: no key copied
+      return;
+    }
     // A full shard starts over: cheaper than an eviction order, and rare at city scale.
-    if (shard.values.size() >= shard_capacity_ && !shard.values.contains(AbslView(key))) {
+    if (shard.values.size() >= shard_capacity_) {
       evictions_.fetch_add(1, std::memory_order_relaxed);  // ordered by the shard's mutex
       absl::erase_if(shard.values, [](const auto& entry) { return !KeptWhenFull(entry.second); });
     }
-    shard.values.insert_or_assign(std::string(key), std::move(value));
+    shard.values.emplace(std::string(key), std::move(value));
   }
   // For a reader's fill: take it before reading the database (before pinning a snapshot).
   uint64_t Evictions() const { return evictions_.load(std::memory_order_acquire); }

@@ -173,23 +173,26 @@ class RocksMutation final : public Mutation {
   // Call before the batch is written: readers must not take the cached entities for current
   // once the write may be visible (CommittedEntity).
   void MarkWriting() {
+    cache_keys_.reserve(pending_.size());
     for (const auto& [id, updated] : pending_) {
-      entity_cache_.Set(keys::Entity(tenant_, id),
+      cache_keys_.push_back(keys::Entity(tenant_, id));
+      entity_cache_.Set(cache_keys_.back(),
                         {.entity = nullptr, .visible_from = 0, .writing = true});
     }
   }
 
-  // Call after the batch is written (still under the ids' locks), with a sequence number at or
-  // after the write's: the written entities become what the cache holds. Returns the changes
-  // (Stage read every original).
+  // Call after MarkWriting and the batch's write (still under the ids' locks), with a sequence
+  // number at or after the write's: the written entities become what the cache holds. Returns
+  // the changes (Stage read every original).
   std::vector<EntityChange> Committed(uint64_t sequence) {
     history_.Committed();
     std::vector<EntityChange> changes;
     changes.reserve(pending_.size());
+    size_t i = 0;
     for (auto& [id, updated] : pending_) {
       std::shared_ptr<const model::Entity> after;
       if (updated) after = std::make_shared<const model::Entity>(std::move(*updated));
-      entity_cache_.Set(keys::Entity(tenant_, id), {after, sequence});
+      entity_cache_.Set(cache_keys_[i++], {after, sequence});
       auto original = originals_.find(id);
       changes.push_back(
           {original != originals_.end() ? std::move(original->second) : nullptr, std::move(after)});
@@ -230,6 +233,7 @@ class RocksMutation final : public Mutation {
   EntityCache& entity_cache_;
   std::map<std::string, SharedEntity, std::less<>> originals_;
   std::map<std::string, std::optional<model::Entity>, std::less<>> pending_;
+  std::vector<std::string> cache_keys_;  // the pending entities' keys, in order (MarkWriting)
   TemporalWriter history_;
 };
 
