@@ -1,6 +1,8 @@
 #include "civitas/store/store.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "civitas/model/entity_codec.h"
 #include "civitas/model/geometry.h"
@@ -217,6 +220,27 @@ TEST_F(StoreTest, DataDirHoldsNoPreallocatedSpace) {
     allocated += static_cast<uintmax_t>(st.st_blocks) * 512;
   }
   EXPECT_LT(allocated, 2u << 20);
+}
+
+// RocksDB logs into the server's log, not into LOG files in the data dir.
+TEST_F(StoreTest, RocksDbLogsIntoTheServerLog) {
+  std::ostringstream rocksdb_log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(rocksdb_log);
+  auto logger = std::make_shared<spdlog::logger>("test", sink);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::debug);
+  Reopen();
+  ASSERT_TRUE(Put("", MakeEntity("urn:a", "T", 1)).ok());
+  store_.reset();
+  spdlog::set_default_logger(previous);
+  spdlog::set_level(spdlog::level::info);
+  // At debug, the options dumped at every open.
+  EXPECT_NE(rocksdb_log.str().find("rocksdb: "), std::string::npos);
+  EXPECT_NE(rocksdb_log.str().find("write_buffer_size"), std::string::npos);
+  for (const auto& file : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_FALSE(file.path().filename().string().starts_with("LOG")) << file.path();
+  }
 }
 
 // Writes read the entity back from the store's cache of committed entities: it must follow
