@@ -28,6 +28,12 @@ inline void PutVarint64(std::string& out, uint64_t v) {
 
 // False if truncated or longer than 10 bytes / 64 bits.
 inline bool GetVarint64(std::string_view& in, uint64_t& v) {
+  // Most stored varints (lengths, counts, small deltas) are one byte.
+  if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {
+    v = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    return true;
+  }
   uint64_t result = 0;
   for (int i = 0; i < 10; ++i) {
     if (static_cast<size_t>(i) >= in.size()) return false;
