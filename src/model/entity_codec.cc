@@ -341,6 +341,20 @@ std::string EncodeEntity(const Entity& e) {
   return out;
 }
 
+Entity ProjectEntity(const Entity& entity, std::span<const std::string> only) {
+  if (only.empty()) return entity;
+  Entity out;
+  out.id = entity.id;
+  out.types = entity.types;
+  out.scopes = entity.scopes;
+  out.created_at = entity.created_at;
+  out.modified_at = entity.modified_at;
+  for (const auto& attribute : entity.attributes) {
+    if (Keeps(only, attribute.name)) out.attributes.push_back(attribute);
+  }
+  return out;
+}
+
 Result<Entity> DecodeEntity(std::string_view record, std::span<const std::string> only) {
   if (!record.empty() && record.front() == '{') {
     CIVITAS_ASSIGN_OR_RETURN(Entity e, internal::DecodeJsonEntityRecord(record));

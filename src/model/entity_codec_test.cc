@@ -142,6 +142,29 @@ TEST_F(EntityCodecTest, OnlyKeepsTheNamedAttributesWhole) {
   EXPECT_FALSE(DecodeEntity(record.substr(0, record.size() - 12), first).ok());
 }
 
+// Reads of cached entities project them in memory: the same as the decoder's projection.
+TEST_F(EntityCodecTest, ProjectingKeepsWhatTheDecoderKeeps) {
+  Entity e = Parse(R"({"id":"urn:x:1","type":["T","U"],"scope":"/city/north",
+    "a":{"type":"Property","value":{"deep":[1,{"x":"y"}]},"s":{"type":"Property","value":"sub"}},
+    "ab":[{"type":"Property","value":1,"datasetId":"urn:d:1"},{"type":"Property","value":2}],
+    "abcd":{"type":"Property","value":3.5,"observedAt":"2024-01-01T00:00:00Z"}})");
+  e.SortAttributes();
+  StampNew(e, *ParseTimestamp("2024-02-02T00:00:00Z"));
+  const std::string record = EncodeEntity(e);
+  const std::vector<std::vector<std::string>> projections = {
+      {},
+      {e.attributes[1].name},
+      {e.attributes[0].name, e.attributes.back().name, "https://example.org/absent"},
+      {"https://example.org/absent"}};
+  for (const auto& only : projections) {
+    auto decoded = DecodeEntity(record, only);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+    EXPECT_EQ(EncodeEntity(ProjectEntity(e, only)), EncodeEntity(*decoded)) << only.size();
+  }
+  EXPECT_EQ(ProjectEntity(e, projections[1]).attributes.size(), 2u);  // both instances of ab
+  EXPECT_EQ(ProjectEntity(e, projections[1]).scopes, e.scopes);
+}
+
 // JSON cannot hold them, but a value built in code can: the record keeps the bits.
 TEST_F(EntityCodecTest, NonFiniteAndSignedZeroNumbersKeepTheirBits) {
   Entity e;

@@ -57,10 +57,19 @@ class CommittedCache {
     }
     // A full shard starts over: cheaper than an eviction order, and rare at city scale.
     if (shard.values.size() >= shard_capacity_) {
-      evictions_.fetch_add(1, std::memory_order_relaxed);  // ordered by the shard's mutex
+      // Release: a reader whose Evictions() sees this also sees the write it evicts.
+      evictions_.fetch_add(1, std::memory_order_release);
       absl::erase_if(shard.values, [](const auto& entry) { return !KeptWhenFull(entry.second); });
     }
     shard.values.emplace(std::string(key), std::move(value));
+  }
+  // Drops the entry of `key`, as an eviction (so no reader's fill in flight brings back what
+  // it held before).
+  void Evict(std::string_view key) {
+    Shard& shard = ShardOf(key);
+    absl::MutexLock lock(&shard.mu);
+    evictions_.fetch_add(1, std::memory_order_release);
+    shard.values.erase(AbslView(key));
   }
   // For a reader's fill: take it before reading the database (before pinning a snapshot).
   uint64_t Evictions() const { return evictions_.load(std::memory_order_acquire); }
@@ -89,7 +98,7 @@ class CommittedCache {
   void ErasePrefix(std::string_view prefix) {
     for (Shard& shard : shards_) {
       absl::MutexLock lock(&shard.mu);
-      evictions_.fetch_add(1, std::memory_order_relaxed);
+      evictions_.fetch_add(1, std::memory_order_release);
       absl::erase_if(shard.values, [&](const auto& entry) {
         return std::string_view(entry.first).starts_with(prefix);
       });
@@ -108,7 +117,7 @@ class CommittedCache {
 
   const size_t shard_capacity_;
   mutable std::array<Shard, kShards> shards_;
-  std::atomic<uint64_t> evictions_{0};  // entries dropped by full shards and ErasePrefix
+  std::atomic<uint64_t> evictions_{0};  // drops by full shards, Evict and ErasePrefix
 };
 
 // An entity as a committed write left it, or a write's mark. A write marks its entities

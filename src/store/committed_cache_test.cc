@@ -28,6 +28,19 @@ TEST(CommittedCacheTest, ReadersFillOnlyWhatNoWriteTouchedSinceTheirRead) {
   EXPECT_EQ(cache.Get(other_shard), 4);
 }
 
+// A failed write drops its marks as evictions: the key can be filled again, but not by a
+// reader that looked before the drop.
+TEST(CommittedCacheTest, EvictDropsTheEntryAndStopsFillsInFlight) {
+  CommittedCache<int> cache(4);
+  cache.Set("a", 1);
+  const uint64_t before = cache.Evictions();
+  cache.Evict("a");
+  EXPECT_EQ(cache.Get("a"), std::nullopt);
+  EXPECT_FALSE(cache.SetIfAbsent("a", 2, before));
+  EXPECT_TRUE(cache.SetIfAbsent("a", 2, cache.Evictions()));
+  EXPECT_EQ(cache.Get("a"), 2);
+}
+
 TEST(CommittedCacheTest, FullShardsKeepWritesMarks) {
   CommittedCache<CommittedEntity> cache(1);
   cache.Set("marked", {.entity = nullptr, .visible_from = 0, .writing = true});

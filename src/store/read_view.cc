@@ -7,24 +7,6 @@
 namespace civitas::store {
 namespace {
 
-// The attributes of `entity` that `only` keeps (all when empty), as model::DecodeEntity keeps
-// them.
-model::Entity Projected(const model::Entity& entity, std::span<const std::string> only) {
-  if (only.empty()) return entity;
-  model::Entity out;
-  out.id = entity.id;
-  out.types = entity.types;
-  out.scopes = entity.scopes;
-  out.created_at = entity.created_at;
-  out.modified_at = entity.modified_at;
-  for (const auto& attribute : entity.attributes) {
-    if (std::find(only.begin(), only.end(), attribute.name) != only.end()) {
-      out.attributes.push_back(attribute);
-    }
-  }
-  return out;
-}
-
 class RocksReadView final : public ReadView {
  public:
   RocksReadView(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* entities,
@@ -71,7 +53,7 @@ class RocksReadView final : public ReadView {
     for (size_t i = 0; i < ids.size(); ++i) {
       std::string key = keys::Entity(tenant_, ids[i]);
       if (std::optional<CommittedEntity> cached = Cached(key)) {
-        if (cached->entity) out[i] = Projected(*cached->entity, only);
+        if (cached->entity) out[i] = model::ProjectEntity(*cached->entity, only);
       } else {
         missed_keys.push_back(std::move(key));
         missed.push_back(i);
@@ -91,10 +73,15 @@ class RocksReadView final : public ReadView {
         CIVITAS_ASSIGN_OR_RETURN(out[missed[m]], model::DecodeEntity(record, only));
         continue;
       }
-      // Decoded whole once, so that the next reads of it take it from the cache.
-      CIVITAS_ASSIGN_OR_RETURN(auto decoded, model::DecodeEntity(record));
-      auto entity = std::make_shared<const model::Entity>(std::move(decoded));
-      out[missed[m]] = Projected(*entity, only);
+      // Decoded whole once, so that the next reads of it take it from the cache; a projection
+      // still reads past damage outside it.
+      Result<model::Entity> decoded = model::DecodeEntity(record);
+      if (!decoded.ok()) {
+        CIVITAS_ASSIGN_OR_RETURN(out[missed[m]], model::DecodeEntity(record, only));
+        continue;
+      }
+      auto entity = std::make_shared<const model::Entity>(std::move(*decoded));
+      out[missed[m]] = model::ProjectEntity(*entity, only);
       cache_.SetIfAbsent(missed_keys[m], {std::move(entity), snapshot_->GetSequenceNumber()},
                          snapshot_evictions_);
     }

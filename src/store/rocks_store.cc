@@ -227,6 +227,12 @@ class RocksMutation final : public Mutation {
     }
   }
 
+  // Call when the batch's write failed: the marks would keep the entities out of the cache
+  // (and full shards keep marks).
+  void Unmark() {
+    for (const std::string& key : cache_keys_) entity_cache_.Evict(key);
+  }
+
   // Call after MarkWriting and the batch's write (still under the ids' locks), with a sequence
   // number at or after the write's: the written entities become what the cache holds. Returns
   // the changes (Stage read every original).
@@ -762,7 +768,10 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // durability comes from WhenDurable's group fsync
   mutation.MarkWriting();
-  CIVITAS_RETURN_IF_ERROR(FromRocks(db_->Write(write_options, &batch), "write"));
+  if (Status written = FromRocks(db_->Write(write_options, &batch), "write"); !written.ok()) {
+    mutation.Unmark();
+    return written;
+  }
   if (after_batch_write_for_testing_) after_batch_write_for_testing_();
   changes = mutation.Committed(db_->GetLatestSequenceNumber());
   log_bytes_.fetch_add(mutation.HeadLogBytes(), std::memory_order_relaxed);

@@ -17,5 +17,7 @@ namespace civitas::model {
 // renders a few attributes of many entities). Thread-safe.
 std::string EncodeEntity(const Entity& entity);
 Result<Entity> DecodeEntity(std::string_view record, std::span<const std::string> only = {});
+// What DecodeEntity(EncodeEntity(entity), only) returns, copied from a decoded entity.
+Entity ProjectEntity(const Entity& entity, std::span<const std::string> only);
 
 }  // namespace civitas::model
