@@ -38,6 +38,8 @@ bool KeptWhenFull(const Value&) {
 template <typename Value>
 class CommittedCache {
  public:
+  static constexpr size_t kShards = 64;
+
   // At most about kShards * shard_capacity entries.
   explicit CommittedCache(size_t shard_capacity) : shard_capacity_(shard_capacity) {}
 
@@ -106,7 +108,6 @@ class CommittedCache {
   }
 
  private:
-  static constexpr size_t kShards = 64;
   struct Shard {
     mutable absl::Mutex mu;
     absl::flat_hash_map<std::string, Value> values ABSL_GUARDED_BY(mu);

@@ -306,6 +306,8 @@ Result<std::unique_ptr<Store>> RocksStore::OpenRocks(const StoreOptions& options
   std::unique_ptr<RocksStore> store(new RocksStore());
   store->retention_ = std::make_unique<RetentionIndex>(options.retention);
   store->head_log_budget_ = options.head_log_budget_bytes;
+  store->entity_cache_ = std::make_unique<EntityCache>(
+      std::max<size_t>(1, options.entity_cache_entries / EntityCache::kShards));
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -730,7 +732,7 @@ Status RocksStore::Mutate(Tenant tenant, std::span<const std::string> ids,
   // Declared before the locks are taken, so destroyed after they are released: freeing what a
   // batch replaced is no serial work for the next writer of the same entities.
   RocksMutation mutation(*db_, entities_, temporal_, head_log_, tenant, ids, *retention_,
-                         history_cache_, entity_cache_, heads_);
+                         history_cache_, *entity_cache_, heads_);
   rocksdb::WriteBatch batch;
   std::vector<EntityChange> changes;
   std::vector<size_t> stripes;
@@ -820,7 +822,7 @@ void RocksStore::SyncLoop() {
 }
 
 std::unique_ptr<ReadView> RocksStore::Read(Tenant tenant) const {
-  return MakeReadView(*db_, entities_, index_, names_, entity_cache_, tenant);
+  return MakeReadView(*db_, entities_, index_, names_, *entity_cache_, tenant);
 }
 
 std::unique_ptr<TemporalReader> RocksStore::ReadTemporal(Tenant tenant) const {

@@ -89,8 +89,9 @@ class RocksStore final : public Store {
   std::unique_ptr<RetentionIndex> retention_;
   TemporalWriteCache history_cache_;
   // Entity keys → the entity last committed there (null: none), filled by writes and reads: a
-  // write or read of an entity met recently neither reads nor decodes it. 64 shards of 1,024.
-  mutable EntityCache entity_cache_{1024};
+  // write or read of an entity met recently neither reads nor decodes it
+  // (StoreOptions::entity_cache_entries).
+  std::unique_ptr<EntityCache> entity_cache_;
   SeriesHeads heads_;
   // Bounds the head log: a head holding samples this long is folded (a regular 60-second series
   // folds on its own when an hour closes, half an hour after its end).

@@ -32,9 +32,11 @@ class StoreTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Reopen() {
+  void Reopen(size_t entity_cache_entries = StoreOptions().entity_cache_entries) {
     store_.reset();
-    auto opened = Store::Open({.data_dir = dir_.string(), .block_cache_bytes = 8u << 20});
+    auto opened = Store::Open({.data_dir = dir_.string(),
+                               .block_cache_bytes = 8u << 20,
+                               .entity_cache_entries = entity_cache_entries});
     ASSERT_TRUE(opened.ok()) << opened.status().message();
     store_ = std::move(*opened);
   }
@@ -62,6 +64,9 @@ class StoreTest : public ::testing::Test {
                     .ok());
     return ids;
   }
+
+  // Writers and readers of `entities` entities at once; see the tests that call it.
+  void RaceReadsWithWrites(int entities);
 
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
@@ -343,8 +348,16 @@ TEST_F(StoreTest, ReadsOnOldSnapshotsDoNotFillTheCacheWithOldVersions) {
 
 // Readers racing writers (each read filling the cache where it may) never see an entity go
 // back in time, and once the writers stop every read returns the last write.
-TEST_F(StoreTest, ReadsRacingWritesNeverGoBackInTime) {
-  constexpr int kEntities = 4, kWritesPerWriter = 1500, kWriters = 2, kReaders = 2;
+TEST_F(StoreTest, ReadsRacingWritesNeverGoBackInTime) { RaceReadsWithWrites(/*entities=*/4); }
+
+// The same with a cache of one entry a shard: writes and reads keep starting shards over.
+TEST_F(StoreTest, ReadsRacingWritesAndEvictionsNeverGoBackInTime) {
+  Reopen(/*entity_cache_entries=*/64);
+  RaceReadsWithWrites(/*entities=*/200);
+}
+
+void StoreTest::RaceReadsWithWrites(int entities) {
+  const int kEntities = entities, kWritesPerWriter = 1500, kWriters = 2, kReaders = 2;
   std::vector<std::string> ids;
   for (int i = 0; i < kEntities; ++i) ids.push_back("urn:e" + std::to_string(i));
   std::atomic<int> next_value{1};

@@ -33,6 +33,9 @@ struct StoreOptions {
   // The temporal head log is kept below about this many bytes: older heads are folded into
   // their chunks (docs/formats/temporal-store.md, "The head log").
   uint64_t head_log_budget_bytes = 32u << 20;
+  // Decoded entities kept for writes and reads of recently met entities (rounded down to a
+  // multiple of 64, at least 64). Each costs its decoded size, ~2 KB for a sensor's.
+  size_t entity_cache_entries = 64u << 10;
 };
 
 // Writes made inside Store::Mutate. Reads through it see the latest committed state of the ids
