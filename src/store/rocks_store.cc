@@ -623,12 +623,38 @@ Status RocksStore::FoldHeadsAndTruncate(const std::vector<std::string>& head_key
   return Status::Ok();
 }
 
+Status RocksStore::DropSpentFoldMarks() {
+  std::vector<std::string> head_keys;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), head_log_));
+    for (it->Seek(std::string(1, kFoldMarkTag)); it->Valid(); it->Next()) {
+      head_keys.push_back(it->key().ToString().substr(1));
+    }
+    CIVITAS_RETURN_IF_ERROR(FromRocks(it->status(), "scan temporal fold marks"));
+  }
+  for (const auto& head_key : head_keys) {
+    // Under the entity's lock, which a fold writing a newer mark holds: the mark read here is
+    // the one deleted.
+    const auto [tenant, entity_id] =
+        temporal_keys::SplitEntityPrefix(temporal_keys::EntityPrefixOf(head_key));
+    std::lock_guard lock(stripes_[StripeOf(tenant, entity_id, kStripes)]);
+    CIVITAS_ASSIGN_OR_RETURN(const uint64_t mark, ReadFoldMark(*db_, head_log_, head_key));
+    if (mark > log_deleted_below_) continue;
+    CIVITAS_RETURN_IF_ERROR(
+        FromRocks(db_->Delete(rocksdb::WriteOptions(), head_log_, FoldMarkKey(head_key)),
+                  "delete temporal fold mark"));
+  }
+  return Status::Ok();
+}
+
 Status RocksStore::Compact() {
   {
-    // Every head into its chunk first, so that the log is empty and the chunks whole.
+    // Every head into its chunk first, so that the log is empty and the chunks whole; then
+    // the fold marks, which hide nothing once the log is empty.
     std::lock_guard lock(upkeep_mu_);
     CIVITAS_RETURN_IF_ERROR(
         FoldHeadsAndTruncate(heads_.KeysToFold(SeriesHeads::Clock::time_point::max(), UINT64_MAX)));
+    CIVITAS_RETURN_IF_ERROR(DropSpentFoldMarks());
   }
   // Flushed first: here (RocksDB 7.8) a CompactRange that had to flush the folds' memtable
   // compacted only the flushed file, leaving retention unapplied to the older ones.

@@ -85,6 +85,9 @@ class RocksStore final : public Store {
  private:
   // Call with upkeep_mu_ held.
   Status FoldHeadsAndTruncate(const std::vector<std::string>& head_keys);
+  // Deletes the fold marks below the truncated log (they hide records that are gone). Call
+  // with upkeep_mu_ held.
+  Status DropSpentFoldMarks();
   // Read by the compaction filter, so it outlives db_ (declared before it).
   std::unique_ptr<RetentionIndex> retention_;
   TemporalWriteCache history_cache_;
