@@ -349,6 +349,7 @@ Entity ProjectEntity(const Entity& entity, std::span<const std::string> only) {
   out.scopes = entity.scopes;
   out.created_at = entity.created_at;
   out.modified_at = entity.modified_at;
+  out.attributes.reserve(only.size());  // one instance each, usually
   for (const auto& attribute : entity.attributes) {
     if (Keeps(only, attribute.name)) out.attributes.push_back(attribute);
   }
