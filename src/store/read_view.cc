@@ -35,13 +35,9 @@ class RocksReadView final : public ReadView {
     auto s = db_.Get(options_, entities_, key, &record);
     if (s.IsNotFound()) return NotFound("entity '" + std::string(id) + "' not found");
     CIVITAS_RETURN_IF_ERROR(FromRocks(s, "read entity"));
-    CIVITAS_ASSIGN_OR_RETURN(auto entity, model::DecodeEntity(record));
-    if (cache_.Accepts(key)) {
-      const uint64_t read_at =
-          snapshot_ != nullptr ? snapshot_->GetSequenceNumber() : db_.GetLatestSequenceNumber();
-      cache_.SetIfAbsent(key, {std::make_shared<const model::Entity>(entity), read_at}, evictions);
-    }
-    return entity;
+    const uint64_t read_at =
+        snapshot_ != nullptr ? snapshot_->GetSequenceNumber() : db_.GetLatestSequenceNumber();
+    return DecodeAndFill(key, record, {}, read_at, evictions);
   }
 
   Result<std::vector<std::optional<model::Entity>>> MultiGet(
@@ -68,22 +64,10 @@ class RocksReadView final : public ReadView {
     for (size_t m = 0; m < missed.size(); ++m) {
       if (statuses[m].IsNotFound()) continue;
       CIVITAS_RETURN_IF_ERROR(FromRocks(statuses[m], "read entity"));
-      const std::string_view record(values[m].data(), values[m].size());
-      if (!cache_.Accepts(missed_keys[m])) {
-        CIVITAS_ASSIGN_OR_RETURN(out[missed[m]], model::DecodeEntity(record, only));
-        continue;
-      }
-      // Decoded whole once, so that the next reads of it take it from the cache; a projection
-      // still reads past damage outside it.
-      Result<model::Entity> decoded = model::DecodeEntity(record);
-      if (!decoded.ok()) {
-        CIVITAS_ASSIGN_OR_RETURN(out[missed[m]], model::DecodeEntity(record, only));
-        continue;
-      }
-      auto entity = std::make_shared<const model::Entity>(std::move(*decoded));
-      out[missed[m]] = model::ProjectEntity(*entity, only);
-      cache_.SetIfAbsent(missed_keys[m], {std::move(entity), snapshot_->GetSequenceNumber()},
-                         snapshot_evictions_);
+      CIVITAS_ASSIGN_OR_RETURN(
+          out[missed[m]],
+          DecodeAndFill(missed_keys[m], std::string_view(values[m].data(), values[m].size()), only,
+                        snapshot_->GetSequenceNumber(), snapshot_evictions_));
     }
     return out;
   }
@@ -150,6 +134,24 @@ class RocksReadView final : public ReadView {
       return std::nullopt;
     }
     return cached;
+  }
+
+  // The entity in `record`, read for `key` at sequence number `read_at` after the cache's
+  // Evictions() returned `evictions`, projected to `only`. Where the cache has room, it is
+  // decoded whole and filled in, so that the next reads of it take it from there; a projection
+  // that cannot be decoded whole still reads past the damage outside it.
+  Result<model::Entity> DecodeAndFill(std::string_view key, std::string_view record,
+                                      std::span<const std::string> only, uint64_t read_at,
+                                      uint64_t evictions) {
+    if (cache_.Accepts(key)) {
+      if (Result<model::Entity> whole = model::DecodeEntity(record); whole.ok()) {
+        auto entity = std::make_shared<const model::Entity>(std::move(*whole));
+        model::Entity projected = model::ProjectEntity(*entity, only);
+        cache_.SetIfAbsent(key, {std::move(entity), read_at}, evictions);
+        return projected;
+      }
+    }
+    return model::DecodeEntity(record, only);
   }
 
   void PinSnapshot() {
